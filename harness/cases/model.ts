@@ -142,3 +142,56 @@ export function assertCatalogue<Context>(cases: readonly CaseDefinition<Context>
     if (c.sources.length === 0) throw new Error(`case "${c.id}" names no source`);
   }
 }
+
+/** The implementation under test, as its driver or target declares it. */
+export interface Implementation {
+  kind: 'sdk' | 'engine';
+  /** e.g. "iii-sdk (node)", "reference-engine", "ws://127.0.0.1:49134". */
+  name: string;
+  version: string;
+  capabilities: readonly Capability[];
+}
+
+/** What the runner hands a context factory for one run of one case. */
+export interface CaseRunEnvironment {
+  caseId: string;
+  /** Seed for everything random in the case (fast-check, generated ids, jitter sampling). */
+  seed: number;
+  tolerance: import('../timing/tolerance.ts').ToleranceModel;
+  /** Folder the case may write its transcript and logs into (created by the runner). */
+  artifactsDir: string;
+  /** Aborted when the case times out; contexts stop their peers on it. */
+  signal: AbortSignal;
+}
+
+/** What a case leaves behind for the report and the repro bundle. */
+export interface CaseArtifacts {
+  transcriptFile?: string;
+  /** Driver stderr, engine output: kept as text files beside the transcript. */
+  logFiles?: string[];
+  /** The fault schedule the case applied (plain JSON), for exact replay. */
+  faultSchedule?: unknown;
+}
+
+export interface PreparedContext<Context> {
+  ctx: Context;
+  /** Flush transcripts and logs; called after run, also when it failed or timed out. */
+  collect(): Promise<CaseArtifacts>;
+  /** Stop every process, socket and timer the context started. Must be idempotent. */
+  dispose(): Promise<void>;
+}
+
+export type ContextFactory<Context> = (env: CaseRunEnvironment) => Promise<PreparedContext<Context>>;
+
+export interface CaseResult {
+  id: string;
+  title: string;
+  level: Level;
+  sources: CaseSource[];
+  lane: 'fast' | 'slow';
+  disagreement?: string;
+  outcome: CaseOutcome;
+  durationMs: number;
+  seed: number;
+  artifacts: CaseArtifacts;
+}
