@@ -1,0 +1,35 @@
+// How the CLI and the tests find a catalogue and open a target for it. specs/sdk/index.ts exports
+// `sdkCatalogue` and specs/engine/index.ts exports `engineCatalogue`, both of this shape.
+
+import type { CaseDefinition, ContextFactory, Implementation } from './model.ts';
+import type { ToleranceModel } from '../timing/tolerance.ts';
+
+/** An SDK under test: one of the bundled drivers, or any program that speaks the driver contract. */
+export type SdkTargetSpec = { kind: 'builtin'; sdk: 'node' | 'python' | 'rust' | 'go' } | { kind: 'cmd'; command: string };
+
+/** An engine under test. `reference` is the embedded TypeScript engine. */
+export type EngineTargetSpec =
+  | { kind: 'reference' }
+  | { kind: 'url'; url: string }
+  | { kind: 'cmd'; command: string; url: string }
+  | { kind: 'image'; image: string };
+
+export interface OpenOptions {
+  tolerance: ToleranceModel;
+  /** Where target-level logs go (engine stdout/stderr, driver set-up output). */
+  artifactsRoot: string;
+}
+
+export interface OpenedTarget<Context> {
+  implementation: Implementation;
+  contextFactory: ContextFactory<Context>;
+  /** Stops whatever open() started (a launched engine, a container). Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface Catalogue<Context, Target> {
+  side: 'sdk' | 'engine';
+  cases: readonly CaseDefinition<Context>[];
+  /** Throws an Error whose message says what to do when the target cannot be opened. */
+  open(target: Target, options: OpenOptions): Promise<OpenedTarget<Context>>;
+}
