@@ -1,0 +1,160 @@
+// Engine targets: where the engine under test comes from. `reference` starts the embedded engine in
+// this process; `url` uses one that is already running; `cmd` launches a command in its own process
+// group and waits for its port; `image` starts a container with testcontainers (skipped, with the
+// reason, when no Docker daemon is reachable). Every target hands back a ws:// URL and a close().
+
+import { join } from 'node:path';
+import type { EngineTargetSpec } from '../../cases/catalogue.ts';
+import type { Capability, Implementation } from '../../cases/model.ts';
+import { ENGINE_VERSION, startReferenceEngine, type EngineClass } from '../../reference-engine/index.ts';
+import { probeDocker } from './docker.ts';
+import { probeEngine } from './probe.ts';
+import { launchCommand, waitForPort } from './process.ts';
+
+export { probeDocker, type DockerProbe } from './docker.ts';
+export { probeEngine, type ProbeResult } from './probe.ts';
+export { launchCommand, waitForPort, type LaunchedCommand } from './process.ts';
+
+/** The port an iii engine listens on inside its container (engine-protocol.md §1.1). */
+export const ENGINE_CONTAINER_PORT = 49134;
+
+/** What an iii engine is expected to offer; engine cases rarely gate on these. */
+export const ENGINE_CAPABILITIES: readonly Capability[] = ['namespaces', 'json-ping', 'trigger-types', 'void-action', 'enqueue-action', 'worker-name', 'services'];
+
+/** Thrown by openEngineTarget when the target cannot run here for a stated reason (no Docker daemon). */
+export class EngineTargetSkipped extends Error {
+  readonly skipped = true as const;
+  constructor(readonly reason: string) {
+    super(`engine target skipped: ${reason}`);
+    this.name = 'EngineTargetSkipped';
+  }
+}
+
+export interface EngineEndpoint {
+  /** ws://host:port of the worker listener. */
+  url: string;
+  implementation: Implementation;
+  /** Files holding the engine's own output (cmd, image), for the report. */
+  logFiles(): string[];
+  /** Last part of the engine's output, to quote when something went wrong. */
+  outputTail(): string;
+  /** Stops what this target started (nothing for url). Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface OpenEngineOptions {
+  /** Folder for the engine's output (`<artifactsRoot>/engine-target/`). */
+  artifactsRoot: string;
+  /** How long a launched engine or container may take to answer on its port. Default 30 000. */
+  readyTimeoutMs?: number;
+  /** The reference target only: start this engine class (a mutant) instead of the reference engine. */
+  engineClass?: EngineClass;
+  /** The reference target only: namespace grace (ms). */
+  namespaceGraceMs?: number;
+}
+
+function implementation(name: string, version = 'unknown'): Implementation {
+  return { kind: 'engine', name, version, capabilities: ENGINE_CAPABILITIES };
+}
+
+export async function openEngineTarget(spec: EngineTargetSpec, options: OpenEngineOptions): Promise<EngineEndpoint> {
+  switch (spec.kind) {
+    case 'reference':
+      return openReference(options);
+    case 'url':
+      return openUrl(spec.url);
+    case 'cmd':
+      return openCommand(spec.command, spec.url, options);
+    case 'image':
+      return openImage(spec.image, options);
+  }
+}
+
+async function openReference(options: OpenEngineOptions): Promise<EngineEndpoint> {
+  const running = await startReferenceEngine(options.namespaceGraceMs === undefined ? {} : { namespaceGraceMs: options.namespaceGraceMs }, options.engineClass);
+  const name = options.engineClass ? `reference-engine (${options.engineClass.name})` : 'reference-engine';
+  return { url: running.url, implementation: implementation(name, ENGINE_VERSION), logFiles: () => [], outputTail: () => '', close: () => running.close() };
+}
+
+function checkWsUrl(url: string): URL {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new Error(`"${url}" is not a URL; give the engine as ws://host:port`);
+  }
+  if (parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:') throw new Error(`"${url}" is not a ws:// or wss:// URL; give the engine as ws://host:port`);
+  return parsed;
+}
+
+async function openUrl(url: string): Promise<EngineEndpoint> {
+  checkWsUrl(url);
+  const probe = await probeEngine(url);
+  if (!probe.ok) throw new Error(`${probe.reason}. Is the engine running? Start it, or let the harness launch it with --engine-cmd.`);
+  return { url, implementation: implementation(url), logFiles: () => [], outputTail: () => '', close: async () => {} };
+}
+
+async function openCommand(command: string, url: string, options: OpenEngineOptions): Promise<EngineEndpoint> {
+  const parsed = checkWsUrl(url);
+  const port = Number(parsed.port || (parsed.protocol === 'wss:' ? 443 : 80));
+  const host = parsed.hostname.replace(/^\[|\]$/g, '');
+  const launched = launchCommand(command, join(options.artifactsRoot, 'engine-target', 'engine.log'));
+  const timeoutMs = options.readyTimeoutMs ?? 30_000;
+  try {
+    await waitForPort(host, port, timeoutMs, () =>
+      launched.hasExited() ? `the engine command exited before ${host}:${port} answered. Its output:\n${launched.outputTail() || '(none)'}` : null,
+    );
+    const probe = await probeEngine(url);
+    if (!probe.ok) throw new Error(`${probe.reason}. Engine output:\n${launched.outputTail() || '(none)'}`);
+  } catch (e) {
+    await launched.stop();
+    throw new Error(`could not start the engine with \`${command}\`: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  return {
+    url,
+    implementation: implementation(`cmd: ${command}`),
+    logFiles: () => [launched.logFile],
+    outputTail: () => launched.outputTail(),
+    close: async () => {
+      await launched.stop();
+    },
+  };
+}
+
+async function openImage(image: string, options: OpenEngineOptions): Promise<EngineEndpoint> {
+  const docker = await probeDocker();
+  if (!docker.available) throw new EngineTargetSkipped(docker.reason);
+  const { GenericContainer, Wait } = await import('testcontainers');
+  const { createWriteStream, mkdirSync } = await import('node:fs');
+  const logDir = join(options.artifactsRoot, 'engine-target');
+  mkdirSync(logDir, { recursive: true });
+  const logFile = join(logDir, 'engine.log');
+  const out = createWriteStream(logFile);
+  out.on('error', () => {});
+  let tail = '';
+  const container = await new GenericContainer(image)
+    .withExposedPorts(ENGINE_CONTAINER_PORT)
+    .withWaitStrategy(Wait.forListeningPorts())
+    .withStartupTimeout(options.readyTimeoutMs ?? 60_000)
+    .withLogConsumer((stream) => {
+      stream.on('data', (chunk: Buffer | string) => {
+        out.write(chunk);
+        tail = (tail + chunk.toString()).slice(-64 * 1024);
+      });
+      stream.on('error', () => {});
+    })
+    .start();
+  const url = `ws://${container.getHost()}:${container.getMappedPort(ENGINE_CONTAINER_PORT)}`;
+  let closing: Promise<void> | null = null;
+  return {
+    url,
+    implementation: implementation(`image: ${image}`),
+    logFiles: () => [logFile],
+    outputTail: () => tail,
+    close: () =>
+      (closing ??= (async () => {
+        await container.stop();
+        out.end();
+      })()),
+  };
+}
