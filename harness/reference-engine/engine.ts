@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { performance } from 'node:perf_hooks';
-import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { WebSocketServer, type RawData, type ServerOptions, type WebSocket } from 'ws';
 import { validateFrame } from '../wire/index.ts';
 import { decodeInbound, isBlankNamespace, isBufferedRegistration, type BufferedRegistration, type ErrorBody, type Inbound } from './decode.ts';
 import {
@@ -91,12 +91,7 @@ export class ReferenceEngine implements BuiltinHost {
     });
     this.server.headersTimeout = handshake;
     this.server.requestTimeout = handshake;
-    this.wss = new WebSocketServer({
-      noServer: true,
-      clientTracking: false,
-      perMessageDeflate: false,
-      maxPayload: options.maxPayloadBytes ?? 64 * 1024 * 1024,
-    });
+    this.wss = new WebSocketServer(this.webSocketOptions());
     this.server.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket, head));
     this.triggerTypes.set(registryKey(DEFAULT_NAMESPACE, WORKERS_AVAILABLE), {
       id: WORKERS_AVAILABLE,
@@ -110,6 +105,18 @@ export class ReferenceEngine implements BuiltinHost {
       providerId: ENGINE_PROVIDER,
       description: 'The set of registered functions changed (not fired by the reference engine)',
     });
+  }
+
+  /** No subprotocol is ever selected, no compression, WS pings answered, 64 MiB messages (§1.2, §1.3). */
+  protected webSocketOptions(): ServerOptions {
+    return {
+      noServer: true,
+      clientTracking: false,
+      perMessageDeflate: false,
+      autoPong: true,
+      handleProtocols: () => false,
+      maxPayload: this.options.maxPayloadBytes ?? 64 * 1024 * 1024,
+    };
   }
 
   listen(): Promise<{ host: string; port: number }> {
@@ -160,16 +167,21 @@ export class ReferenceEngine implements BuiltinHost {
 
   private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => {});
-    const path = pathOf(req);
-    if (this.closing || (path !== '/' && path !== '/otel')) {
+    const route = this.closing ? null : this.routeOf(pathOf(req));
+    if (route === null) {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       ws.on('error', (e) => this.log('debug', 'socket error', { error: e.message }));
-      if (path === '/otel') this.acceptTelemetry(ws);
+      if (route === 'otel') this.acceptTelemetry(ws);
       else this.acceptWorker(ws, req);
     });
+  }
+
+  /** `/` is the worker protocol, `/otel` telemetry only; every other path is 404 (§1.1). */
+  protected routeOf(path: string): 'worker' | 'otel' | null {
+    return path === '/' ? 'worker' : path === '/otel' ? 'otel' : null;
   }
 
   /** `/otel`: telemetry frames are accepted and ignored; never a worker (§1.5, §11.1 #10). */
