@@ -1,0 +1,120 @@
+// Reads a JSON Lines transcript (schemas/transcript.schema.json, written by the fake peers) into the small
+// event list the HTML report draws as a sequence diagram. Tolerant by design: a line it does not
+// understand becomes a note, never an exception, since a report must render whatever a case left behind.
+
+import { readFile } from 'node:fs/promises';
+
+export interface TimelineEvent {
+  /** ms since the transcript origin. */
+  t: number;
+  kind: 'frame' | 'event' | 'fault' | 'note';
+  /** For frames and faults: which way it travelled. */
+  dir?: 'engine->worker' | 'worker->engine';
+  conn?: number;
+  /** Message type, event name, fault action or note source. */
+  label: string;
+  /** Compact one-line detail (truncated). */
+  detail: string;
+  /** The frame failed validation, or the note is an error. */
+  bad?: boolean;
+  /** A fault dropped it. */
+  dropped?: boolean;
+}
+
+export interface Timeline {
+  events: TimelineEvent[];
+  /** Records left out past the limit. */
+  omitted: number;
+}
+
+const DETAIL_MAX = 240;
+
+function compact(value: unknown): string {
+  let text: string;
+  try {
+    text = typeof value === 'string' ? value : JSON.stringify(value);
+  } catch {
+    text = String(value);
+  }
+  return text.length > DETAIL_MAX ? `${text.slice(0, DETAIL_MAX - 1)}…` : text;
+}
+
+function num(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
+
+function direction(v: unknown): TimelineEvent['dir'] {
+  return v === 'engine->worker' || v === 'worker->engine' ? v : undefined;
+}
+
+export function toTimelineEvent(record: Record<string, unknown>): TimelineEvent | undefined {
+  const t = num(record.t) ?? 0;
+  const conn = num(record.conn);
+  const base = { t, ...(conn === undefined ? {} : { conn }) };
+  switch (record.kind) {
+    case 'header':
+      return undefined;
+    case 'frame': {
+      const frame = record.frame as { type?: unknown } | undefined;
+      const verdict = record.verdict as { base?: unknown; violations?: { path?: string; message?: string }[] } | undefined;
+      const type = str(frame?.type) ?? str((record.verdict as { type?: unknown } | undefined)?.type) ?? (record.encoding === 'binary' ? 'binary' : 'frame');
+      const bad = verdict?.base === 'invalid';
+      const why = bad && verdict?.violations?.[0] ? ` ✗ ${verdict.violations[0].path ?? ''} ${verdict.violations[0].message ?? ''}` : '';
+      const dir = direction(record.dir);
+      return {
+        ...base,
+        kind: 'frame',
+        ...(dir ? { dir } : {}),
+        label: type,
+        detail: compact(frame ?? record.text ?? record.base64 ?? '') + why,
+        ...(bad ? { bad: true } : {}),
+        ...(record.delivered === false ? { dropped: true } : {}),
+      };
+    }
+    case 'event':
+      return { ...base, kind: 'event', label: str(record.event) ?? 'event', detail: compact([record.outcome, record.code, record.reason, record.message, record.url].filter((x) => x !== undefined).join(' ')) };
+    case 'fault': {
+      const dir = direction(record.dir);
+      const action = record.action as { kind?: unknown } | undefined;
+      return { ...base, kind: 'fault', ...(dir ? { dir } : {}), label: `fault: ${str(action?.kind) ?? '?'}`, detail: compact(`rule ${String(record.rule)} on ${String(record.type)} #${String(record.nth)} ${compact(action)}`) };
+    }
+    case 'faults':
+      return { ...base, kind: 'fault', label: 'fault schedule', detail: compact(record.schedule) };
+    case 'note':
+      return { ...base, kind: 'note', label: str(record.source) ?? 'note', detail: compact(record.text ?? record.data), ...(record.level === 'error' ? { bad: true } : {}) };
+    default:
+      return { ...base, kind: 'note', label: 'record', detail: compact(record) };
+  }
+}
+
+export function parseTimeline(text: string, limit = 400): Timeline {
+  const events: TimelineEvent[] = [];
+  let omitted = 0;
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    let record: unknown;
+    try {
+      record = JSON.parse(line);
+    } catch {
+      record = { kind: 'note', source: 'transcript', level: 'error', text: `unreadable line: ${line.slice(0, 80)}` };
+    }
+    if (typeof record !== 'object' || record === null) continue;
+    const ev = toTimelineEvent(record as Record<string, unknown>);
+    if (!ev) continue;
+    if (events.length < limit) events.push(ev);
+    else omitted++;
+  }
+  return { events, omitted };
+}
+
+export async function readTimeline(path: string, limit = 400): Promise<Timeline | undefined> {
+  try {
+    return parseTimeline(await readFile(path, 'utf8'), limit);
+  } catch {
+    return undefined;
+  }
+}
