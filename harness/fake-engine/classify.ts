@@ -1,0 +1,99 @@
+// Turns a payload (as received or about to be sent) into what the transcript records: the bytes (or a
+// prefix of them), the parsed value, the telemetry prefix, and the wire validator's verdict. Never throws.
+
+import { validateFrame, type FrameVerdict } from '../wire/index.ts';
+import type { FrameRecord, RecordedVerdict, TelemetryInfo } from '../transcript/records.ts';
+import type { TranscriptLimits } from '../transcript/recorder.ts';
+
+export interface ClassifiedPayload {
+  /** Fields for the frame record (payload, verdict, telemetry). */
+  fields: Pick<FrameRecord, 'encoding' | 'length' | 'text' | 'base64' | 'truncated' | 'frame' | 'verdict' | 'telemetry'>;
+  /** The parsed value, always (even when too large to keep in the record); undefined when it did not parse. */
+  value: unknown;
+  /** The protocol type the fault schedule counts it as. */
+  type: string;
+  telemetry?: TelemetryInfo;
+}
+
+const TELEMETRY_PREFIXES = ['OTLP', 'MTRC', 'LOGS'] as const;
+
+export function classifyPayload(payload: Buffer | string, isBinary: boolean, limits: TranscriptLimits, parsed?: unknown): ClassifiedPayload {
+  const length = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
+  const keepParsed = length <= limits.maxParsedBytes;
+  if (isBinary) {
+    const buf = typeof payload === 'string' ? Buffer.from(payload) : payload;
+    const bytes = binaryFields(buf, limits);
+    const prefix = buf.subarray(0, 4).toString('latin1');
+    if ((TELEMETRY_PREFIXES as readonly string[]).includes(prefix)) {
+      const telemetry: TelemetryInfo = { prefix: prefix as TelemetryInfo['prefix'] };
+      let body: unknown;
+      try {
+        body = JSON.parse(buf.subarray(4).toString('utf8'));
+        if (keepParsed) telemetry.body = body;
+      } catch (e) {
+        telemetry.error = e instanceof Error ? e.message : String(e);
+      }
+      const verdict: RecordedVerdict = { base: 'telemetry', violations: [], strict: [] };
+      return { fields: { encoding: 'binary', length, ...bytes, verdict, telemetry }, value: body, type: '(telemetry)', telemetry };
+    }
+    // Protocol messages may arrive as binary frames: they decode like text (engine-protocol §1.3).
+    const judged = judge(buf.toString('utf8'));
+    return {
+      fields: { encoding: 'binary', length, ...bytes, ...(judged.value !== undefined && keepParsed ? { frame: judged.value } : {}), verdict: judged.verdict },
+      value: judged.value,
+      type: judged.type ?? '(binary)',
+    };
+  }
+  const text = typeof payload === 'string' ? payload : payload.toString('utf8');
+  const judged = parsed === undefined ? judge(text) : judgeValue(parsed);
+  const shown = text.length > limits.maxTextChars ? { text: text.slice(0, limits.maxTextChars), truncated: true as const } : { text };
+  return {
+    fields: { encoding: 'text', length, ...shown, ...(judged.value !== undefined && keepParsed ? { frame: judged.value } : {}), verdict: judged.verdict },
+    value: judged.value,
+    type: judged.type ?? '(invalid)',
+  };
+}
+
+function binaryFields(buf: Buffer, limits: TranscriptLimits): Pick<FrameRecord, 'base64' | 'truncated'> {
+  return buf.length > limits.maxBinaryBytes
+    ? { base64: buf.subarray(0, limits.maxBinaryBytes).toString('base64'), truncated: true }
+    : { base64: buf.toString('base64') };
+}
+
+interface Judged {
+  value: unknown;
+  type?: string;
+  verdict: RecordedVerdict;
+}
+
+function judge(text: string): Judged {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { value: undefined, verdict: toRecorded(safeValidate(text)) };
+  }
+  return judgeValue(value, text);
+}
+
+function judgeValue(value: unknown, text?: string): Judged {
+  // validateFrame reads a string argument as JSON text; a JSON string value must go in as its text.
+  const verdict = toRecorded(safeValidate(typeof value === 'string' ? (text ?? JSON.stringify(value)) : value));
+  const type = typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string' ? (value as { type: string }).type : undefined;
+  return { value, ...(type === undefined ? {} : { type }), verdict };
+}
+
+function safeValidate(input: unknown): FrameVerdict {
+  try {
+    return validateFrame(input);
+  } catch (e) {
+    return { ok: false, reason: 'schema', violations: [{ path: '', keyword: 'validator-crashed', message: e instanceof Error ? e.message : String(e) }] };
+  }
+}
+
+export function toRecorded(v: FrameVerdict): RecordedVerdict {
+  if (v.ok) {
+    return { base: 'valid', type: v.type, ...(v.nonStandard ? { nonStandard: true } : {}), violations: [], strict: v.strict };
+  }
+  return { base: 'invalid', reason: v.reason, ...(v.type === undefined ? {} : { type: v.type }), violations: v.violations, strict: [] };
+}

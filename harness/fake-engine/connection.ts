@@ -1,0 +1,201 @@
+// One accepted connection as the fake engine holds it: handshake facts, the identity it was given,
+// what the worker registered on it, and the script actions a case takes on it.
+
+import { randomUUID } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import type { Frame } from '../wire/index.ts';
+import { Endpoint, type CloseInfo, type EndpointInit, type ReceivedFrame } from './endpoint.ts';
+import { ConnectionClosedError, WaitTimeoutError } from './errors.ts';
+import { summarize } from './endpoint.ts';
+
+export interface ErrorBody {
+  code: string;
+  message: string;
+  stacktrace?: string;
+}
+
+/** What an invocation came back with. */
+export type InvocationOutcome =
+  | { ok: true; result: unknown; frame: Frame; elapsedMs: number }
+  | { ok: false; error: ErrorBody; frame: Frame; elapsedMs: number };
+
+export interface InvokeOptions {
+  timeoutMs?: number;
+  /** Default: a fresh lower-case v4 UUID. */
+  invocationId?: string;
+  metadata?: unknown;
+  traceparent?: string;
+  baggage?: string;
+}
+
+/** The payload of `engine::workers::register`, as stored (engine-protocol §4.2). */
+export interface WorkerMetadata {
+  runtime?: string;
+  version?: string;
+  name?: string;
+  description?: string;
+  os?: string;
+  pid?: number;
+  isolation?: string | null;
+  namespace?: string;
+  telemetry?: unknown;
+  [key: string]: unknown;
+}
+
+/** The engine-side logic the connection hands its frames to (implemented by FakeEngine). */
+export interface ConnectionHost {
+  dispatch(conn: EngineConnection, value: unknown, entry: ReceivedFrame): void;
+  closed(conn: EngineConnection, info: CloseInfo): void;
+}
+
+export interface EngineConnectionInit extends EndpointInit {
+  host: ConnectionHost;
+  headers: IncomingHttpHeaders;
+  remoteAddress: string | undefined;
+  /** Upgrade attempt number that produced this connection. */
+  attempt: number;
+  reattachToken: boolean;
+}
+
+interface PendingInvocation {
+  functionId: string;
+  startedAt: number;
+  since: number;
+  resolve(outcome: InvocationOutcome): void;
+  reject(e: Error): void;
+  timer: NodeJS.Timeout;
+}
+
+export class EngineConnection extends Endpoint {
+  /** Same as `conn`: 1-based, in accept order, over every path. */
+  readonly id: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly remoteAddress: string | undefined;
+  readonly attempt: number;
+  /** ms since the epoch when accepted (WorkerSummary.connected_at_ms). */
+  readonly connectedAtMs = Date.now();
+  /** The identity `workerregistered` carries (sent or still held). */
+  readonly workerId: string = randomUUID();
+  readonly reattachToken: string | undefined;
+  workerRegisteredSent = false;
+  /** Set by `engine::workers::register`. */
+  metadata: WorkerMetadata | undefined;
+  /** Connection namespace: "default" until `engine::workers::register` declares one. */
+  namespace = 'default';
+  /** What this worker registered, keyed by id, as the frames it sent (latest wins). */
+  readonly functions = new Map<string, Frame>();
+  readonly triggers = new Map<string, Frame>();
+  readonly triggerTypes = new Map<string, Frame>();
+  readonly services = new Map<string, Frame>();
+  /** Invocation ids this worker is executing for someone, or made and is still owed an answer for. */
+  readonly inFlight = new Set<string>();
+  /** Set when a `reattach` from a newer connection retired this one. */
+  retiredBy: number | undefined;
+  private readonly host: ConnectionHost;
+  private readonly pending = new Map<string, PendingInvocation>();
+
+  constructor(init: EngineConnectionInit) {
+    super(init);
+    this.id = init.conn;
+    this.host = init.host;
+    this.headers = init.headers;
+    this.remoteAddress = init.remoteAddress;
+    this.attempt = init.attempt;
+    this.reattachToken = init.reattachToken ? randomUUID() : undefined;
+  }
+
+  /** Sends `workerregistered` with this connection's identity (use when the engine holds it back). */
+  sendWorkerRegistered(overrides: Partial<{ worker_id: string; reattach_token: string }> = {}): Promise<boolean> {
+    this.workerRegisteredSent = true;
+    return this.send({
+      type: 'workerregistered',
+      worker_id: this.workerId,
+      ...(this.reattachToken === undefined ? {} : { reattach_token: this.reattachToken }),
+      ...overrides,
+    });
+  }
+
+  /**
+   * Asks this worker to run `functionId` and waits for its `invocationresult` (matched by id, case-
+   * insensitively). Rejects after the deadline (listing what arrived instead) or when the socket closes.
+   */
+  invoke(functionId: string, data: unknown = null, options: InvokeOptions = {}): Promise<InvocationOutcome> {
+    const invocationId = options.invocationId ?? randomUUID();
+    const key = invocationId.toLowerCase();
+    const timeoutMs = options.timeoutMs ?? this.defaultTimeoutMs;
+    const frame: Frame = {
+      type: 'invokefunction',
+      invocation_id: invocationId,
+      function_id: functionId,
+      data,
+      ...(options.metadata === undefined ? {} : { metadata: options.metadata }),
+      ...(options.traceparent === undefined ? {} : { traceparent: options.traceparent }),
+      ...(options.baggage === undefined ? {} : { baggage: options.baggage }),
+    };
+    if (this.closeInfo) return Promise.reject(new ConnectionClosedError(`${this.label} is closed; cannot invoke ${functionId}`, this.closeInfo.code, this.closeInfo.reason));
+    const since = this.mark();
+    const result = new Promise<InvocationOutcome>((resolve, reject) => {
+      const timer = this.timers.after(timeoutMs, () => {
+        this.pending.delete(key);
+        this.inFlight.delete(key);
+        const window = this.received.slice(since).slice(-12).map(summarize);
+        reject(new WaitTimeoutError(`${this.label}: no invocationresult for ${functionId} (${invocationId}) within ${timeoutMs} ms; ${window.length ? `arrived instead: ${window.join(' | ')}` : 'nothing arrived'}`, window));
+      });
+      this.pending.set(key, { functionId, startedAt: performance.now(), since, resolve, reject, timer });
+    });
+    this.inFlight.add(key);
+    void this.send(frame);
+    return result;
+  }
+
+  /** Sends a JSON `ping` and waits for the `pong` (the engine itself never does; SDK cases may). */
+  async ping(options: { timeoutMs?: number } = {}): Promise<ReceivedFrame> {
+    const since = this.mark();
+    await this.send({ type: 'ping' });
+    return this.waitFor({ type: 'pong' }, { since, ...options });
+  }
+
+  /** Summary of what the worker registered, for assertions and reports. */
+  get registrations(): { functions: string[]; triggers: string[]; triggerTypes: string[]; services: string[] } {
+    return {
+      functions: [...this.functions.keys()],
+      triggers: [...this.triggers.keys()],
+      triggerTypes: [...this.triggerTypes.keys()],
+      services: [...this.services.keys()],
+    };
+  }
+
+  /** @internal Completes an `invoke` when its result arrives; false if the id is not one of ours. */
+  settleInvocation(frame: Frame): boolean {
+    const id = typeof frame.invocation_id === 'string' ? frame.invocation_id.toLowerCase() : undefined;
+    const pending = id === undefined ? undefined : this.pending.get(id);
+    if (!pending || id === undefined) return false;
+    this.pending.delete(id);
+    this.inFlight.delete(id);
+    this.timers.cancel(pending.timer);
+    const elapsedMs = performance.now() - pending.startedAt;
+    const error = frame.error;
+    if (error !== undefined && error !== null) pending.resolve({ ok: false, error: error as ErrorBody, frame, elapsedMs });
+    else pending.resolve({ ok: true, result: frame.result ?? null, frame, elapsedMs });
+    return true;
+  }
+
+  /** @internal */
+  hasPendingInvocation(id: string): boolean {
+    return this.pending.has(id.toLowerCase());
+  }
+
+  protected override onFrame(value: unknown, entry: ReceivedFrame): void {
+    this.host.dispatch(this, value, entry);
+  }
+
+  protected override onClosed(info: CloseInfo): void {
+    for (const [id, p] of this.pending) {
+      this.timers.cancel(p.timer);
+      p.reject(new ConnectionClosedError(`${this.label} closed (${info.code}) before the result of ${p.functionId} (${id}) arrived`, info.code, info.reason));
+    }
+    this.pending.clear();
+    this.host.closed(this, info);
+  }
+}

@@ -1,0 +1,586 @@
+// One WebSocket as a fake peer sees it: every frame in and out is recorded and validated, the fault
+// schedule is applied on both paths, and a case waits on what arrived with deadlines that explain
+// themselves. Shared by the fake engine (one per accepted connection) and the fake worker.
+//
+// Nothing the other side sends can make this throw: parse failures, validator crashes and errors in
+// the protocol logic are recorded as transcript events and the socket keeps serving.
+
+import { randomFillSync } from 'node:crypto';
+import type { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import WebSocket, * as wsModule from 'ws';
+import type { Direction, FrameRecord, RecordedVerdict, TelemetryInfo } from '../transcript/records.ts';
+import type { TranscriptRecorder } from '../transcript/recorder.ts';
+import type { FaultInjector, FiredFault } from '../faults/injector.ts';
+import { classifyPayload, type ClassifiedPayload } from './classify.ts';
+import { ConnectionClosedError, WaitTimeoutError } from './errors.ts';
+import { describeMatcher, matcherTest, type Matcher } from './match.ts';
+import type { TimerSet } from './timers.ts';
+
+/** A frame as received and kept by an endpoint. */
+export interface ReceivedFrame {
+  /** Position among the frames this endpoint received (0-based). */
+  index: number;
+  /** The parsed JSON value; undefined when it did not parse or was larger than the transcript keeps. */
+  frame: unknown;
+  /** The frame's `type`, or "(invalid)", "(binary)", "(telemetry)". */
+  type: string;
+  verdict: RecordedVerdict;
+  telemetry?: TelemetryInfo;
+  /** performance.now() when it arrived. */
+  at: number;
+  record: FrameRecord;
+}
+
+export interface WaitOptions {
+  /** Deadline in ms (default: the peer's defaultTimeoutMs). */
+  timeoutMs?: number;
+  /** Only frames with index >= since (a value of `mark()`); default 0 for waitFor, the cursor for next. */
+  since?: number;
+}
+
+export interface CloseInfo {
+  code: number;
+  reason: string;
+  /** performance.now() when the close was seen. */
+  at: number;
+}
+
+export interface EndpointInit {
+  ws: WebSocket;
+  peer: string;
+  /** 1-based, per peer. */
+  conn: number;
+  path: string;
+  /** Direction of the frames this endpoint receives. */
+  inboundDir: Direction;
+  transcript: TranscriptRecorder;
+  faults: FaultInjector | undefined;
+  timers: TimerSet;
+  defaultTimeoutMs: number;
+  /** Clients mask their frames; needed when a split fault writes the frame bytes itself. */
+  isClient: boolean;
+}
+
+interface Waiter {
+  matcher: Matcher<ReceivedFrame>;
+  from: number;
+  consume: boolean;
+  /** expectSilence: a close is not an answer, only the deadline is. */
+  ignoreClose: boolean;
+  resolve(entry: ReceivedFrame): void;
+  reject(e: Error): void;
+}
+
+export class Endpoint {
+  readonly conn: number;
+  readonly path: string;
+  readonly peer: string;
+  readonly transcript: TranscriptRecorder;
+  /** Every frame received and processed, in order (dropped-by-fault frames are only in the transcript). */
+  readonly received: ReceivedFrame[] = [];
+  /** performance.now() when the socket opened. */
+  readonly openedAt: number = performance.now();
+  closeInfo: CloseInfo | undefined;
+  protected readonly ws: WebSocket;
+  protected readonly timers: TimerSet;
+  protected readonly defaultTimeoutMs: number;
+  private readonly inboundDir: Direction;
+  private readonly outboundDir: Direction;
+  private readonly faults: FaultInjector | undefined;
+  private readonly isClient: boolean;
+  private readonly waiters = new Set<Waiter>();
+  private readonly closeWaiters = new Set<(info: CloseInfo) => void>();
+  private cursor = 0;
+  /** Writes wait behind a split in progress so the frame bytes never interleave. */
+  private writeChain: Promise<void> | undefined;
+  private heldOutbound: { fire: () => void; timer: NodeJS.Timeout } | undefined;
+  private heldInbound: { fire: () => void; timer: NodeJS.Timeout } | undefined;
+
+  constructor(init: EndpointInit) {
+    this.ws = init.ws;
+    this.peer = init.peer;
+    this.conn = init.conn;
+    this.path = init.path;
+    this.inboundDir = init.inboundDir;
+    this.outboundDir = init.inboundDir === 'engine->worker' ? 'worker->engine' : 'engine->worker';
+    this.transcript = init.transcript;
+    this.faults = init.faults && !init.faults.empty ? init.faults : undefined;
+    this.timers = init.timers;
+    this.defaultTimeoutMs = init.defaultTimeoutMs;
+    this.isClient = init.isClient;
+    this.ws.on('message', (data: WebSocket.RawData, isBinary: boolean) => this.guard(() => this.handleMessage(toBuffer(data), isBinary)));
+    this.ws.on('close', (code: number, reason: Buffer) => this.guard(() => this.handleClose(code, reason.toString('utf8'))));
+    this.ws.on('error', (err: Error) => this.guard(() => this.event('error', { message: err.message })));
+    this.ws.on('ping', (data: Buffer) => this.guard(() => this.event('ws-ping', { message: data.toString('base64') })));
+    this.ws.on('pong', (data: Buffer) => this.guard(() => this.event('ws-pong', { message: data.toString('base64') })));
+  }
+
+  /** "engine conn 2 (/)": how errors and notes name this connection. */
+  get label(): string {
+    return `${this.peer} conn ${this.conn} (${this.path})`;
+  }
+
+  get isOpen(): boolean {
+    return this.ws.readyState === WebSocket.OPEN;
+  }
+
+  /** The index the next received frame will have: pass it as `since` to ignore everything before now. */
+  mark(): number {
+    return this.received.length;
+  }
+
+  // ---------------------------------------------------------------- waiting
+
+  /**
+   * The first received frame (since `since`, default the start) that matches; waits for it if none has
+   * arrived. Rejects after the deadline with the frames that came instead, or when the socket closes.
+   */
+  waitFor(matcher: Matcher<ReceivedFrame>, options: WaitOptions = {}): Promise<ReceivedFrame> {
+    return this.wait(matcher, options.since ?? 0, false, options.timeoutMs);
+  }
+
+  /** Like waitFor, but reads in order: starts after the last frame `next` returned, and moves past the match. */
+  next(matcher: Matcher<ReceivedFrame> = () => true, options: WaitOptions = {}): Promise<ReceivedFrame> {
+    return this.wait(matcher, options.since ?? this.cursor, true, options.timeoutMs);
+  }
+
+  /** Every received frame (since `since`) that matches, without waiting. */
+  all(matcher: Matcher<ReceivedFrame> = () => true, since = 0): ReceivedFrame[] {
+    return this.received.slice(since).filter((e) => matcherTest(matcher, e.frame, e));
+  }
+
+  /** Resolves when nothing matching arrives for `ms`; rejects with the offending frame otherwise. */
+  async expectSilence(matcher: Matcher<ReceivedFrame>, ms: number, since = this.mark()): Promise<void> {
+    try {
+      const hit = await this.wait(matcher, since, false, ms, true);
+      throw new Error(`${this.label}: expected no ${describeMatcher(matcher)} for ${ms} ms, got ${summarize(hit)}`);
+    } catch (e) {
+      if (e instanceof WaitTimeoutError || e instanceof ConnectionClosedError) return;
+      throw e;
+    }
+  }
+
+  /** Resolves with the close code and reason once the socket has closed (at once if it already has). */
+  waitForClose(options: { timeoutMs?: number } = {}): Promise<CloseInfo> {
+    if (this.closeInfo) return Promise.resolve(this.closeInfo);
+    const timeoutMs = options.timeoutMs ?? this.defaultTimeoutMs;
+    return new Promise<CloseInfo>((resolve, reject) => {
+      const done = (info: CloseInfo): void => {
+        this.timers.cancel(timer);
+        resolve(info);
+      };
+      const timer = this.timers.after(timeoutMs, () => {
+        this.closeWaiters.delete(done);
+        reject(new WaitTimeoutError(`${this.label}: still open after ${timeoutMs} ms waiting for it to close; last frames: ${this.recentSummary(this.received.length - 5)}`, this.recentList(this.received.length - 5)));
+      });
+      this.closeWaiters.add(done);
+    });
+  }
+
+  private wait(matcher: Matcher<ReceivedFrame>, from: number, consume: boolean, timeoutMs = this.defaultTimeoutMs, ignoreClose = false): Promise<ReceivedFrame> {
+    for (let i = Math.max(0, from); i < this.received.length; i++) {
+      const entry = this.received[i]!;
+      if (matcherTest(matcher, entry.frame, entry)) {
+        if (consume) this.cursor = i + 1;
+        return Promise.resolve(entry);
+      }
+    }
+    if (this.closeInfo && !ignoreClose) return Promise.reject(this.closedError(matcher, from));
+    return new Promise<ReceivedFrame>((resolve, reject) => {
+      const waiter: Waiter = {
+        matcher,
+        from,
+        consume,
+        ignoreClose,
+        resolve: (entry) => {
+          this.timers.cancel(timer);
+          this.waiters.delete(waiter);
+          resolve(entry);
+        },
+        reject: (e) => {
+          this.timers.cancel(timer);
+          this.waiters.delete(waiter);
+          reject(e);
+        },
+      };
+      const timer = this.timers.after(timeoutMs, () => {
+        this.waiters.delete(waiter);
+        const window = this.recentList(from);
+        reject(
+          new WaitTimeoutError(
+            `${this.label}: no ${describeMatcher(matcher)} within ${timeoutMs} ms; ${window.length === 0 ? 'nothing arrived' : `arrived instead: ${window.join(' | ')}`}${this.closeInfo ? `; socket closed ${this.closeInfo.code}` : ''}`,
+            window,
+          ),
+        );
+      });
+      this.waiters.add(waiter);
+    });
+  }
+
+  private closedError(matcher: Matcher<ReceivedFrame>, from: number): ConnectionClosedError {
+    const info = this.closeInfo ?? { code: 1006, reason: '', at: performance.now() };
+    return new ConnectionClosedError(
+      `${this.label} closed (${info.code}${info.reason ? ` "${info.reason}"` : ''}) before ${describeMatcher(matcher)} arrived; arrived instead: ${this.recentSummary(from)}`,
+      info.code,
+      info.reason,
+    );
+  }
+
+  private recentList(from: number): string[] {
+    return this.received.slice(Math.max(0, from)).slice(-12).map(summarize);
+  }
+
+  private recentSummary(from: number): string {
+    const list = this.recentList(from);
+    return list.length === 0 ? 'nothing' : list.join(' | ');
+  }
+
+  // ---------------------------------------------------------------- receiving
+
+  /** Protocol logic of the owning peer; the base class only records. Errors are caught and recorded. */
+  protected onFrame(_value: unknown, _entry: ReceivedFrame): void {}
+
+  /** Called once when the socket has closed, after waiters were released. */
+  protected onClosed(_info: CloseInfo): void {}
+
+  private handleMessage(data: Buffer, isBinary: boolean): void {
+    const at = performance.now();
+    const c = classifyPayload(data, isBinary, this.transcript.limits);
+    const fired = this.faults?.decide({ dir: this.inboundDir, type: c.type, connection: this.conn, path: this.path, side: 'receiver' });
+    const record = this.recordFrame(this.inboundDir, c, 'peer', fired, at);
+    if (!fired) return this.deliver(c, record, at);
+    this.recordFault(this.inboundDir, fired);
+    const deliver = (): void => this.guard(() => this.deliver(c, record, at));
+    const action = fired.action;
+    switch (action.kind) {
+      case 'drop':
+        return;
+      case 'delay':
+        this.timers.after(action.ms, deliver, (e) => this.harnessError(e));
+        return;
+      case 'duplicate':
+        deliver();
+        deliver();
+        return;
+      case 'reorder':
+        this.flushHeldInbound();
+        this.heldInbound = { fire: deliver, timer: this.timers.after(action.holdMs ?? 1000, () => this.flushHeldInbound()) };
+        return;
+      case 'close':
+        deliver();
+        this.close(action.code, action.reason);
+        return;
+      case 'terminate':
+        deliver();
+        this.terminate();
+        return;
+      case 'split':
+        deliver(); // not applicable on receipt; the injector never fires it here
+        return;
+    }
+  }
+
+  private deliver(c: ClassifiedPayload, record: FrameRecord, at: number): void {
+    const entry: ReceivedFrame = {
+      index: this.received.length,
+      frame: record.frame,
+      type: c.type,
+      verdict: record.verdict,
+      ...(c.telemetry ? { telemetry: c.telemetry } : {}),
+      at,
+      record,
+    };
+    this.received.push(entry);
+    // Waiters and protocol logic see the live value, even when it was too large for the record to keep.
+    for (const w of [...this.waiters]) {
+      if (entry.index < w.from) continue;
+      if (matcherTest(w.matcher, c.value, { ...entry, frame: c.value })) {
+        if (w.consume) this.cursor = entry.index + 1;
+        w.resolve(entry);
+      }
+    }
+    this.guard(() => this.onFrame(c.value, entry));
+    if (this.heldInbound) this.flushHeldInbound();
+  }
+
+  private flushHeldInbound(): void {
+    const held = this.heldInbound;
+    if (!held) return;
+    this.heldInbound = undefined;
+    this.timers.cancel(held.timer);
+    held.fire();
+  }
+
+  private handleClose(code: number, reason: string): void {
+    if (this.closeInfo) return;
+    const info: CloseInfo = { code, reason, at: performance.now() };
+    this.closeInfo = info;
+    this.event('close', { code, reason });
+    for (const held of [this.heldInbound, this.heldOutbound]) if (held) this.timers.cancel(held.timer);
+    this.heldInbound = undefined;
+    this.heldOutbound = undefined;
+    for (const w of [...this.waiters]) if (!w.ignoreClose) w.reject(this.closedError(w.matcher, w.from));
+    for (const done of [...this.closeWaiters]) done(info);
+    this.closeWaiters.clear();
+    this.guard(() => this.onClosed(info));
+  }
+
+  // ---------------------------------------------------------------- sending
+
+  /**
+   * Sends one protocol frame as JSON text (through the fault schedule). Resolves true once written to
+   * the socket, false when it was not (socket closed, dropped by a fault). Never rejects.
+   */
+  send(frame: object): Promise<boolean> {
+    let text: string;
+    try {
+      text = JSON.stringify(frame);
+    } catch (e) {
+      this.harnessError(e);
+      return Promise.resolve(false);
+    }
+    return this.transmit(text, false, 'harness', frame);
+  }
+
+  /**
+   * Sends bytes exactly as given, for malformed JSON, oversized payloads and binary frames. A string goes
+   * out as a text frame unless `binary`; a Uint8Array as a binary frame unless `binary: false` (which sends
+   * the bytes in a text frame, invalid UTF-8 included). Recorded with origin "raw".
+   */
+  sendRaw(data: string | Uint8Array, options: { binary?: boolean } = {}): Promise<boolean> {
+    const binary = options.binary ?? typeof data !== 'string';
+    const payload = typeof data === 'string' ? (binary ? Buffer.from(data) : data) : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    return this.transmit(payload, binary, 'raw');
+  }
+
+  private transmit(payload: string | Buffer, binary: boolean, origin: 'harness' | 'raw', parsed?: object): Promise<boolean> {
+    try {
+      const c = classifyPayload(payload, binary, this.transcript.limits, parsed);
+      if (!this.isOpen) {
+        this.recordFrame(this.outboundDir, c, origin, undefined, performance.now(), true);
+        return Promise.resolve(false);
+      }
+      const fired = this.faults?.decide({ dir: this.outboundDir, type: c.type, connection: this.conn, path: this.path, side: 'sender' });
+      if (!fired) {
+        const written = this.write(payload, binary, c, origin, undefined);
+        this.flushHeldOutbound();
+        return written;
+      }
+      this.recordFault(this.outboundDir, fired);
+      const action = fired.action;
+      switch (action.kind) {
+        case 'drop':
+          this.recordFrame(this.outboundDir, c, origin, fired, performance.now(), true);
+          return Promise.resolve(false);
+        case 'delay':
+          return new Promise((resolve) => this.timers.after(action.ms, () => resolve(this.write(payload, binary, c, origin, fired)), (e) => this.harnessError(e)));
+        case 'duplicate': {
+          const first = this.write(payload, binary, c, origin, undefined);
+          const second = this.write(payload, binary, c, origin, fired);
+          this.flushHeldOutbound();
+          return Promise.all([first, second]).then(([a, b]) => a && b);
+        }
+        case 'reorder':
+          this.flushHeldOutbound();
+          return new Promise((resolve) => {
+            const fire = (): void => void this.write(payload, binary, c, origin, fired).then(resolve);
+            this.heldOutbound = { fire, timer: this.timers.after(action.holdMs ?? 1000, () => this.flushHeldOutbound()) };
+          });
+        case 'close':
+          return this.write(payload, binary, c, origin, fired).then((ok) => {
+            this.close(action.code, action.reason);
+            return ok;
+          });
+        case 'terminate':
+          return this.write(payload, binary, c, origin, fired).then((ok) => {
+            this.terminate();
+            return ok;
+          });
+        case 'split':
+          return this.writeSplit(payload, binary, c, origin, fired, action.parts ?? 2, action.delayMs ?? 5);
+      }
+    } catch (e) {
+      this.harnessError(e);
+      return Promise.resolve(false);
+    }
+  }
+
+  private flushHeldOutbound(): void {
+    const held = this.heldOutbound;
+    if (!held) return;
+    this.heldOutbound = undefined;
+    this.timers.cancel(held.timer);
+    held.fire();
+  }
+
+  /** Records the frame and hands it to ws, behind any split in progress. */
+  private write(payload: string | Buffer, binary: boolean, c: ClassifiedPayload, origin: 'harness' | 'raw', fired: FiredFault | undefined): Promise<boolean> {
+    const go = (): Promise<boolean> => {
+      if (!this.isOpen) {
+        this.recordFrame(this.outboundDir, c, origin, fired, performance.now(), true);
+        return Promise.resolve(false);
+      }
+      this.recordFrame(this.outboundDir, c, origin, fired, performance.now());
+      return new Promise<boolean>((resolve) => {
+        try {
+          this.ws.send(payload, { binary }, (err) => resolve(!err));
+        } catch (e) {
+          this.harnessError(e);
+          resolve(false);
+        }
+      });
+    };
+    return this.serialize(go, false);
+  }
+
+  /**
+   * Runs a write now, or behind the split in progress. A split (exclusive) always takes the chain, so
+   * its delayed byte chunks never interleave with another frame; without one, writes take the fast path.
+   */
+  private serialize(run: () => Promise<boolean>, exclusive: boolean): Promise<boolean> {
+    if (!this.writeChain && !exclusive) return run();
+    const result = (this.writeChain ?? Promise.resolve()).then(run, run);
+    const chain = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.writeChain = chain;
+    void chain.then(() => {
+      if (this.writeChain === chain) this.writeChain = undefined;
+    });
+    return result;
+  }
+
+  /** Builds the WebSocket frame itself and writes its bytes in `parts` TCP writes `delayMs` apart. */
+  private writeSplit(payload: string | Buffer, binary: boolean, c: ClassifiedPayload, origin: 'harness' | 'raw', fired: FiredFault, parts: number, delayMs: number): Promise<boolean> {
+    const run = async (): Promise<boolean> => {
+      const socket = rawSocket(this.ws);
+      if (!this.isOpen || !socket) {
+        this.recordFrame(this.outboundDir, c, origin, fired, performance.now(), true);
+        return false;
+      }
+      this.recordFrame(this.outboundDir, c, origin, fired, performance.now());
+      const data = typeof payload === 'string' ? Buffer.from(payload) : payload;
+      const framed = Buffer.concat(
+        frameBytes(data, { fin: true, opcode: binary ? 2 : 1, mask: this.isClient, readOnly: false, rsv1: false, ...(this.isClient ? { maskBuffer: randomFillSync(Buffer.alloc(4)) } : {}) }),
+      );
+      const size = Math.max(1, Math.ceil(framed.length / Math.max(1, parts)));
+      for (let offset = 0; offset < framed.length; offset += size) {
+        if (socket.destroyed) return false;
+        socket.write(framed.subarray(offset, offset + size));
+        if (offset + size < framed.length) await this.timers.sleep(delayMs);
+      }
+      return true;
+    };
+    return this.serialize(run, true);
+  }
+
+  // ---------------------------------------------------------------- closing
+
+  /** Sends a close frame with `code` and `reason` (ws rejects reserved codes: recorded, then terminated). */
+  close(code = 1000, reason = ''): void {
+    if (this.ws.readyState === WebSocket.CLOSED) return;
+    try {
+      this.ws.close(code, reason);
+    } catch (e) {
+      this.harnessError(e);
+      this.terminate();
+    }
+  }
+
+  /** Destroys the TCP socket without a close frame. */
+  terminate(): void {
+    try {
+      this.ws.terminate();
+    } catch (e) {
+      this.harnessError(e);
+    }
+  }
+
+  /** Sends a WebSocket-level ping (not the JSON ping message). */
+  wsPing(payload: string | Buffer = ''): void {
+    try {
+      if (this.isOpen) this.ws.ping(payload);
+    } catch (e) {
+      this.harnessError(e);
+    }
+  }
+
+  // ---------------------------------------------------------------- recording
+
+  protected event(event: 'open' | 'close' | 'error' | 'ws-ping' | 'ws-pong' | 'harness-error', extra: { code?: number; reason?: string; message?: string } = {}): void {
+    this.transcript.append({ kind: 'event', peer: this.peer, event, conn: this.conn, path: this.path, ...extra });
+  }
+
+  protected harnessError(e: unknown): void {
+    try {
+      this.event('harness-error', { message: e instanceof Error ? `${e.message}${e.stack ? `\n${e.stack}` : ''}` : String(e) });
+    } catch {
+      // recording itself failed; nothing sensible is left to do
+    }
+  }
+
+  /** Runs `fn`, turning any exception into a harness-error record. */
+  protected guard(fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      this.harnessError(e);
+    }
+  }
+
+  private recordFrame(dir: Direction, c: ClassifiedPayload, origin: 'harness' | 'raw' | 'peer', fired: FiredFault | undefined, at: number, undelivered = false): FrameRecord {
+    return this.transcript.append(
+      {
+        kind: 'frame',
+        peer: this.peer,
+        conn: this.conn,
+        path: this.path,
+        dir,
+        ...c.fields,
+        origin,
+        ...(fired ? { fault: { rule: fired.rule, action: fired.action.kind } } : {}),
+        ...(undelivered || fired?.action.kind === 'drop' ? { delivered: false as const } : {}),
+      },
+      at,
+    );
+  }
+
+  private recordFault(dir: Direction, fired: FiredFault): void {
+    this.transcript.append({ kind: 'fault', peer: this.peer, conn: this.conn, path: this.path, dir, rule: fired.rule, action: fired.action, type: fired.type, nth: fired.nth });
+  }
+}
+
+/** One-line description of a received frame for error messages. */
+export function summarize(entry: ReceivedFrame): string {
+  const body = entry.record.text ?? (entry.record.base64 !== undefined ? `<${entry.record.length} bytes binary>` : '');
+  const shown = body.length > 160 ? `${body.slice(0, 160)}…` : body;
+  return `#${entry.index} ${entry.type}${entry.verdict.base === 'invalid' ? ' (invalid)' : ''} ${shown}`;
+}
+
+function toBuffer(data: WebSocket.RawData): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return Buffer.from(data);
+}
+
+interface SenderFrameOptions {
+  fin: boolean;
+  opcode: number;
+  mask: boolean;
+  readOnly: boolean;
+  rsv1: boolean;
+  maskBuffer?: Buffer;
+}
+
+/** ws's own frame encoder (exported by ws but missing from @types/ws). */
+function frameBytes(data: Buffer, options: SenderFrameOptions): Buffer[] {
+  const sender = (wsModule as unknown as { Sender: { frame(data: Buffer, options: SenderFrameOptions): Buffer[] } }).Sender;
+  return sender.frame(data, options);
+}
+
+/** ws keeps the TCP socket private; the split fault needs it to write frame bytes in pieces. */
+function rawSocket(ws: WebSocket): Socket | undefined {
+  return (ws as unknown as { _socket?: Socket })._socket;
+}

@@ -1,0 +1,807 @@
+// The scriptable fake engine: a `ws` server on 127.0.0.1 that behaves like the iii engine by default
+// (engine-protocol.md) and misbehaves on request. Every frame and every upgrade attempt goes into the
+// transcript; nothing a peer sends can crash it.
+//
+//   const engine = await FakeEngine.start();
+//   const conn = await engine.waitForConnection();
+//   await conn.waitFor({ type: 'registerfunction', id: 'demo::echo' });
+//   const out = await conn.invoke('demo::echo', { a: 1 });
+
+import { randomUUID } from 'node:crypto';
+import { createServer, STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { Frame } from '../wire/index.ts';
+import { TranscriptRecorder } from '../transcript/recorder.ts';
+import { FaultInjector } from '../faults/injector.ts';
+import { parseFaultSchedule, type FaultSchedule } from '../faults/schedule.ts';
+import { EngineConnection, type ErrorBody } from './connection.ts';
+import type { CloseInfo, ReceivedFrame } from './endpoint.ts';
+import { isBuiltin, runBuiltin } from './builtins.ts';
+import { WaitTimeoutError } from './errors.ts';
+import { describeMatcher, matcherTest, type Matcher } from './match.ts';
+import { TimerSet } from './timers.ts';
+
+export const DEFAULT_MAX_PAYLOAD = 128 * 1024 * 1024;
+export const WORKER_PATHS = ['/', '/otel'] as const;
+
+/** When the engine sends `workerregistered` on a new "/" connection. */
+export type WorkerRegisteredPolicy = 'immediate' | 'hold' | { delayMs: number };
+
+export interface FakeEngineOptions {
+  host?: string;
+  /** 0 (default) picks a free port. */
+  port?: number;
+  /** Share one transcript between peers; default: a new one. */
+  transcript?: TranscriptRecorder;
+  /** Name in transcript records (default "engine"). */
+  peerName?: string;
+  /** Fault schedule (JSON data, checked by parseFaultSchedule), applied on send and receipt. */
+  faults?: FaultSchedule | unknown;
+  /** ws maxPayload in bytes (default 128 MiB; the real engine's limit is 64 MiB per message). */
+  maxPayload?: number;
+  /** Deadline for waits that name none (default 5000 ms). */
+  defaultTimeoutMs?: number;
+  workerRegistered?: WorkerRegisteredPolicy;
+  /** Include `reattach_token` in `workerregistered` (engines >= 0.21.8 do). Default true. */
+  reattachToken?: boolean;
+  /** Answer JSON `ping` with `pong` (default true). */
+  answerPings?: boolean;
+  /** Route calls to functions other workers registered (default true). */
+  routing?: boolean;
+}
+
+/** One HTTP upgrade attempt, stamped when the raw server saw it. */
+export interface UpgradeAttempt {
+  /** 1-based, per engine. */
+  attempt: number;
+  /** performance.now() at the 'upgrade' event of the raw HTTP server. */
+  at: number;
+  /** performance.now() when the TCP connection was accepted (the earliest sign of the attempt). */
+  tcpAt: number | undefined;
+  path: string;
+  url: string;
+  headers: Record<string, string | string[]>;
+  outcome: 'accepted' | 'rejected' | 'accepted-then-closed' | 'not-found' | 'bad-request';
+  status?: number;
+  /** The connection it became, when accepted. */
+  conn?: number;
+}
+
+/** A period during which the listener was down (connections refused by the OS). */
+export interface ListenerDowntime {
+  downAt: number;
+  upAt?: number;
+}
+
+/** A worker's call to a function the case scripts (see `answer`). */
+export interface IncomingCall {
+  functionId: string;
+  /** As sent (null/absent for fire-and-forget). */
+  invocationId: string | undefined;
+  data: unknown;
+  metadata: unknown;
+  namespace: string | undefined;
+  action: unknown;
+  frame: Frame;
+  connection: EngineConnection;
+}
+
+/** Never send an `invocationresult` for this call. */
+export const NO_ANSWER: unique symbol = Symbol('no answer');
+
+export type CallAnswer = { result?: unknown; error?: ErrorBody; delayMs?: number } | typeof NO_ANSWER;
+export type CallScript = CallAnswer | ((call: IncomingCall) => CallAnswer | Promise<CallAnswer>);
+export type CallTarget = string | RegExp | ((functionId: string, call: IncomingCall) => boolean);
+
+interface ScriptedAnswer {
+  target: CallTarget;
+  script: CallScript;
+  remaining: number;
+}
+
+type UpgradeDirective =
+  | { kind: 'reject'; status: number; remaining: number; path: string }
+  | { kind: 'accept-then-close'; code?: number; reason?: string; terminate: boolean; remaining: number; path: string };
+
+interface RoutedCall {
+  caller: EngineConnection;
+  callerId: string | undefined;
+  target: EngineConnection;
+  functionId: string;
+}
+
+export class FakeEngine {
+  readonly transcript: TranscriptRecorder;
+  readonly host: string;
+  /** Every accepted connection, on every path, in accept order (closed ones included). */
+  readonly connections: EngineConnection[] = [];
+  /** Every upgrade attempt the raw server saw, in order. */
+  readonly upgrades: UpgradeAttempt[] = [];
+  readonly listenerDowntime: ListenerDowntime[] = [];
+  readonly faultSchedule: FaultSchedule | undefined;
+  private portNumber = 0;
+  private server: Server | undefined;
+  private readonly wss: WebSocketServer;
+  private readonly timers = new TimerSet();
+  private readonly sockets = new Set<Socket>();
+  private readonly tcpAcceptedAt = new WeakMap<Socket, number>();
+  private readonly faults: FaultInjector | undefined;
+  private readonly peerName: string;
+  private readonly defaultTimeoutMs: number;
+  private readonly answerPings: boolean;
+  private readonly routing: boolean;
+  private readonly withReattachToken: boolean;
+  private workerRegisteredPolicy: WorkerRegisteredPolicy;
+  private readonly directives: UpgradeDirective[] = [];
+  private readonly answers: ScriptedAnswer[] = [];
+  private readonly routed = new Map<string, RoutedCall>();
+  private readonly connectionCursor = new Map<string, number>();
+  private readonly listeners = new Set<() => void>();
+  private closed = false;
+
+  private constructor(options: FakeEngineOptions) {
+    this.host = options.host ?? '127.0.0.1';
+    this.transcript = options.transcript ?? new TranscriptRecorder();
+    this.peerName = options.peerName ?? 'engine';
+    this.defaultTimeoutMs = options.defaultTimeoutMs ?? 5000;
+    this.answerPings = options.answerPings ?? true;
+    this.routing = options.routing ?? true;
+    this.withReattachToken = options.reattachToken ?? true;
+    this.workerRegisteredPolicy = options.workerRegistered ?? 'immediate';
+    this.faultSchedule = options.faults === undefined ? undefined : parseFaultSchedule(options.faults);
+    this.faults = this.faultSchedule ? new FaultInjector(this.faultSchedule) : undefined;
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayload ?? DEFAULT_MAX_PAYLOAD, perMessageDeflate: false, clientTracking: false });
+    this.wss.on('error', (e) => this.harnessError(e));
+    this.wss.on('wsClientError', (err: Error, socket: Socket) => {
+      const last = this.upgrades.at(-1);
+      if (last && last.outcome === 'accepted' && last.conn === undefined) last.outcome = 'bad-request';
+      this.transcript.append({ kind: 'event', peer: this.peerName, event: 'error', message: `handshake refused by ws: ${err.message}` });
+      socket.destroy();
+    });
+  }
+
+  static async start(options: FakeEngineOptions = {}): Promise<FakeEngine> {
+    const engine = new FakeEngine(options);
+    if (engine.faultSchedule) engine.transcript.append({ kind: 'faults', peer: engine.peerName, schedule: engine.faultSchedule });
+    await engine.listen(options.port ?? 0);
+    return engine;
+  }
+
+  get port(): number {
+    return this.portNumber;
+  }
+
+  /** ws://host:port (path "/" is implied; the SDKs append nothing). */
+  get url(): string {
+    return `ws://${this.host}:${this.portNumber}`;
+  }
+
+  get listening(): boolean {
+    return this.server?.listening ?? false;
+  }
+
+  /** Open, non-retired worker connections on "/". */
+  get workers(): EngineConnection[] {
+    return this.connections.filter((c) => c.path === '/' && c.isOpen && c.retiredBy === undefined && !this.closingOnAccept.has(c));
+  }
+
+  // ------------------------------------------------------------------ scripting the handshake
+
+  /** The next `n` upgrade attempts on `path` ("*" for any) get HTTP `status` instead of 101. */
+  rejectNextUpgrades(n: number, status = 503, options: { path?: string } = {}): void {
+    this.directives.push({ kind: 'reject', status, remaining: n, path: options.path ?? '/' });
+  }
+
+  /** The next `n` upgrades on `path` are accepted and then at once closed (or terminated), with no `workerregistered`. */
+  acceptThenClose(n: number, options: { code?: number; reason?: string; terminate?: boolean; path?: string } = {}): void {
+    this.directives.push({
+      kind: 'accept-then-close',
+      remaining: n,
+      terminate: options.terminate ?? false,
+      path: options.path ?? '/',
+      ...(options.code === undefined ? {} : { code: options.code }),
+      ...(options.reason === undefined ? {} : { reason: options.reason }),
+    });
+  }
+
+  /** How later "/" connections get `workerregistered`: at once, after a delay, or held until `conn.sendWorkerRegistered()`. */
+  setWorkerRegistered(policy: WorkerRegisteredPolicy): void {
+    this.workerRegisteredPolicy = policy;
+  }
+
+  /**
+   * Stops listening: new connections are refused by the OS until `resumeListening`. With
+   * `dropConnections: 'terminate' | 'close'` the open connections go too (default: they stay).
+   */
+  async stopListening(options: { dropConnections?: 'terminate' | 'close' | false } = {}): Promise<void> {
+    const server = this.server;
+    if (!server?.listening) return;
+    this.server = undefined;
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      // close() waits for every connection to end; the listening socket itself is released at once.
+      server.closeIdleConnections();
+      this.timers.after(0, resolve);
+    });
+    const downAt = performance.now();
+    this.listenerDowntime.push({ downAt });
+    this.transcript.append({ kind: 'event', peer: this.peerName, event: 'listener-down', url: this.url }, downAt);
+    if (options.dropConnections) {
+      for (const c of this.connections) {
+        if (options.dropConnections === 'terminate') c.terminate();
+        else c.close(1001, 'engine going away');
+      }
+    }
+  }
+
+  /** Listens again on the same port (retries briefly while the OS releases it). */
+  async resumeListening(): Promise<void> {
+    if (this.server?.listening) return;
+    await this.listen(this.portNumber);
+    const upAt = performance.now();
+    const last = this.listenerDowntime.at(-1);
+    if (last && last.upAt === undefined) last.upAt = upAt;
+  }
+
+  // ------------------------------------------------------------------ scripting calls
+
+  /**
+   * Scripts the engine's answer to worker calls of `target` (an id, a RegExp, or a predicate), ahead of
+   * built-ins and routing; the latest script wins. `answer` is `{result}`, `{error}`, `NO_ANSWER`, or a
+   * function of the call returning one of those (optionally with `delayMs`). Returns a remover.
+   */
+  answer(target: CallTarget, script: CallScript, options: { times?: number } = {}): () => void {
+    const entry: ScriptedAnswer = { target, script, remaining: options.times ?? Infinity };
+    this.answers.unshift(entry);
+    return () => {
+      const i = this.answers.indexOf(entry);
+      if (i >= 0) this.answers.splice(i, 1);
+    };
+  }
+
+  /** Never answers calls of `target` (the caller's own timeout has to fire). */
+  neverAnswer(target: CallTarget = () => true): () => void {
+    return this.answer(target, NO_ANSWER);
+  }
+
+  // ------------------------------------------------------------------ waiting
+
+  /**
+   * The next connection on `path` (default "/") that this method has not returned yet, in accept order;
+   * waits for one if needed. Connections accepted only to be closed at once are skipped.
+   */
+  async waitForConnection(options: { path?: string; timeoutMs?: number } = {}): Promise<EngineConnection> {
+    const path = options.path ?? '/';
+    const timeoutMs = options.timeoutMs ?? this.defaultTimeoutMs;
+    const eligible = (): EngineConnection[] => this.connections.filter((c) => c.path === path && !this.closingOnAccept.has(c));
+    const seen = this.connectionCursor.get(path) ?? 0;
+    const conn = await this.until(() => eligible()[seen], timeoutMs, () => `connection #${seen + 1} on ${path}; upgrade attempts so far: ${this.describeUpgrades()}`);
+    this.connectionCursor.set(path, seen + 1);
+    return conn;
+  }
+
+  /** Resolves when at least `count` upgrade attempts (on `path`, default any) have been seen; returns them all. */
+  async waitForUpgrades(count: number, options: { path?: string; timeoutMs?: number } = {}): Promise<UpgradeAttempt[]> {
+    const pick = (): UpgradeAttempt[] => this.upgrades.filter((u) => options.path === undefined || u.path === options.path);
+    await this.until(() => (pick().length >= count ? true : undefined), options.timeoutMs ?? this.defaultTimeoutMs, () => `${count} upgrade attempts${options.path ? ` on ${options.path}` : ''}; seen: ${this.describeUpgrades()}`);
+    return pick();
+  }
+
+  /** The first frame on any connection (since `since`, a value of `mark()`) that matches; waits if none yet. */
+  async waitForFrame(matcher: Matcher<ReceivedFrame>, options: { timeoutMs?: number; since?: number; path?: string } = {}): Promise<{ connection: EngineConnection; entry: ReceivedFrame }> {
+    const since = options.since ?? 0;
+    const find = (): { connection: EngineConnection; entry: ReceivedFrame } | undefined => {
+      let best: { connection: EngineConnection; entry: ReceivedFrame } | undefined;
+      for (const connection of this.connections) {
+        if (options.path !== undefined && connection.path !== options.path) continue;
+        for (const entry of connection.received) {
+          if (entry.record.seq < since) continue;
+          if (matcherTest(matcher, entry.frame, entry) && (!best || entry.record.seq < best.entry.record.seq)) best = { connection, entry };
+        }
+      }
+      return best;
+    };
+    return this.until(find, options.timeoutMs ?? this.defaultTimeoutMs, () => `a frame matching ${describeMatcher(matcher)}`);
+  }
+
+  /** A position in the transcript: pass as `since` to waitForFrame to ignore what came before. */
+  mark(): number {
+    return this.transcript.records.length;
+  }
+
+  // ------------------------------------------------------------------ shutting down
+
+  /** Closes every socket, the listener and every timer. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const c of this.connections) c.terminate();
+    for (const s of this.sockets) s.destroy();
+    const server = this.server;
+    this.server = undefined;
+    if (server) {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    }
+    this.wss.close();
+    this.timers.clear();
+    for (const notify of this.listeners) notify();
+    this.listeners.clear();
+  }
+
+  /** Timers still pending (for leak assertions in tests). */
+  get pendingTimers(): number {
+    return this.timers.size;
+  }
+
+  // ------------------------------------------------------------------ internals: listener
+
+  private async listen(port: number): Promise<void> {
+    const server = createServer((req, res) => {
+      // Plain HTTP (no upgrade): axum refuses it on the worker routes, 404 elsewhere.
+      res.writeHead(WORKER_PATHS.includes(pathOf(req) as never) ? 426 : 404, { connection: 'close' }).end();
+    });
+    server.on('connection', (socket: Socket) => {
+      this.tcpAcceptedAt.set(socket, performance.now());
+      this.sockets.add(socket);
+      socket.on('error', () => {}); // resets are normal here; the ws layer records what matters
+      socket.on('close', () => this.sockets.delete(socket));
+    });
+    server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => this.onUpgrade(req, socket, head));
+    server.on('clientError', (_err, socket: Socket) => socket.destroy());
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await new Promise<void>((resolve, reject) => {
+          server.once('error', reject);
+          server.listen(port, this.host, () => {
+            server.off('error', reject);
+            resolve();
+          });
+        });
+        break;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= 40 || port === 0) throw e;
+        await this.timers.sleep(25);
+      }
+    }
+    this.server = server;
+    this.portNumber = (server.address() as AddressInfo).port;
+    const first = this.listenerDowntime.length === 0;
+    this.transcript.append({ kind: 'event', peer: this.peerName, event: first && this.upgrades.length === 0 ? 'listening' : 'listener-up', url: this.url });
+  }
+
+  private readonly closingOnAccept = new WeakSet<EngineConnection>();
+
+  private onUpgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
+    const at = performance.now();
+    try {
+      const path = pathOf(req);
+      const attempt: UpgradeAttempt = {
+        attempt: this.upgrades.length + 1,
+        at,
+        tcpAt: this.tcpAcceptedAt.get(socket),
+        path,
+        url: req.url ?? '/',
+        headers: headersOf(req),
+        outcome: 'accepted',
+      };
+      this.upgrades.push(attempt);
+      const directive = this.takeDirective(path);
+      const record = (): void => {
+        this.transcript.append(
+          {
+            kind: 'event',
+            peer: this.peerName,
+            event: 'upgrade',
+            attempt: attempt.attempt,
+            path,
+            url: attempt.url,
+            headers: attempt.headers,
+            outcome: attempt.outcome,
+            ...(attempt.status === undefined ? {} : { status: attempt.status }),
+            ...(attempt.conn === undefined ? {} : { conn: attempt.conn }),
+          },
+          at,
+        );
+        this.notify();
+      };
+      if (!(WORKER_PATHS as readonly string[]).includes(path)) {
+        attempt.outcome = 'not-found';
+        attempt.status = 404;
+        record();
+        return refuseUpgrade(socket, 404);
+      }
+      if (directive?.kind === 'reject') {
+        attempt.outcome = 'rejected';
+        attempt.status = directive.status;
+        record();
+        return refuseUpgrade(socket, directive.status);
+      }
+      this.wss.handleUpgrade(req, socket, head, (ws) => {
+        if (directive?.kind === 'accept-then-close') attempt.outcome = 'accepted-then-closed';
+        const conn = this.accept(ws, req, attempt, path);
+        attempt.conn = conn.conn;
+        record();
+        if (directive?.kind === 'accept-then-close') {
+          this.closingOnAccept.add(conn);
+          if (directive.terminate) conn.terminate();
+          else conn.close(directive.code ?? 1000, directive.reason ?? '');
+          return;
+        }
+        if (path === '/') this.greet(conn);
+      });
+    } catch (e) {
+      this.harnessError(e);
+      socket.destroy();
+    }
+  }
+
+  private takeDirective(path: string): UpgradeDirective | undefined {
+    const d = this.directives.find((x) => x.remaining > 0 && (x.path === '*' || x.path === path));
+    if (!d) return undefined;
+    d.remaining -= 1;
+    if (d.remaining === 0) this.directives.splice(this.directives.indexOf(d), 1);
+    return d;
+  }
+
+  private accept(ws: WebSocket, req: IncomingMessage, attempt: UpgradeAttempt, path: string): EngineConnection {
+    const conn = new EngineConnection({
+      ws,
+      peer: this.peerName,
+      conn: this.connections.length + 1,
+      path,
+      inboundDir: 'worker->engine',
+      transcript: this.transcript,
+      faults: this.faults,
+      timers: this.timers,
+      defaultTimeoutMs: this.defaultTimeoutMs,
+      isClient: false,
+      host: { dispatch: (c, v, e) => this.dispatch(c, v, e), closed: (c, info) => this.cleanup(c, info) },
+      headers: req.headers,
+      remoteAddress: req.socket.remoteAddress,
+      attempt: attempt.attempt,
+      reattachToken: this.withReattachToken,
+    });
+    this.connections.push(conn);
+    this.transcript.append({ kind: 'event', peer: this.peerName, event: 'open', conn: conn.conn, path, attempt: attempt.attempt });
+    return conn;
+  }
+
+  private greet(conn: EngineConnection): void {
+    const policy = this.workerRegisteredPolicy;
+    if (policy === 'hold') return;
+    if (policy === 'immediate') void conn.sendWorkerRegistered();
+    else this.timers.after(policy.delayMs, () => void conn.sendWorkerRegistered());
+  }
+
+  // ------------------------------------------------------------------ internals: protocol
+
+  private dispatch(conn: EngineConnection, value: unknown, entry: ReceivedFrame): void {
+    this.notify();
+    if (conn.path !== '/' || entry.verdict.base !== 'valid' || conn.retiredBy !== undefined) return; // the engine drops what it cannot decode
+    const frame = value as Frame;
+    switch (frame.type) {
+      case 'ping':
+        if (this.answerPings) void conn.send({ type: 'pong' });
+        return;
+      case 'registerfunction':
+        return this.registerFunction(conn, frame);
+      case 'unregisterfunction':
+        conn.functions.delete(String(frame.id));
+        return;
+      case 'registertriggertype':
+        conn.triggerTypes.set(String(frame.id), frame);
+        for (const w of this.workers) for (const t of w.triggers.values()) if (t.trigger_type === frame.id) this.deliverTrigger(conn, t);
+        return;
+      case 'registertrigger':
+        return this.registerTrigger(conn, frame);
+      case 'unregistertrigger':
+        return this.unregisterTrigger(frame);
+      case 'triggerregistrationresult':
+        return this.forwardTriggerError(conn, frame);
+      case 'registerservice':
+        conn.services.set(String(frame.id), frame);
+        return;
+      case 'invokefunction':
+        return this.handleCall(conn, frame);
+      case 'invocationresult':
+        return this.handleResult(conn, frame);
+      case 'reattach':
+        return this.reattach(conn, frame);
+      default:
+        return; // workerregistered, registrationrejected, pong, error, unregistertriggertype: ignored by the engine
+    }
+  }
+
+  private registerFunction(conn: EngineConnection, frame: Frame): void {
+    const id = String(frame.id);
+    if (id.startsWith('engine::') && conn.namespace !== 'default') {
+      void conn.send({ type: 'registrationrejected', code: 'FUNCTION_NAMESPACE_CONFLICT', namespace: conn.namespace, function_id: id, owner_worker_id: '' });
+      return;
+    }
+    const owner = this.workers.find((w) => w !== conn && w.namespace === conn.namespace && w.functions.has(id));
+    if (owner) {
+      void conn.send({ type: 'registrationrejected', code: 'FUNCTION_NAMESPACE_CONFLICT', namespace: conn.namespace, function_id: id, owner_worker_id: owner.workerId });
+      return;
+    }
+    conn.functions.set(id, frame);
+  }
+
+  private registerTrigger(conn: EngineConnection, frame: Frame): void {
+    for (const field of ['namespace', 'trigger_namespace'] as const) {
+      const v = frame[field];
+      if (typeof v === 'string' && v.trim() === '') {
+        void conn.send({ type: 'triggerregistrationresult', id: frame.id, trigger_type: frame.trigger_type, function_id: frame.function_id, error: { code: 'INVALID_NAMESPACE', message: `\`${field}\` is empty: it was named and left blank. Give it a name, or omit it.` } });
+        return;
+      }
+    }
+    conn.triggers.set(String(frame.id), frame);
+    const provider = this.workers.find((w) => w.triggerTypes.has(String(frame.trigger_type)));
+    if (provider) this.deliverTrigger(provider, frame);
+    // no provider yet: parked; delivered when the type registers
+  }
+
+  private deliverTrigger(provider: EngineConnection, t: Frame): void {
+    void provider.send({
+      type: 'registertrigger',
+      id: t.id,
+      trigger_type: t.trigger_type,
+      function_id: t.function_id,
+      config: t.config ?? null,
+      ...(t.metadata === undefined || t.metadata === null ? {} : { metadata: t.metadata }),
+      ...(typeof t.namespace === 'string' && t.namespace !== 'default' ? { namespace: t.namespace } : {}),
+    });
+  }
+
+  private unregisterTrigger(frame: Frame): void {
+    for (const w of this.workers) {
+      const t = w.triggers.get(String(frame.id));
+      if (!t) continue;
+      w.triggers.delete(String(frame.id));
+      const provider = this.workers.find((p) => p.triggerTypes.has(String(t.trigger_type)));
+      if (provider) void provider.send({ type: 'unregistertrigger', id: t.id, trigger_type: t.trigger_type });
+    }
+  }
+
+  private forwardTriggerError(provider: EngineConnection, frame: Frame): void {
+    if (frame.error === undefined || frame.error === null) return; // successes are not forwarded
+    for (const w of this.workers) {
+      const t = w.triggers.get(String(frame.id));
+      if (t && provider.triggerTypes.has(String(t.trigger_type))) {
+        void w.send({ type: 'triggerregistrationresult', id: t.id, trigger_type: t.trigger_type, function_id: t.function_id, error: frame.error });
+      }
+    }
+  }
+
+  private handleCall(conn: EngineConnection, frame: Frame): void {
+    const functionId = String(frame.function_id);
+    const rawId = typeof frame.invocation_id === 'string' ? frame.invocation_id : undefined;
+    const action = frame.action as { type?: string } | undefined | null;
+    const replyId = rawId !== undefined && action?.type !== 'void' ? rawId.toLowerCase() : undefined;
+    const reply = (body: { result?: unknown } | { error: ErrorBody }): void => {
+      if (replyId === undefined) return;
+      conn.inFlight.delete(replyId);
+      const result = 'result' in body && body.result !== undefined && body.result !== null ? { result: body.result } : {};
+      void conn.send({ type: 'invocationresult', invocation_id: replyId, function_id: functionId, ...('error' in body ? { error: body.error } : result) });
+    };
+    if (replyId !== undefined) conn.inFlight.add(replyId);
+    const namespace = typeof frame.namespace === 'string' ? frame.namespace : undefined;
+    if (namespace !== undefined && namespace.trim() === '') {
+      return reply({ error: { code: 'INVALID_NAMESPACE', message: '`namespace` is empty: it was named and left blank. Give it a name, or omit it to use `default`.' } });
+    }
+    const call: IncomingCall = { functionId, invocationId: rawId, data: frame.data, metadata: frame.metadata, namespace, action: frame.action, frame, connection: conn };
+    const scripted = this.answers.find((a) => a.remaining > 0 && targets(a.target, functionId, call));
+    if (scripted) {
+      scripted.remaining -= 1;
+      return this.runScript(scripted.script, call, reply);
+    }
+    if (isBuiltin(functionId)) {
+      const out = runBuiltin(functionId, frame.data, { caller: conn, workers: () => this.workers });
+      if ('reject' in out) {
+        void conn.send(out.reject).then(() => conn.close());
+        return;
+      }
+      return reply(out);
+    }
+    const ns = namespace ?? 'default';
+    const target = this.routing ? this.workers.find((w) => w.namespace === ns && w.functions.has(functionId)) : undefined;
+    if (target) {
+      const forwardId = replyId ?? randomUUID();
+      const data = typeof frame.data === 'object' && frame.data !== null && !Array.isArray(frame.data) ? { ...frame.data, _caller_worker_id: conn.workerId } : (frame.data ?? null);
+      this.routed.set(forwardId, { caller: conn, callerId: replyId, target, functionId });
+      target.inFlight.add(forwardId);
+      void target.send({
+        type: 'invokefunction',
+        invocation_id: forwardId,
+        function_id: functionId,
+        data,
+        ...(frame.metadata === undefined || frame.metadata === null ? {} : { metadata: frame.metadata }),
+        ...(typeof frame.traceparent === 'string' ? { traceparent: frame.traceparent } : {}),
+        ...(typeof frame.baggage === 'string' ? { baggage: frame.baggage } : {}),
+      });
+      return;
+    }
+    const elsewhere = [...new Set(this.workers.filter((w) => w.functions.has(functionId)).map((w) => w.namespace))].sort();
+    reply({
+      error: {
+        code: 'function_not_found',
+        message: `Function ${functionId} not found in namespace ${ns}.${elsewhere.length ? ` It is registered in namespace(s): ${elsewhere.join(', ')}.` : ''}`,
+      },
+    });
+  }
+
+  private runScript(script: CallScript, call: IncomingCall, reply: (body: { result?: unknown } | { error: ErrorBody }) => void): void {
+    const finish = (answer: CallAnswer): void => {
+      if (answer === NO_ANSWER) return;
+      const send = (): void => reply(answer.error !== undefined ? { error: answer.error } : { result: answer.result });
+      if (answer.delayMs !== undefined && answer.delayMs > 0) this.timers.after(answer.delayMs, send);
+      else send();
+    };
+    try {
+      const out = typeof script === 'function' ? script(call) : script;
+      if (out instanceof Promise) {
+        out.then(finish, (e: unknown) => {
+          this.harnessError(e);
+          reply({ error: errorOf(e) });
+        });
+      } else finish(out);
+    } catch (e) {
+      reply({ error: errorOf(e) });
+    }
+  }
+
+  private handleResult(_from: EngineConnection, frame: Frame): void {
+    const id = typeof frame.invocation_id === 'string' ? frame.invocation_id.toLowerCase() : undefined;
+    if (id === undefined) return;
+    // The engine does not check which connection answers; any connection knowing the id completes it.
+    const owner = this.connections.find((c) => c.hasPendingInvocation(id));
+    if (owner) {
+      owner.settleInvocation(frame);
+      return;
+    }
+    const route = this.routed.get(id);
+    if (!route) return; // unknown id: ignored
+    this.routed.delete(id);
+    route.target.inFlight.delete(id);
+    if (route.callerId === undefined || !route.caller.isOpen) return;
+    route.caller.inFlight.delete(route.callerId);
+    void route.caller.send({
+      type: 'invocationresult',
+      invocation_id: route.callerId,
+      function_id: route.functionId,
+      ...(frame.error !== undefined && frame.error !== null ? { error: frame.error } : frame.result !== undefined && frame.result !== null ? { result: frame.result } : {}),
+    });
+  }
+
+  private reattach(conn: EngineConnection, frame: Frame): void {
+    const previousId = frame.previous_worker_id;
+    const token = frame.reattach_token;
+    const previous = this.connections.find((c) => c.workerId === previousId && c !== conn && c.retiredBy === undefined && c.closeInfo === undefined);
+    if (!previous || previous.reattachToken === undefined || previous.reattachToken !== token) {
+      this.transcript.note(this.peerName, `reattach from conn ${conn.conn} ignored (${previous ? 'token mismatch' : 'unknown or own worker id'})`);
+      return;
+    }
+    previous.retiredBy = conn.conn;
+    this.transcript.note(this.peerName, `reattach: conn ${conn.conn} retires conn ${previous.conn} (${previous.workerId})`);
+    this.cleanup(previous);
+    previous.terminate();
+  }
+
+  private readonly cleanedUp = new WeakSet<EngineConnection>();
+
+  /** engine cleanup_worker: runs once per connection (disconnect or retirement). */
+  private cleanup(conn: EngineConnection, _info?: CloseInfo): void {
+    this.notify();
+    if (this.cleanedUp.has(conn)) return;
+    this.cleanedUp.add(conn);
+    for (const [id, route] of [...this.routed]) {
+      if (route.target === conn) {
+        this.routed.delete(id);
+        if (route.callerId !== undefined && route.caller.isOpen) {
+          void route.caller.send({ type: 'invocationresult', invocation_id: route.callerId, function_id: route.functionId, error: { code: 'invocation_stopped', message: 'Invocation stopped' } });
+        }
+      } else if (route.caller === conn) {
+        route.callerId = undefined; // its answer has nobody to go to
+      }
+    }
+    for (const t of conn.triggers.values()) {
+      const provider = this.workers.find((p) => p !== conn && p.triggerTypes.has(String(t.trigger_type)));
+      if (provider) void provider.send({ type: 'unregistertrigger', id: t.id, trigger_type: t.trigger_type });
+    }
+    conn.functions.clear();
+    conn.triggers.clear();
+    conn.triggerTypes.clear();
+    conn.services.clear();
+    conn.inFlight.clear();
+  }
+
+  // ------------------------------------------------------------------ internals: waiting
+
+  private notify(): void {
+    for (const l of [...this.listeners]) l();
+  }
+
+  /** Polls `probe` whenever something happens on the engine, until it yields a value or the deadline passes. */
+  private until<T>(probe: () => T | undefined, timeoutMs: number, what: () => string): Promise<T> {
+    const now = probe();
+    if (now !== undefined) return Promise.resolve(now);
+    return new Promise<T>((resolve, reject) => {
+      const check = (): void => {
+        if (this.closed) {
+          this.listeners.delete(check);
+          this.timers.cancel(timer);
+          reject(new Error(`fake engine closed while waiting for ${what()}`));
+          return;
+        }
+        const v = probe();
+        if (v === undefined) return;
+        this.listeners.delete(check);
+        this.timers.cancel(timer);
+        resolve(v);
+      };
+      const timer = this.timers.after(timeoutMs, () => {
+        this.listeners.delete(check);
+        reject(new WaitTimeoutError(`fake engine: no ${what()} within ${timeoutMs} ms`, []));
+      });
+      this.listeners.add(check);
+    });
+  }
+
+  private describeUpgrades(): string {
+    if (this.upgrades.length === 0) return 'none';
+    return this.upgrades
+      .slice(-10)
+      .map((u) => `#${u.attempt} ${u.path} ${u.outcome}${u.status ? ` ${u.status}` : ''}`)
+      .join(', ');
+  }
+
+  private harnessError(e: unknown): void {
+    try {
+      this.transcript.append({ kind: 'event', peer: this.peerName, event: 'harness-error', message: e instanceof Error ? `${e.message}\n${e.stack ?? ''}` : String(e) });
+    } catch {
+      // nothing left to do
+    }
+  }
+}
+
+function targets(target: CallTarget, functionId: string, call: IncomingCall): boolean {
+  if (typeof target === 'string') return target === functionId;
+  if (target instanceof RegExp) return target.test(functionId);
+  try {
+    return target(functionId, call);
+  } catch {
+    return false;
+  }
+}
+
+function errorOf(e: unknown): ErrorBody {
+  if (typeof e === 'object' && e !== null && typeof (e as { code?: unknown }).code === 'string') {
+    const err = e as { code: string; message?: unknown; stacktrace?: unknown };
+    return { code: err.code, message: typeof err.message === 'string' ? err.message : '', ...(typeof err.stacktrace === 'string' ? { stacktrace: err.stacktrace } : {}) };
+  }
+  return { code: 'invocation_failed', message: e instanceof Error ? e.message : String(e) };
+}
+
+function pathOf(req: IncomingMessage): string {
+  try {
+    return new URL(req.url ?? '/', 'http://fake-engine').pathname;
+  } catch {
+    return req.url ?? '/';
+  }
+}
+
+function headersOf(req: IncomingMessage): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) out[k] = v;
+  return out;
+}
+
+function refuseUpgrade(socket: Socket, status: number): void {
+  const text = STATUS_CODES[status] ?? 'Refused';
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`);
+  socket.destroySoon?.();
+}

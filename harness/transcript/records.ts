@@ -1,0 +1,149 @@
+// The record types of a transcript: one JSON object per line, described by schemas/transcript.schema.json.
+// Frames, connection events, applied faults and free-form notes share one monotonic clock (`t`, ms since the
+// transcript's origin), so a single file is the authoritative history of a case (the seed alone is not).
+
+import type { Violation } from '../wire/index.ts';
+import type { FaultSchedule, FaultAction } from '../faults/schedule.ts';
+
+/** Absolute direction of a frame: the same in the engine's and the worker's records. */
+export type Direction = 'engine->worker' | 'worker->engine';
+
+/** Who wrote the record: a fake peer, a driver, the runner or a case. Free text, short. */
+export type RecordSource = string;
+
+interface RecordBase {
+  /** ms since the transcript origin (performance.now() - origin), 0.001 ms resolution. */
+  t: number;
+  /** Position in the transcript, from 0; ties in `t` keep this order. */
+  seq: number;
+}
+
+export interface HeaderRecord extends RecordBase {
+  kind: 'header';
+  format: 'iii-transcript';
+  version: 1;
+  /** Wall-clock time of the origin (ISO 8601), for humans only. */
+  startedAt: string;
+  /** performance.now() at the origin, so `t + clockOrigin` compares with other monotonic stamps. */
+  clockOrigin: number;
+  meta?: Record<string, unknown>;
+}
+
+/** The validator's verdict as recorded: base (would the engine decode it) and strict findings. */
+export interface RecordedVerdict {
+  /** valid / invalid per the wire validator; telemetry for OTLP/MTRC/LOGS frames; skipped when not validated. */
+  base: 'valid' | 'invalid' | 'telemetry' | 'skipped';
+  reason?: string;
+  type?: string;
+  nonStandard?: boolean;
+  violations: Violation[];
+  strict: Violation[];
+}
+
+export interface TelemetryInfo {
+  prefix: 'OTLP' | 'MTRC' | 'LOGS';
+  /** The JSON after the prefix, when it decoded and was small enough to keep. */
+  body?: unknown;
+  error?: string;
+}
+
+export interface FrameRecord extends RecordBase {
+  kind: 'frame';
+  peer: RecordSource;
+  conn: number;
+  path: string;
+  dir: Direction;
+  encoding: 'text' | 'binary';
+  /** Payload size in bytes. */
+  length: number;
+  /** Text payload (possibly truncated to a prefix). */
+  text?: string;
+  /** Binary payload as base64 (possibly truncated to a prefix). */
+  base64?: string;
+  /** Set when `text`/`base64` hold only a prefix of the payload. */
+  truncated?: true;
+  /** The parsed JSON value, when it parsed and was small enough to keep. */
+  frame?: unknown;
+  verdict: RecordedVerdict;
+  telemetry?: TelemetryInfo;
+  /** harness: a frame the peer built; raw: bytes a script sent on purpose (may be invalid by design). */
+  origin?: 'harness' | 'raw' | 'peer';
+  /** The fault rule (index in the schedule) that touched this frame, and what it did. */
+  fault?: { rule: number; action: FaultAction['kind'] };
+  /** false when a fault dropped the frame (sent: never written; received: never processed). */
+  delivered?: false;
+}
+
+export const EVENT_NAMES = [
+  'listening',
+  'listener-down',
+  'listener-up',
+  'tcp-accept',
+  'upgrade',
+  'open',
+  'close',
+  'error',
+  'ws-ping',
+  'ws-pong',
+  'connect-failed',
+  'harness-error',
+] as const;
+export type EventName = (typeof EVENT_NAMES)[number];
+
+export interface EventRecord extends RecordBase {
+  kind: 'event';
+  peer: RecordSource;
+  event: EventName;
+  conn?: number;
+  path?: string;
+  /** Upgrade attempt number (1-based, per peer). */
+  attempt?: number;
+  /** accepted | rejected | accepted-then-closed | not-found: what the fake engine did with an upgrade. */
+  outcome?: string;
+  status?: number;
+  code?: number;
+  reason?: string;
+  url?: string;
+  headers?: Record<string, string | string[]>;
+  message?: string;
+}
+
+export interface FaultRecord extends RecordBase {
+  kind: 'fault';
+  peer: RecordSource;
+  conn: number;
+  path: string;
+  dir: Direction;
+  rule: number;
+  action: FaultAction;
+  /** The frame type the rule matched and the count that fired it. */
+  type: string;
+  nth: number;
+}
+
+export interface ScheduleRecord extends RecordBase {
+  kind: 'faults';
+  peer: RecordSource;
+  schedule: FaultSchedule;
+}
+
+export type NoteLevel = 'debug' | 'info' | 'warn' | 'error';
+
+export interface NoteRecord extends RecordBase {
+  kind: 'note';
+  /** Who said it: "case", "driver:node", "engine", ... */
+  source: RecordSource;
+  level: NoteLevel;
+  text: string;
+  data?: unknown;
+}
+
+export type TranscriptRecord = HeaderRecord | FrameRecord | EventRecord | FaultRecord | ScheduleRecord | NoteRecord;
+
+/** A record before the recorder stamps it with `t` and `seq`. */
+export type DraftRecord =
+  | Omit<FrameRecord, 't' | 'seq'>
+  | Omit<EventRecord, 't' | 'seq'>
+  | Omit<FaultRecord, 't' | 'seq'>
+  | Omit<ScheduleRecord, 't' | 'seq'>
+  | Omit<NoteRecord, 't' | 'seq'>;
