@@ -1,0 +1,133 @@
+// Starts a program in its own process group and stops the whole group: SIGTERM, then SIGKILL after a
+// grace period, then SIGKILL again to the group so that no grandchild (a shell's child, an SDK's helper)
+// outlives it. Used for SDK drivers and for engines launched with --engine-cmd.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
+import { trackGroup, untrackGroup } from './registry.ts';
+
+export interface SpawnGroupOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Pipe stdin (drivers read commands from it). Default: stdin is /dev/null. */
+  stdin?: boolean;
+  /** A name for messages and for the live-group registry ("driver:node", "engine"). */
+  name?: string;
+}
+
+export interface ExitInfo {
+  /** Exit code, or null when a signal ended the process. */
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** Set when the program could not be started at all (ENOENT, EACCES). */
+  spawnError?: string;
+  /** True when the group had to be killed with SIGKILL because SIGTERM was not enough. */
+  killed: boolean;
+}
+
+export interface ProcessGroup {
+  readonly name: string;
+  /** Process id of the leader, which is also the process group id. -1 if spawning failed. */
+  readonly pid: number;
+  readonly stdin: Writable | null;
+  readonly stdout: Readable;
+  readonly stderr: Readable;
+  /** Resolves once the leader has exited (never rejects). */
+  readonly exited: Promise<ExitInfo>;
+  hasExited(): boolean;
+  /** Sends a signal to every process of the group; false if the group is gone. */
+  signal(sig: NodeJS.Signals): boolean;
+  /** SIGTERM to the group, SIGKILL after `graceMs` (default 3000). Idempotent; always leaves no process behind. */
+  stop(graceMs?: number): Promise<ExitInfo>;
+}
+
+export const DEFAULT_GRACE_MS = 3000;
+
+export function spawnGroup(file: string, args: readonly string[], options: SpawnGroupOptions = {}): ProcessGroup {
+  const name = options.name ?? file;
+  const child: ChildProcess = spawn(file, [...args], {
+    cwd: options.cwd,
+    env: options.env ?? process.env,
+    detached: true, // its own process group: the leader's pid is the group id
+    stdio: [options.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+  });
+  const pid = child.pid ?? -1;
+  let exitedFlag = false;
+  let killed = false;
+  const exited = new Promise<ExitInfo>((resolve) => {
+    const done = (info: Omit<ExitInfo, 'killed'>): void => {
+      if (exitedFlag) return;
+      exitedFlag = true;
+      resolve({ ...info, killed });
+    };
+    child.once('error', (e) => done({ code: null, signal: null, spawnError: e.message }));
+    child.once('exit', (code, sig) => done({ code, signal: sig }));
+  });
+  // A pipe error (EPIPE after the child died) must not crash the harness.
+  child.stdin?.on('error', () => {});
+
+  const signalGroup = (sig: NodeJS.Signals): boolean => {
+    if (pid <= 0) return false;
+    try {
+      process.kill(-pid, sig);
+      return true;
+    } catch {
+      return false; // ESRCH: the group is gone
+    }
+  };
+
+  let stopping: Promise<ExitInfo> | null = null;
+  const group: ProcessGroup = {
+    name,
+    pid,
+    stdin: child.stdin ?? null,
+    stdout: child.stdout!,
+    stderr: child.stderr!,
+    exited,
+    hasExited: () => exitedFlag,
+    signal: signalGroup,
+    stop(graceMs = DEFAULT_GRACE_MS) {
+      stopping ??= (async () => {
+        if (pid > 0) {
+          if (!exitedFlag) signalGroup('SIGTERM');
+          let timer: NodeJS.Timeout | undefined;
+          const timeout = new Promise<'timeout'>((r) => {
+            timer = setTimeout(() => r('timeout'), graceMs);
+          });
+          const first = await Promise.race([exited, timeout]);
+          clearTimeout(timer);
+          if (first === 'timeout') {
+            killed = true;
+            signalGroup('SIGKILL');
+          }
+          // The leader may be gone while a grandchild lingers in the group.
+          signalGroup('SIGKILL');
+        }
+        const info = await exited;
+        untrackGroup(group);
+        return info;
+      })();
+      return stopping;
+    },
+  };
+  if (pid > 0) {
+    trackGroup(group);
+    // A leader that exits on its own still leaves the group to be swept.
+    void exited.then(() => {
+      signalGroup('SIGKILL');
+      untrackGroup(group);
+    });
+  }
+  return group;
+}
+
+/** True while any process of group `pgid` exists. */
+export function groupAlive(pgid: number): boolean {
+  if (pgid <= 0) return false;
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,0 +1,102 @@
+// Starts a driver (bundled or `cmd:`) in its own process group with the engine URL and the worker
+// options, waits for its ready event, and hands back a DriverSession. On any failure the process group
+// is stopped before the error is thrown, so a failed start leaves nothing running.
+
+import { join } from 'node:path';
+import type { SdkTargetSpec } from '../../cases/catalogue.ts';
+import { CAPABILITIES, type Implementation } from '../../cases/model.ts';
+import { parseCommand, spawnGroup } from '../../process/index.ts';
+import { CONTRACT_VERSION, type DriverConfig, type ReadyEvent, type WorkerOptions } from './contract.ts';
+import { assertBuiltinAvailable, type DriverCommandLine } from './drivers.ts';
+import { DriverProtocolError, DriverSession, implementationOf } from './session.ts';
+
+export interface LaunchOptions {
+  /** ws:// URL of the (fake) engine. */
+  url: string;
+  worker?: WorkerOptions;
+  /** Extra environment for the driver (on top of the harness's own, minus III_* and OTEL_* variables). */
+  env?: Record<string, string>;
+  /** How long the driver may take to print ready. Default 20 s (a cold Python import is slow on 2 cores). */
+  startTimeoutMs?: number;
+  /** SIGTERM → SIGKILL grace. Default 3 s. */
+  graceMs?: number;
+  /** Transcript of commands, events and stderr (JSON Lines). */
+  logFile?: string;
+  /** Aborting stops the driver (the case runner aborts on a case timeout). */
+  signal?: AbortSignal;
+}
+
+export function describeTarget(spec: SdkTargetSpec): string {
+  return spec.kind === 'builtin' ? spec.sdk : `cmd:${spec.command}`;
+}
+
+function commandLineOf(spec: SdkTargetSpec): DriverCommandLine {
+  if (spec.kind === 'builtin') return assertBuiltinAvailable(spec.sdk);
+  const { file, args } = parseCommand(spec.command);
+  return { file, args, cwd: process.cwd() };
+}
+
+/**
+ * The driver's environment: the harness's own, without variables that would silently change SDK
+ * behaviour (III_URL, III_WORKER_NAME, III_NAMESPACE, OTEL_*), plus the config and the caller's extras.
+ */
+function driverEnv(config: DriverConfig, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (k.startsWith('III_') || k.startsWith('OTEL_')) continue;
+    env[k] = v;
+  }
+  if (!config.otel) env.OTEL_ENABLED = 'false';
+  return { ...env, ...extra, III_DRIVER_CONFIG: JSON.stringify(config) };
+}
+
+export async function launchDriver(spec: SdkTargetSpec, options: LaunchOptions): Promise<DriverSession> {
+  const label = describeTarget(spec);
+  const command = commandLineOf(spec);
+  const config: DriverConfig = { metrics: false, otel: false, ...options.worker, contract: CONTRACT_VERSION, url: options.url };
+  const group = spawnGroup(command.file, command.args, {
+    cwd: command.cwd,
+    env: driverEnv(config, options.env),
+    stdin: true,
+    name: `driver:${label}`,
+  });
+  const session = new DriverSession(label, group, { logFile: options.logFile, graceMs: options.graceMs });
+  const onAbort = (): void => void session.stop();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  void group.exited.then(() => options.signal?.removeEventListener('abort', onAbort));
+  try {
+    const ready = await session.waitReady(options.startTimeoutMs ?? 20_000);
+    if (ready.contract !== CONTRACT_VERSION) {
+      throw new DriverProtocolError(`${label}: speaks driver contract ${ready.contract}, the harness speaks ${CONTRACT_VERSION}`, session.stderrTail());
+    }
+    return session;
+  } catch (e) {
+    await session.stop();
+    throw e;
+  }
+}
+
+/** The harness-side view of a running driver. */
+export function implementationOfSession(session: DriverSession): Implementation {
+  return implementationOf(session.ready, CAPABILITIES);
+}
+
+/**
+ * Starts the driver once against a port nothing listens on, only to read its ready event (SDK name,
+ * version, capabilities), then stops it. Used to build the Implementation before any case runs.
+ */
+export async function probeDriver(spec: SdkTargetSpec, options: { logDir?: string; startTimeoutMs?: number } = {}): Promise<{ ready: ReadyEvent; implementation: Implementation }> {
+  const session = await launchDriver(spec, {
+    // Port 9 (discard) on loopback: nothing listens, the SDK's connect attempts just fail.
+    url: 'ws://127.0.0.1:9',
+    worker: { workerName: 'iii-conformance-probe', reconnection: { maxRetries: 0, initialDelayMs: 60_000 } },
+    startTimeoutMs: options.startTimeoutMs,
+    graceMs: 2000,
+    ...(options.logDir ? { logFile: join(options.logDir, `probe-${describeTarget(spec).replace(/[^a-z0-9]+/gi, '_')}.jsonl`) } : {}),
+  });
+  try {
+    return { ready: session.ready, implementation: implementationOfSession(session) };
+  } finally {
+    await session.stop();
+  }
+}

@@ -1,0 +1,275 @@
+// One running driver: writes commands, reads events, keeps the transcript and the driver's stderr,
+// and stops the driver's whole process group however the case ended.
+
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { dirname } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { createInterface } from 'node:readline';
+import type { ExitInfo, ProcessGroup } from '../../process/index.ts';
+import type { Implementation } from '../../cases/model.ts';
+import {
+  parseEventLine,
+  type Behaviour,
+  type DriverCommand,
+  type DriverCommandBody,
+  type DriverEvent,
+  type Json,
+  type ReadyEvent,
+  type ReceivedEvent,
+  type SettledEvent,
+  type TriggerActionSpec,
+} from './contract.ts';
+
+/** A driver did not do what the contract says (no ready, no answer, died, spoke garbage). */
+export class DriverProtocolError extends Error {
+  constructor(
+    message: string,
+    readonly stderrTail: string,
+  ) {
+    super(stderrTail ? `${message}\n--- driver stderr (tail) ---\n${stderrTail}` : message);
+    this.name = 'DriverProtocolError';
+  }
+}
+
+/** A command the driver answered with an `error` event. */
+export class DriverCommandError extends Error {
+  constructor(readonly event: Extract<DriverEvent, { event: 'error' }>) {
+    super(`driver refused ${event.id ?? 'a command'}: ${event.message} (${event.class})`);
+    this.name = 'DriverCommandError';
+  }
+}
+
+type Ack = Extract<DriverEvent, { event: 'ack' }>;
+type Waiter = { match: (e: ReceivedEvent) => boolean; resolve: (e: ReceivedEvent) => void };
+
+const STDERR_TAIL = 16 * 1024;
+const DEFAULT_COMMAND_TIMEOUT_MS = 10_000;
+
+export interface SessionOptions {
+  /** Transcript file: every command and event as JSON Lines, plus stderr lines, with harness times. */
+  logFile?: string;
+  graceMs?: number;
+}
+
+export class DriverSession {
+  readonly events: ReceivedEvent[] = [];
+  /** Lines on stdout that were not contract events (a contract violation, kept for the report). */
+  readonly strayStdout: string[] = [];
+  private stderrText = '';
+  private waiters = new Set<Waiter>();
+  private nextId = 1;
+  private log: WriteStream | null = null;
+  private exitInfo: ExitInfo | null = null;
+  private readyEvent: ReadyEvent | null = null;
+  readonly startedAt = performance.now();
+
+  constructor(
+    readonly label: string,
+    private readonly group: ProcessGroup,
+    private readonly options: SessionOptions = {},
+  ) {
+    if (options.logFile) {
+      mkdirSync(dirname(options.logFile), { recursive: true });
+      this.log = createWriteStream(options.logFile);
+      this.log.on('error', () => {});
+    }
+    createInterface({ input: group.stdout }).on('line', (line) => this.onStdout(line));
+    group.stderr.on('data', (chunk: Buffer) => {
+      const text = chunk.toString('utf8');
+      this.stderrText = (this.stderrText + text).slice(-STDERR_TAIL);
+      for (const line of text.split('\n')) if (line) this.record({ dir: 'stderr', line });
+    });
+    void group.exited.then((info) => {
+      this.exitInfo = info;
+      this.record({ dir: 'process-exit', ...info });
+      // Wake every waiter so that nobody waits past the driver's death.
+      for (const w of [...this.waiters]) w.resolve({ event: 'exit', code: info.code ?? -1, reason: 'process exited', at: performance.now() });
+      this.waiters.clear();
+      this.log?.end();
+      this.log = null;
+    });
+  }
+
+  get pid(): number {
+    return this.group.pid;
+  }
+
+  get ready(): ReadyEvent {
+    if (!this.readyEvent) throw new Error('driver is not ready yet');
+    return this.readyEvent;
+  }
+
+  /** The process exit, once it happened. */
+  get exit(): ExitInfo | null {
+    return this.exitInfo;
+  }
+
+  get exited(): Promise<ExitInfo> {
+    return this.group.exited;
+  }
+
+  stderrTail(): string {
+    return this.stderrText;
+  }
+
+  /** SDK log lines the driver reported as `log` events. */
+  logs(): Extract<ReceivedEvent, { event: 'log' }>[] {
+    return this.events.filter((e): e is Extract<ReceivedEvent, { event: 'log' }> => e.event === 'log');
+  }
+
+  /** Resolves with ready; rejects if the driver exits or stays silent for `timeoutMs`. */
+  async waitReady(timeoutMs: number): Promise<ReadyEvent> {
+    const e = await this.waitFor((ev) => ev.event === 'ready', timeoutMs, 'ready').catch((err: unknown) => {
+      throw new DriverProtocolError(`${this.label}: no ready event: ${(err as Error).message}`, this.stderrText);
+    });
+    if (e.event !== 'ready') {
+      throw new DriverProtocolError(`${this.label}: exited before ready (${describeExit(this.exitInfo)})`, this.stderrText);
+    }
+    this.readyEvent = e;
+    return e;
+  }
+
+  /**
+   * The first event (already received or still to come, from index `from`) matching `match`.
+   * Rejects after `timeoutMs`; resolves with a synthetic `exit` event if the driver dies first.
+   */
+  waitFor(match: (e: ReceivedEvent) => boolean, timeoutMs: number, what = 'event', from = 0): Promise<ReceivedEvent> {
+    const seen = this.events.slice(from).find(match);
+    if (seen) return Promise.resolve(seen);
+    if (this.exitInfo) return Promise.resolve({ event: 'exit', code: this.exitInfo.code ?? -1, reason: 'process exited', at: performance.now() });
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = {
+        match,
+        resolve: (e) => {
+          clearTimeout(timer);
+          this.waiters.delete(waiter);
+          resolve(e);
+        },
+      };
+      const timer = setTimeout(() => {
+        this.waiters.delete(waiter);
+        reject(new Error(`no ${what} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.waiters.add(waiter);
+    });
+  }
+
+  /** Writes one command; returns its id. */
+  send(body: DriverCommandBody): string {
+    const id = `c${this.nextId++}`;
+    const command = { ...body, id } as DriverCommand;
+    this.record({ dir: 'command', ...command });
+    this.group.stdin?.write(`${JSON.stringify(command)}\n`);
+    return id;
+  }
+
+  /** Sends a command and waits for its ack; a driver `error` becomes DriverCommandError. */
+  async request(body: DriverCommandBody, timeoutMs = DEFAULT_COMMAND_TIMEOUT_MS): Promise<Ack> {
+    const id = this.send(body);
+    const e = await this.answerTo(id, timeoutMs, body.cmd);
+    if (e.event === 'ack') return e;
+    if (e.event === 'error') throw new DriverCommandError(e);
+    throw new DriverProtocolError(`${this.label}: exited while ${body.cmd} ${id} was pending (${describeExit(this.exitInfo)})`, this.stderrText);
+  }
+
+  registerFunction(functionId: string, behaviour: Behaviour = { kind: 'echo' }, extra: { description?: string; metadata?: Json } = {}): Promise<Ack> {
+    return this.request({ cmd: 'registerFunction', functionId, behaviour, ...extra });
+  }
+
+  registerTrigger(triggerType: string, functionId: string, config: Json, extra: { metadata?: Json; triggerId?: string } = {}): Promise<Ack> {
+    return this.request({ cmd: 'registerTrigger', triggerType, functionId, config, ...extra });
+  }
+
+  registerTriggerType(triggerType: string, description: string, rejectWith?: string): Promise<Ack> {
+    return this.request({ cmd: 'registerTriggerType', triggerType, description, ...(rejectWith !== undefined ? { rejectWith } : {}) });
+  }
+
+  /**
+   * Starts a trigger and returns its id at once plus a promise of its `settled` event. The promise
+   * rejects if nothing settles within `waitMs` (default: the call's own timeout plus 10 s).
+   */
+  startTrigger(
+    functionId: string,
+    payload: Json,
+    options: { timeoutMs?: number; action?: TriggerActionSpec; metadata?: Json; waitMs?: number } = {},
+  ): { id: string; settled: Promise<SettledEvent> } {
+    const { waitMs, ...rest } = options;
+    const id = this.send({ cmd: 'trigger', functionId, payload, ...rest });
+    const limit = waitMs ?? (options.timeoutMs ?? 30_000) + 10_000;
+    const settled = this.answerTo(id, limit, 'trigger').then((e) => {
+      if (e.event === 'settled') return e;
+      if (e.event === 'error') throw new DriverCommandError(e);
+      throw new DriverProtocolError(`${this.label}: exited while trigger ${id} was pending (${describeExit(this.exitInfo)})`, this.stderrText);
+    });
+    return { id, settled };
+  }
+
+  trigger(functionId: string, payload: Json, options: { timeoutMs?: number; action?: TriggerActionSpec; metadata?: Json; waitMs?: number } = {}): Promise<SettledEvent> {
+    return this.startTrigger(functionId, payload, options).settled;
+  }
+
+  /**
+   * Asks the driver to shut its SDK down and exit, then makes sure the group is gone (SIGTERM,
+   * SIGKILL). Returns whether the driver exited by itself with code 0 within `timeoutMs`.
+   */
+  async shutdown(timeoutMs = 10_000): Promise<{ clean: boolean; exit: ExitInfo }> {
+    if (!this.exitInfo && this.group.stdin?.writable) {
+      this.send({ cmd: 'shutdown' });
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([this.group.exited, new Promise((r) => (timer = setTimeout(r, timeoutMs)))]);
+      clearTimeout(timer);
+    }
+    const selfExited = this.exitInfo !== null;
+    const exit = await this.stop();
+    return { clean: selfExited && exit.code === 0 && !exit.killed, exit };
+  }
+
+  /** Stops the driver's process group: SIGTERM, then SIGKILL after the grace period. Idempotent. */
+  async stop(): Promise<ExitInfo> {
+    this.group.stdin?.end();
+    return this.group.stop(this.options.graceMs);
+  }
+
+  private answerTo(id: string, timeoutMs: number, what: string): Promise<ReceivedEvent> {
+    return this.waitFor(
+      (e) => (e.event === 'ack' || e.event === 'error' || e.event === 'settled') && e.id === id,
+      timeoutMs,
+      `answer to ${what} ${id}`,
+    );
+  }
+
+  private onStdout(line: string): void {
+    if (line.trim() === '') return;
+    const parsed = parseEventLine(line);
+    if (!parsed.ok) {
+      this.strayStdout.push(line);
+      this.record({ dir: 'stray-stdout', line, reason: parsed.reason });
+      return;
+    }
+    const event = { ...parsed.event, at: performance.now() } as ReceivedEvent;
+    this.events.push(event);
+    this.record({ dir: 'event', ...event });
+    for (const w of [...this.waiters]) if (w.match(event)) w.resolve(event);
+  }
+
+  private record(entry: Record<string, unknown>): void {
+    this.log?.write(`${JSON.stringify({ at: Math.round((performance.now() - this.startedAt) * 1000) / 1000, ...entry })}\n`);
+  }
+}
+
+export function describeExit(info: ExitInfo | null): string {
+  if (!info) return 'still running';
+  if (info.spawnError) return `could not start: ${info.spawnError}`;
+  return info.signal ? `killed by ${info.signal}` : `exit code ${info.code}`;
+}
+
+/** The case model's view of a driver, from its ready event. */
+export function implementationOf(ready: ReadyEvent, known: readonly import('../../cases/model.ts').Capability[]): Implementation {
+  const set = new Set<string>(known);
+  return {
+    kind: 'sdk',
+    name: `${ready.sdk.name} (${ready.sdk.language})`,
+    version: ready.sdk.version,
+    capabilities: ready.capabilities.filter((c): c is (typeof known)[number] => set.has(c)),
+  };
+}
