@@ -1,12 +1,23 @@
-// PLACEHOLDER: the SDK catalogue work (issue 5) replaces this file. The export name and shape stay.
+// The SDK catalogue (issue 5): every case run against a worker SDK through its driver, and how a target
+// is opened. The CLI runs `sdkCatalogue.cases` through runCase with `sdkCatalogue.open(target, …)`.
 import type { Catalogue, SdkTargetSpec } from '../../harness/cases/catalogue.ts';
+import { assertCatalogue, type CaseDefinition } from '../../harness/cases/model.ts';
+import type { SdkCaseContext } from './context.ts';
+import { launchSpecOf, openSdkTarget } from './target.ts';
 
-export type SdkCaseContext = Record<string, never>;
+export type { SdkCaseContext, SdkTiming, StartOptions, ConnectedWorker, SdkTargetInfo } from './context.ts';
+export { sdkContextFactory, sdkTiming, FAST_WORKER_DEFAULTS } from './context.ts';
+export { openSdkTarget, openNodeMutantTarget, probeTarget, launchSpecOf } from './target.ts';
+export type { DriverLaunchSpec } from './support/launch.ts';
+
+export type SdkCase = CaseDefinition<SdkCaseContext>;
+
+const cases: SdkCase[] = [];
+
+assertCatalogue(cases);
 
 export const sdkCatalogue: Catalogue<SdkCaseContext, SdkTargetSpec> = {
   side: 'sdk',
-  cases: [],
-  open: async () => {
-    throw new Error('the SDK catalogue is not built yet');
-  },
+  cases,
+  open: (target, options) => openSdkTarget(launchSpecOf(target), options),
 };

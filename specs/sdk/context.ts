@@ -1,0 +1,179 @@
+/**
+ * What every SDK case gets (issue 5): a FRESH fake engine on 127.0.0.1:0, a way to start the SDK's
+ * driver against it (the target's launch spec, the engine URL, OTel off, per-case worker options on top
+ * of fast defaults), the implementation's capabilities and facts, the tolerance model with LoadProbes for
+ * timing verdicts, and a transcript (engine frames + driver lines on one clock) written to the case's
+ * artifacts folder. `dispose()` stops every driver's process group and then the engine.
+ *
+ *   const { driver, conn } = await ctx.connect();
+ *   await driver.registerFunction('conf::echo');
+ *   await conn.waitFor({ type: 'registerfunction', id: 'conf::echo' }, { timeoutMs: ctx.timing.replyMs });
+ *
+ * Nothing is shared between cases: each case opens its own engine and its own driver processes.
+ */
+
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { FakeEngine, type EngineConnection, type FakeEngineOptions } from '../../harness/fake-engine/index.ts';
+import type { CaseArtifacts, CaseRunEnvironment, ContextFactory, Implementation, TimingSample } from '../../harness/cases/model.ts';
+import { judgeInterval, LoadProbe, type JudgeInput, type ToleranceModel } from '../../harness/timing/tolerance.ts';
+import type { DriverSession } from '../../harness/targets/sdk/session.ts';
+import { CONTRACT_VERSION, type DriverConfig, type Json, type WorkerOptions } from '../../harness/targets/sdk/contract.ts';
+import { launchDriver, type DriverLaunchSpec } from './support/launch.ts';
+
+/** Time allowances for one case, already multiplied by the tolerance model's timeScale. */
+export interface SdkTiming {
+  /** How long an SDK may take to send an expected frame or driver event (ms). */
+  replyMs: number;
+  /** A quiet window that stands for "never": how long a case waits to be sure something did not happen (ms). */
+  quietMs: number;
+  /** Driver start until `ready` (ms). */
+  readyMs: number;
+  /** Until a new connection after a drop: covers a fixed retry delay such as Rust's 2 s (ms). */
+  reconnectMs: number;
+}
+
+export function sdkTiming(tolerance: ToleranceModel, facts: Readonly<Record<string, Json>>): SdkTiming {
+  const s = tolerance.timeScale;
+  const fixed = typeof facts.fixedRetryDelayMs === 'number' ? facts.fixedRetryDelayMs : 0;
+  return { replyMs: 3000 * s, quietMs: 300 * s, readyMs: 20_000 * s, reconnectMs: (fixed + 3000) * s };
+}
+
+/**
+ * Worker options every driver gets unless a case overrides them: quick, deterministic reconnection
+ * (50 ms, ×2, capped at 250 ms, no jitter, unbounded), no metrics, no OTel. SDKs that cannot be
+ * configured list these in `ready.ignoredOptions` and behave as their facts say.
+ */
+export const FAST_WORKER_DEFAULTS: Readonly<WorkerOptions> = Object.freeze({
+  reconnection: { initialDelayMs: 50, maxDelayMs: 250, backoffMultiplier: 2, jitterFactor: 0, maxRetries: -1 },
+  metrics: false,
+  otel: false,
+});
+
+export interface StartOptions extends WorkerOptions {
+  /** Option names to leave out entirely (e.g. ['workerName'] to see the SDK's default name). */
+  omit?: (keyof WorkerOptions)[];
+  /** Engine to connect to (default: the case's engine). */
+  engine?: FakeEngine;
+  /** Use this URL instead of an engine's (e.g. a port nothing listens on). */
+  url?: string;
+}
+
+export interface ConnectedWorker {
+  driver: DriverSession;
+  /** The driver's first connection on "/" of the case's engine. */
+  conn: EngineConnection;
+}
+
+export interface SdkCaseContext {
+  readonly caseId: string;
+  /** The case's own fake engine (127.0.0.1, random port), closed by dispose(). */
+  readonly engine: FakeEngine;
+  readonly implementation: Implementation;
+  /** Fixed behaviours the driver declared in `ready.facts` (e.g. fixedRetryDelayMs). */
+  readonly facts: Readonly<Record<string, Json>>;
+  readonly seed: number;
+  readonly tolerance: ToleranceModel;
+  readonly timing: SdkTiming;
+  readonly signal: AbortSignal;
+  /** Starts a driver (does not wait for its connection). Stopped by dispose(). */
+  startDriver(options?: StartOptions): Promise<DriverSession>;
+  /** Starts a driver and waits for its first connection on "/" of the case's engine. */
+  connect(options?: StartOptions): Promise<ConnectedWorker>;
+  /** A started LoadProbe, stopped by dispose(); pass it to judge() for the window it watched. */
+  loadProbe(): LoadProbe;
+  /** judgeInterval with the case's tolerance model and the probe's observed lag. */
+  judge(input: Omit<JudgeInput, 'observedLagMs'>, probe: LoadProbe): TimingSample;
+  /** A line in the case transcript. */
+  note(text: string, data?: unknown): void;
+}
+
+export interface SdkTargetInfo {
+  launch: DriverLaunchSpec;
+  implementation: Implementation;
+  facts: Readonly<Record<string, Json>>;
+  /** Options the driver said it cannot honour (from the probe run). */
+  ignoredOptions: readonly string[];
+}
+
+/** Builds the per-case context factory for one opened SDK target. */
+export function sdkContextFactory(target: SdkTargetInfo, engineOptions: FakeEngineOptions = {}): ContextFactory<SdkCaseContext> {
+  return async (env: CaseRunEnvironment) => {
+    const engine = await FakeEngine.start({ host: '127.0.0.1', port: 0, ...engineOptions });
+    engine.transcript.note('case', `case ${env.caseId} against ${target.implementation.name} ${target.implementation.version} (seed ${env.seed})`);
+    const drivers: DriverSession[] = [];
+    const logFiles: string[] = [];
+    const probes: LoadProbe[] = [];
+    const timing = sdkTiming(env.tolerance, target.facts);
+    let disposed = false;
+
+    const stopAll = async (): Promise<void> => {
+      await Promise.all(drivers.map((d) => d.stop().catch(() => undefined)));
+    };
+    env.signal.addEventListener('abort', () => void stopAll(), { once: true });
+
+    const startDriver = async (options: StartOptions = {}): Promise<DriverSession> => {
+      if (env.signal.aborted || disposed) throw new Error('the case is over; no new driver is started');
+      const { omit = [], engine: other, url, ...given } = options;
+      const merged: WorkerOptions = { ...FAST_WORKER_DEFAULTS, ...given };
+      for (const key of omit) delete merged[key];
+      const config: DriverConfig = { ...merged, contract: CONTRACT_VERSION, url: url ?? (other ?? engine).url };
+      const n = drivers.length + 1;
+      const logFile = join(env.artifactsDir, `driver-${n}.jsonl`);
+      logFiles.push(logFile);
+      const session = await launchDriver({ ...target.launch, label: n === 1 ? target.launch.label : `${target.launch.label}#${n}` }, config, {
+        logFile,
+        transcript: engine.transcript,
+        readyTimeoutMs: timing.readyMs,
+      });
+      drivers.push(session);
+      if (env.signal.aborted || disposed) await session.stop();
+      return session;
+    };
+
+    const ctx: SdkCaseContext = {
+      caseId: env.caseId,
+      engine,
+      implementation: target.implementation,
+      facts: target.facts,
+      seed: env.seed,
+      tolerance: env.tolerance,
+      timing,
+      signal: env.signal,
+      startDriver,
+      async connect(options: StartOptions = {}) {
+        const on = options.engine ?? engine;
+        const driver = await startDriver(options);
+        const conn = await on.waitForConnection({ timeoutMs: timing.readyMs });
+        return { driver, conn };
+      },
+      loadProbe() {
+        const p = new LoadProbe().start();
+        probes.push(p);
+        return p;
+      },
+      judge(input, probe) {
+        return judgeInterval({ ...input, observedLagMs: probe.maxLagMs() }, env.tolerance);
+      },
+      note(text, data) {
+        engine.transcript.note('case', text, data);
+      },
+    };
+
+    return {
+      ctx,
+      async collect(): Promise<CaseArtifacts> {
+        const transcriptFile = join(env.artifactsDir, 'transcript.jsonl');
+        await writeFile(transcriptFile, engine.transcript.toJsonLines());
+        return { transcriptFile, logFiles: [...logFiles] };
+      },
+      async dispose() {
+        if (disposed) return;
+        disposed = true;
+        for (const p of probes) p.stop();
+        await stopAll();
+        await engine.close();
+      },
+    };
+  };
+}

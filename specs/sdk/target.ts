@@ -1,0 +1,56 @@
+// Opening an SDK target: turn the target spec into a launch spec, start the driver once against a
+// throw-away fake engine to read what it declares (SDK name and version, capabilities, facts), and hand
+// back the per-case context factory. Also the test-only door for the Node SDK mutants.
+
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { OpenOptions, OpenedTarget, SdkTargetSpec } from '../../harness/cases/catalogue.ts';
+import { CAPABILITIES } from '../../harness/cases/model.ts';
+import { FakeEngine } from '../../harness/fake-engine/index.ts';
+import { implementationOf } from '../../harness/targets/sdk/session.ts';
+import { CONTRACT_VERSION } from '../../harness/targets/sdk/contract.ts';
+import { materializeNodeMutant } from '../../fixtures/mutants/sdk/node/materialize.ts';
+import { sdkContextFactory, sdkTiming, FAST_WORKER_DEFAULTS, type SdkCaseContext, type SdkTargetInfo } from './context.ts';
+import { builtinLaunchSpec, cmdLaunchSpec, launchDriver, nodeOverrideLaunchSpec, NODE_SDK_PACKAGE_DIR, type DriverLaunchSpec } from './support/launch.ts';
+
+export function launchSpecOf(target: SdkTargetSpec): DriverLaunchSpec {
+  return target.kind === 'builtin' ? builtinLaunchSpec(target.sdk) : cmdLaunchSpec(target.command);
+}
+
+/** Starts the driver once to learn what it is; the engine and driver are stopped before returning. */
+export async function probeTarget(launch: DriverLaunchSpec, options: OpenOptions): Promise<SdkTargetInfo> {
+  const engine = await FakeEngine.start();
+  const logDir = join(options.artifactsRoot, 'target');
+  await mkdir(logDir, { recursive: true });
+  try {
+    const timing = sdkTiming(options.tolerance, {});
+    const session = await launchDriver(launch, { contract: CONTRACT_VERSION, url: engine.url, ...FAST_WORKER_DEFAULTS }, {
+      logFile: join(logDir, `probe-${launch.label.replace(/[^A-Za-z0-9.-]+/g, '_').slice(0, 60)}.jsonl`),
+      readyTimeoutMs: timing.readyMs,
+    });
+    try {
+      const ready = session.ready;
+      return { launch, implementation: implementationOf(ready, CAPABILITIES), facts: ready.facts ?? {}, ignoredOptions: ready.ignoredOptions ?? [] };
+    } finally {
+      await session.stop();
+    }
+  } finally {
+    await engine.close();
+  }
+}
+
+export async function openSdkTarget(launch: DriverLaunchSpec, options: OpenOptions): Promise<OpenedTarget<SdkCaseContext> & { info: SdkTargetInfo }> {
+  const info = await probeTarget(launch, options);
+  return { info, implementation: info.implementation, contextFactory: sdkContextFactory(info), close: async () => {} };
+}
+
+/**
+ * The real iii-sdk for Node with one patch from fixtures/mutants/sdk/node/patches.ts applied (a seeded
+ * bug, or a documented "fixed-*" correction), run through the bundled Node driver.
+ */
+export async function openNodeMutantTarget(mutantId: string, options: OpenOptions): Promise<OpenedTarget<SdkCaseContext> & { info: SdkTargetInfo }> {
+  const dir = await materializeNodeMutant(NODE_SDK_PACKAGE_DIR, mutantId);
+  const opened = await openSdkTarget(nodeOverrideLaunchSpec(join(dir, 'dist', 'index.mjs'), `node mutant ${mutantId}`), options);
+  const implementation = { ...opened.implementation, name: `${opened.implementation.name} [mutant ${mutantId}]` };
+  return { ...opened, implementation, info: { ...opened.info, implementation } };
+}
