@@ -1,8 +1,8 @@
 // Turns a payload (as received or about to be sent) into what the transcript records: the bytes (or a
 // prefix of them), the parsed value, the telemetry prefix, and the wire validator's verdict. Never throws.
 
-import { validateFrame, type FrameVerdict } from '../wire/index.ts';
-import type { FrameRecord, RecordedVerdict, TelemetryInfo } from '../transcript/records.ts';
+import { compileAll, validateFrame, type FrameVerdict } from '../wire/index.ts';
+import type { Direction, FrameRecord, RecordedVerdict, TelemetryInfo } from '../transcript/records.ts';
 import type { TranscriptLimits } from '../transcript/recorder.ts';
 
 export interface ClassifiedPayload {
@@ -15,9 +15,29 @@ export interface ClassifiedPayload {
   telemetry?: TelemetryInfo;
 }
 
+let warmed = false;
+
+/**
+ * Compiles every wire schema once per process, so the first frame of a case is not judged 300 ms late
+ * (a delay an SDK would see as a slow engine). A schema that fails to compile surfaces later, per frame.
+ */
+export function warmValidator(): void {
+  if (warmed) return;
+  warmed = true;
+  try {
+    compileAll();
+  } catch {
+    // validateFrame reports it as a validator-crashed violation on each frame
+  }
+}
+
 const TELEMETRY_PREFIXES = ['OTLP', 'MTRC', 'LOGS'] as const;
 
-export function classifyPayload(payload: Buffer | string, isBinary: boolean, limits: TranscriptLimits, parsed?: unknown): ClassifiedPayload {
+/**
+ * `dir` is the frame's direction (the validator judges direction-specific forms); `parsed` is the value a
+ * peer serialised itself, which spares a second parse (JSON.stringify cannot produce duplicate keys).
+ */
+export function classifyPayload(payload: Buffer | string, isBinary: boolean, limits: TranscriptLimits, dir: Direction, parsed?: unknown): ClassifiedPayload {
   const length = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
   const keepParsed = length <= limits.maxParsedBytes;
   if (isBinary) {
@@ -37,7 +57,7 @@ export function classifyPayload(payload: Buffer | string, isBinary: boolean, lim
       return { fields: { encoding: 'binary', length, ...bytes, verdict, telemetry }, value: body, type: '(telemetry)', telemetry };
     }
     // Protocol messages may arrive as binary frames: they decode like text (engine-protocol §1.3).
-    const judged = judge(buf.toString('utf8'));
+    const judged = judge(buf, dir);
     return {
       fields: { encoding: 'binary', length, ...bytes, ...(judged.value !== undefined && keepParsed ? { frame: judged.value } : {}), verdict: judged.verdict },
       value: judged.value,
@@ -45,7 +65,7 @@ export function classifyPayload(payload: Buffer | string, isBinary: boolean, lim
     };
   }
   const text = typeof payload === 'string' ? payload : payload.toString('utf8');
-  const judged = parsed === undefined ? judge(text) : judgeValue(parsed);
+  const judged = parsed === undefined ? judge(text, dir) : judgeValue(parsed, dir);
   const shown = text.length > limits.maxTextChars ? { text: text.slice(0, limits.maxTextChars), truncated: true as const } : { text };
   return {
     fields: { encoding: 'text', length, ...shown, ...(judged.value !== undefined && keepParsed ? { frame: judged.value } : {}), verdict: judged.verdict },
@@ -66,26 +86,26 @@ interface Judged {
   verdict: RecordedVerdict;
 }
 
-function judge(text: string): Judged {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return { value: undefined, verdict: toRecorded(safeValidate(text)) };
-  }
-  return judgeValue(value, text);
+/** One parse: the validator parses the text (and finds duplicate keys); its verdict carries the value. */
+function judge(input: string | Buffer, dir: Direction): Judged {
+  const verdict = safeValidate(input, dir);
+  const value = verdict.frame;
+  return withType(value, verdict);
 }
 
-function judgeValue(value: unknown, text?: string): Judged {
+function judgeValue(value: unknown, dir: Direction): Judged {
   // validateFrame reads a string argument as JSON text; a JSON string value must go in as its text.
-  const verdict = toRecorded(safeValidate(typeof value === 'string' ? (text ?? JSON.stringify(value)) : value));
-  const type = typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string' ? (value as { type: string }).type : undefined;
-  return { value, ...(type === undefined ? {} : { type }), verdict };
+  return withType(value, safeValidate(typeof value === 'string' ? JSON.stringify(value) : value, dir));
 }
 
-function safeValidate(input: unknown): FrameVerdict {
+function withType(value: unknown, verdict: FrameVerdict): Judged {
+  const type = typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string' ? (value as { type: string }).type : undefined;
+  return { value, ...(type === undefined ? {} : { type }), verdict: toRecorded(verdict) };
+}
+
+function safeValidate(input: unknown, dir: Direction): FrameVerdict {
   try {
-    return validateFrame(input);
+    return validateFrame(input, dir);
   } catch (e) {
     return { ok: false, reason: 'schema', violations: [{ path: '', keyword: 'validator-crashed', message: e instanceof Error ? e.message : String(e) }] };
   }

@@ -246,7 +246,7 @@ export class Endpoint {
 
   private handleMessage(data: Buffer, isBinary: boolean): void {
     const at = performance.now();
-    const c = classifyPayload(data, isBinary, this.transcript.limits);
+    const c = classifyPayload(data, isBinary, this.transcript.limits, this.inboundDir);
     const fired = this.faults?.decide({ dir: this.inboundDir, type: c.type, connection: this.conn, path: this.path, side: 'receiver' });
     const record = this.recordFrame(this.inboundDir, c, 'peer', fired, at);
     if (!fired) return this.deliver(c, record, at);
@@ -356,7 +356,7 @@ export class Endpoint {
 
   private transmit(payload: string | Buffer, binary: boolean, origin: 'harness' | 'raw', parsed?: object): Promise<boolean> {
     try {
-      const c = classifyPayload(payload, binary, this.transcript.limits, parsed);
+      const c = classifyPayload(payload, binary, this.transcript.limits, this.outboundDir, parsed);
       if (!this.isOpen) {
         this.recordFrame(this.outboundDir, c, origin, undefined, performance.now(), true);
         return Promise.resolve(false);

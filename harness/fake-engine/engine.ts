@@ -19,6 +19,7 @@ import { parseFaultSchedule, type FaultSchedule } from '../faults/schedule.ts';
 import { EngineConnection, type ErrorBody } from './connection.ts';
 import type { CloseInfo, ReceivedFrame } from './endpoint.ts';
 import { isBuiltin, runBuiltin } from './builtins.ts';
+import { warmValidator } from './classify.ts';
 import { WaitTimeoutError } from './errors.ts';
 import { describeMatcher, matcherTest, type Matcher } from './match.ts';
 import { TimerSet } from './timers.ts';
@@ -163,6 +164,7 @@ export class FakeEngine {
   }
 
   static async start(options: FakeEngineOptions = {}): Promise<FakeEngine> {
+    warmValidator();
     const engine = new FakeEngine(options);
     if (engine.faultSchedule) engine.transcript.append({ kind: 'faults', peer: engine.peerName, schedule: engine.faultSchedule });
     await engine.listen(options.port ?? 0);

@@ -18,6 +18,7 @@ import { Endpoint, summarize, type CloseInfo, type ReceivedFrame } from '../fake
 import type { ErrorBody, InvocationOutcome, WorkerMetadata } from '../fake-engine/connection.ts';
 import { ConnectFailedError, ConnectionClosedError, InvocationError, WaitTimeoutError } from '../fake-engine/errors.ts';
 import { TimerSet } from '../fake-engine/timers.ts';
+import { warmValidator } from '../fake-engine/classify.ts';
 import { DEFAULT_MAX_PAYLOAD } from '../fake-engine/engine.ts';
 
 export interface FakeWorkerOptions {
@@ -115,6 +116,7 @@ export class FakeWorker extends Endpoint {
 
   /** Opens the socket; resolves once open (frames that arrive at once are recorded), rejects with ConnectFailedError. */
   static async connect(engineUrl: string, options: FakeWorkerOptions = {}): Promise<FakeWorker> {
+    warmValidator();
     const transcript = options.transcript ?? new TranscriptRecorder();
     const peer = options.peerName ?? 'worker';
     const path = options.path ?? '/';
