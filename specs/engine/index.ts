@@ -1,12 +1,49 @@
-// PLACEHOLDER: the engine catalogue work (issue 7) replaces this file. The export name and shape stay.
-import type { Catalogue, EngineTargetSpec } from '../../harness/cases/catalogue.ts';
+// The engine catalogue: cases run against an engine (the embedded reference engine, a URL, a command
+// or a container image) by playing fake workers against it. One module per topic; ids are
+// `engine.<topic>.<what>`; every case names the engine-protocol.md section / §11.1 rule or engine
+// source file it enforces.
 
-export type EngineCaseContext = Record<string, never>;
+import type { Catalogue, EngineTargetSpec, OpenOptions, OpenedTarget } from '../../harness/cases/catalogue.ts';
+import { assertCatalogue } from '../../harness/cases/model.ts';
+import type { EngineClass } from '../../harness/reference-engine/index.ts';
+import { openEngineTarget } from '../../harness/targets/engine/index.ts';
+import { builtinCases } from './builtins.ts';
+import { connectCases } from './connect.ts';
+import { engineContextFactory, type EngineCaseContext } from './context.ts';
+import { livenessCases } from './liveness.ts';
+
+export type { EngineCaseContext } from './context.ts';
+
+export const engineCases = [...connectCases, ...livenessCases, ...builtinCases];
+assertCatalogue(engineCases);
+
+/** The namespace grace the embedded reference engine runs with, so the grace case stays fast. */
+export const REFERENCE_GRACE_MS = 400;
+/** What an engine we did not start is assumed to use (engine default, §4.2). */
+export const DEFAULT_GRACE_MS = 5000;
+
+export interface OpenEngineOptions extends OpenOptions {
+  /** Reference target only: run this engine class (a mutant) instead of the reference engine. */
+  engineClass?: EngineClass;
+}
+
+/** Opens an engine target for the catalogue; `engineCatalogue.open` is this without the mutant hook. */
+export async function openEngine(target: EngineTargetSpec, options: OpenEngineOptions): Promise<OpenedTarget<EngineCaseContext>> {
+  const graceMs = target.kind === 'reference' ? REFERENCE_GRACE_MS : DEFAULT_GRACE_MS;
+  const endpoint = await openEngineTarget(target, {
+    artifactsRoot: options.artifactsRoot,
+    ...(target.kind === 'reference' ? { namespaceGraceMs: graceMs } : {}),
+    ...(options.engineClass ? { engineClass: options.engineClass } : {}),
+  });
+  return {
+    implementation: endpoint.implementation,
+    contextFactory: engineContextFactory({ url: endpoint.url, namespaceGraceMs: graceMs }),
+    close: () => endpoint.close(),
+  };
+}
 
 export const engineCatalogue: Catalogue<EngineCaseContext, EngineTargetSpec> = {
   side: 'engine',
-  cases: [],
-  open: async () => {
-    throw new Error('the engine catalogue is not built yet');
-  },
+  cases: engineCases,
+  open: (target, options) => openEngine(target, options),
 };

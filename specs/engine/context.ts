@@ -1,0 +1,96 @@
+// What every engine case gets: the URL of the engine under test, fake workers (harness/fake-worker)
+// that share one transcript and are closed when the case ends, and the time allowances (scaled by
+// the tolerance model's timeScale).
+
+import { join } from 'node:path';
+import type { CaseRunEnvironment, ContextFactory } from '../../harness/cases/model.ts';
+import type { ToleranceModel } from '../../harness/timing/tolerance.ts';
+import { FakeWorker, type FakeWorkerOptions } from '../../harness/fake-worker/index.ts';
+import { TranscriptRecorder } from '../../harness/transcript/recorder.ts';
+import { streamTranscript } from '../../harness/transcript/jsonl.ts';
+import { CaseFailure } from './support/failure.ts';
+
+export interface EngineTiming {
+  /** How long an expected reply may take (ms). */
+  replyMs: number;
+  /** Extra quiet window after a ping barrier, for frames an asynchronous engine may still be sending (ms). */
+  quietMs: number;
+  /** Bound for a disconnected worker's registrations to disappear (ms). */
+  cleanupBoundMs: number;
+}
+
+export type WorkerOptions = Omit<FakeWorkerOptions, 'transcript' | 'peerName'>;
+
+export interface EngineCaseContext {
+  /** ws://host:port of the engine under test. */
+  url: string;
+  seed: number;
+  tolerance: ToleranceModel;
+  signal: AbortSignal;
+  /** The namespace grace the engine under test is known (or assumed: 5000 ms) to use (§4.2). */
+  namespaceGraceMs: number;
+  timing: EngineTiming;
+  /** The case's transcript: every fake worker records into it. */
+  transcript: TranscriptRecorder;
+  /** Connects a fake worker without waiting for any frame. Closed by the context when the case ends. */
+  connect(label: string, options?: WorkerOptions): Promise<FakeWorker>;
+  /** Connects and waits for the first frame; fails the case unless it is workerregistered with a worker_id. */
+  worker(label: string, options?: WorkerOptions): Promise<FakeWorker>;
+}
+
+export function engineTiming(tolerance: ToleranceModel): EngineTiming {
+  const s = tolerance.timeScale;
+  return { replyMs: 2000 * s, quietMs: 60 * s, cleanupBoundMs: 2000 * s };
+}
+
+export interface EngineContextOptions {
+  url: string;
+  namespaceGraceMs: number;
+}
+
+export function engineContextFactory(options: EngineContextOptions): ContextFactory<EngineCaseContext> {
+  return async (env: CaseRunEnvironment) => {
+    const workers: FakeWorker[] = [];
+    const timing = engineTiming(env.tolerance);
+    const transcript = new TranscriptRecorder({ meta: { caseId: env.caseId, engine: options.url, seed: env.seed } });
+    const transcriptFile = join(env.artifactsDir, 'transcript.jsonl');
+    const stream = await streamTranscript(transcriptFile, transcript);
+    const connect = async (label: string, o: WorkerOptions = {}): Promise<FakeWorker> => {
+      if (env.signal.aborted) throw new Error('the case was aborted');
+      const w = await FakeWorker.connect(options.url, { defaultTimeoutMs: timing.replyMs, ...o, transcript, peerName: label });
+      workers.push(w);
+      if (env.signal.aborted) w.terminate();
+      return w;
+    };
+    env.signal.addEventListener('abort', () => workers.forEach((w) => w.terminate()), { once: true });
+    const ctx: EngineCaseContext = {
+      url: options.url,
+      seed: env.seed,
+      tolerance: env.tolerance,
+      signal: env.signal,
+      namespaceGraceMs: options.namespaceGraceMs,
+      timing,
+      transcript,
+      connect,
+      async worker(label, o) {
+        const w = await connect(label, o);
+        const first = (await w.waitFor(() => true, { timeoutMs: timing.replyMs })).frame as Record<string, unknown> | undefined;
+        if (first?.type !== 'workerregistered' || typeof first.worker_id !== 'string') {
+          throw new CaseFailure(`${label}: the first frame was not workerregistered with a worker_id`, { type: 'workerregistered', worker_id: '<uuid>' }, first);
+        }
+        return w;
+      },
+    };
+    return {
+      ctx,
+      async collect() {
+        await stream.close();
+        return { transcriptFile };
+      },
+      async dispose() {
+        await Promise.all(workers.map((w) => (w.isOpen ? w.disconnect(1000, '', { timeoutMs: 1000 }).catch(() => w.terminate()) : w.terminate())));
+        await stream.close();
+      },
+    };
+  };
+}
