@@ -248,12 +248,14 @@ export class DriverSession {
     }
     const event = { ...parsed.event, at: performance.now() } as ReceivedEvent;
     this.events.push(event);
-    this.record({ dir: 'event', ...event });
+    const { at: _at, ...wire } = event;
+    this.record({ dir: 'event', ...wire });
     for (const w of [...this.waiters]) if (w.match(event)) w.resolve(event);
   }
 
   private record(entry: Record<string, unknown>): void {
-    this.log?.write(`${JSON.stringify({ at: Math.round((performance.now() - this.startedAt) * 1000) / 1000, ...entry })}\n`);
+    // `ms`: harness time since the driver was started, so that commands, events and stderr line up.
+    this.log?.write(`${JSON.stringify({ ms: Math.round((performance.now() - this.startedAt) * 1000) / 1000, ...entry })}\n`);
   }
 }
 
