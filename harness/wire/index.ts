@@ -1,82 +1,46 @@
-// Public face of the wire layer: the validator every peer and case uses.
-// PLACEHOLDER IMPLEMENTATION: the schema work (issue 2) replaces the body of validateFrame with ajv over
-// schemas/ and the loose Frame type with types generated from the schemas. The signatures stay.
+// Public face of the wire layer: the validator every peer and case uses, the message tags, and the
+// TypeScript types generated from schemas/ (types.generated.ts, `npm run gen:types`).
+//
+//   validateFrame(input, direction?)  one frame (text, bytes or parsed) -> FrameVerdict, never throws
+//   validatePayload(name, value)      built-in function payloads (engine::workers::register, …)
+//   describeNonStandardType(type)     names `error` and `unregistertriggertype` when a peer sends them
+//
+// Two levels: base = what the engine's decoder accepts (unknown fields allowed, as the protocol says);
+// strict = base plus non-fatal findings (unknown fields such as Node's `message_type`, non-canonical
+// UUIDs, blank namespaces, a type sent in the wrong direction) for SHOULD/INFO grading.
 
-export const ENGINE_MESSAGE_TYPES = [
-  'registertriggertype',
-  'registertrigger',
-  'triggerregistrationresult',
-  'unregistertrigger',
-  'registerfunction',
-  'unregisterfunction',
-  'invokefunction',
-  'invocationresult',
-  'registerservice',
-  'ping',
-  'pong',
-  'reattach',
-  'workerregistered',
-  'registrationrejected',
-] as const;
-export type EngineMessageType = (typeof ENGINE_MESSAGE_TYPES)[number];
-/** Types outside the engine's enum that real peers send: the auth `error` frame, Node's unregistertriggertype. */
-export type NonStandardMessageType = 'error' | 'unregistertriggertype';
-export type MessageType = EngineMessageType | NonStandardMessageType;
+import type { MessageByType, MessageToWorkerByType } from './types.generated.ts';
+import type { FrameVerdict } from './validate-frame.ts';
+import type { MessageType } from './message-types.ts';
 
-/** Loose frame type until generated wire types land. */
-export interface Frame {
-  type: string;
-  [key: string]: unknown;
+export {
+  ENGINE_MESSAGE_TYPES,
+  NON_STANDARD_MESSAGE_TYPES,
+  MESSAGE_TYPES,
+  isMessageType,
+  isNonStandardType,
+  normalizeDirection,
+} from './message-types.ts';
+export type { EngineMessageType, NonStandardMessageType, MessageType, Direction, DirectionInput } from './message-types.ts';
+export { validateFrame } from './validate-frame.ts';
+export type { Frame, FrameVerdict } from './validate-frame.ts';
+export type { Violation } from './violations.ts';
+export { validatePayload, PAYLOAD_NAMES, PAYLOAD_DEFINITIONS, payloadSchemaRef } from './validate-payload.ts';
+export type { PayloadName, PayloadVerdict } from './validate-payload.ts';
+export { describeNonStandardType } from './non-standard.ts';
+export type { NonStandardNote } from './non-standard.ts';
+export { messageDirections, messageSchemaRef, SCHEMA_DIR, SCHEMA_BASE_URI, WIRE_SCHEMA_FILES } from './schema-store.ts';
+export { compileAll } from './compile.ts';
+export type * from './types.generated.ts';
+
+/** The typed frame of a valid verdict of that type, else undefined. */
+export function asMessage<T extends MessageType>(verdict: FrameVerdict, type: T): MessageByType[T] | undefined {
+  return verdict.ok && verdict.type === type ? (verdict.frame as unknown as MessageByType[T]) : undefined;
 }
 
-export interface Violation {
-  /** JSON pointer inside the frame ("" for the frame itself). */
-  path: string;
-  /** ajv keyword, or one of: json, object, type. */
-  keyword: string;
-  /** A sentence a person can read. */
-  message: string;
-}
-
-export type FrameVerdict =
-  | {
-      ok: true;
-      type: MessageType;
-      frame: Frame;
-      /** Non-standard: the engine does not know this type (it would drop it). */
-      nonStandard: boolean;
-      /** Strict level: unknown fields and other non-fatal findings. */
-      strict: Violation[];
-    }
-  | {
-      ok: false;
-      reason: 'malformed-json' | 'not-an-object' | 'missing-type' | 'unknown-type' | 'schema';
-      type?: string;
-      frame?: unknown;
-      violations: Violation[];
-    };
-
-export function validateFrame(input: string | Uint8Array | unknown): FrameVerdict {
-  let value: unknown = input;
-  if (typeof input === 'string' || input instanceof Uint8Array) {
-    const text = typeof input === 'string' ? input : Buffer.from(input).toString('utf8');
-    try {
-      value = JSON.parse(text);
-    } catch (e) {
-      return { ok: false, reason: 'malformed-json', violations: [{ path: '', keyword: 'json', message: String(e) }] };
-    }
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return { ok: false, reason: 'not-an-object', frame: value, violations: [{ path: '', keyword: 'object', message: 'frame is not a JSON object' }] };
-  }
-  const type = (value as { type?: unknown }).type;
-  if (typeof type !== 'string') {
-    return { ok: false, reason: 'missing-type', frame: value, violations: [{ path: '/type', keyword: 'type', message: 'frame has no string "type"' }] };
-  }
-  const known = (ENGINE_MESSAGE_TYPES as readonly string[]).includes(type);
-  const nonStandard = type === 'error' || type === 'unregistertriggertype';
-  if (!known && !nonStandard) {
-    return { ok: false, reason: 'unknown-type', type, frame: value, violations: [{ path: '/type', keyword: 'enum', message: `unknown message type "${type}"` }] };
-  }
-  return { ok: true, type: type as MessageType, frame: value as Frame, nonStandard, strict: [] };
+/** Same, for frames judged as engine -> worker (narrower types where the protocol says so). */
+export function asMessageToWorker<T extends MessageType>(verdict: FrameVerdict, type: T): MessageToWorkerByType[T] | undefined {
+  return verdict.ok && verdict.type === type && verdict.direction === 'engine->worker'
+    ? (verdict.frame as unknown as MessageToWorkerByType[T])
+    : undefined;
 }
