@@ -18,8 +18,8 @@ import { FakeEngine, type EngineConnection, type FakeEngineOptions } from '../..
 import type { CaseArtifacts, CaseRunEnvironment, ContextFactory, Implementation, TimingSample } from '../../harness/cases/model.ts';
 import { judgeInterval, LoadProbe, type JudgeInput, type ToleranceModel } from '../../harness/timing/tolerance.ts';
 import type { DriverSession } from '../../harness/targets/sdk/session.ts';
-import { CONTRACT_VERSION, type DriverConfig, type Json, type WorkerOptions } from '../../harness/targets/sdk/contract.ts';
-import { launchDriver, type DriverLaunchSpec } from './support/launch.ts';
+import type { Json, WorkerOptions } from '../../harness/targets/sdk/contract.ts';
+import { launchDriver, mirrorDriverIntoTranscript, type DriverLaunchSpec } from './support/launch.ts';
 
 /** Time allowances for one case, already multiplied by the tolerance model's timeScale. */
 export interface SdkTiming {
@@ -117,14 +117,16 @@ export function sdkContextFactory(target: SdkTargetInfo, engineOptions: FakeEngi
       const { omit = [], engine: other, url, ...given } = options;
       const merged: WorkerOptions = { ...FAST_WORKER_DEFAULTS, ...given };
       for (const key of omit) delete merged[key];
-      const config: DriverConfig = { ...merged, contract: CONTRACT_VERSION, url: url ?? (other ?? engine).url };
       const n = drivers.length + 1;
       const logFile = join(env.artifactsDir, `driver-${n}.jsonl`);
       logFiles.push(logFile);
-      const session = await launchDriver({ ...target.launch, label: n === 1 ? target.launch.label : `${target.launch.label}#${n}` }, config, {
+      engine.transcript.note('case', `starting driver ${n} (${target.launch.label})`, merged);
+      const session = await launchDriver(target.launch, {
+        url: url ?? (other ?? engine).url,
+        worker: merged,
         logFile,
-        transcript: engine.transcript,
         readyTimeoutMs: timing.readyMs,
+        signal: env.signal,
       });
       drivers.push(session);
       if (env.signal.aborted || disposed) await session.stop();
@@ -163,6 +165,7 @@ export function sdkContextFactory(target: SdkTargetInfo, engineOptions: FakeEngi
     return {
       ctx,
       async collect(): Promise<CaseArtifacts> {
+        drivers.forEach((d, i) => mirrorDriverIntoTranscript(d, `driver#${i + 1}`, engine.transcript));
         const transcriptFile = join(env.artifactsDir, 'transcript.jsonl');
         await writeFile(transcriptFile, engine.transcript.toJsonLines());
         return { transcriptFile, logFiles: [...logFiles] };

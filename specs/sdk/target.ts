@@ -8,13 +8,12 @@ import type { OpenOptions, OpenedTarget, SdkTargetSpec } from '../../harness/cas
 import { CAPABILITIES } from '../../harness/cases/model.ts';
 import { FakeEngine } from '../../harness/fake-engine/index.ts';
 import { implementationOf } from '../../harness/targets/sdk/session.ts';
-import { CONTRACT_VERSION } from '../../harness/targets/sdk/contract.ts';
 import { materializeNodeMutant } from '../../fixtures/mutants/sdk/node/materialize.ts';
 import { sdkContextFactory, sdkTiming, FAST_WORKER_DEFAULTS, type SdkCaseContext, type SdkTargetInfo } from './context.ts';
-import { builtinLaunchSpec, cmdLaunchSpec, launchDriver, nodeOverrideLaunchSpec, NODE_SDK_PACKAGE_DIR, type DriverLaunchSpec } from './support/launch.ts';
+import { launchDriver, nodeOverrideLaunchSpec, targetLaunchSpec, NODE_SDK_PACKAGE_DIR, type DriverLaunchSpec } from './support/launch.ts';
 
 export function launchSpecOf(target: SdkTargetSpec): DriverLaunchSpec {
-  return target.kind === 'builtin' ? builtinLaunchSpec(target.sdk) : cmdLaunchSpec(target.command);
+  return targetLaunchSpec(target);
 }
 
 /** Starts the driver once to learn what it is; the engine and driver are stopped before returning. */
@@ -24,7 +23,9 @@ export async function probeTarget(launch: DriverLaunchSpec, options: OpenOptions
   await mkdir(logDir, { recursive: true });
   try {
     const timing = sdkTiming(options.tolerance, {});
-    const session = await launchDriver(launch, { contract: CONTRACT_VERSION, url: engine.url, ...FAST_WORKER_DEFAULTS }, {
+    const session = await launchDriver(launch, {
+      url: engine.url,
+      worker: { ...FAST_WORKER_DEFAULTS, workerName: 'iii-conformance-probe' },
       logFile: join(logDir, `probe-${launch.label.replace(/[^A-Za-z0-9.-]+/g, '_').slice(0, 60)}.jsonl`),
       readyTimeoutMs: timing.readyMs,
     });
