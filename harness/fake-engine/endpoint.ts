@@ -478,11 +478,15 @@ export class Endpoint {
 
   // ---------------------------------------------------------------- closing
 
-  /** Sends a close frame with `code` and `reason` (ws rejects reserved codes: recorded, then terminated). */
-  close(code = 1000, reason = ''): void {
+  /**
+   * Sends a close frame with `code` and `reason`; without a code, a bare close frame (the peer sees 1005),
+   * as the engine sends after WORKER_NAMESPACE_CONFLICT. A code ws refuses is recorded, then terminated.
+   */
+  close(code?: number, reason = ''): void {
     if (this.ws.readyState === WebSocket.CLOSED) return;
     try {
-      this.ws.close(code, reason);
+      if (code === undefined) this.ws.close();
+      else this.ws.close(code, reason);
     } catch (e) {
       this.harnessError(e);
       this.terminate();

@@ -305,7 +305,7 @@ export class FakeWorker extends Endpoint {
   }
 
   /** Closes with a close frame and waits until the socket is closed. */
-  async disconnect(code = 1000, reason = '', options: { timeoutMs?: number } = {}): Promise<CloseInfo> {
+  async disconnect(code: number | undefined = 1000, reason = '', options: { timeoutMs?: number } = {}): Promise<CloseInfo> {
     this.close(code, reason);
     try {
       return await this.waitForClose(options);
