@@ -11,10 +11,11 @@ import { builtinCases } from './builtins.ts';
 import { connectCases } from './connect.ts';
 import { engineContextFactory, type EngineCaseContext } from './context.ts';
 import { livenessCases } from './liveness.ts';
+import { routingCases } from './routing.ts';
 
 export type { EngineCaseContext } from './context.ts';
 
-export const engineCases = [...connectCases, ...livenessCases, ...builtinCases];
+export const engineCases = [...connectCases, ...livenessCases, ...builtinCases, ...routingCases];
 assertCatalogue(engineCases);
 
 /** The namespace grace the embedded reference engine runs with, so the grace case stays fast. */
