@@ -12,10 +12,13 @@ import { connectCases } from './connect.ts';
 import { engineContextFactory, type EngineCaseContext } from './context.ts';
 import { livenessCases } from './liveness.ts';
 import { routingCases } from './routing.ts';
+import { disconnectCases } from './disconnect.ts';
+import { reattachCases } from './reattach.ts';
+import { conflictCases } from './conflicts.ts';
 
 export type { EngineCaseContext } from './context.ts';
 
-export const engineCases = [...connectCases, ...livenessCases, ...builtinCases, ...routingCases];
+export const engineCases = [...connectCases, ...livenessCases, ...builtinCases, ...routingCases, ...disconnectCases, ...reattachCases, ...conflictCases];
 assertCatalogue(engineCases);
 
 /** The namespace grace the embedded reference engine runs with, so the grace case stays fast. */
