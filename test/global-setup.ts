@@ -6,8 +6,10 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 
 export default async function setup(): Promise<void> {
-  if (process.env.III_SKIP_DRIVER_SETUP === '1') return;
+  // Each vitest project runs the global set-up; the drivers need it once per run.
+  if (process.env.III_SKIP_DRIVER_SETUP === '1' || process.env.III_DRIVER_SETUP_DONE === '1') return;
   const script = join(process.cwd(), 'scripts', 'setup-drivers.mjs');
   const r = spawnSync(process.execPath, [script], { stdio: 'inherit' });
   if (r.status !== 0) throw new Error(`driver set-up failed (exit ${r.status ?? r.signal}); see the lines above`);
+  process.env.III_DRIVER_SETUP_DONE = '1';
 }

@@ -3,6 +3,7 @@
 // outlives it. Used for SDK drivers and for engines launched with --engine-cmd.
 
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { trackGroup, untrackGroup } from './registry.ts';
 
@@ -121,13 +122,60 @@ export function spawnGroup(file: string, args: readonly string[], options: Spawn
   return group;
 }
 
-/** True while any process of group `pgid` exists. */
+/**
+ * Live (non-zombie) processes of group `pgid`. Reads /proc where it exists, because a zombie still
+ * answers kill(pid, 0) until its new parent reaps it, and not every init reaps promptly.
+ */
+export function groupMembers(pgid: number): number[] {
+  if (pgid <= 0) return [];
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return groupAliveBySignal(pgid) ? [pgid] : [];
+  }
+  const members: number[] = [];
+  for (const name of entries) {
+    if (!/^\d+$/.test(name)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+    } catch {
+      continue; // exited while we looked
+    }
+    // "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses, so parse after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (fields[0] !== 'Z' && Number(fields[2]) === pgid) members.push(Number(name));
+  }
+  return members;
+}
+
+/** True while any live process of group `pgid` exists. */
 export function groupAlive(pgid: number): boolean {
-  if (pgid <= 0) return false;
+  return groupMembers(pgid).length > 0;
+}
+
+function groupAliveBySignal(pgid: number): boolean {
   try {
     process.kill(-pgid, 0);
     return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** True while process `pid` exists and is not a zombie. */
+export function processAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
   }
 }

@@ -215,6 +215,8 @@ export class DriverSession {
   async shutdown(timeoutMs = 10_000): Promise<{ clean: boolean; exit: ExitInfo }> {
     if (!this.exitInfo && this.group.stdin?.writable) {
       this.send({ cmd: 'shutdown' });
+      // End of input too: the contract makes it a second way to ask for the same clean exit.
+      this.group.stdin.end();
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([this.group.exited, new Promise((r) => (timer = setTimeout(r, timeoutMs)))]);
       clearTimeout(timer);
