@@ -15,10 +15,12 @@ import { routingCases } from './routing.ts';
 import { disconnectCases } from './disconnect.ts';
 import { reattachCases } from './reattach.ts';
 import { conflictCases } from './conflicts.ts';
+import { triggerCases } from './triggers.ts';
+import { namespaceCases } from './namespaces.ts';
 
 export type { EngineCaseContext } from './context.ts';
 
-export const engineCases = [...connectCases, ...livenessCases, ...builtinCases, ...routingCases, ...disconnectCases, ...reattachCases, ...conflictCases];
+export const engineCases = [...connectCases, ...livenessCases, ...builtinCases, ...routingCases, ...disconnectCases, ...reattachCases, ...conflictCases, ...triggerCases, ...namespaceCases];
 assertCatalogue(engineCases);
 
 /** The namespace grace the embedded reference engine runs with, so the grace case stays fast. */

@@ -1,0 +1,81 @@
+// Registrations and the connection namespace (§4.2): buffered until engine::workers::register names the
+// namespace, drained into default after the grace when it never comes; and no acknowledgements.
+
+import { engineCase, doc, src } from './support/define.ts';
+import { expectThat } from './support/failure.ts';
+import { call, eventually, expectNoFrame, listFunctions, newId, registerOk, serve, settle, uniqueFunctionId } from './support/protocol.ts';
+
+export const namespaceCases = [
+  engineCase({
+    id: 'engine.namespaces.buffered-before-register',
+    title: 'Functions registered before engine::workers::register land in the namespace it declares, before it answers',
+    level: 'MUST',
+    sources: [doc('§4.2 step 5'), doc('§11.1 #23'), src('engine/tests/worker_namespace_ws_e2e.rs')],
+    timeoutMs: 6000,
+    async body(ctx) {
+      const observer = await ctx.worker('observer');
+      const w = await ctx.worker('w');
+      const ns = `orders${newId().slice(0, 6)}`;
+      const fn = uniqueFunctionId('early');
+      serve(w, fn, () => 'from-ns'); // sent before the namespace is known
+      await registerOk(ctx, w, { namespace: ns });
+      const rows = (await listFunctions(ctx, observer)).filter((r) => r.function_id === fn);
+      expectThat(rows.length === 1 && rows[0]?.namespace === ns, 'the early function is not listed (only) in the declared namespace once register answered', [{ function_id: fn, namespace: ns }], rows);
+      const r = await call(ctx, observer, fn, {}, { namespace: ns });
+      expectThat(r.ok && r.result === 'from-ns', 'a call into the declared namespace did not reach the function', { result: 'from-ns' }, r.frame);
+      return `listed in ${ns} as soon as register answered`;
+    },
+  }),
+
+  engineCase({
+    id: 'engine.namespaces.grace-falls-back-to-default',
+    title: 'Registrations of a worker that never calls engine::workers::register land in default after the grace',
+    level: 'MUST',
+    sources: [doc('§4.2 buffering'), doc('§7'), doc('§11.1 #24'), src('engine/src/engine/mod.rs registrations_fall_back_to_default_when_the_grace_expires')],
+    timeoutMs: 12_000,
+    async body(ctx) {
+      const observer = await ctx.worker('observer');
+      const w = await ctx.worker('never-registers');
+      const fn = uniqueFunctionId('graceful');
+      serve(w, fn, () => 'default');
+      const started = Date.now();
+      const bound = ctx.namespaceGraceMs + ctx.timing.cleanupBoundMs;
+      await eventually(
+        bound,
+        async () => {
+          const rows = (await listFunctions(ctx, observer)).filter((r) => r.function_id === fn);
+          return { ok: rows.length === 1 && rows[0]?.namespace === 'default', observed: rows };
+        },
+        `the function of a worker that never registered is not in default within the ${ctx.namespaceGraceMs} ms grace`,
+        [{ function_id: fn, namespace: 'default' }],
+      );
+      const r = await call(ctx, observer, fn, {});
+      expectThat(r.ok && r.result === 'default', 'a call did not reach the function after the grace', { result: 'default' }, r.frame);
+      return `in default ${Date.now() - started} ms after registering (grace ${ctx.namespaceGraceMs} ms)`;
+    },
+  }),
+
+  engineCase({
+    id: 'engine.registration.no-ack',
+    title: 'Successful registrations and unregistrations get no reply',
+    level: 'MUST',
+    sources: [doc('§1.6'), doc('§11.1 #11'), src('engine/src/engine/mod.rs')],
+    timeoutMs: 6000,
+    async body(ctx) {
+      const w = await ctx.worker('w');
+      await registerOk(ctx, w);
+      const since = w.mark();
+      const fn = uniqueFunctionId('quiet');
+      const type = `conf-type-${newId().slice(0, 8)}`;
+      await w.registerFunction(fn, () => null);
+      await w.registerTriggerType({ id: type, description: 'quiet type' }, {});
+      await w.registerService({ id: `conf-svc-${newId().slice(0, 8)}` });
+      await w.unregisterFunction(fn);
+      await w.reattach(newId(), newId());
+      await settle(ctx, w);
+      // The worker's own provider deliveries aside, only the barrier's pong may come back.
+      expectNoFrame(w, (f: unknown) => (f as { type?: string } | undefined)?.type !== 'pong', since, 'a registration was acknowledged');
+      return 'registerfunction, registertriggertype, registerservice, unregisterfunction, reattach: no replies';
+    },
+  }),
+];
