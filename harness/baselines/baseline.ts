@@ -28,7 +28,9 @@ export function parseBaseline(text: string, path: string): Baseline {
   try {
     data = JSON.parse(text);
   } catch (e) {
-    throw new BaselineError(`baseline ${path} is not valid JSON (${e instanceof Error ? e.message : String(e)}); fix it or regenerate it with --update-baseline`);
+    throw new BaselineError(
+      `baseline ${path} is not valid JSON (${e instanceof Error ? e.message : String(e)}); fix it or regenerate it with --update-baseline`,
+    );
   }
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
     throw new BaselineError(`baseline ${path} must be a JSON object mapping case ids to one-line reasons`);
@@ -65,7 +67,11 @@ export async function loadBaseline(path: string, required: boolean): Promise<Bas
 
 /** fixtures/baselines/<slug of name>@<version>.json, e.g. fixtures/baselines/iii-sdk-node@0.22.1.json. */
 export function defaultBaselinePath(root: string, implementation: Pick<Implementation, 'name' | 'version'>): string {
-  const slug = implementation.name.toLowerCase().replace(/[^a-z0-9.]+/g, '-').replace(/^-+|-+$/g, '') || 'implementation';
+  const slug =
+    implementation.name
+      .toLowerCase()
+      .replace(/[^a-z0-9.]+/g, '-')
+      .replace(/^-+|-+$/g, '') || 'implementation';
   const version = implementation.version.replace(/[^A-Za-z0-9.+-]+/g, '-');
   return join(root, 'fixtures', 'baselines', `${slug}@${version}.json`);
 }

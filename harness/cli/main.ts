@@ -1,6 +1,21 @@
-// Placeholder CLI: the CLI work (issue 8) replaces this with the real command.
-console.log(`iii-conformance: conformance harness for the iii worker protocol
+// Entry point of the `iii-conformance` command (bin/iii-conformance.mjs loads it through tsx).
+// Ctrl-C stops starting new cases and still writes the reports; a second Ctrl-C exits at once.
 
-Usage: iii-conformance [command]
+import { runCli } from './program.ts';
+import { defaultIO } from './io.ts';
 
-This build only has the foundation; the commands arrive with the catalogue work.`);
+const interrupt = new AbortController();
+let interrupts = 0;
+const onSignal = (): void => {
+  interrupts++;
+  if (interrupts > 1) process.exit(130);
+  interrupt.abort();
+};
+process.on('SIGINT', onSignal);
+process.on('SIGTERM', onSignal);
+
+const code = await runCli(process.argv.slice(2), defaultIO(interrupt.signal));
+process.off('SIGINT', onSignal);
+process.off('SIGTERM', onSignal);
+// Exit explicitly: a target that forgot a socket or timer must not keep CI waiting.
+process.exit(code);

@@ -143,7 +143,9 @@ export async function checkCommandExists(command: string, what: string, env: Nod
   // Shell syntax (env assignments, subshells) cannot be checked without running it: leave it to the launch.
   if (program === '' || /[=$(`;&|]/.test(program)) return;
   if (!(await findProgram(program, env, cwd))) {
-    throw new SetupError(`${what} "${command}" cannot start: "${program}" is not an executable file${program.includes('/') ? '' : ' on PATH'}. Check the command, or make the file executable (chmod +x).`);
+    throw new SetupError(
+      `${what} "${command}" cannot start: "${program}" is not an executable file${program.includes('/') ? '' : ' on PATH'}. Check the command, or make the file executable (chmod +x).`,
+    );
   }
 }
 
@@ -168,7 +170,11 @@ export async function checkEngineReachable(urlText: string, timeoutMs = 3000): P
       clearTimeout(timer);
       socket.destroy();
       const why = e.code === 'ECONNREFUSED' ? 'connection refused (nothing listens there)' : e.code === 'ENOTFOUND' ? `unknown host "${host}"` : e.message;
-      reject(new SetupError(`cannot reach the engine at ${urlText}: ${why}. Start the engine (e.g. \`npx iii-conformance serve\` for the reference engine), or check --engine-url.`));
+      reject(
+        new SetupError(
+          `cannot reach the engine at ${urlText}: ${why}. Start the engine (e.g. \`npx iii-conformance serve\` for the reference engine), or check --engine-url.`,
+        ),
+      );
     });
   });
 }

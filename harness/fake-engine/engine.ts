@@ -425,9 +425,9 @@ export class FakeEngine {
       }
       this.wss.handleUpgrade(req, socket, head, (ws) => {
         if (directive?.kind === 'accept-then-close') attempt.outcome = 'accepted-then-closed';
-        const conn = this.accept(ws, req, attempt, path);
-        attempt.conn = conn.conn;
+        attempt.conn = this.connections.length + 1; // the number accept() gives it; the upgrade is recorded before its open
         record();
+        const conn = this.accept(ws, req, attempt, path);
         if (directive?.kind === 'accept-then-close') {
           this.closingOnAccept.add(conn);
           if (directive.terminate) conn.terminate();

@@ -136,7 +136,10 @@ export class FakeWorker extends Endpoint {
     });
     const worker = new FakeWorker(ws, url, path, conn, transcript, faults, timers, options, peer);
     await new Promise<void>((resolve, reject) => {
+      let settled = false;
       const fail = (e: ConnectFailedError): void => {
+        if (settled) return;
+        settled = true;
         transcript.append({ kind: 'event', peer, event: 'connect-failed', conn, path, url, message: e.message, ...(e.status === undefined ? {} : { status: e.status }) });
         timers.clear();
         reject(e);
@@ -148,6 +151,7 @@ export class FakeWorker extends Endpoint {
         fail(new ConnectFailedError(`${url}: upgrade refused with HTTP ${status}`, status));
       });
       ws.once('open', () => {
+        settled = true;
         transcript.append({ kind: 'event', peer, event: 'open', conn, path, url });
         resolve();
       });

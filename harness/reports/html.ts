@@ -60,6 +60,7 @@ export interface CellData {
   baselineReason?: string;
   repro?: string;
   rerun?: string;
+  replay?: string;
 }
 
 export interface ReportData {
@@ -99,7 +100,14 @@ export async function collectReportData(inputs: readonly LoadedResults[], outDir
       });
       for (const c of run.cases) {
         if (!rows.has(c.id)) {
-          rows.set(c.id, { id: c.id, side: run.side, title: c.title, level: c.level, sources: c.sources, ...(c.disagreement ? { disagreement: c.disagreement } : {}) });
+          rows.set(c.id, {
+            id: c.id,
+            side: run.side,
+            title: c.title,
+            level: c.level,
+            sources: c.sources,
+            ...(c.disagreement ? { disagreement: c.disagreement } : {}),
+          });
         }
         const fromOut = (p: string) => relative(resolve(outDir), resolve(dir, p)).split('\\').join('/');
         const timingSeries = c.attempts.length > 1 ? c.attempts.map((a) => a.timings ?? []) : [c.timings];
@@ -124,6 +132,7 @@ export async function collectReportData(inputs: readonly LoadedResults[], outDir
           ...(c.baselineReason ? { baselineReason: c.baselineReason } : {}),
           ...(c.repro ? { repro: fromOut(c.repro) } : {}),
           ...(c.rerun ? { rerun: c.rerun } : {}),
+          ...(c.replay ? { replay: c.replay } : {}),
         };
       }
     }
@@ -134,7 +143,10 @@ export async function collectReportData(inputs: readonly LoadedResults[], outDir
 
 /** JSON inside <script>: `<` escaped so no string in the data can close the element. */
 function embedJson(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }
 
 export function renderHtml(data: ReportData, title = 'iii-conformance report'): string {

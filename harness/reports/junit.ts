@@ -21,7 +21,9 @@ function details(c: CaseRecord): string {
   if (c.expected !== undefined) lines.push(`expected: ${JSON.stringify(c.expected, null, 2)}`);
   if (c.actual !== undefined) lines.push(`actual:   ${JSON.stringify(c.actual, null, 2)}`);
   for (const t of c.timings.filter((s) => s.verdict !== 'PASS')) {
-    lines.push(`timing ${t.label}: measured ${t.measuredMs} ms, allowed ${t.allowedMinMs}..${t.allowedMaxMs} ms (+${t.slackMs} ms slack) -> ${t.verdict}${t.reason ? ` (${t.reason})` : ''}`);
+    lines.push(
+      `timing ${t.label}: measured ${t.measuredMs} ms, allowed ${t.allowedMinMs}..${t.allowedMaxMs} ms (+${t.slackMs} ms slack) -> ${t.verdict}${t.reason ? ` (${t.reason})` : ''}`,
+    );
   }
   if (c.transcript) lines.push(`transcript: ${c.transcript}`);
   if (c.repro) lines.push(`repro bundle: ${c.repro}`);

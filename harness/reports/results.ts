@@ -50,6 +50,8 @@ export interface CaseRecord {
   repro?: string;
   /** The command that reruns just this case. */
   rerun?: string;
+  /** The command that replays the case's transcript against the same target. */
+  replay?: string;
 }
 
 export interface RunRecord {
@@ -102,7 +104,7 @@ export interface BuildResultsInput {
   /** Folder results.json is written to: artifact paths are made relative to it. */
   reportDir: string;
   /** Per run, per case id: the repro bundle folder and rerun command, when one was written. */
-  repro?: readonly Map<string, { dir: string; command: string }>[];
+  repro?: readonly Map<string, { dir: string; command: string; replay?: string }>[];
 }
 
 export function buildResults(input: BuildResultsInput): ResultsDocument {
@@ -132,7 +134,7 @@ export function buildResults(input: BuildResultsInput): ResultsDocument {
         durationMs: c.result.durationMs,
         seed: c.result.seed,
         timings: o.timings ?? [],
-        findings: (toJsonSafe(o.findings ?? []) as Finding[]),
+        findings: toJsonSafe(o.findings ?? []) as Finding[],
         ...(transcript ? { transcript } : {}),
         ...(logs && logs.length > 0 ? { logs } : {}),
         ...(c.result.artifacts.faultSchedule !== undefined ? { faultSchedule: toJsonSafe(c.result.artifacts.faultSchedule) } : {}),
@@ -148,7 +150,7 @@ export function buildResults(input: BuildResultsInput): ResultsDocument {
           };
         }),
         ...(reason !== undefined ? { baselineReason: reason } : {}),
-        ...(repro ? { repro: rel(repro.dir) as string, rerun: repro.command } : {}),
+        ...(repro ? { repro: rel(repro.dir) as string, rerun: repro.command, ...(repro.replay ? { replay: repro.replay } : {}) } : {}),
       };
     });
     return {

@@ -26,7 +26,7 @@ export function timingPlotSvg(series: readonly (readonly TimingSample[])[], opti
   if (all.length === 0) return '';
   const width = options.width ?? 560;
   const height = options.height ?? 240;
-  const m = { left: 56, right: 12, top: options.title ? 26 : 12, bottom: 40 };
+  const m = { left: 56, right: 12, top: options.title ? 30 : 20, bottom: 40 };
   const plotW = width - m.left - m.right;
   const plotH = height - m.top - m.bottom;
   const xKey = (s: TimingSample, i: number) => s.attempt ?? i;
@@ -37,7 +37,9 @@ export function timingPlotSvg(series: readonly (readonly TimingSample[])[], opti
   const slot = plotW / keys.length;
   const y = (v: number) => m.top + plotH - (Math.max(0, v) / yMax) * plotH;
   const parts: string[] = [];
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" class="timing-plot" role="img" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" font-family="system-ui, sans-serif" font-size="11">`);
+  parts.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" class="timing-plot" role="img" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" font-family="system-ui, sans-serif" font-size="11">`,
+  );
   parts.push(`<desc>Measured delays against the allowed envelope per attempt</desc>`);
   if (options.title) parts.push(`<text x="${m.left}" y="16" font-weight="600">${esc(options.title)}</text>`);
   for (let v = 0; v <= yMax + 1e-9; v += step) {
@@ -74,6 +76,16 @@ export function timingPlotSvg(series: readonly (readonly TimingSample[])[], opti
     }
   }
   parts.push(`<line x1="${m.left}" x2="${m.left}" y1="${m.top}" y2="${m.top + plotH}" stroke="#57606a" stroke-width="0.8"/>`);
+  // Legend, top right: what the band, the dashed band and the dots mean.
+  const lx = width - m.right - 250;
+  const ly = 4;
+  parts.push(
+    `<g class="legend" font-size="10" fill="#57606a">` +
+      `<rect x="${lx}" y="${ly}" width="12" height="8" fill="#b6e3ff" stroke="#0969da" stroke-width="0.8"/><text x="${lx + 16}" y="${ly + 8}">allowed</text>` +
+      `<rect x="${lx + 62}" y="${ly}" width="12" height="8" fill="#ddf4ff" stroke="#54aeff" stroke-dasharray="3 2" stroke-width="0.6"/><text x="${lx + 78}" y="${ly + 8}">slack</text>` +
+      `<circle cx="${lx + 122}" cy="${ly + 4}" r="3.5" fill="${VERDICT_COLOUR.PASS}"/><circle cx="${lx + 131}" cy="${ly + 4}" r="3.5" fill="${VERDICT_COLOUR.FAIL}"/><circle cx="${lx + 140}" cy="${ly + 4}" r="3.5" fill="${VERDICT_COLOUR.INDETERMINATE}"/>` +
+      `<text x="${lx + 148}" y="${ly + 8}">measured (pass/fail/undecided)</text></g>`,
+  );
   parts.push('</svg>');
   return parts.join('');
 }

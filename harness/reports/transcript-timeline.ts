@@ -76,16 +76,33 @@ export function toTimelineEvent(record: Record<string, unknown>): TimelineEvent 
       };
     }
     case 'event':
-      return { ...base, kind: 'event', label: str(record.event) ?? 'event', detail: compact([record.outcome, record.code, record.reason, record.message, record.url].filter((x) => x !== undefined).join(' ')) };
+      return {
+        ...base,
+        kind: 'event',
+        label: str(record.event) ?? 'event',
+        detail: compact([record.outcome, record.code, record.reason, record.message, record.url].filter((x) => x !== undefined).join(' ')),
+      };
     case 'fault': {
       const dir = direction(record.dir);
       const action = record.action as { kind?: unknown } | undefined;
-      return { ...base, kind: 'fault', ...(dir ? { dir } : {}), label: `fault: ${str(action?.kind) ?? '?'}`, detail: compact(`rule ${String(record.rule)} on ${String(record.type)} #${String(record.nth)} ${compact(action)}`) };
+      return {
+        ...base,
+        kind: 'fault',
+        ...(dir ? { dir } : {}),
+        label: `fault: ${str(action?.kind) ?? '?'}`,
+        detail: compact(`rule ${String(record.rule)} on ${String(record.type)} #${String(record.nth)} ${compact(action)}`),
+      };
     }
     case 'faults':
       return { ...base, kind: 'fault', label: 'fault schedule', detail: compact(record.schedule) };
     case 'note':
-      return { ...base, kind: 'note', label: str(record.source) ?? 'note', detail: compact(record.text ?? record.data), ...(record.level === 'error' ? { bad: true } : {}) };
+      return {
+        ...base,
+        kind: 'note',
+        label: str(record.source) ?? 'note',
+        detail: compact(record.text ?? record.data),
+        ...(record.level === 'error' ? { bad: true } : {}),
+      };
     default:
       return { ...base, kind: 'note', label: 'record', detail: compact(record) };
   }

@@ -100,7 +100,7 @@ function eventLine(r: EventRecord, options: PrettyOptions): string {
   if (r.status !== undefined) bits.push(`HTTP ${r.status}`);
   if (r.code !== undefined) bits.push(`code ${r.code}`);
   if (r.reason) bits.push(JSON.stringify(r.reason));
-  if (r.url && r.event !== 'upgrade') bits.push(r.url);
+  if (r.url && r.event !== 'upgrade' && !(r.message ?? '').includes(r.url)) bits.push(r.url);
   if (r.event === 'upgrade' && r.url && r.url !== r.path) bits.push(r.url);
   if (r.message) bits.push(r.event === 'harness-error' ? r.message.split('\n')[0] ?? '' : r.message);
   if (options.headers && r.headers) bits.push(compact(r.headers, 400));

@@ -1,0 +1,88 @@
+// The options every run command shares (the default job, `sdk`, `engine`), parsed into checked values.
+
+import { Option, type Command } from 'commander';
+import { toleranceFromEnv } from '../timing/tolerance.ts';
+import { UsageError } from './errors.ts';
+
+export interface RawRunOptions {
+  case?: string[];
+  strict?: boolean;
+  baseline?: string | false;
+  updateBaseline?: boolean;
+  seed?: string;
+  repeat?: string;
+  reportDir?: string;
+  timeScale?: string;
+  slow?: boolean;
+}
+
+export interface RunOptions {
+  cases: string[];
+  strict: boolean;
+  /** A file, `false` for --no-baseline, undefined for the default lookup in fixtures/baselines/. */
+  baseline: string | false | undefined;
+  updateBaseline: boolean;
+  seed: number | undefined;
+  repeat: number;
+  reportDir: string | undefined;
+  timeScale: number;
+  slow: boolean;
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+export function addRunOptions(cmd: Command): Command {
+  return cmd
+    .addOption(
+      new Option(
+        '-c, --case <id|glob>',
+        'run only matching cases: an id, a group prefix (sdk.reconnect) or a glob (sdk.*.timeout, engine.**); repeatable',
+      ).argParser(collect),
+    )
+    .option('--strict', 'SHOULD failures fail the run too (by default only MUST cases gate)')
+    .option(
+      '--baseline <file>',
+      'known failures to tolerate: JSON { "<case id>": "<one-line reason>" } (default: fixtures/baselines/<implementation>@<version>.json when present)',
+    )
+    .option('--no-baseline', 'ignore every baseline file')
+    .option('--update-baseline', 'rewrite the baseline from this run (failures added, fixed cases removed), then gate against it')
+    .option('--seed <n>', 'base seed for everything random (printed by every run; reuse it to reproduce)')
+    .option('--repeat <n>', 'run each case N times; a case whose verdict changes is reported flaky', '1')
+    .option('--report-dir <dir>', 'where results.json, junit.xml, index.html and repro bundles go (default: reports/<run id>)')
+    .option('--time-scale <x>', 'multiply every timing slack by x on a slow machine (default: $III_CONFORMANCE_TIME_SCALE or 1)')
+    .option('--slow', 'also run the slow lane (real default timings, idle timeouts)');
+}
+
+function integer(text: string, flag: string, min: number, max: number): number {
+  if (!/^\d+$/.test(text.trim())) throw new UsageError(`${flag} "${text}" is not a whole number: give an integer from ${min} to ${max}`);
+  const n = Number(text);
+  if (n < min || n > max) throw new UsageError(`${flag} ${text} is out of range: give an integer from ${min} to ${max}`);
+  return n;
+}
+
+export function parseRunOptions(raw: RawRunOptions, env: NodeJS.ProcessEnv): RunOptions {
+  let timeScale = toleranceFromEnv(env).timeScale;
+  if (raw.timeScale !== undefined) {
+    timeScale = Number(raw.timeScale);
+    if (!Number.isFinite(timeScale) || timeScale <= 0 || timeScale > 100) {
+      throw new UsageError(`--time-scale "${raw.timeScale}" must be a number above 0 (e.g. 2 doubles every timing slack), at most 100`);
+    }
+  }
+  if (raw.updateBaseline && raw.baseline === false) throw new UsageError('--update-baseline and --no-baseline contradict each other: drop one');
+  const cases = (raw.case ?? []).map((c) => c.trim()).filter((c) => c !== '');
+  for (const c of cases) {
+    if (!/^[a-z0-9.*?-]+$/.test(c))
+      throw new UsageError(`--case "${c}" is not an id or pattern: ids are dotted lowercase words (sdk.reconnect.replays-functions); * and ** are wildcards`);
+  }
+  return {
+    cases,
+    strict: raw.strict === true,
+    baseline: raw.baseline === undefined || (raw.baseline as unknown) === true ? undefined : raw.baseline,
+    updateBaseline: raw.updateBaseline === true,
+    seed: raw.seed === undefined ? undefined : integer(raw.seed, '--seed', 0, 2 ** 31 - 2),
+    repeat: integer(raw.repeat ?? '1', '--repeat', 1, 1000),
+    reportDir: raw.reportDir,
+    timeScale,
+    slow: raw.slow === true,
+  };
+}

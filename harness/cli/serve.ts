@@ -1,0 +1,94 @@
+// `serve`: the reference engine (default) or the scriptable fake engine on a fixed port, for manual
+// debugging with a real SDK worker (`III_URL=ws://127.0.0.1:49134 node my-worker.js`). Runs until Ctrl-C.
+// With --fake every frame is printed as it passes, and --transcript FILE keeps it as JSON Lines.
+
+import { resolve } from 'node:path';
+import type { OutputStream } from '../runner/progress.ts';
+import { toTimelineEvent } from '../reports/transcript-timeline.ts';
+import { SetupError, UsageError } from './errors.ts';
+import type { CliIO } from './io.ts';
+
+export interface ServeOptions {
+  fake?: boolean;
+  port?: string;
+  host?: string;
+  transcript?: string;
+  verbose?: boolean;
+}
+
+export interface RunningServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+function parsePort(text: string | undefined): number {
+  const port = Number(text ?? '49134');
+  if (!/^\d+$/.test(text ?? '49134') || port > 65535) throw new UsageError(`--port "${text}" must be a port number from 0 to 65535 (0 picks a free one)`);
+  return port;
+}
+
+function addressInUse(e: unknown): boolean {
+  return (e as NodeJS.ErrnoException | undefined)?.code === 'EADDRINUSE' || /EADDRINUSE|address already in use/i.test(e instanceof Error ? e.message : '');
+}
+
+function frameLine(record: Record<string, unknown>): string | undefined {
+  const ev = toTimelineEvent(record);
+  if (!ev) return undefined;
+  const arrow = ev.dir === 'engine->worker' ? 'engine → worker' : ev.dir === 'worker->engine' ? 'worker → engine' : ev.kind;
+  return `${ev.t.toFixed(1).padStart(9)} ms  ${ev.conn === undefined ? '   ' : `#${String(ev.conn).padEnd(2)}`} ${arrow.padEnd(15)} ${ev.label}${ev.bad ? ' ✗' : ''}  ${ev.detail}`;
+}
+
+export async function startServer(options: ServeOptions, io: CliIO): Promise<RunningServer> {
+  const port = parsePort(options.port);
+  const host = options.host ?? '127.0.0.1';
+  try {
+    if (options.fake) {
+      const { FakeEngine } = await import('../fake-engine/index.ts');
+      const engine = await FakeEngine.start({ host, port });
+      const detach = engine.transcript.subscribe((r) => {
+        const line = frameLine(r as unknown as Record<string, unknown>);
+        if (line) io.stdout.write(`${line}\n`);
+      });
+      let stream: { close(): Promise<void> } | undefined;
+      if (options.transcript) {
+        const { streamTranscript } = await import('../transcript/jsonl.ts');
+        stream = await streamTranscript(resolve(io.cwd, options.transcript), engine.transcript);
+      }
+      return {
+        url: engine.url,
+        close: async () => {
+          detach();
+          await engine.close();
+          await stream?.close();
+        },
+      };
+    }
+    const { startReferenceEngine } = await import('../reference-engine/index.ts');
+    const running = await startReferenceEngine({
+      host,
+      port,
+      log: (level, message, fields) => {
+        if (level === 'debug' && !options.verbose) return;
+        io.stderr.write(`${new Date().toISOString()} ${level.toUpperCase()} ${message}${fields ? ` ${JSON.stringify(fields)}` : ''}\n`);
+      },
+    });
+    return { url: running.url, close: () => running.close() };
+  } catch (e) {
+    if (addressInUse(e)) throw new SetupError(`port ${port} on ${host} is already in use: stop what listens there, or pass --port <n> (0 picks a free port)`);
+    if (e instanceof UsageError || e instanceof SetupError) throw e;
+    throw new SetupError(`the ${options.fake ? 'fake' : 'reference'} engine could not start: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+export async function serve(options: ServeOptions, io: CliIO, out: OutputStream = io.stdout): Promise<number> {
+  if (options.transcript && !options.fake) throw new UsageError('--transcript records the fake engine: add --fake');
+  const server = await startServer(options, io);
+  out.write(`${options.fake ? 'fake' : 'reference'} engine listening on ${server.url}  (workers connect to ${server.url}; Ctrl-C stops it)\n`);
+  await new Promise<void>((resolveWait) => {
+    if (io.signal?.aborted) return resolveWait();
+    io.signal?.addEventListener('abort', () => resolveWait(), { once: true });
+  });
+  await server.close();
+  out.write('stopped\n');
+  return 0;
+}
