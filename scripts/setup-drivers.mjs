@@ -163,16 +163,20 @@ const plans = {
     };
   },
 
-  go() {
+  go(previous) {
     const dir = join(driversDir, 'go');
     const go = toolVersion('go', ['version']);
     if (!go) throw new Unavailable('go is not on PATH (install Go 1.24 or newer)');
-    const localSdk = process.env.III_GO_SDK_DIR;
+    // A checkout named once is remembered (a later run without the variable keeps using it);
+    // III_GO_SDK_DIR= (empty) forgets it.
+    const remembered = previous?.localSdkDir && existsSync(previous.localSdkDir) ? previous.localSdkDir : undefined;
+    const localSdk = process.env.III_GO_SDK_DIR === undefined ? remembered : process.env.III_GO_SDK_DIR || undefined;
     if (!pins.go.version && !localSdk) throw new Unavailable(pins.go.unpinnedReason ?? 'no Go SDK version is pinned in versions.json');
     const sources = [...filesUnder(dir, (n) => n.endsWith('.go')), join(dir, 'go.mod'), ...(existsSync(join(dir, 'go.sum')) ? [join(dir, 'go.sum')] : [])];
     const localFiles = localSdk ? filesUnder(localSdk, (n) => n.endsWith('.go') || n === 'go.mod' || n === 'go.sum').filter((f) => !f.endsWith('_test.go')) : [];
     if (localSdk && localFiles.length === 0) throw new Unavailable(`III_GO_SDK_DIR=${localSdk} holds no Go sources`);
     return {
+      localSdkDir: localSdk,
       hash: hashOf([JSON.stringify(pins.go), go, localSdk ?? ''], [...sources, ...localFiles]),
       artifact: join(dir, 'bin', 'iii-driver-go'),
       async build(log) {
@@ -242,7 +246,7 @@ async function setUp(sdk, previous) {
   const logPath = join(cacheDir, `${sdk}-setup.log`);
   let plan;
   try {
-    plan = plans[sdk]();
+    plan = plans[sdk](previous[sdk]);
   } catch (e) {
     const kind = e instanceof Unavailable ? 'unavailable' : 'failed';
     return { sdk, outcome: kind, status: { available: false, reason: e.message }, ms: Date.now() - t0 };
@@ -255,7 +259,8 @@ async function setUp(sdk, previous) {
   try {
     const sdkVersion = await plan.build(log);
     if (!existsSync(plan.artifact)) throw new Failed(`the build finished but ${relative(root, plan.artifact)} is missing`);
-    return { sdk, outcome: 'built', status: { available: true, sdkVersion, hash: plan.hash }, ms: Date.now() - t0 };
+    const status = { available: true, sdkVersion, hash: plan.hash, ...(plan.localSdkDir ? { localSdkDir: plan.localSdkDir } : {}) };
+    return { sdk, outcome: 'built', status, ms: Date.now() - t0 };
   } catch (e) {
     const reason = `${e.message}; see ${relative(root, logPath)}`;
     return { sdk, outcome: 'failed', status: { available: false, reason }, ms: Date.now() - t0, tail: tailOf(logPath) };
@@ -289,7 +294,7 @@ async function main() {
     const failed = results.filter((r) => r.outcome === 'failed');
     // In CI every target must be set up. The one exception is a target versions.json itself declares
     // unpinnable (no release exists to pin): it is reported above, loudly, on every run.
-    const missingInCI = inCI ? results.filter((r) => r.outcome === 'unavailable' && !(pins[r.sdk].version === null && pins[r.sdk].unpinnedReason && !process.env.III_GO_SDK_DIR)) : [];
+    const missingInCI = inCI ? results.filter((r) => r.outcome === 'unavailable' && !(pins[r.sdk].version === null && pins[r.sdk].unpinnedReason)) : [];
     // Outside CI a driver that could not be set up is only reported: its cases and smoke tests are
     // skipped with the reason, and the rest of the run goes ahead.
     if (inCI && (failed.length || missingInCI.length)) {
