@@ -325,6 +325,9 @@ export interface RegisterService {
    * Display name; absent means "", which the engine treats as the id. Defaulted rather than optional, so null is not accepted (serde default).
    */
   name?: string;
+  /**
+   * Service description; null is the same as absent.
+   */
   description?: string | null;
   /**
    * Parent service id (0.9.0).
@@ -393,8 +396,17 @@ export interface UnregisterTriggerType {
  */
 export interface TriggerRegistrationResultToWorker {
   type: 'triggerregistrationresult';
+  /**
+   * Trigger instance id of the failed binding.
+   */
   id: string;
+  /**
+   * The stored trigger type of the binding.
+   */
   trigger_type: string;
+  /**
+   * The stored target function of the binding.
+   */
   function_id: string;
   error: ErrorBody;
 }
@@ -403,7 +415,13 @@ export interface TriggerRegistrationResultToWorker {
  */
 export interface UnregisterTriggerToWorker {
   type: 'unregistertrigger';
+  /**
+   * Trigger instance id of the removed binding.
+   */
   id: string;
+  /**
+   * Type of the removed binding; always set by the engine.
+   */
   trigger_type: string;
 }
 /**

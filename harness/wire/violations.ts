@@ -74,7 +74,12 @@ export function fieldName(pointer: string): string {
 }
 
 function shortJson(value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value);
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = String(value); // BigInt or a cycle in a value handed over already parsed
+  }
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
