@@ -7,12 +7,13 @@
 /** Marks a key that must not be present. */
 export const absent: unique symbol = Symbol('absent');
 
-export type Pattern = unknown;
+/** A partial frame: each key's value is a plain value, a RegExp, a predicate, or `absent`. */
+export type Pattern = { readonly [key: string]: unknown };
 /** A predicate over the parsed frame (undefined when it did not parse) and the received entry. */
 export type FramePredicate<E = unknown> = (frame: unknown, entry: E) => boolean;
 export type Matcher<E = unknown> = Pattern | FramePredicate<E>;
 
-export function matches(pattern: Pattern, value: unknown): boolean {
+export function matches(pattern: unknown, value: unknown): boolean {
   if (pattern === absent) return value === undefined;
   if (typeof pattern === 'function') return Boolean((pattern as (v: unknown) => unknown)(value));
   if (pattern instanceof RegExp) return typeof value === 'string' && pattern.test(value);
@@ -41,7 +42,7 @@ export function matcherTest<E>(matcher: Matcher<E>, frame: unknown, entry: E): b
 }
 
 /** Human form of a matcher for error messages. */
-export function describeMatcher(matcher: Matcher<unknown>): string {
+export function describeMatcher<E>(matcher: Matcher<E>): string {
   if (typeof matcher === 'function') return matcher.name ? `predicate ${matcher.name}` : 'a predicate';
   return describeValue(matcher);
 }
