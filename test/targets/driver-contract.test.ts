@@ -83,6 +83,15 @@ for (const sdk of BUILTIN_SDKS) {
         const enqueueFrame = await engine.waitForFrame({ type: 'invokefunction', function_id: 'contract::engine', action: { type: 'enqueue', queue: 'jobs' } }, { since: mark, timeoutMs: 5000 });
         expect(enqueueFrame.entry.verdict.base).toBe('valid');
 
+        // A declared capability must hold: json-ping means the SDK answers the engine's JSON ping.
+        if (session.ready.capabilities.includes('json-ping')) {
+          await conn.ping({ timeoutMs: 3000 });
+        } else {
+          const since = conn.mark();
+          await conn.send({ type: 'ping' });
+          await conn.expectSilence({ type: 'pong' }, 300, since);
+        }
+
         await expect(session.request({ cmd: 'no-such-command' } as never)).rejects.toBeInstanceOf(DriverCommandError);
         const { clean } = await session.shutdown(15_000);
         expect(clean).toBe(true);
