@@ -3,7 +3,8 @@
 
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ValidateFunction } from 'ajv';
-import { FRAME_FILE, toStrictSchema, wireSchemas } from './schema-store.ts';
+import { MESSAGE_TYPES } from './message-types.ts';
+import { BUILTINS_FILE, FRAME_FILE, messageDirections, messageSchemaRef, SCHEMA_BASE_URI, toStrictSchema, wireSchema, wireSchemas } from './schema-store.ts';
 
 export type Level = 'base' | 'strict';
 
@@ -43,14 +44,18 @@ export function validatorFor(ref: string, level: Level): ValidateFunction {
   return validate;
 }
 
-/** Compiles every schema at both levels; used by tests and by tools that want start-up errors early. */
+/**
+ * Compiles, at both levels, every schema validateFrame and validatePayload can reach (each message in
+ * each of its directions, every built-in payload), so that a peer pays the compile cost at start-up and
+ * schema errors surface there. Without it, each schema compiles on first use.
+ */
 export function compileAll(): void {
-  for (const level of ['base', 'strict'] as const) {
-    const ajv = ajvFor(level);
-    for (const [file, schema] of wireSchemas()) {
-      if (level === 'strict' && file === FRAME_FILE) continue;
-      const id = schema.$id;
-      if (typeof id !== 'string' || !ajv.getSchema(id)) throw new Error(`schema ${file} did not compile`);
-    }
+  const refs = new Set<string>();
+  for (const type of MESSAGE_TYPES) {
+    refs.add(messageSchemaRef(type));
+    for (const direction of messageDirections(type)) refs.add(messageSchemaRef(type, direction));
   }
+  for (const name of Object.keys((wireSchema(BUILTINS_FILE).$defs ?? {}) as object)) refs.add(`${SCHEMA_BASE_URI}${BUILTINS_FILE}#/$defs/${name}`);
+  for (const ref of refs) for (const level of ['base', 'strict'] as const) validatorFor(ref, level);
+  validatorFor(`${SCHEMA_BASE_URI}${FRAME_FILE}`, 'base');
 }

@@ -59,10 +59,16 @@ export function messageDirections(type: MessageType): Direction[] {
  * otherwise the direction-neutral root (what the engine decodes).
  */
 export function messageSchemaRef(type: MessageType, direction?: Direction): string {
-  const uri = SCHEMA_BASE_URI + messageSchemaFile(type);
-  if (direction && messageDirections(type).includes(direction)) return `${uri}#/$defs/${VARIANT_DEF[direction]}`;
-  return uri;
+  const key = `${type} ${direction ?? ''}`;
+  let ref = refCache.get(key);
+  if (ref === undefined) {
+    const uri = SCHEMA_BASE_URI + messageSchemaFile(type);
+    ref = direction && messageDirections(type).includes(direction) ? `${uri}#/$defs/${VARIANT_DEF[direction]}` : uri;
+    refCache.set(key, ref);
+  }
+  return ref;
 }
+const refCache = new Map<string, string>();
 
 function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
