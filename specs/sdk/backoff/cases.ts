@@ -1,0 +1,256 @@
+// Backoff timing cases of the SDK catalogue (issue 5, "Backoff timing"): the delays between connection
+// attempts follow min(initial·multiplier^n, max)·(1 ± jitter); maxRetries N gives exactly N reconnection
+// attempts (0 none, -1 unbounded); the counter starts over after a connection that worked; an engine
+// that accepts and closes at once is not hammered (SHOULD). Every delay is measured on the engine's side
+// (measure.ts says exactly what and why) and judged by the tolerance model only.
+
+import type { CaseDefinition, CaseOutcome, CaseSource, TimingSample } from '../../../harness/cases/model.ts';
+import { outcome, verdictOfTimings } from '../../../harness/cases/model.ts';
+import { backoffEnvelope, DEFAULT_RECONNECTION, type ReconnectionConfig } from '../../../harness/timing/backoff.ts';
+import type { SdkCaseContext } from '../context.ts';
+import { announcedFinding, describeSamples, indexedGaps, judgeRunGaps } from './judge.ts';
+import { jitterSpreadTest } from './jitter-test.ts';
+import { judgeGap } from './measure.ts';
+import { runScenario, worstAttemptMs, type FaultSchedule, type ScenarioEnv, type ScenarioRun } from './scenario.ts';
+
+type BackoffCase = CaseDefinition<SdkCaseContext>;
+
+const SEED_RECONNECTION: CaseSource = { document: 'seed', section: 'Reconnection Config (initialDelayMs, maxDelayMs, backoffMultiplier, jitterFactor, maxRetries)' };
+const FORMULA: CaseSource = { document: 'sdk-behaviour', section: '§3.1 Formula' };
+const COUNTERS: CaseSource = { document: 'sdk-behaviour', section: '§3.2 Counters, maxRetries, exhaustion' };
+const CAPTURED: CaseSource = { document: 'captures', section: 'reconnect-timing.md (iii-sdk@0.22.1 delays, d1-d4, e1-e3)' };
+
+/** Overhead spread allowed between attempts in the jitter spread test (ms, before timeScale). */
+export const JITTER_OVERHEAD_SPREAD_MS = 15;
+
+/** The scenario environment of a case: its own engine, its driver, its tolerance. */
+export function caseScenarioEnv(ctx: SdkCaseContext): ScenarioEnv {
+  return {
+    engine: ctx.engine,
+    startDriver: (reconnection) => ctx.startDriver(reconnection === 'sdk-defaults' ? { omit: ['reconnection'] } : { reconnection: { ...reconnection } }),
+    tolerance: ctx.tolerance,
+    replyMs: ctx.timing.replyMs,
+    quietMs: ctx.timing.quietMs,
+    signal: ctx.signal,
+    note: (text, data) => ctx.note(text, data),
+  };
+}
+
+function problemsOutcome(run: ScenarioRun): CaseOutcome | undefined {
+  const unhealed = run.outages.find((o) => o.healedBy === undefined);
+  if (unhealed) {
+    return outcome.fail(`the SDK did not reconnect after outage ${unhealed.index + 1} (${unhealed.attempts} attempts seen)`, 'a reconnection within the backoff envelope', `${unhealed.attempts} attempts, then nothing`, {
+      findings: run.problems.map((p) => ({ severity: 'warning' as const, message: p })),
+    });
+  }
+  if (run.problems.length > 0) return outcome.error(`the scenario could not be played: ${run.problems.join('; ')}`);
+  return undefined;
+}
+
+function timingOutcome(samples: TimingSample[], run: ScenarioRun, passSummary: string): CaseOutcome {
+  const findings = [announcedFinding(run)].filter((f) => f !== undefined);
+  const verdict = verdictOfTimings(samples);
+  if (verdict === 'PASS') return outcome.pass(passSummary, { timings: samples, findings });
+  const bad = samples.filter((s) => s.verdict === verdict);
+  const text = `${bad.length} of ${samples.length} delays ${verdict === 'FAIL' ? 'outside' : 'undecidable against'} the envelope: ${bad.map((s) => `${s.label}: ${s.measuredMs} ms${s.reason ? ` (${s.reason})` : ''}`).join('; ')}`;
+  if (verdict === 'INDETERMINATE') return outcome.indeterminate(text, { timings: samples, findings });
+  return outcome.fail(text, bad.map((s) => `${s.label}: [${s.allowedMinMs}, ${s.allowedMaxMs}] ms + ${s.slackMs} ms slack`), describeSamples(bad), { timings: samples, findings });
+}
+
+/** Drop, refuse `rejects` upgrades, accept: every gap judged against its envelope. */
+async function envelopeCase(ctx: SdkCaseContext, requested: ReconnectionConfig | 'sdk-defaults', rejects: number): Promise<CaseOutcome> {
+  const cfg = requested === 'sdk-defaults' ? DEFAULT_RECONNECTION : requested;
+  const schedule: FaultSchedule = {
+    functions: ['conf::backoff::alive'],
+    outages: [{ drop: { kind: 'terminate' }, refusals: Array.from({ length: rejects }, () => ({ kind: 'reject' as const, status: 503 })), holdRegisteredMs: 0, registerWhileDown: [] }],
+  };
+  const run = await runScenario(caseScenarioEnv(ctx), requested, cfg, schedule);
+  const problem = problemsOutcome(run);
+  if (problem) return problem;
+  const samples = indexedGaps(judgeRunGaps(ctx.engine, run, cfg, ctx.tolerance)).map((g) => g.sample);
+  if (samples.length < rejects + 1) return outcome.error(`expected ${rejects + 1} measurable gaps, got ${samples.length}`);
+  const bases = Array.from({ length: rejects + 1 }, (_, n) => backoffEnvelope(cfg, n).baseMs);
+  return timingOutcome(samples, run, `${samples.length} delays follow min(${cfg.initialDelayMs}·${cfg.backoffMultiplier}^n, ${cfg.maxDelayMs})·(1±${cfg.jitterFactor}): bases ${bases.join(', ')} ms`);
+}
+
+/** Small, exact configuration: the fast lane's check of growth and cap. */
+export const GROWS_AND_CAPS: ReconnectionConfig = { initialDelayMs: 50, maxDelayMs: 300, backoffMultiplier: 2, jitterFactor: 0, maxRetries: -1 };
+/** Constant base (initial = max) and a wide jitter, so 16 samples come quickly and spread widely. */
+export const JITTER_BAND: ReconnectionConfig = { initialDelayMs: 100, maxDelayMs: 100, backoffMultiplier: 2, jitterFactor: 0.6, maxRetries: -1 };
+export const JITTER_SAMPLES = 16;
+
+export const backoffCases: BackoffCase[] = [
+  {
+    id: 'sdk.backoff.grows-and-caps',
+    title: 'Delays between attempts grow by backoffMultiplier from initialDelayMs and stop at maxDelayMs (small config, no jitter)',
+    level: 'MUST',
+    sources: [SEED_RECONNECTION, FORMULA, CAPTURED],
+    requires: ['reconnection-config'],
+    lane: 'fast',
+    timeoutMs: 20_000,
+    run: (ctx) => envelopeCase(ctx, GROWS_AND_CAPS, 6),
+  },
+  {
+    id: 'sdk.backoff.jitter-within-band',
+    title: 'With jitterFactor 0.6 every delay lies in c·(1±0.6) and the delays really spread (range test, alpha 1e-6)',
+    level: 'MUST',
+    sources: [SEED_RECONNECTION, FORMULA],
+    requires: ['reconnection-config'],
+    lane: 'fast',
+    timeoutMs: 25_000,
+    async run(ctx) {
+      const cfg = JITTER_BAND;
+      const schedule: FaultSchedule = {
+        functions: ['conf::backoff::alive'],
+        outages: [{ drop: { kind: 'close', code: 1000 }, refusals: Array.from({ length: JITTER_SAMPLES - 1 }, () => ({ kind: 'reject' as const, status: 503 })), holdRegisteredMs: 0, registerWhileDown: [] }],
+      };
+      const run = await runScenario(caseScenarioEnv(ctx), cfg, cfg, schedule);
+      const problem = problemsOutcome(run);
+      if (problem) return problem;
+      const gaps = indexedGaps(judgeRunGaps(ctx.engine, run, cfg, ctx.tolerance));
+      const samples = gaps.map((g) => g.sample);
+      const envelope = timingOutcome(samples, run, `${samples.length} delays within c·(1±${cfg.jitterFactor})`);
+      if (envelope.verdict !== 'PASS') return envelope;
+      const spread = jitterSpreadTest(
+        gaps.map((g) => ({ measuredMs: g.gap.measuredMs, baseMs: backoffEnvelope(cfg, g.gap.indices[0] ?? 0).baseMs })),
+        cfg.jitterFactor,
+        JITTER_OVERHEAD_SPREAD_MS * ctx.tolerance.timeScale,
+      );
+      const extra = { timings: samples, findings: envelope.findings ?? [] };
+      if (spread.verdict === 'PASS') return outcome.pass(`${envelope.summary}; ${spread.summary}`, extra);
+      if (spread.verdict === 'INDETERMINATE') return outcome.indeterminate(spread.summary, extra);
+      return outcome.fail(spread.summary, `normalised spread >= ${spread.threshold}`, { spread: spread.spread, normalised: spread.normalised }, extra);
+    },
+  },
+  {
+    id: 'sdk.backoff.defaults',
+    title: 'With no reconnection config the delays follow the documented defaults 1000/×2/30000/±0.3 up to the cap (slow: ~61 s)',
+    level: 'MUST',
+    sources: [SEED_RECONNECTION, FORMULA],
+    requires: [],
+    lane: 'slow',
+    timeoutMs: 150_000,
+    run: (ctx) => envelopeCase(ctx, 'sdk-defaults', 5),
+  },
+  {
+    id: 'sdk.backoff.max-retries-exact',
+    title: 'maxRetries 3: exactly 3 reconnection attempts after a drop when every attempt is refused, then none',
+    level: 'MUST',
+    sources: [SEED_RECONNECTION, COUNTERS, { document: 'captures', section: 'e1-maxretries2-deadport-otel-off.jsonl' }],
+    requires: ['reconnection-config', 'max-retries'],
+    lane: 'fast',
+    timeoutMs: 20_000,
+    run: (ctx) => maxRetriesCase(ctx, 3),
+  },
+  {
+    id: 'sdk.backoff.max-retries-zero',
+    title: 'maxRetries 0: no reconnection attempt at all after a drop',
+    level: 'MUST',
+    sources: [SEED_RECONNECTION, COUNTERS, { document: 'captures', section: 'e3-maxretries0-deadport-otel-off.jsonl' }],
+    requires: ['reconnection-config', 'max-retries'],
+    lane: 'fast',
+    timeoutMs: 20_000,
+    run: (ctx) => maxRetriesCase(ctx, 0),
+  },
+  {
+    id: 'sdk.backoff.max-retries-unbounded',
+    title: 'maxRetries -1: the SDK keeps trying (10 refused attempts in a row, and it still comes back)',
+    level: 'MUST',
+    sources: [SEED_RECONNECTION, COUNTERS],
+    requires: ['reconnection-config'],
+    lane: 'fast',
+    timeoutMs: 20_000,
+    async run(ctx) {
+      const cfg: ReconnectionConfig = { initialDelayMs: 20, maxDelayMs: 60, backoffMultiplier: 2, jitterFactor: 0, maxRetries: -1 };
+      const schedule: FaultSchedule = {
+        functions: ['conf::backoff::alive'],
+        outages: [{ drop: { kind: 'close', code: 1000 }, refusals: Array.from({ length: 10 }, () => ({ kind: 'reject' as const, status: 503 })), holdRegisteredMs: 0, registerWhileDown: [] }],
+      };
+      const run = await runScenario(caseScenarioEnv(ctx), cfg, cfg, schedule);
+      const problem = problemsOutcome(run);
+      if (problem) return problem;
+      const attempts = run.outages[0]?.attempts ?? 0;
+      return attempts >= 11
+        ? outcome.pass(`${attempts} attempts after the drop (10 refused, the 11th accepted): no limit with maxRetries -1`)
+        : outcome.fail('the SDK stopped retrying although maxRetries is -1', '11 attempts (10 refused + 1 accepted)', `${attempts} attempts`);
+    },
+  },
+  {
+    id: 'sdk.backoff.counter-resets',
+    title: 'After a connection that worked, the next reconnection waits initialDelayMs again (the attempt counter starts over)',
+    level: 'MUST',
+    sources: [COUNTERS, { document: 'sdk-behaviour', section: '§10.1 #1 (Go never resets its counter)' }],
+    requires: ['reconnection-config'],
+    lane: 'fast',
+    timeoutMs: 20_000,
+    async run(ctx) {
+      const cfg: ReconnectionConfig = { initialDelayMs: 60, maxDelayMs: 2000, backoffMultiplier: 2, jitterFactor: 0, maxRetries: -1 };
+      const schedule: FaultSchedule = {
+        functions: ['conf::backoff::alive'],
+        outages: [
+          { drop: { kind: 'terminate' }, refusals: [{ kind: 'reject', status: 503 }, { kind: 'reject', status: 503 }, { kind: 'reject', status: 503 }], holdRegisteredMs: 0, registerWhileDown: [] },
+          { drop: { kind: 'close', code: 1000 }, refusals: [], holdRegisteredMs: 0, registerWhileDown: [] },
+        ],
+      };
+      const run = await runScenario(caseScenarioEnv(ctx), cfg, cfg, schedule);
+      const problem = problemsOutcome(run);
+      if (problem) return problem;
+      const gaps = indexedGaps(judgeRunGaps(ctx.engine, run, cfg, ctx.tolerance));
+      const last = gaps.at(-1);
+      if (!last || gaps.length !== 5) return outcome.error(`expected 5 measurable gaps (4 in the first outage, 1 in the second), got ${gaps.length}`);
+      const samples = gaps.map((g) => g.sample);
+      if (last.sample.verdict === 'PASS') return timingOutcome(samples, run, `the first delay after a working connection was ${last.sample.measuredMs} ms, back at initialDelayMs ${cfg.initialDelayMs} (it had grown to ${backoffEnvelope(cfg, 3).baseMs} ms before)`);
+      return timingOutcome(samples, run, '');
+    },
+  },
+  {
+    id: 'sdk.backoff.accept-then-close-not-hammered',
+    title: 'An engine that accepts and closes at once is not hammered: without a connection that worked, the delays keep growing',
+    level: 'SHOULD',
+    sources: [{ document: 'sdk-behaviour', section: '§3.2 "Accept-then-close loop"; §10.1 #4 (counter resets on WS open)' }, COUNTERS],
+    requires: ['reconnection-config'],
+    lane: 'fast',
+    timeoutMs: 20_000,
+    disagreement: 'Node and Python reset the attempt counter when the socket opens, so an engine that accepts and closes at once (an auth failure) is retried every initialDelayMs forever; the issue asks for the counter to start over only after a connection that worked.',
+    async run(ctx) {
+      const cfg: ReconnectionConfig = { initialDelayMs: 40, maxDelayMs: 640, backoffMultiplier: 2, jitterFactor: 0, maxRetries: -1 };
+      const cycles = 5;
+      const schedule: FaultSchedule = {
+        functions: ['conf::backoff::alive'],
+        outages: [{ drop: { kind: 'close', code: 1000 }, refusals: Array.from({ length: cycles }, () => ({ kind: 'accept-then-close' as const, code: 1008 })), holdRegisteredMs: 0, registerWhileDown: [] }],
+      };
+      const run = await runScenario(caseScenarioEnv(ctx), cfg, cfg, schedule);
+      const problem = problemsOutcome(run);
+      if (problem) return problem;
+      // Judge with the issue's rule only: accept-then-close is not a connection that worked, so the
+      // index keeps counting (gap k after the drop has n = k).
+      const gaps = judgeRunGaps(ctx.engine, run, cfg, ctx.tolerance).filter((g) => g.gap.indices.length > 0);
+      const strict = gaps.map((g, k) => {
+        const only = { ...g.gap, indices: [k] };
+        return { ...g, sample: judgeGap(only, cfg, ctx.tolerance, run.maxLagMs) };
+      });
+      const samples = strict.map((g) => g.sample);
+      return timingOutcome(samples, run, `after ${cycles} accept-then-close cycles the delays kept growing (${samples.map((s) => s.measuredMs).join(', ')} ms)`);
+    },
+  },
+];
+
+async function maxRetriesCase(ctx: SdkCaseContext, maxRetries: number): Promise<CaseOutcome> {
+  const cfg: ReconnectionConfig = { initialDelayMs: 30, maxDelayMs: 120, backoffMultiplier: 2, jitterFactor: 0, maxRetries };
+  const schedule: FaultSchedule = { functions: ['conf::backoff::alive'], outages: [], refuseForever: { drop: 'close', status: 503 } };
+  const run = await runScenario(caseScenarioEnv(ctx), cfg, cfg, schedule);
+  if (run.problems.length > 0 || !run.tail) return outcome.error(`the scenario could not be played: ${run.problems.join('; ') || 'no tail'}`);
+  const quiet = Math.round(run.tail.quietForMs);
+  const window = Math.round(worstAttemptMs(cfg, ctx.tolerance));
+  if (run.tail.attempts === maxRetries) {
+    return outcome.pass(`exactly ${maxRetries} reconnection attempts after the drop, then none for ${quiet} ms (> one maximal delay, ${window} ms)`, {
+      findings: [announcedFinding(run)].filter((f) => f !== undefined),
+    });
+  }
+  return outcome.fail(
+    `maxRetries ${maxRetries}: ${run.tail.attempts} reconnection attempts after the drop`,
+    `${maxRetries} attempts, then none`,
+    `${run.tail.attempts} attempts${run.tail.attempts < maxRetries ? `, then none for ${quiet} ms` : ''}`,
+    { findings: [announcedFinding(run)].filter((f) => f !== undefined) },
+  );
+}

@@ -1,0 +1,87 @@
+// Is the jitter real? A spread (range) test on normalised delays, with a stated false-alarm rate.
+//
+// Model under H0 (the SDK jitters as documented): the delay before attempt n is
+//   d = c_n·(1 + j·u),  u ~ Uniform[-1, 1], independent per attempt
+// (Node floors d to whole ms, Python and Go keep fractions). The engine measures m = d + o, where o >= 0
+// is the per-attempt overhead (close propagation, SDK scheduling, one loopback TCP connect: 2.5-5.5 ms
+// in the captures). Normalise each measured delay as
+//   v = (m - c_n) / (c_n·j)  =  u + o/(c_n·j)
+// The statistic is the spread R = max(v) - min(v) over k samples.
+//
+// False alarm. Spread can only shrink through the overhead by at most its own spread:
+// R >= range(u) - range(o/(c_n·j)) >= range(u) - O/(c_min·j), where O bounds the overhead's spread
+// (plus 1 ms for flooring). So with threshold  tau = 2r - O/(c_min·j),
+//   P(R < tau) <= P(range(u) < 2r) = k·r^(k-1) - (k-1)·r^k   (range of k uniforms on [-1,1], width 2)
+// and r is solved so that this is ALPHA = 1e-6: CI does not flake on a correct SDK.
+//
+// Power. An SDK that ignores jitterFactor has u = 0, so R = range(o)/(c_n·j), a few ms over c·j; the
+// test fails it whenever that is below tau. The callers pick c·j large enough (>= 50 ms) that tau is
+// about 0.4-0.6 while a jitter-free SDK's R is about 0.05-0.1: power ~ 1 unless the overhead itself
+// spreads by more than ~20 ms, i.e. the machine is overloaded (then R is large and the test passes:
+// load can hide a missing jitter, it cannot invent one).
+
+export const JITTER_ALPHA = 1e-6;
+
+/** P(range of k iid Uniform[0,1] < x), x in [0,1]. */
+export function uniformRangeCdf(k: number, x: number): number {
+  if (x <= 0) return 0;
+  if (x >= 1) return 1;
+  return k * x ** (k - 1) - (k - 1) * x ** k;
+}
+
+/** The largest r with P(range of k uniforms on [0,1] < r) <= alpha (bisection; the CDF is increasing). */
+export function rangeQuantile(k: number, alpha: number = JITTER_ALPHA): number {
+  let lo = 0;
+  let hi = 1;
+  for (let i = 0; i < 80; i++) {
+    const mid = (lo + hi) / 2;
+    if (uniformRangeCdf(k, mid) <= alpha) lo = mid;
+    else hi = mid;
+  }
+  return lo;
+}
+
+export interface JitterSample {
+  measuredMs: number;
+  /** The un-jittered, capped base c_n the SDK should have jittered around. */
+  baseMs: number;
+}
+
+export interface JitterVerdict {
+  verdict: 'PASS' | 'FAIL' | 'INDETERMINATE';
+  summary: string;
+  k: number;
+  spread: number;
+  threshold: number;
+  alpha: number;
+  /** The normalised values v (for the report). */
+  normalised: number[];
+}
+
+/**
+ * @param overheadSpreadMs O above: how much the measurement overhead may vary between attempts (ms).
+ */
+export function jitterSpreadTest(samples: readonly JitterSample[], jitterFactor: number, overheadSpreadMs: number, alpha: number = JITTER_ALPHA): JitterVerdict {
+  const k = samples.length;
+  const normalised = samples.map((s) => round3((s.measuredMs - s.baseMs) / (s.baseMs * jitterFactor)));
+  const cMin = Math.min(...samples.map((s) => s.baseMs));
+  const r = rangeQuantile(k, alpha);
+  const threshold = round3(2 * r - (overheadSpreadMs + 1) / (cMin * jitterFactor));
+  const spread = round3(k === 0 ? 0 : Math.max(...normalised) - Math.min(...normalised));
+  const base = { k, spread, threshold, alpha, normalised };
+  if (k < 3 || threshold <= 0) {
+    return { verdict: 'INDETERMINATE', summary: `too few samples (${k}) or too small c·j (${round3(cMin * jitterFactor)} ms) for a spread test at alpha ${alpha}`, ...base };
+  }
+  if (spread < threshold) {
+    return {
+      verdict: 'FAIL',
+      summary: `the ${k} delays hardly spread: normalised spread ${spread} < ${threshold} (a correct jitter of ±${jitterFactor} falls below this with probability <= ${alpha})`,
+      ...base,
+    };
+  }
+  return { verdict: 'PASS', summary: `the ${k} delays spread over ${spread} of the ±1 jitter band (threshold ${threshold}, alpha ${alpha})`, ...base };
+}
+
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
