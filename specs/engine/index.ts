@@ -17,10 +17,11 @@ import { reattachCases } from './reattach.ts';
 import { conflictCases } from './conflicts.ts';
 import { triggerCases } from './triggers.ts';
 import { namespaceCases } from './namespaces.ts';
+import { robustnessCases } from './robustness.ts';
 
 export type { EngineCaseContext } from './context.ts';
 
-export const engineCases = [...connectCases, ...livenessCases, ...builtinCases, ...routingCases, ...disconnectCases, ...reattachCases, ...conflictCases, ...triggerCases, ...namespaceCases];
+export const engineCases = [...connectCases, ...livenessCases, ...builtinCases, ...routingCases, ...disconnectCases, ...reattachCases, ...conflictCases, ...triggerCases, ...namespaceCases, ...robustnessCases];
 assertCatalogue(engineCases);
 
 /** The namespace grace the embedded reference engine runs with, so the grace case stays fast. */
