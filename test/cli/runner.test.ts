@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { runCatalogue } from '../../harness/runner/run-catalogue.ts';
+import { silentProgress } from '../../harness/runner/progress.ts';
+import { DEFAULT_TOLERANCE } from '../../harness/timing/tolerance.ts';
+import { caseSeed } from '../../harness/runner/seed.ts';
+import { resetFlaky, synthCases, syntheticSdkCatalogue } from './fixtures/synthetic.ts';
+import { withTempDir } from './helpers.ts';
+
+const base = (artifactsRoot: string) => ({ targetLabel: 'node', repeat: 1, baseSeed: 99, tolerance: DEFAULT_TOLERANCE, artifactsRoot, progress: silentProgress });
+
+describe('runCatalogue', () => {
+  it('runs every selected case once through runCase, with one verdict each', async () => {
+    await withTempDir(async (dir) => {
+      resetFlaky();
+      const cases = synthCases.filter((c) => c.lane === 'fast');
+      const run = await runCatalogue(syntheticSdkCatalogue(), { kind: 'builtin', sdk: 'node' }, { ...base(dir), cases });
+      expect(run.implementation?.name).toBe('synthetic-sdk');
+      const verdicts = Object.fromEntries(run.cases.map((c) => [c.info.id, c.result.outcome.verdict]));
+      expect(verdicts).toMatchObject({
+        'sdk.synth.passes': 'PASS',
+        'sdk.synth.fails': 'FAIL',
+        'sdk.synth.undecided': 'INDETERMINATE',
+        'sdk.synth.needs-metrics': 'UNSUPPORTED',
+        'sdk.synth.harness-error': 'ERROR',
+      });
+      expect(run.cases.every((c) => !c.flaky)).toBe(true);
+      const passes = run.cases.find((c) => c.info.id === 'sdk.synth.passes');
+      expect(passes?.result.seed).toBe(caseSeed(99, 'sdk.synth.passes'));
+      expect(passes?.result.artifacts.transcriptFile).toContain(dir);
+    });
+  });
+
+  it('flags a case whose verdict changes across --repeat as flaky and keeps the worst verdict', async () => {
+    await withTempDir(async (dir) => {
+      resetFlaky();
+      const cases = synthCases.filter((c) => c.id === 'sdk.synth.flaky' || c.id === 'sdk.synth.passes');
+      const run = await runCatalogue(syntheticSdkCatalogue(), { kind: 'builtin', sdk: 'node' }, { ...base(dir), repeat: 3, cases });
+      const flaky = run.cases.find((c) => c.info.id === 'sdk.synth.flaky');
+      expect(flaky?.attempts.map((a) => a.outcome.verdict)).toEqual(['PASS', 'FAIL', 'PASS']);
+      expect(flaky?.flaky).toBe(true);
+      expect(flaky?.result.outcome.verdict).toBe('FAIL');
+      const stable = run.cases.find((c) => c.info.id === 'sdk.synth.passes');
+      expect(stable?.flaky).toBe(false);
+      expect(stable?.attempts).toHaveLength(3);
+    });
+  });
+
+  it('turns a target that cannot be opened into ERROR for every selected case, with the reason', async () => {
+    await withTempDir(async (dir) => {
+      const cases = synthCases.slice(0, 3);
+      const run = await runCatalogue(syntheticSdkCatalogue({ openError: 'driver exited with 127' }), { kind: 'builtin', sdk: 'node' }, { ...base(dir), cases });
+      expect(run.implementation).toBeNull();
+      expect(run.setupError).toBe('driver exited with 127');
+      expect(run.cases.map((c) => c.result.outcome.verdict)).toEqual(['ERROR', 'ERROR', 'ERROR']);
+      expect(run.cases[0]?.result.outcome.summary).toContain('driver exited with 127');
+    });
+  });
+
+  it('stops starting cases once aborted (Ctrl-C) and still closes the target', async () => {
+    await withTempDir(async (dir) => {
+      const abort = new AbortController();
+      let closed = 0;
+      const catalogue = syntheticSdkCatalogue();
+      const open = catalogue.open;
+      catalogue.open = async (t, o) => {
+        const opened = await open(t, o);
+        return { ...opened, close: async () => void closed++ };
+      };
+      const progress = { ...silentProgress, caseFinished: () => abort.abort() };
+      const run = await runCatalogue(catalogue, { kind: 'builtin', sdk: 'node' }, { ...base(dir), cases: synthCases.slice(0, 4), progress, signal: abort.signal });
+      expect(run.cases).toHaveLength(1);
+      expect(closed).toBe(1);
+    });
+  });
+});
