@@ -91,7 +91,7 @@ export interface RegisterTriggerType {
    */
   call_request_format?: JsonValue;
   /**
-   * Namespace this provider serves; absent/null means the connection's namespace; blank is refused (logged, nothing registered).
+   * An optional namespace field: absent or null both mean "not set" to the engine (serde Option; engine-protocol.md §2).
    */
   namespace?: Namespace | null;
 }
@@ -121,11 +121,11 @@ export interface RegisterTrigger {
    */
   metadata?: JsonValue;
   /**
-   * Namespace the target function resolves in; absent means default (not the connection namespace). Blank is answered with INVALID_NAMESPACE.
+   * An optional namespace field: absent or null both mean "not set" to the engine (serde Option; engine-protocol.md §2).
    */
   namespace?: Namespace | null;
   /**
-   * Where to look for the provider; absent means the connection namespace, then default; present means exactly there.
+   * An optional namespace field: absent or null both mean "not set" to the engine (serde Option; engine-protocol.md §2).
    */
   trigger_namespace?: Namespace | null;
 }
@@ -274,7 +274,7 @@ export interface InvokeFunction {
    */
   metadata?: JsonValue;
   /**
-   * Worker -> engine: namespace the target resolves in; absent means default (strict, no fallback); blank is answered with INVALID_NAMESPACE.
+   * An optional namespace field: absent or null both mean "not set" to the engine (serde Option; engine-protocol.md §2).
    */
   namespace?: Namespace | null;
 }
@@ -479,7 +479,7 @@ export interface WorkersRegisterRequest {
    */
   isolation?: string | null;
   /**
-   * The connection's namespace; blank is answered with INVALID_NAMESPACE and nothing is stored.
+   * An optional namespace field: absent or null both mean "not set" to the engine (serde Option; engine-protocol.md §2).
    */
   namespace?: Namespace | null;
   telemetry?: {
