@@ -66,3 +66,9 @@ export function usePeers(): { engine(options?: FakeEngineOptions): Promise<FakeE
 export function harnessErrors(records: readonly TranscriptRecord[]): string[] {
   return records.filter((r) => r.kind === 'event' && r.event === 'harness-error').map((r) => (r.kind === 'event' ? (r.message ?? '') : ''));
 }
+
+/** Throws with the recorded messages when a peer recorded a harness error (readable inside properties). */
+export function assertNoHarnessErrors(records: readonly TranscriptRecord[]): void {
+  const errors = harnessErrors(records);
+  if (errors.length > 0) throw new Error(`the harness recorded ${errors.length} error(s): ${errors.map((e) => e.split('\n')[0]).join('; ')}`);
+}

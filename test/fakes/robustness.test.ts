@@ -8,7 +8,7 @@ import type { FrameRecord } from '../../harness/transcript/index.ts';
 import { FakeEngine } from '../../harness/fake-engine/index.ts';
 import { FakeWorker } from '../../harness/fake-worker/index.ts';
 import { describeHostile, hostileFrame, type HostileFrame } from './arbitraries.ts';
-import { harnessErrors, usePeers } from './helpers.ts';
+import { assertNoHarnessErrors, usePeers } from './helpers.ts';
 
 const peers = usePeers();
 const RUNS = Number(process.env.FAKES_PROPERTY_RUNS ?? 20);
@@ -52,7 +52,7 @@ describe('robustness under hostile input', () => {
           expect(got.length).toBeGreaterThanOrEqual(garbage.length + 4);
           for (const r of got) expect(['valid', 'invalid', 'telemetry']).toContain(r.verdict.base);
           for (const r of got.filter((x) => x.verdict.base === 'invalid')) expect(r.verdict.violations.length).toBeGreaterThan(0);
-          expect(harnessErrors(engine.transcript.records)).toEqual([]);
+          assertNoHarnessErrors(engine.transcript.records);
         } finally {
           worker.terminate();
           await engine.close();
@@ -77,7 +77,7 @@ describe('robustness under hostile input', () => {
           expect(await worker.ping()).toMatchObject({ frame: { type: 'pong' } });
           const got = receivedFrames(engine.transcript.records, 'worker');
           expect(got.length).toBeGreaterThanOrEqual(garbage.length + 2);
-          expect(harnessErrors(engine.transcript.records)).toEqual([]);
+          assertNoHarnessErrors(engine.transcript.records);
         } finally {
           worker.terminate();
           await engine.close();
@@ -101,7 +101,7 @@ describe('robustness under hostile input', () => {
       try {
         for (const f of garbage) await send(worker, f);
         expect(await worker.ping()).toMatchObject({ frame: { type: 'pong' } }); // contained: still serving
-        expect(harnessErrors(engine.transcript.records)).toEqual([]);
+        assertNoHarnessErrors(engine.transcript.records);
       } finally {
         worker.terminate();
         await engine.close();
