@@ -11,7 +11,7 @@ import type { SdkCaseContext } from '../context.ts';
 import { announcedFinding, describeSamples, indexedGaps, judgeRunGaps } from './judge.ts';
 import { jitterSpreadTest } from './jitter-test.ts';
 import { judgeGap } from './measure.ts';
-import { runScenario, worstAttemptMs, type FaultSchedule, type ScenarioEnv, type ScenarioRun } from './scenario.ts';
+import { lagAt, runScenario, worstAttemptMs, type FaultSchedule, type ScenarioEnv, type ScenarioRun } from './scenario.ts';
 
 type BackoffCase = CaseDefinition<SdkCaseContext>;
 
@@ -227,7 +227,7 @@ export const backoffCases: BackoffCase[] = [
       const gaps = judgeRunGaps(ctx.engine, run, cfg, ctx.tolerance).filter((g) => g.gap.indices.length > 0);
       const strict = gaps.map((g, k) => {
         const only = { ...g.gap, indices: [k] };
-        return { ...g, sample: judgeGap(only, cfg, ctx.tolerance, run.maxLagMs) };
+        return { ...g, sample: judgeGap(only, cfg, ctx.tolerance, lagAt(run, g.gap.startedAt)) };
       });
       const samples = strict.map((g) => g.sample);
       return timingOutcome(samples, run, `after ${cycles} accept-then-close cycles the delays kept growing (${samples.map((s) => s.measuredMs).join(', ')} ms)`);

@@ -6,7 +6,7 @@ import type { Finding, TimingSample } from '../../../harness/cases/model.ts';
 import type { ReconnectionConfig } from '../../../harness/timing/backoff.ts';
 import type { ToleranceModel } from '../../../harness/timing/tolerance.ts';
 import { announcedDelays, judgeGap, measureGaps, type MeasuredGap } from './measure.ts';
-import type { ScenarioRun } from './scenario.ts';
+import { lagAt, type ScenarioRun } from './scenario.ts';
 
 export interface JudgedGap {
   gap: MeasuredGap;
@@ -15,7 +15,7 @@ export interface JudgedGap {
 
 /** Every gap between attempts on "/" in the run, each judged against its envelope. */
 export function judgeRunGaps(engine: FakeEngine, run: ScenarioRun, cfg: ReconnectionConfig, tolerance: ToleranceModel): JudgedGap[] {
-  return measureGaps(engine, { ends: run.ends }).map((gap) => ({ gap, sample: judgeGap(gap, cfg, tolerance, run.maxLagMs) }));
+  return measureGaps(engine, { ends: run.ends }).map((gap) => ({ gap, sample: judgeGap(gap, cfg, tolerance, lagAt(run, gap.startedAt)) }));
 }
 
 /** Gaps whose index is known (not across a listener downtime). */

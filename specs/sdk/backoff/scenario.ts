@@ -74,6 +74,18 @@ export interface TailResult {
   quietForMs: number;
 }
 
+export interface LagWindow {
+  from: number;
+  to: number;
+  lagMs: number;
+}
+
+/** The harness lag of the window containing harness time `at` (the whole run's maximum if none). */
+export function lagAt(run: ScenarioRun, at: number): number {
+  const w = run.lagWindows.find((x) => at >= x.from && at <= x.to);
+  return w ? w.lagMs : run.maxLagMs;
+}
+
 export interface ScenarioRun {
   driver: DriverSession;
   config: ReconnectionConfig;
@@ -87,6 +99,12 @@ export interface ScenarioRun {
   problems: string[];
   /** Largest harness event-loop lag while the schedule ran (for INDETERMINATE decisions). */
   maxLagMs: number;
+  /**
+   * Harness event-loop lag per window (one per outage and one for the tail, from the drop until the
+   * outage healed or the watch ended). A gap is judged with the lag of the window it lies in, so a
+   * busy moment during the driver's start does not make later, quiet windows undecidable.
+   */
+  lagWindows: LagWindow[];
   /** The last connection that worked (the worker's current one). */
   current?: EngineConnection;
 }
@@ -106,7 +124,16 @@ export async function runScenario(env: ScenarioEnv, config: ReconnectionConfig |
   const outages: OutageResult[] = [];
   const note = (text: string, data?: unknown): void => env.note?.(text, data);
   const driver = await env.startDriver(config);
-  const run: ScenarioRun = { driver, config: cfgForDeadlines, schedule, ends, outages, registered, problems, maxLagMs: 0 };
+  const run: ScenarioRun = { driver, config: cfgForDeadlines, schedule, ends, outages, registered, problems, maxLagMs: 0, lagWindows: [] };
+  let windowProbe: { probe: LoadProbe; from: number } | undefined;
+  const openWindow = (): void => {
+    windowProbe = { probe: new LoadProbe().start(), from: performance.now() };
+  };
+  const closeWindow = (): void => {
+    if (!windowProbe) return;
+    run.lagWindows.push({ from: windowProbe.from, to: performance.now(), lagMs: windowProbe.probe.stop() });
+    windowProbe = undefined;
+  };
   try {
     let current = await engine.waitForConnection({ timeoutMs: env.replyMs + worstAttemptMs(cfgForDeadlines, env.tolerance) });
     for (const id of schedule.functions) {
@@ -127,6 +154,7 @@ export async function runScenario(env: ScenarioEnv, config: ReconnectionConfig |
       }
       engine.setWorkerRegistered(outage.holdRegisteredMs > 0 ? { delayMs: outage.holdRegisteredMs } : 'immediate');
       note(`outage ${i + 1}: ${describeOutage(outage)}`);
+      openWindow();
       await drop(env, current, outage.drop, ends);
       for (const id of outage.registerWhileDown) {
         await driver.registerFunction(id, { kind: 'echo' });
@@ -139,6 +167,7 @@ export async function runScenario(env: ScenarioEnv, config: ReconnectionConfig |
       } catch {
         healed = undefined;
       }
+      closeWindow();
       const result: OutageResult = { index: i, missing: [], attempts: 0 };
       outages.push(result);
       if (!healed) {
@@ -162,6 +191,7 @@ export async function runScenario(env: ScenarioEnv, config: ReconnectionConfig |
       aborted(env);
       const before = attemptsOnWorkerPath(engine);
       engine.rejectNextUpgrades(100_000, tail.status);
+      openWindow();
       await drop(env, current, tail.drop === 'close' ? { kind: 'close', code: 1000 } : { kind: 'terminate' }, ends);
       const droppedAt = ends.at(-1)!.at;
       const finite = cfgForDeadlines.maxRetries >= 0;
@@ -178,6 +208,7 @@ export async function runScenario(env: ScenarioEnv, config: ReconnectionConfig |
         if (!got) break;
         last = performance.now();
       }
+      closeWindow();
       run.tail = { attempts: attemptsOnWorkerPath(engine) - before, droppedAt, quietForMs: performance.now() - last };
       note(`tail: ${run.tail.attempts} attempts after the final drop, then quiet for ${Math.round(run.tail.quietForMs)} ms`);
     }
@@ -188,6 +219,7 @@ export async function runScenario(env: ScenarioEnv, config: ReconnectionConfig |
   }
 
   function finish(): ScenarioRun {
+    closeWindow();
     run.maxLagMs = probe.stop();
     return run;
   }
