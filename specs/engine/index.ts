@@ -18,10 +18,11 @@ import { conflictCases } from './conflicts.ts';
 import { triggerCases } from './triggers.ts';
 import { namespaceCases } from './namespaces.ts';
 import { robustnessCases } from './robustness.ts';
+import { churnCases } from './churn.ts';
 
 export type { EngineCaseContext } from './context.ts';
 
-export const engineCases = [...connectCases, ...livenessCases, ...builtinCases, ...routingCases, ...disconnectCases, ...reattachCases, ...conflictCases, ...triggerCases, ...namespaceCases, ...robustnessCases];
+export const engineCases = [...connectCases, ...livenessCases, ...builtinCases, ...routingCases, ...disconnectCases, ...reattachCases, ...conflictCases, ...triggerCases, ...namespaceCases, ...robustnessCases, ...churnCases];
 assertCatalogue(engineCases);
 
 /** The namespace grace the embedded reference engine runs with, so the grace case stays fast. */
