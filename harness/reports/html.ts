@@ -79,13 +79,14 @@ export async function collectReportData(inputs: readonly LoadedResults[], outDir
   const rows = new Map<string, RowData>();
   const cells: Record<string, CellData> = {};
   const labels = new Map<string, number>();
-  for (const { doc, dir } of inputs) {
+  for (const [di, { doc, dir }] of inputs.entries()) {
     for (const [ri, run] of doc.runs.entries()) {
       let label = implementationLabel(run);
       const seen = labels.get(label) ?? 0;
       labels.set(label, seen + 1);
       if (seen > 0) label = `${label} (${doc.runId})`;
-      const key = `${doc.runId}/${ri}`;
+      // Position-based, so two documents with the same run id (same second, same seed) never collide.
+      const key = `${di}-${ri}`;
       columns.push({
         key,
         side: run.side,

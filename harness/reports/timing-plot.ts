@@ -77,14 +77,14 @@ export function timingPlotSvg(series: readonly (readonly TimingSample[])[], opti
   }
   parts.push(`<line x1="${m.left}" x2="${m.left}" y1="${m.top}" y2="${m.top + plotH}" stroke="#57606a" stroke-width="0.8"/>`);
   // Legend, top right: what the band, the dashed band and the dots mean.
-  const lx = width - m.right - 250;
+  const lx = m.left + 4;
   const ly = 4;
   parts.push(
     `<g class="legend" font-size="10" fill="#57606a">` +
       `<rect x="${lx}" y="${ly}" width="12" height="8" fill="#b6e3ff" stroke="#0969da" stroke-width="0.8"/><text x="${lx + 16}" y="${ly + 8}">allowed</text>` +
       `<rect x="${lx + 62}" y="${ly}" width="12" height="8" fill="#ddf4ff" stroke="#54aeff" stroke-dasharray="3 2" stroke-width="0.6"/><text x="${lx + 78}" y="${ly + 8}">slack</text>` +
       `<circle cx="${lx + 122}" cy="${ly + 4}" r="3.5" fill="${VERDICT_COLOUR.PASS}"/><circle cx="${lx + 131}" cy="${ly + 4}" r="3.5" fill="${VERDICT_COLOUR.FAIL}"/><circle cx="${lx + 140}" cy="${ly + 4}" r="3.5" fill="${VERDICT_COLOUR.INDETERMINATE}"/>` +
-      `<text x="${lx + 148}" y="${ly + 8}">measured (pass/fail/undecided)</text></g>`,
+      `<text x="${lx + 148}" y="${ly + 8}">measured: pass / fail / undecided</text></g>`,
   );
   parts.push('</svg>');
   return parts.join('');

@@ -12,13 +12,29 @@ import { syntheticSdkCatalogue } from './fixtures/synthetic.ts';
 import { cli, STACK_LINE, withTempDir } from './helpers.ts';
 
 const read = async (file: string) => JSON.parse(await readFile(file, 'utf8')) as ResultsDocument;
-const exists = async (file: string) => access(file).then(() => true, () => false);
-const empty = { side: 'sdk', cases: [], open: async () => { throw new Error('not built'); } } as unknown as SdkCatalogue;
+const exists = async (file: string) =>
+  access(file).then(
+    () => true,
+    () => false,
+  );
+const empty = {
+  side: 'sdk',
+  cases: [],
+  open: async () => {
+    throw new Error('not built');
+  },
+} as unknown as SdkCatalogue;
 
 describe('iii-conformance runs', () => {
   it('with empty catalogues runs, writes reports and prints an honest summary (0 cases)', async () => {
     await withTempDir(async (dir) => {
-      const engineEmpty = { side: 'engine', cases: [], open: async () => { throw new Error('not built'); } } as never;
+      const engineEmpty = {
+        side: 'engine',
+        cases: [],
+        open: async () => {
+          throw new Error('not built');
+        },
+      } as never;
       const r = await cli(['--report-dir', dir], { sdk: empty, engine: engineEmpty });
       expect(r.code).toBe(0);
       expect(r.err).toBe('');
@@ -64,8 +80,17 @@ describe('iii-conformance runs', () => {
       expect(fails).toMatchObject({ verdict: 'FAIL', status: 'regression', level: 'MUST', expected: { type: 'invocationresult' }, actual: { result: null } });
       expect(fails?.transcript).toBe('artifacts/sdk/sdk.synth.fails/transcript.jsonl');
       const timing = run?.cases.find((c) => c.id === 'sdk.synth.backoff-too-early');
-      expect(timing?.timings.map((t) => [t.attempt, t.verdict])).toEqual([[0, 'PASS'], [1, 'FAIL'], [2, 'PASS']]);
-      expect(doc.gate).toMatchObject({ exitCode: 1, regressions: ['sdk.synth.fails', 'sdk.synth.backoff-too-early'], undecided: ['sdk.synth.undecided'], harnessErrors: ['sdk.synth.harness-error'] });
+      expect(timing?.timings.map((t) => [t.attempt, t.verdict])).toEqual([
+        [0, 'PASS'],
+        [1, 'FAIL'],
+        [2, 'PASS'],
+      ]);
+      expect(doc.gate).toMatchObject({
+        exitCode: 1,
+        regressions: ['sdk.synth.fails', 'sdk.synth.backoff-too-early'],
+        undecided: ['sdk.synth.undecided'],
+        harnessErrors: ['sdk.synth.harness-error'],
+      });
     });
   });
 
@@ -108,7 +133,17 @@ describe('iii-conformance runs', () => {
       expect((await cli(['sdk', 'node', '--report-dir', join(dir, 'b'), '--case', 'sdk.synth.undecided'])).code).toBe(2);
       expect((await cli(['sdk', 'node', '--report-dir', join(dir, 'c'), '--case', 'sdk.synth.harness-error'])).code).toBe(4);
       expect((await cli(['sdk', 'node', '--report-dir', join(dir, 'd'), '--case', 'sdk.synth.should-fails', '--case', 'sdk.synth.info-note'])).code).toBe(0);
-      const strict = await cli(['sdk', 'node', '--report-dir', join(dir, 'e'), '--case', 'sdk.synth.should-fails', '--case', 'sdk.synth.info-note', '--strict']);
+      const strict = await cli([
+        'sdk',
+        'node',
+        '--report-dir',
+        join(dir, 'e'),
+        '--case',
+        'sdk.synth.should-fails',
+        '--case',
+        'sdk.synth.info-note',
+        '--strict',
+      ]);
       expect(strict.code).toBe(1);
       expect(strict.out).toContain('REGRESSION  [SHOULD] sdk.synth.should-fails');
       expect(strict.out).not.toContain('REGRESSION  [INFO]');
@@ -152,7 +187,10 @@ describe('iii-conformance runs', () => {
       expect(tty.out).toContain('\x1b[2K');
       expect(tty.out).toContain('running sdk.synth.passes');
       expect(tty.out).toContain('[1/1, 0 left]');
-      const ci = await cli(['sdk', 'node', '--report-dir', join(dir, 'c'), '--case', 'sdk.synth.passes'], { tty: true, env: { CI: 'true', PATH: process.env.PATH } });
+      const ci = await cli(['sdk', 'node', '--report-dir', join(dir, 'c'), '--case', 'sdk.synth.passes'], {
+        tty: true,
+        env: { CI: 'true', PATH: process.env.PATH },
+      });
       expect(ci.out).not.toContain('\x1b[');
       expect(ci.out).toMatch(/^\[1\/1\] PASS +MUST +sdk\.synth\.passes \d+ ms$/m);
       const piped = await cli(['sdk', 'node', '--report-dir', join(dir, 'p'), '--case', 'sdk.synth.passes'], { tty: false, env: { PATH: process.env.PATH } });
@@ -171,7 +209,12 @@ describe('bad arguments and set-up failures: one clear message, a documented exi
     ['--repeat 0', ['sdk', 'node', '--repeat', '0'], 3, /--repeat 0 is out of range: give an integer from 1 to 1000/],
     ['--seed abc', ['sdk', 'node', '--seed', 'abc'], 3, /--seed "abc" is not a whole number/],
     ['--time-scale -1', ['sdk', 'node', '--time-scale', '-1'], 3, /--time-scale "-1" must be a number above 0/],
-    ['a case that matches nothing', ['sdk', 'node', '--case', 'sdk.nope'], 3, /no case matches "sdk.nope" \(11 cases in the sdk catalogue\)\. See the ids with `iii-conformance list`/],
+    [
+      'a case that matches nothing',
+      ['sdk', 'node', '--case', 'sdk.nope'],
+      3,
+      /no case matches "sdk.nope" \(11 cases in the sdk catalogue\)\. See the ids with `iii-conformance list`/,
+    ],
     ['a malformed case pattern', ['sdk', 'node', '--case', 'SDK Reconnect'], 3, /is not an id or pattern/],
     ['an http engine url', ['engine', '--engine-url', 'http://127.0.0.1:1'], 3, /must start with ws:\/\/ or wss:\/\//],
     ['a non-URL engine url', ['engine', '--engine-url', 'localhost'], 3, /is not a URL/],
@@ -179,7 +222,12 @@ describe('bad arguments and set-up failures: one clear message, a documented exi
     ['--update-baseline with --no-baseline', ['sdk', 'node', '--no-baseline', '--update-baseline'], 3, /contradict/],
     ['a list side that does not exist', ['list', 'browser'], 3, /unknown side "browser"/],
     ['report without files', ['report'], 3, /missing required argument/],
-    ['a driver command that does not exist', ['sdk', 'cmd:./no-such-driver --flag'], 4, /the driver command "\.\/no-such-driver --flag" cannot start: "\.\/no-such-driver" is not an executable file/],
+    [
+      'a driver command that does not exist',
+      ['sdk', 'cmd:./no-such-driver --flag'],
+      4,
+      /the driver command "\.\/no-such-driver --flag" cannot start: "\.\/no-such-driver" is not an executable file/,
+    ],
     ['a driver program not on PATH', ['sdk', 'cmd:no-such-program-xyz'], 4, /"no-such-program-xyz" is not an executable file on PATH/],
     ['an engine command that does not exist', ['engine', '--engine-cmd', '/nonexistent/engine --port 1'], 4, /--engine-cmd .* cannot start/],
   ];
@@ -227,7 +275,11 @@ describe('bad arguments and set-up failures: one clear message, a documented exi
       expect(r.out).toContain('could not open the target: the node driver is not installed: run `npm run setup`');
       expect(r.out).toMatch(/Result: exit 4 — 1 target that could not be opened/);
       const doc = await read(join(dir, 'results.json'));
-      expect(doc.runs[0]).toMatchObject({ implementation: null, setupError: 'the node driver is not installed: run `npm run setup`', cases: [{ verdict: 'ERROR' }] });
+      expect(doc.runs[0]).toMatchObject({
+        implementation: null,
+        setupError: 'the node driver is not installed: run `npm run setup`',
+        cases: [{ verdict: 'ERROR' }],
+      });
     });
   });
 
@@ -259,7 +311,14 @@ describe('list', () => {
     expect(text.out).toMatch(/sdk\.synth\.slow-lane .* slow/);
     const json = await cli(['list', '--json', '--case', 'engine.**']);
     const rows = JSON.parse(json.out) as { id: string; side: string }[];
-    expect(rows).toEqual([expect.objectContaining({ id: 'engine.synth.first-frame', side: 'engine', level: 'MUST', sources: [{ document: 'engine-protocol', section: '§1 synthetic' }] })]);
+    expect(rows).toEqual([
+      expect.objectContaining({
+        id: 'engine.synth.first-frame',
+        side: 'engine',
+        level: 'MUST',
+        sources: [{ document: 'engine-protocol', section: '§1 synthetic' }],
+      }),
+    ]);
   });
 });
 
@@ -269,7 +328,10 @@ describe('report', () => {
       await cli(['sdk', 'node', '--report-dir', join(dir, 'a'), '--case', 'sdk.synth.passes', '--case', 'sdk.synth.fails']);
       const other = syntheticSdkCatalogue({ name: 'synthetic-sdk', version: '2.0.0' }) as unknown as SdkCatalogue;
       await cli(['sdk', 'python', '--report-dir', join(dir, 'b'), '--case', 'sdk.synth.passes'], { sdk: other });
-      const r = await cli(['report', join(dir, 'a', 'results.json'), join(dir, 'b', 'results.json'), '-o', join(dir, 'merged.html'), '--junit', join(dir, 'merged.xml')], { cwd: dir });
+      const r = await cli(
+        ['report', join(dir, 'a', 'results.json'), join(dir, 'b', 'results.json'), '-o', join(dir, 'merged.html'), '--junit', join(dir, 'merged.xml')],
+        { cwd: dir },
+      );
       expect(r.code).toBe(0);
       expect(r.out).toContain('report: 2 results files, 2 implementation runs, 3 results -> merged.html');
       const html = await readFile(join(dir, 'merged.html'), 'utf8');

@@ -3,13 +3,31 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { outcome, type CaseOutcome, type Level } from '../../harness/cases/model.ts';
 import { EXIT, evaluateGate } from '../../harness/baselines/gate.ts';
-import { defaultBaselinePath, loadBaseline, parseBaseline, regenerateBaseline, serializeBaseline, writeBaseline, type Baseline } from '../../harness/baselines/baseline.ts';
+import {
+  defaultBaselinePath,
+  loadBaseline,
+  parseBaseline,
+  regenerateBaseline,
+  serializeBaseline,
+  writeBaseline,
+  type Baseline,
+} from '../../harness/baselines/baseline.ts';
 import type { CaseRun, CatalogueRun } from '../../harness/runner/types.ts';
 import { withTempDir } from './helpers.ts';
 
 function caseRun(id: string, o: CaseOutcome, level: Level = 'MUST', attempts: CaseOutcome[] = [o]): CaseRun {
   const info = { id, title: id, level, sources: [{ document: 'seed' as const, section: 'x' }], lane: 'fast' as const, requires: [], timeoutMs: 1000 };
-  const result = (oc: CaseOutcome) => ({ id, title: id, level, sources: info.sources, lane: 'fast' as const, outcome: oc, durationMs: 1, seed: 1, artifacts: {} });
+  const result = (oc: CaseOutcome) => ({
+    id,
+    title: id,
+    level,
+    sources: info.sources,
+    lane: 'fast' as const,
+    outcome: oc,
+    durationMs: 1,
+    seed: 1,
+    artifacts: {},
+  });
   const verdicts = new Set(attempts.map((a) => a.verdict));
   return { info, result: result(o), attempts: attempts.map(result), flaky: verdicts.size > 1 };
 }
@@ -34,7 +52,12 @@ const ids = (...list: string[]) => new Set(list);
 
 describe('the exit-code gate', () => {
   it('is 0 when every MUST case passes; SHOULD and INFO failures do not gate without --strict', () => {
-    const r = run([caseRun('sdk.a.ok', pass), caseRun('sdk.a.should', fail, 'SHOULD'), caseRun('sdk.a.info', fail, 'INFO'), caseRun('sdk.a.unsup', outcome.unsupported('no metrics'))]);
+    const r = run([
+      caseRun('sdk.a.ok', pass),
+      caseRun('sdk.a.should', fail, 'SHOULD'),
+      caseRun('sdk.a.info', fail, 'INFO'),
+      caseRun('sdk.a.unsup', outcome.unsupported('no metrics')),
+    ]);
     const gate = evaluateGate([r], [undefined], { strict: false, knownIds: ids() });
     expect(gate.exitCode).toBe(EXIT.ok);
     expect([...(gate.statuses[0]?.values() ?? [])]).toEqual(['pass', 'non-gating', 'non-gating', 'unsupported']);
@@ -51,14 +74,20 @@ describe('the exit-code gate', () => {
     const known = evaluateGate([r], [baseline({ 'sdk.a.f': 'known bug' })], { strict: false, knownIds: ids('sdk.a.f', 'sdk.a.fixed') });
     expect(known.exitCode).toBe(EXIT.ok);
     expect(known.knownFailures.map((k) => k.id)).toEqual(['sdk.a.f']);
-    const stale = evaluateGate([r], [baseline({ 'sdk.a.f': 'known bug', 'sdk.a.fixed': 'was broken' })], { strict: false, knownIds: ids('sdk.a.f', 'sdk.a.fixed') });
+    const stale = evaluateGate([r], [baseline({ 'sdk.a.f': 'known bug', 'sdk.a.fixed': 'was broken' })], {
+      strict: false,
+      knownIds: ids('sdk.a.f', 'sdk.a.fixed'),
+    });
     expect(stale.exitCode).toBe(EXIT.regression);
     expect(stale.stale).toEqual([{ id: 'sdk.a.fixed', reason: 'was broken', baselineFile: 'b.json', why: 'the case now passes: remove the entry' }]);
   });
 
   it('calls an entry naming no case stale, and ignores entries of cases not run this time', () => {
     const r = run([caseRun('sdk.a.ok', pass)]);
-    const gate = evaluateGate([r], [baseline({ 'sdk.gone.case': 'renamed', 'sdk.other.case': 'not selected' })], { strict: false, knownIds: ids('sdk.a.ok', 'sdk.other.case') });
+    const gate = evaluateGate([r], [baseline({ 'sdk.gone.case': 'renamed', 'sdk.other.case': 'not selected' })], {
+      strict: false,
+      knownIds: ids('sdk.a.ok', 'sdk.other.case'),
+    });
     expect(gate.stale.map((s) => s.id)).toEqual(['sdk.gone.case']);
     expect(gate.exitCode).toBe(EXIT.regression);
   });
@@ -100,9 +129,19 @@ describe('baseline files', () => {
   it('regenerate from a run: keep reasons that still apply, add new failures, drop fixed ones', async () => {
     await withTempDir(async (dir) => {
       const previous = baseline({ 'sdk.a.f': 'issue #12', 'sdk.a.fixed': 'was broken', 'sdk.not.run': 'other lane' });
-      const r = run([caseRun('sdk.a.f', fail), caseRun('sdk.a.fixed', pass), caseRun('sdk.a.new', outcome.fail('new bug\nsecond line', 1, 2)), caseRun('sdk.a.flaky', fail, 'MUST', [pass, fail])]);
+      const r = run([
+        caseRun('sdk.a.f', fail),
+        caseRun('sdk.a.fixed', pass),
+        caseRun('sdk.a.new', outcome.fail('new bug\nsecond line', 1, 2)),
+        caseRun('sdk.a.flaky', fail, 'MUST', [pass, fail]),
+      ]);
       const next = regenerateBaseline(previous, join(dir, 'nested', 'b.json'), [r]);
-      expect(Object.fromEntries(next.entries)).toEqual({ 'sdk.a.f': 'issue #12', 'sdk.a.new': 'new bug second line', 'sdk.a.flaky': 'flaky: bad', 'sdk.not.run': 'other lane' });
+      expect(Object.fromEntries(next.entries)).toEqual({
+        'sdk.a.f': 'issue #12',
+        'sdk.a.new': 'new bug second line',
+        'sdk.a.flaky': 'flaky: bad',
+        'sdk.not.run': 'other lane',
+      });
       await writeBaseline(next);
       const text = await readFile(join(dir, 'nested', 'b.json'), 'utf8');
       expect(text).toBe(serializeBaseline(next));

@@ -6,7 +6,14 @@ import { caseSeed } from '../../harness/runner/seed.ts';
 import { resetFlaky, synthCases, syntheticSdkCatalogue } from './fixtures/synthetic.ts';
 import { withTempDir } from './helpers.ts';
 
-const base = (artifactsRoot: string) => ({ targetLabel: 'node', repeat: 1, baseSeed: 99, tolerance: DEFAULT_TOLERANCE, artifactsRoot, progress: silentProgress });
+const base = (artifactsRoot: string) => ({
+  targetLabel: 'node',
+  repeat: 1,
+  baseSeed: 99,
+  tolerance: DEFAULT_TOLERANCE,
+  artifactsRoot,
+  progress: silentProgress,
+});
 
 describe('runCatalogue', () => {
   it('runs every selected case once through runCase, with one verdict each', async () => {
@@ -67,7 +74,11 @@ describe('runCatalogue', () => {
         return { ...opened, close: async () => void closed++ };
       };
       const progress = { ...silentProgress, caseFinished: () => abort.abort() };
-      const run = await runCatalogue(catalogue, { kind: 'builtin', sdk: 'node' }, { ...base(dir), cases: synthCases.slice(0, 4), progress, signal: abort.signal });
+      const run = await runCatalogue(
+        catalogue,
+        { kind: 'builtin', sdk: 'node' },
+        { ...base(dir), cases: synthCases.slice(0, 4), progress, signal: abort.signal },
+      );
       expect(run.cases).toHaveLength(1);
       expect(closed).toBe(1);
     });

@@ -231,10 +231,11 @@
       var conn = ev.conn !== undefined ? ' #' + ev.conn : '';
       if (ev.kind === 'frame' && ev.dir) {
         var right = ev.dir === 'engine->worker';
-        var arrow = el('div', { title: ev.detail, class: 'seq-arrow ' + (right ? 'to-worker' : 'to-engine') + (ev.bad ? ' bad' : '') + (ev.dropped ? ' dropped' : '') }, [
-          el('span', { class: 'seq-label', text: ev.label + conn }),
-          el('span', { class: 'seq-detail', text: ev.detail }),
-        ]);
+        var arrow = el(
+          'div',
+          { title: ev.detail, class: 'seq-arrow ' + (right ? 'to-worker' : 'to-engine') + (ev.bad ? ' bad' : '') + (ev.dropped ? ' dropped' : '') },
+          [el('span', { class: 'seq-label', text: ev.label + conn }), el('span', { class: 'seq-detail', text: ev.detail })],
+        );
         return el('div', { class: 'seq-row' }, [t, arrow]);
       }
       return el('div', { class: 'seq-row' }, [
@@ -392,9 +393,15 @@
     }
     if (cell.timeline && cell.timeline.events.length > 0) box.appendChild(section('Transcript', [sequence(cell.timeline)]));
     var repro = [];
-    if (cell.rerun) repro.push(el('div', { class: 'cmd', title: 'rerun just this case with the same seed' }, [el('code', { text: cell.rerun }), copyButton(cell.rerun)]));
+    if (cell.rerun)
+      repro.push(el('div', { class: 'cmd', title: 'rerun just this case with the same seed' }, [el('code', { text: cell.rerun }), copyButton(cell.rerun)]));
     if (cell.replay)
-      repro.push(el('div', { class: 'cmd', title: 'replay the recorded transcript and show the first divergence' }, [el('code', { text: cell.replay }), copyButton(cell.replay)]));
+      repro.push(
+        el('div', { class: 'cmd', title: 'replay the recorded transcript and show the first divergence' }, [
+          el('code', { text: cell.replay }),
+          copyButton(cell.replay),
+        ]),
+      );
     var links = [];
     if (cell.repro) links.push(el('a', { href: cell.repro + '/bundle.json', text: 'repro bundle' }));
     if (cell.transcript) links.push(el('a', { href: cell.transcript, text: 'transcript (JSON Lines)' }));
@@ -438,6 +445,7 @@
     if (i > 0) openDetail(v.slice(0, i), v.slice(i + 1), false);
   }
 
+  window.addEventListener('hashchange', openFromHash);
   document.addEventListener('keydown', function (e) {
     if (e.key === 'Escape') closeDetail();
   });
