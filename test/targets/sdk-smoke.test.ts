@@ -13,7 +13,6 @@ const status = readDriverStatus();
 const pins = readPinnedVersions();
 const artifacts = join(process.cwd(), 'reports', 'test-artifacts', 'sdk-smoke');
 const pidsSeen: number[] = [];
-const portsSeen: number[] = [];
 
 async function registrationFrame(conn: EngineConnection, type: string, key: 'id' | 'function_id', value: string): Promise<ReceivedFrame> {
   return conn.waitFor((frame: unknown) => {
@@ -28,7 +27,6 @@ for (const sdk of BUILTIN_SDKS) {
   describe.skipIf(!s?.available)(`SDK smoke: ${sdk}${why}`, () => {
     it(`drives the real ${sdk} SDK through a register / invoke / trigger / shutdown round trip`, async () => {
       const engine = await FakeEngine.start({ port: 0 });
-      portsSeen.push(engine.port);
       const stopEngineAnswer = engine.answer('smoke::from-engine', { result: { answeredBy: 'engine', n: 7 } });
       let session: DriverSession | undefined;
       try {
@@ -80,6 +78,10 @@ for (const sdk of BUILTIN_SDKS) {
         await session?.stop();
         await engine.close();
       }
+      // Checked at once: a freed ephemeral port may later be reused by an unrelated test.
+      expect(await canConnect(engine.port), `port ${engine.port} still accepts connections`).toBe(false);
+      const sockets = await socketsOnPort(engine.port);
+      if (sockets !== null) expect(sockets, `sockets still using port ${engine.port}`).toEqual([]);
     }, 90_000);
   });
 }
@@ -87,16 +89,10 @@ for (const sdk of BUILTIN_SDKS) {
 describe('process hygiene after the smoke runs', () => {
   afterAll(() => {
     pidsSeen.length = 0;
-    portsSeen.length = 0;
   });
 
-  it('leaves no driver process and no open port behind', async () => {
+  it('leaves no driver process behind (ports are checked inside each smoke run)', () => {
     expect(liveGroups().filter((g) => g.name.startsWith('driver:'))).toEqual([]);
     for (const pid of pidsSeen) expect(groupAlive(pid), `driver process group ${pid} still alive`).toBe(false);
-    for (const port of portsSeen) {
-      expect(await canConnect(port), `port ${port} still accepts connections`).toBe(false);
-      const sockets = await socketsOnPort(port);
-      if (sockets !== null) expect(sockets, `sockets still using port ${port}`).toEqual([]);
-    }
   });
 });
