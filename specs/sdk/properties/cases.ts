@@ -1,0 +1,25 @@
+// The reconnection properties as catalogue entries: each property id runs like a case (capability
+// gate, hard timeout, transcript), with fast-check underneath. Seed = the run's seed (printed and
+// recorded in the report); numRuns from budget.ts.
+
+import type { CaseDefinition } from '../../../harness/cases/model.ts';
+import type { SdkCaseContext } from '../context.ts';
+import { caseTimeoutMs, pathFor, runsFor, shrinkBudgetMs } from './budget.ts';
+import { PROPERTIES } from './properties.ts';
+import { runProperty } from './run-property.ts';
+
+export const propertyCases: CaseDefinition<SdkCaseContext>[] = PROPERTIES.map((p) => ({
+  id: p.id,
+  title: p.title,
+  level: p.level,
+  sources: p.sources,
+  requires: p.requires,
+  lane: 'fast' as const,
+  timeoutMs: caseTimeoutMs(p),
+  ...(p.disagreement ? { disagreement: p.disagreement } : {}),
+  async run(ctx: SdkCaseContext) {
+    const path = pathFor(p.id);
+    const report = await runProperty(p, ctx, { seed: ctx.seed, numRuns: runsFor(p), shrinkBudgetMs: shrinkBudgetMs(), ...(path ? { path } : {}) });
+    return report.outcome;
+  },
+}));

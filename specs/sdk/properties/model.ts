@@ -1,0 +1,56 @@
+// What a reconnection property is: catalogue metadata (id, level, sources, capabilities, like a case), a
+// fast-check arbitrary of plain-JSON inputs, and a check that plays one input against a fresh fake
+// engine and a freshly started driver and returns a verdict.
+
+import type fc from 'fast-check';
+import type { CaseSource, Capability, Level, TimingSample } from '../../../harness/cases/model.ts';
+import type { FakeEngine } from '../../../harness/fake-engine/index.ts';
+import type { SdkCaseContext } from '../context.ts';
+import type { ScenarioEnv } from '../backoff/scenario.ts';
+
+export interface PropertyRunEnv {
+  ctx: SdkCaseContext;
+  /** A fake engine of this run only (its transcript is the case's, so every run is in the case transcript). */
+  engine: FakeEngine;
+  scenario: ScenarioEnv;
+}
+
+export interface PropertyVerdict {
+  verdict: 'PASS' | 'FAIL' | 'INDETERMINATE';
+  summary: string;
+  expected?: unknown;
+  actual?: unknown;
+  timings?: TimingSample[];
+}
+
+export interface PropertyDefinition<Input> {
+  /** `prop.sdk.<area>.<name>`: stable, like a case id. */
+  id: string;
+  title: string;
+  level: Level;
+  sources: CaseSource[];
+  requires: Capability[];
+  disagreement?: string;
+  arbitrary: fc.Arbitrary<Input>;
+  /** Runs per property by default: chosen so one SDK's properties finish within 60 s together. */
+  defaultRuns: number;
+  /** Upper bound of one run's wall time (ms, before timeScale), for the case's hard timeout. */
+  worstRunMs: number;
+  /** Plays one input; never throws for an SDK misbehaving (that is a FAIL verdict). */
+  check(env: PropertyRunEnv, input: Input): Promise<PropertyVerdict>;
+}
+
+/** A property with its input type erased, so properties of different inputs share one list. */
+export interface AnyProperty extends Omit<PropertyDefinition<unknown>, 'check' | 'arbitrary'> {
+  arbitrary: fc.Arbitrary<unknown>;
+  check(env: PropertyRunEnv, input: unknown): Promise<PropertyVerdict>;
+}
+
+export function defineProperty<Input>(def: PropertyDefinition<Input>): AnyProperty {
+  return {
+    ...def,
+    arbitrary: def.arbitrary as fc.Arbitrary<unknown>,
+    // Inputs reach check only from this property's own arbitrary or from its saved counterexamples.
+    check: (env, input) => def.check(env, input as Input),
+  };
+}

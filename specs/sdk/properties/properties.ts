@@ -1,0 +1,302 @@
+// The six reconnection properties of issue 6, each a catalogue id. Delays are measured and judged
+// exactly as in the backoff cases (../backoff/measure.ts): engine-side, lower bound strict minus
+// epsilon, upper bound with the tolerance model's slack, INDETERMINATE when the harness ran late.
+
+import fc from 'fast-check';
+import { performance } from 'node:perf_hooks';
+import type { CaseSource, TimingSample } from '../../../harness/cases/model.ts';
+import { verdictOfTimings } from '../../../harness/cases/model.ts';
+import { backoffEnvelope, type ReconnectionConfig } from '../../../harness/timing/backoff.ts';
+import { judgeInterval, LoadProbe } from '../../../harness/timing/tolerance.ts';
+import type { EngineConnection } from '../../../harness/fake-engine/index.ts';
+import { describeSamples, judgeRunGaps } from '../backoff/judge.ts';
+import { jitterSpreadTest } from '../backoff/jitter-test.ts';
+import { JITTER_OVERHEAD_SPREAD_MS } from '../backoff/cases.ts';
+import { runScenario, type FaultSchedule, type ScenarioRun } from '../backoff/scenario.ts';
+import { configArb, outageArb, scheduleArb, closeCodeArb, statusArb } from './arbitraries.ts';
+import { defineProperty, type AnyProperty, type PropertyVerdict } from './model.ts';
+
+const SEED_RECONNECTION: CaseSource = { document: 'seed', section: 'Reconnection Config' };
+const FORMULA: CaseSource = { document: 'sdk-behaviour', section: '§3.1 Formula' };
+const COUNTERS: CaseSource = { document: 'sdk-behaviour', section: '§3.2 Counters, maxRetries, exhaustion' };
+const REPLAY: CaseSource = { document: 'sdk-behaviour', section: '§4.1 What is replayed; §4.2 The reattach frame' };
+
+export interface ScenarioInput {
+  config: ReconnectionConfig;
+  schedule: FaultSchedule;
+}
+
+function fromTimings(samples: TimingSample[], pass: string): PropertyVerdict {
+  const verdict = verdictOfTimings(samples);
+  if (verdict === 'PASS') return { verdict, summary: pass, timings: samples };
+  const bad = samples.filter((s) => s.verdict === verdict);
+  return {
+    verdict,
+    summary: `${bad.length} of ${samples.length} delays ${verdict === 'FAIL' ? 'outside' : 'undecidable against'} the envelope: ${bad.map((s) => `${s.label}: ${s.measuredMs} ms${s.reason ? ` (${s.reason})` : ''}`).join('; ')}`,
+    expected: bad.map((s) => `${s.label}: [${s.allowedMinMs}, ${s.allowedMaxMs}] ms + ${s.slackMs} ms slack`),
+    actual: describeSamples(bad),
+    timings: samples,
+  };
+}
+
+function unhealed(run: ScenarioRun): PropertyVerdict | undefined {
+  const o = run.outages.find((x) => x.healedBy === undefined);
+  if (!o) return undefined;
+  return {
+    verdict: 'FAIL',
+    summary: `no reconnection after outage ${o.index + 1} (${o.attempts} attempts seen) although maxRetries ${run.config.maxRetries} allows it`,
+    expected: 'a reconnection',
+    actual: `${o.attempts} attempts, then nothing`,
+  };
+}
+
+async function play(env: Parameters<AnyProperty['check']>[0], input: ScenarioInput): Promise<ScenarioRun> {
+  return runScenario(env.scenario, input.config, input.config, input.schedule);
+}
+
+// 1 ------------------------------------------------------------------------------------------------
+const envelope = defineProperty<ScenarioInput>({
+  id: 'prop.sdk.backoff.envelope',
+  title: 'Every measured delay between attempts lies in [floor(min(i·m^n, max)·(1−j)), min(i·m^n, max)·(1+j)], whatever the config and fault schedule',
+  level: 'MUST',
+  sources: [SEED_RECONNECTION, FORMULA],
+  requires: ['reconnection-config'],
+  disagreement:
+    'After an attempt that opened but never worked (accept-then-close, closed before workerregistered) the index may restart (Node, Python: reset on open) or continue (the rule "starts over after a connection that worked"); both readings are accepted here, sdk.backoff.accept-then-close-not-hammered judges the difference.',
+  arbitrary: fc.record({
+    config: configArb({ initial: [10, 80], extraMax: [0, 200], multiplier: [1, 3], jitter: [0, 1], maxRetries: fc.constant(-1) }),
+    schedule: scheduleArb(fc.array(outageArb({ listenerDown: true, acceptThenClose: true, minRefusals: 0, maxRefusals: 4, hold: true, registerWhileDown: true }), { minLength: 1, maxLength: 2 })),
+  }),
+  defaultRuns: 5,
+  worstRunMs: 9000,
+  async check(env, input) {
+    const run = await play(env, input);
+    const stuck = unhealed(run);
+    if (stuck) return stuck;
+    if (run.problems.length > 0) return { verdict: 'INDETERMINATE', summary: run.problems.join('; ') };
+    const samples = judgeRunGaps(env.engine, run, input.config, env.ctx.tolerance).map((g) => g.sample);
+    return fromTimings(samples, `${samples.length} delays within their envelopes`);
+  },
+});
+
+// 2 ------------------------------------------------------------------------------------------------
+interface MaxRetriesInput extends ScenarioInput {
+  tailStatus: number;
+}
+
+const maxRetries = defineProperty<MaxRetriesInput>({
+  id: 'prop.sdk.backoff.max-retries',
+  title: 'With maxRetries N the SDK never makes more than N attempts in a row, reconnects whenever fewer were refused, and stops exactly at N',
+  level: 'MUST',
+  sources: [SEED_RECONNECTION, COUNTERS],
+  requires: ['reconnection-config', 'max-retries'],
+  arbitrary: fc
+    .integer({ min: 0, max: 3 })
+    .chain((n) =>
+      fc.record({
+        config: configArb({ initial: [10, 50], extraMax: [0, 100], multiplier: [1, 3], jitter: [0, 1], maxRetries: fc.constant(n) }),
+        schedule: scheduleArb(
+          n === 0 ? fc.constant([]) : fc.array(outageArb({ listenerDown: false, acceptThenClose: false, minRefusals: 0, maxRefusals: n - 1, hold: false, registerWhileDown: false }), { maxLength: 2 }),
+        ),
+        tailStatus: statusArb,
+      }),
+    ),
+  defaultRuns: 5,
+  worstRunMs: 8000,
+  async check(env, input) {
+    const schedule: FaultSchedule = { ...input.schedule, refuseForever: { drop: 'close', status: input.tailStatus } };
+    const run = await runScenario(env.scenario, input.config, input.config, schedule);
+    const stuck = unhealed(run);
+    if (stuck) return stuck;
+    if (run.problems.length > 0 || !run.tail) return { verdict: 'INDETERMINATE', summary: run.problems.join('; ') || 'the tail was not played' };
+    const n = input.config.maxRetries;
+    const over = run.outages.find((o) => o.attempts > n);
+    if (over) return { verdict: 'FAIL', summary: `outage ${over.index + 1}: ${over.attempts} attempts with maxRetries ${n}`, expected: `<= ${n}`, actual: over.attempts };
+    if (run.tail.attempts !== n) {
+      return {
+        verdict: 'FAIL',
+        summary: `after the final drop with every attempt refused: ${run.tail.attempts} attempts, maxRetries is ${n}`,
+        expected: `${n} attempts, then none`,
+        actual: `${run.tail.attempts} attempts, then none for ${Math.round(run.tail.quietForMs)} ms`,
+      };
+    }
+    return { verdict: 'PASS', summary: `${run.outages.length} outages healed within the budget; exactly ${n} attempts at the end, then quiet for ${Math.round(run.tail.quietForMs)} ms` };
+  },
+});
+
+// 3 ------------------------------------------------------------------------------------------------
+const JITTER_SAMPLES = 16;
+
+const jitter = defineProperty<ScenarioInput>({
+  id: 'prop.sdk.backoff.jitter-spreads',
+  title: `With jitterFactor >= 0.25 the delays are not all the un-jittered base: ${JITTER_SAMPLES} delays spread across the band (range test, false-alarm rate 1e-6)`,
+  level: 'MUST',
+  sources: [SEED_RECONNECTION, FORMULA],
+  requires: ['reconnection-config'],
+  arbitrary: fc
+    .double({ min: 0.25, max: 1, noNaN: true })
+    .map((j) => Math.round(j * 100) / 100)
+    .chain((j) => {
+      // c·j >= 50 ms keeps the spread threshold well above what measurement overhead alone produces.
+      const lo = Math.ceil(50 / j);
+      return fc.record({
+        config: configArb({ initial: [lo, lo + 60], extraMax: [0, Math.round(lo * 0.2)], multiplier: [1, 2], jitter: [j, j], maxRetries: fc.constant(-1) }),
+        schedule: fc.record({
+          functions: fc.constant(['prop::alive']),
+          outages: fc.tuple(fc.oneof(closeCodeArb.map((code) => ({ kind: 'close' as const, code })), fc.constant({ kind: 'terminate' as const })), statusArb).map(([drop, status]) => [
+            { drop, refusals: Array.from({ length: JITTER_SAMPLES - 1 }, () => ({ kind: 'reject' as const, status })), holdRegisteredMs: 0, registerWhileDown: [] },
+          ]),
+        }),
+      });
+    }),
+  defaultRuns: 2,
+  worstRunMs: 12_000,
+  async check(env, input) {
+    const run = await play(env, input);
+    const stuck = unhealed(run);
+    if (stuck) return stuck;
+    if (run.problems.length > 0) return { verdict: 'INDETERMINATE', summary: run.problems.join('; ') };
+    const gaps = judgeRunGaps(env.engine, run, input.config, env.ctx.tolerance).filter((g) => g.gap.indices.length === 1);
+    const test = jitterSpreadTest(
+      gaps.map((g) => ({ measuredMs: g.gap.measuredMs, baseMs: backoffEnvelope(input.config, g.gap.indices[0]!).baseMs })),
+      input.config.jitterFactor,
+      JITTER_OVERHEAD_SPREAD_MS * env.ctx.tolerance.timeScale,
+    );
+    return {
+      verdict: test.verdict,
+      summary: test.summary,
+      ...(test.verdict === 'FAIL' ? { expected: `normalised spread >= ${test.threshold}`, actual: { spread: test.spread, normalised: test.normalised } } : {}),
+      timings: gaps.map((g) => g.sample),
+    };
+  },
+});
+
+// 4 ------------------------------------------------------------------------------------------------
+const counterResets = defineProperty<ScenarioInput>({
+  id: 'prop.sdk.backoff.counter-resets',
+  title: 'After a connection that worked, the next reconnection starts again from initialDelayMs, however far the counter had grown',
+  level: 'MUST',
+  sources: [COUNTERS, { document: 'sdk-behaviour', section: '§10.1 #1' }],
+  requires: ['reconnection-config'],
+  arbitrary: fc.record({
+    // Multiplier >= 2 and jitter <= 0.3 keep envelope(0) and envelope(k>=1) apart, so a counter that
+    // did not start over is visible in every run.
+    config: configArb({ initial: [40, 100], extraMax: [400, 1500], multiplier: [2, 3], jitter: [0, 0.3], maxRetries: fc.constant(-1) }),
+    schedule: fc
+      .tuple(
+        outageArb({ listenerDown: false, acceptThenClose: false, minRefusals: 1, maxRefusals: 3, hold: true, registerWhileDown: false }),
+        fc.array(outageArb({ listenerDown: false, acceptThenClose: false, minRefusals: 0, maxRefusals: 2, hold: true, registerWhileDown: false }), { minLength: 1, maxLength: 2 }),
+      )
+      .map(([first, rest]) => ({ functions: ['prop::alive'], outages: [first, ...rest] })),
+  }),
+  defaultRuns: 3,
+  worstRunMs: 9000,
+  async check(env, input) {
+    const run = await play(env, input);
+    const stuck = unhealed(run);
+    if (stuck) return stuck;
+    if (run.problems.length > 0) return { verdict: 'INDETERMINATE', summary: run.problems.join('; ') };
+    // The first gap of every outage after the first: it follows a connection that worked.
+    const firsts = judgeRunGaps(env.engine, run, input.config, env.ctx.tolerance).filter((g) => (g.gap.after === 'close' || g.gap.after === 'terminate') && g.gap.indices.length === 1 && g.gap.indices[0] === 0);
+    const later = firsts.slice(1);
+    if (later.length !== input.schedule.outages.length - 1) return { verdict: 'INDETERMINATE', summary: `expected ${input.schedule.outages.length - 1} first gaps after working connections, measured ${later.length}` };
+    return fromTimings(later.map((g) => g.sample), `the first delay after each of ${later.length} working connections was back at initialDelayMs (${later.map((g) => g.sample.measuredMs).join(', ')} ms)`);
+  },
+});
+
+// 5 ------------------------------------------------------------------------------------------------
+const registrations = defineProperty<ScenarioInput>({
+  id: 'prop.sdk.reconnect.registrations-survive',
+  title: 'Whatever the fault schedule, after the final reconnect the engine holds exactly the functions the driver registered (none lost, none sent twice) and every reconnect begins with reattach',
+  level: 'MUST',
+  sources: [REPLAY, { document: 'seed', section: 'Worker Lifecycle' }],
+  requires: ['reconnection-config'],
+  arbitrary: fc.record({
+    config: configArb({ initial: [10, 40], extraMax: [0, 60], multiplier: [1, 3], jitter: [0, 1], maxRetries: fc.constant(-1) }),
+    schedule: scheduleArb(fc.array(outageArb({ listenerDown: true, acceptThenClose: true, minRefusals: 0, maxRefusals: 2, hold: true, registerWhileDown: true }), { minLength: 1, maxLength: 3 })),
+  }),
+  defaultRuns: 4,
+  worstRunMs: 8000,
+  async check(env, input) {
+    const run = await play(env, input);
+    const stuck = unhealed(run);
+    if (stuck) return stuck;
+    if (run.problems.length > 0 && !run.current) return { verdict: 'INDETERMINATE', summary: run.problems.join('; ') };
+    const final = run.current;
+    if (!final) return { verdict: 'INDETERMINATE', summary: 'no connection' };
+    const problems: string[] = [];
+    const want = [...new Set(run.registered)].sort();
+    const held = [...final.functions.keys()].filter((id) => id.startsWith('prop::')).sort();
+    const lost = want.filter((id) => !held.includes(id));
+    const extra = held.filter((id) => !want.includes(id));
+    if (lost.length) problems.push(`lost: ${lost.join(', ')}`);
+    if (extra.length) problems.push(`not registered by the driver: ${extra.join(', ')}`);
+    const counts = new Map<string, number>();
+    for (const r of final.received) if (r.type === 'registerfunction') counts.set(String((r.frame as { id?: unknown }).id), (counts.get(String((r.frame as { id?: unknown }).id)) ?? 0) + 1);
+    const twice = [...counts].filter(([, n]) => n > 1).map(([id, n]) => `${id} ×${n}`);
+    if (twice.length) problems.push(`sent more than once on the final connection: ${twice.join(', ')}`);
+    // Reattach: first frame of every healing connection names the last identity the engine gave.
+    let previous: EngineConnection | undefined = env.engine.connections.find((c) => c.conn === 1);
+    for (const o of run.outages) {
+      const conn = env.engine.connections.find((c) => c.conn === o.healedBy);
+      if (!conn || !previous) continue;
+      const first = conn.received[0];
+      const f = first?.frame as { type?: unknown; previous_worker_id?: unknown; reattach_token?: unknown } | undefined;
+      if (f?.type !== 'reattach') problems.push(`reconnect on conn ${conn.conn}: first frame is ${first ? first.type : 'nothing'}, not reattach`);
+      else if (f.previous_worker_id !== previous.workerId || f.reattach_token !== previous.reattachToken) {
+        problems.push(`reconnect on conn ${conn.conn}: reattach names ${String(f.previous_worker_id)}/${String(f.reattach_token)}, the last identity given was ${previous.workerId}/${previous.reattachToken}`);
+      }
+      previous = conn;
+    }
+    if (problems.length === 0) return { verdict: 'PASS', summary: `${want.length} functions held exactly once after ${run.outages.length} reconnects, each opened with the right reattach` };
+    return { verdict: 'FAIL', summary: problems.join('; '), expected: { functions: want, firstFrame: 'reattach with the last worker id and token' }, actual: { functions: held, problems } };
+  },
+});
+
+// 6 ------------------------------------------------------------------------------------------------
+interface TimeoutInput {
+  timeoutsMs: number[];
+}
+
+const timeouts = defineProperty<TimeoutInput>({
+  id: 'prop.sdk.timeout.within-tolerance',
+  title: 'A call with timeout T that is never answered fails no earlier than T and within the tolerance after it, for generated T',
+  level: 'MUST',
+  sources: [{ document: 'seed', section: 'invocationTimeoutMs / per-call timeoutMs' }, { document: 'sdk-behaviour', section: '§1 invocationTimeoutMs; §10.1 #7' }],
+  requires: ['per-call-timeout'],
+  arbitrary: fc.record({ timeoutsMs: fc.array(fc.integer({ min: 40, max: 500 }), { minLength: 1, maxLength: 3 }) }),
+  defaultRuns: 3,
+  worstRunMs: 6000,
+  async check(env, input) {
+    const driver = await env.scenario.startDriver({ initialDelayMs: 50, maxDelayMs: 250, backoffMultiplier: 2, jitterFactor: 0, maxRetries: -1 });
+    await env.engine.waitForConnection({ timeoutMs: env.ctx.timing.readyMs });
+    env.engine.neverAnswer('prop::never');
+    const samples: TimingSample[] = [];
+    for (const [i, t] of input.timeoutsMs.entries()) {
+      const probe = new LoadProbe().start();
+      // The command is written at `sent`; the SDK starts its timer after reading it, so a settled
+      // event before sent + T is early by at least its own margin: the lower bound is sound.
+      const sent = performance.now();
+      const settled = await driver.trigger('prop::never', { i }, { timeoutMs: t, waitMs: t + env.ctx.timing.replyMs });
+      const elapsed = performance.now() - sent;
+      const at = (settled as { at?: number }).at ?? performance.now();
+      const lag = probe.stop();
+      if (settled.ok) return { verdict: 'FAIL', summary: `call ${i + 1} with timeout ${t} ms succeeded although the engine never answered`, expected: 'a timeout error', actual: settled };
+      samples.push(
+        judgeInterval(
+          { label: `call ${i + 1} timeout ${t} ms (${settled.error.class}${settled.error.code ? ` ${settled.error.code}` : ''})`, measuredMs: Math.min(elapsed, at - sent), allowedMinMs: t, allowedMaxMs: t, observedLagMs: lag },
+          env.ctx.tolerance,
+        ),
+      );
+    }
+    return fromTimings(samples, `${samples.length} calls timed out in [T, T + slack]: ${samples.map((s) => `${s.measuredMs}/${s.allowedMinMs}`).join(', ')} ms`);
+  },
+});
+
+export const PROPERTIES: readonly AnyProperty[] = [envelope, maxRetries, jitter, counterResets, registrations, timeouts];
+
+export function findProperty(id: string): AnyProperty {
+  const p = PROPERTIES.find((x) => x.id === id);
+  if (!p) throw new Error(`no property ${id}; known: ${PROPERTIES.map((x) => x.id).join(', ')}`);
+  return p;
+}
