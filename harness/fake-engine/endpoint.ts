@@ -388,12 +388,12 @@ export class Endpoint {
             this.heldOutbound = { fire, timer: this.timers.after(action.holdMs ?? 1000, () => this.flushHeldOutbound()) };
           });
         case 'close':
-          return this.write(payload, binary, c, origin, fired).then((ok) => {
+          return this.write(payload, binary, c, origin, fired, true).then((ok) => {
             this.close(action.code, action.reason);
             return ok;
           });
         case 'terminate':
-          return this.write(payload, binary, c, origin, fired).then((ok) => {
+          return this.write(payload, binary, c, origin, fired, true).then((ok) => {
             this.terminate();
             return ok;
           });
@@ -415,21 +415,25 @@ export class Endpoint {
   }
 
   /** Records the frame and hands it to ws, behind any split in progress. */
-  private write(payload: string | Buffer, binary: boolean, c: ClassifiedPayload, origin: 'harness' | 'raw', fired: FiredFault | undefined): Promise<boolean> {
+  private write(payload: string | Buffer, binary: boolean, c: ClassifiedPayload, origin: 'harness' | 'raw', fired: FiredFault | undefined, awaitFlush = false): Promise<boolean> {
     const go = (): Promise<boolean> => {
       if (!this.isOpen) {
         this.recordFrame(this.outboundDir, c, origin, fired, performance.now(), true);
         return Promise.resolve(false);
       }
       this.recordFrame(this.outboundDir, c, origin, fired, performance.now());
-      return new Promise<boolean>((resolve) => {
-        try {
-          this.ws.send(payload, { binary }, (err) => resolve(!err));
-        } catch (e) {
-          this.harnessError(e);
-          resolve(false);
+      try {
+        // Only faults that act after the write (close, terminate) wait for the socket's callback; the
+        // common path resolves once ws has the frame, which keeps a round trip cheap.
+        if (!awaitFlush) {
+          this.ws.send(payload, { binary });
+          return Promise.resolve(true);
         }
-      });
+        return new Promise<boolean>((resolve) => this.ws.send(payload, { binary }, (err) => resolve(!err)));
+      } catch (e) {
+        this.harnessError(e);
+        return Promise.resolve(false);
+      }
     };
     return this.serialize(go, false);
   }

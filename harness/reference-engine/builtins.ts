@@ -51,7 +51,7 @@ const BUILTINS: Record<string, Builtin> = {
 
 export const BUILTIN_IDS: ReadonlySet<string> = new Set(Object.keys(BUILTINS));
 
-export function callBuiltin(host: BuiltinHost, conn: Connection, id: string, data: unknown, _invocationId?: string): InvocationOutcome {
+export function callBuiltin(host: BuiltinHost, conn: Connection, id: string, data: unknown): InvocationOutcome {
   const fn = BUILTINS[id];
   if (!fn) return { error: { code: 'function_not_found', message: `Function ${id} not found in namespace ${DEFAULT_NAMESPACE}.` } };
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {

@@ -194,9 +194,14 @@ export class ReferenceEngine implements BuiltinHost {
     const conn = new Connection(this.newWorkerId(), randomUUID(), ws, Date.now(), performance.now(), req.socket.remoteAddress ?? null);
     this.connections.set(conn.id, conn);
     ws.on('message', (data, isBinary) => this.onRawFrame(conn, data, isBinary));
-    ws.on('close', () => this.cleanup(conn));
+    ws.on('close', (code) => this.onSocketClosed(conn, code));
     this.greet(conn);
     this.fireWorkersAvailable('worker_connected', conn.id);
+  }
+
+  /** The socket is gone (close frame, EOF or error): the connection is cleaned up (§4.6). */
+  protected onSocketClosed(conn: Connection, _code: number): void {
+    this.cleanup(conn);
   }
 
   protected newWorkerId(): string {
@@ -212,7 +217,7 @@ export class ReferenceEngine implements BuiltinHost {
     if (conn.ws.readyState === conn.ws.OPEN) conn.ws.send(JSON.stringify(frame));
   }
 
-  private onRawFrame(conn: Connection, data: RawData, isBinary: boolean): void {
+  protected onRawFrame(conn: Connection, data: RawData, isBinary: boolean): void {
     if (conn.retired) return; // evicted by a reattach: frames still queued from it are discarded (§3.11)
     const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
     if (isBinary && buf.length >= 4 && TELEMETRY_PREFIXES.includes(buf.subarray(0, 4).toString('latin1'))) {
@@ -266,7 +271,7 @@ export class ReferenceEngine implements BuiltinHost {
 
   // ---- namespaces and buffering (§4.2) -----------------------------------------------------------
 
-  private graceExpired(conn: Connection): boolean {
+  protected graceExpired(conn: Connection): boolean {
     return performance.now() - conn.connectedAtMono >= this.graceMs;
   }
 
@@ -276,7 +281,7 @@ export class ReferenceEngine implements BuiltinHost {
     return conn.namespace;
   }
 
-  private onRegistration(conn: Connection, msg: BufferedRegistration): void {
+  protected onRegistration(conn: Connection, msg: BufferedRegistration): void {
     if (this.connectionNamespace(conn) !== null) return this.applyRegistration(conn, msg);
     (conn.buffer ??= []).push(msg);
     conn.drainTimer ??= setTimeout(
@@ -383,7 +388,7 @@ export class ReferenceEngine implements BuiltinHost {
     if (namespace === DEFAULT_NAMESPACE && BUILTIN_IDS.has(msg.function_id)) {
       const data = this.withCaller(conn, msg.data);
       // Builtins that change state run before the answer is sent, in arrival order.
-      answer(callBuiltin(this, conn, msg.function_id, data, id));
+      answer(this.runBuiltin(conn, msg.function_id, data));
       return;
     }
     const target = this.resolveFunction(namespace, msg.function_id);
@@ -401,6 +406,11 @@ export class ReferenceEngine implements BuiltinHost {
       baggage: msg.baggage,
       caller: wantsResult ? conn : null,
     });
+  }
+
+  /** Runs an in-process `engine::*` builtin for `conn` (§5). */
+  protected runBuiltin(conn: Connection, functionId: string, data: unknown): InvocationOutcome {
+    return callBuiltin(this, conn, functionId, data);
   }
 
   protected resolveFunction(namespace: string, functionId: string): FunctionEntry | undefined {

@@ -82,9 +82,9 @@ export function timingPlotSvg(series: readonly (readonly TimingSample[])[], opti
   parts.push(
     `<g class="legend" font-size="10" fill="#57606a">` +
       `<rect x="${lx}" y="${ly}" width="12" height="8" fill="#b6e3ff" stroke="#0969da" stroke-width="0.8"/><text x="${lx + 16}" y="${ly + 8}">allowed</text>` +
-      `<rect x="${lx + 62}" y="${ly}" width="12" height="8" fill="#ddf4ff" stroke="#54aeff" stroke-dasharray="3 2" stroke-width="0.6"/><text x="${lx + 78}" y="${ly + 8}">slack</text>` +
-      `<circle cx="${lx + 122}" cy="${ly + 4}" r="3.5" fill="${VERDICT_COLOUR.PASS}"/><circle cx="${lx + 131}" cy="${ly + 4}" r="3.5" fill="${VERDICT_COLOUR.FAIL}"/><circle cx="${lx + 140}" cy="${ly + 4}" r="3.5" fill="${VERDICT_COLOUR.INDETERMINATE}"/>` +
-      `<text x="${lx + 148}" y="${ly + 8}">measured: pass / fail / undecided</text></g>`,
+      `<rect x="${lx + 72}" y="${ly}" width="12" height="8" fill="#ddf4ff" stroke="#54aeff" stroke-dasharray="3 2" stroke-width="0.6"/><text x="${lx + 88}" y="${ly + 8}">slack</text>` +
+      `<circle cx="${lx + 134}" cy="${ly + 4}" r="3.5" fill="${VERDICT_COLOUR.PASS}"/><circle cx="${lx + 143}" cy="${ly + 4}" r="3.5" fill="${VERDICT_COLOUR.FAIL}"/><circle cx="${lx + 152}" cy="${ly + 4}" r="3.5" fill="${VERDICT_COLOUR.INDETERMINATE}"/>` +
+      `<text x="${lx + 161}" y="${ly + 8}">measured: pass / fail / undecided</text></g>`,
   );
   parts.push('</svg>');
   return parts.join('');

@@ -19,6 +19,7 @@ import type { CaseArtifacts, CaseRunEnvironment, ContextFactory, Implementation,
 import { judgeInterval, LoadProbe, type JudgeInput, type ToleranceModel } from '../../harness/timing/tolerance.ts';
 import type { DriverSession } from '../../harness/targets/sdk/session.ts';
 import type { Json, WorkerOptions } from '../../harness/targets/sdk/contract.ts';
+import { CaseSetupError } from './support/define.ts';
 import { launchDriver, mirrorDriverIntoTranscript, type DriverLaunchSpec } from './support/launch.ts';
 
 /** Time allowances for one case, already multiplied by the tolerance model's timeScale. */
@@ -36,7 +37,7 @@ export interface SdkTiming {
 export function sdkTiming(tolerance: ToleranceModel, facts: Readonly<Record<string, Json>>): SdkTiming {
   const s = tolerance.timeScale;
   const fixed = typeof facts.fixedRetryDelayMs === 'number' ? facts.fixedRetryDelayMs : 0;
-  return { replyMs: 3000 * s, quietMs: 300 * s, readyMs: 20_000 * s, reconnectMs: (fixed + 3000) * s };
+  return { replyMs: 3000 * s, quietMs: 200 * s, readyMs: 20_000 * s, reconnectMs: (fixed + 3000) * s };
 }
 
 /**
@@ -121,13 +122,18 @@ export function sdkContextFactory(target: SdkTargetInfo, engineOptions: FakeEngi
       const logFile = join(env.artifactsDir, `driver-${n}.jsonl`);
       logFiles.push(logFile);
       engine.transcript.note('case', `starting driver ${n} (${target.launch.label})`, merged);
-      const session = await launchDriver(target.launch, {
-        url: url ?? (other ?? engine).url,
-        worker: merged,
-        logFile,
-        readyTimeoutMs: timing.readyMs,
-        signal: env.signal,
-      });
+      let session: DriverSession;
+      try {
+        session = await launchDriver(target.launch, {
+          url: url ?? (other ?? engine).url,
+          worker: merged,
+          logFile,
+          readyTimeoutMs: timing.readyMs,
+          signal: env.signal,
+        });
+      } catch (e) {
+        throw new CaseSetupError(`driver ${n} (${target.launch.label}) did not start: ${e instanceof Error ? e.message : String(e)}`);
+      }
       drivers.push(session);
       if (env.signal.aborted || disposed) await session.stop();
       return session;

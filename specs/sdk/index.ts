@@ -4,6 +4,17 @@ import type { Catalogue, SdkTargetSpec } from '../../harness/cases/catalogue.ts'
 import { assertCatalogue, type CaseDefinition } from '../../harness/cases/model.ts';
 import type { SdkCaseContext } from './context.ts';
 import { launchSpecOf, openSdkTarget } from './target.ts';
+import { connectCases } from './connect.ts';
+import { invocationCases } from './invocation.ts';
+import { triggerCases } from './trigger.ts';
+import { timeoutCases } from './timeouts.ts';
+import { reconnectCases } from './reconnect.ts';
+import { registrationCases } from './registration.ts';
+import { providerCases } from './provider.ts';
+import { heartbeatCases } from './heartbeat.ts';
+import { badInputCases } from './bad-input.ts';
+import { wireHygieneCases } from './wire-hygiene.ts';
+import { backoffCases } from './backoff/cases.ts';
 
 export type { SdkCaseContext, SdkTiming, StartOptions, ConnectedWorker, SdkTargetInfo } from './context.ts';
 export { sdkContextFactory, sdkTiming, FAST_WORKER_DEFAULTS } from './context.ts';
@@ -12,7 +23,20 @@ export type { DriverLaunchSpec } from './support/launch.ts';
 
 export type SdkCase = CaseDefinition<SdkCaseContext>;
 
-const cases: SdkCase[] = [];
+/** Every SDK case, grouped by topic; ids are stable and never depend on this order. */
+const cases: SdkCase[] = [
+  ...connectCases,
+  ...invocationCases,
+  ...triggerCases,
+  ...timeoutCases,
+  ...reconnectCases,
+  ...backoffCases,
+  ...registrationCases,
+  ...providerCases,
+  ...heartbeatCases,
+  ...badInputCases,
+  ...wireHygieneCases,
+];
 
 assertCatalogue(cases);
 
