@@ -67,7 +67,9 @@ export const churnCases = [
           await registerOk(ctx, w, { name: `${tag}-w${i}`, ...(i % 4 === 0 ? { namespace: `${tag}-ns` } : {}) });
           if (i % 10 === 0) {
             const id = newId();
-            held.push(call(ctx, observer, fn, { i }, { invocationId: id, namespace: i % 4 === 0 ? `${tag}-ns` : 'default', timeoutMs: 20_000 }));
+            const pending = call(ctx, observer, fn, { i }, { invocationId: id, namespace: i % 4 === 0 ? `${tag}-ns` : 'default', timeoutMs: 20_000 });
+            pending.catch(() => {}); // awaited below; a case that fails first must not leave it unhandled
+            held.push(pending);
             await w.waitFor({ type: 'invokefunction', invocation_id: id });
           }
         } else {

@@ -75,6 +75,7 @@ export const disconnectCases = [
       await registerOk(ctx, b);
       const id = newId();
       const pending = call(ctx, a, fn, {}, { invocationId: id, timeoutMs: ctx.timing.replyMs + ctx.timing.cleanupBoundMs });
+      pending.catch(() => {}); // awaited below; never left unhandled if the case fails first
       await b.waitFor({ type: 'invokefunction', invocation_id: id });
       b.terminate();
       const r = await pending;

@@ -90,6 +90,7 @@ export const reattachCases = [
       await registerOk(ctx, old);
       const id = newId();
       const pending = call(ctx, caller, f, {}, { invocationId: id, timeoutMs: ctx.timing.replyMs + ctx.timing.cleanupBoundMs });
+      pending.catch(() => {}); // awaited below; never left unhandled if the case fails first
       await old.waitFor({ type: 'invokefunction', invocation_id: id });
       await ctx.worker('reconnected', { reattach: old.identity });
       const r = await pending;
