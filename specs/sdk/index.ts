@@ -15,6 +15,7 @@ import { heartbeatCases } from './heartbeat.ts';
 import { badInputCases } from './bad-input.ts';
 import { wireHygieneCases } from './wire-hygiene.ts';
 import { backoffCases } from './backoff/cases.ts';
+import { propertyCases } from './properties/cases.ts';
 
 export type { SdkCaseContext, SdkTiming, StartOptions, ConnectedWorker, SdkTargetInfo } from './context.ts';
 export { sdkContextFactory, sdkTiming, FAST_WORKER_DEFAULTS } from './context.ts';
@@ -36,6 +37,7 @@ const cases: SdkCase[] = [
   ...heartbeatCases,
   ...badInputCases,
   ...wireHygieneCases,
+  ...propertyCases,
 ];
 
 assertCatalogue(cases);
