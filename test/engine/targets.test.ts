@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startReferenceEngine, type RunningEngine } from '../../harness/reference-engine/index.ts';
 import { EngineTargetSkipped, openEngineTarget, probeDocker, probeEngine } from '../../harness/targets/engine/index.ts';
+import { planCommand } from '../../harness/targets/engine/process.ts';
 
 let artifactsRoot = '';
 beforeAll(async () => {
@@ -57,6 +58,12 @@ describe('url target', () => {
 });
 
 describe('cmd target', () => {
+  it('runs a plain command line directly (the engine leads its group) and shell syntax under /bin/sh', () => {
+    expect(planCommand(`III_X=1 node 'a b.js' --port 9`, {})).toEqual({ file: 'node', args: ['a b.js', '--port', '9'], env: { III_X: '1' }, shell: false });
+    expect(planCommand('engine --port 9 && echo done', {})).toMatchObject({ file: '/bin/sh', args: ['-c', 'engine --port 9 && echo done'], shell: true });
+    expect(planCommand('engine --config $HOME/x.yaml', {})).toMatchObject({ shell: true });
+  });
+
   it('launches the reference engine as a command, waits for its port, keeps its output and stops it', async () => {
     const port = await freePort();
     const url = `ws://127.0.0.1:${port}`;

@@ -1,10 +1,30 @@
 // Launches an engine command for the cmd target on top of harness/process (own process group, live
-// group registry, SIGTERM then SIGKILL): through `/bin/sh -c` so that a user's command line may use
-// shell syntax (env assignments, `&&`), with its output kept in a log file and an in-memory tail.
+// group registry, SIGTERM then SIGKILL), with its output kept in a log file and an in-memory tail.
+// A plain command line (words, quotes, leading VAR=value) runs directly, so the engine itself leads
+// the group and gets SIGTERM first; one with shell syntax runs under `/bin/sh -c` (its shell leads).
 
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
-import { spawnGroup, waitForPort as waitForTcpPort } from '../../process/index.ts';
+import { splitCommandLine, spawnGroup, waitForPort as waitForTcpPort } from '../../process/index.ts';
+
+const SHELL_SYNTAX = /[;&|<>()`$*?{}[\]~\n#]/;
+const ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_]*=/;
+
+/** How a command line is started: directly when it needs no shell, else through /bin/sh -c. */
+export function planCommand(command: string, env: NodeJS.ProcessEnv): { file: string; args: string[]; env: NodeJS.ProcessEnv; shell: boolean } {
+  if (!SHELL_SYNTAX.test(command)) {
+    const words = splitCommandLine(command);
+    const extra: NodeJS.ProcessEnv = {};
+    while (words.length > 0 && ASSIGNMENT.test(words[0]!)) {
+      const w = words.shift()!;
+      const at = w.indexOf('=');
+      extra[w.slice(0, at)] = w.slice(at + 1);
+    }
+    const [file, ...args] = words;
+    if (file !== undefined) return { file, args, env: { ...env, ...extra }, shell: false };
+  }
+  return { file: '/bin/sh', args: ['-c', command], env, shell: true };
+}
 
 export interface LaunchedCommand {
   pid: number;
@@ -24,7 +44,8 @@ export function launchCommand(command: string, logFile: string, env: NodeJS.Proc
   mkdirSync(dirname(logFile), { recursive: true });
   const out: WriteStream = createWriteStream(logFile);
   out.on('error', () => {});
-  const group = spawnGroup('/bin/sh', ['-c', command], { env, name: 'engine' });
+  const plan = planCommand(command, env);
+  const group = spawnGroup(plan.file, plan.args, { env: plan.env, name: 'engine' });
   let tail = '';
   const keep = (chunk: Buffer): void => {
     out.write(chunk);
