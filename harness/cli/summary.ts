@@ -105,6 +105,16 @@ export function printSummary(out: OutputStream, s: SummaryInput): void {
     const c = run?.cases.find((x) => x.info.id === f.id);
     if (c) problems.push(`  ${'FLAKY'.padEnd(11)} ${f.id} — verdicts ${c.attempts.map((a) => a.outcome.verdict).join(', ')}`);
   }
+  // Not counted, but named: a maintainer should see them without opening the report.
+  const oneLine = (tag: string, i: number, id: string, why: string) => problems.push(`  ${tag.padEnd(11)} ${id} (${s.runs[i]?.target ?? '?'}) — ${why}`);
+  for (const [i, statuses] of s.statuses.entries()) {
+    for (const [id, status] of statuses) {
+      const c = s.runs[i]?.cases.find((x) => x.info.id === id);
+      if (!c) continue;
+      if (status === 'non-gating') oneLine(c.info.level, i, id, `${c.result.outcome.verdict}: ${c.result.outcome.summary}`);
+      if (status === 'known-failure') oneLine('KNOWN', i, id, `${c.result.outcome.verdict}, in the baseline: ${s.baselines[i]?.entries.get(id) ?? ''}`);
+    }
+  }
   const nonGating = s.statuses.reduce((n, m) => n + [...m.values()].filter((x) => x === 'non-gating').length, 0);
   if (problems.length) {
     w();

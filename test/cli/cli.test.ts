@@ -132,7 +132,11 @@ describe('iii-conformance runs', () => {
       expect((await cli(['sdk', 'node', '--report-dir', join(dir, 'a'), '--case', 'sdk.synth.passes', '--case', 'sdk.synth.needs-metrics'])).code).toBe(0);
       expect((await cli(['sdk', 'node', '--report-dir', join(dir, 'b'), '--case', 'sdk.synth.undecided'])).code).toBe(2);
       expect((await cli(['sdk', 'node', '--report-dir', join(dir, 'c'), '--case', 'sdk.synth.harness-error'])).code).toBe(4);
-      expect((await cli(['sdk', 'node', '--report-dir', join(dir, 'd'), '--case', 'sdk.synth.should-fails', '--case', 'sdk.synth.info-note'])).code).toBe(0);
+      const lenient = await cli(['sdk', 'node', '--report-dir', join(dir, 'd'), '--case', 'sdk.synth.should-fails', '--case', 'sdk.synth.info-note']);
+      expect(lenient.code).toBe(0);
+      // Not counted, but named.
+      expect(lenient.out).toContain('SHOULD      sdk.synth.should-fails (node) — FAIL: adds a stray field');
+      expect(lenient.out).toContain('INFO        sdk.synth.info-note (node) — FAIL: differs from the other SDKs');
       const strict = await cli([
         'sdk',
         'node',
@@ -172,6 +176,7 @@ describe('iii-conformance runs', () => {
       const second = await cli(['sdk', 'node', ...sel, '--baseline', file, '--report-dir', join(dir, '2')]);
       expect(second.code).toBe(0);
       expect(second.out).toContain('2 known failures listed in the baseline');
+      expect(second.out).toContain(`KNOWN       sdk.synth.fails (node) — FAIL, in the baseline: ${written['sdk.synth.fails']}`);
       const doc = await read(join(dir, '2', 'results.json'));
       expect(doc.runs[0]?.cases.find((c) => c.id === 'sdk.synth.fails')).toMatchObject({ status: 'known-failure', baselineReason: written['sdk.synth.fails'] });
       await writeFile(file, JSON.stringify({ ...written, 'sdk.synth.passes': 'was broken in 0.21' }));
