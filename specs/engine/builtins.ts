@@ -1,6 +1,8 @@
 // The built-in engine functions a worker relies on: workers::register, workers::list, functions::list.
 
-import { validateFrame } from '../../harness/wire/index.ts';
+import { validateFrame, validatePayload, type PayloadName } from '../../harness/wire/index.ts';
+import type { Finding } from '../../harness/cases/model.ts';
+import { CaseFailure } from './support/failure.ts';
 import { engineCase, doc, src } from './support/define.ts';
 import { expectThat } from './support/failure.ts';
 import { call, callOk, listFunctions, listWorkers, register, registerOk, serve, uniqueFunctionId, uniqueName } from './support/protocol.ts';
@@ -122,6 +124,33 @@ export const builtinCases = [
       }
       await callOk(ctx, w, 'engine::workers::list', {}); // and the builtin still works afterwards
       return 'both undecodable inputs answered deserialization_error';
+    },
+  }),
+
+  engineCase({
+    id: 'engine.builtins.payloads-validate',
+    title: 'The results of workers::register, workers::list and functions::list validate against the builtin payload schemas',
+    level: 'MUST',
+    sources: [doc('§5'), doc('§4.2'), src('engine/src/workers/engine_fn/mod.rs')],
+    timeoutMs: 6000,
+    async body(ctx) {
+      const w = await ctx.worker('w');
+      serve(w, uniqueFunctionId('validated'), undefined, { description: 'validated', metadata: { a: 1 } });
+      const registered = await register(ctx, w, { name: uniqueName('pv') });
+      const checks: [PayloadName, unknown][] = [
+        ['engine::workers::register/response', registered.ok ? registered.result : registered.frame],
+        ['engine::workers::list/response', await callOk(ctx, w, 'engine::workers::list', {})],
+        ['engine::functions::list/response', await callOk(ctx, w, 'engine::functions::list', {})],
+        ['engine::functions::list/response', await callOk(ctx, w, 'engine::functions::list', { include_internal: true })],
+      ];
+      const findings: Finding[] = [];
+      for (const [name, value] of checks) {
+        const v = validatePayload(name, value);
+        if (!v.ok) throw new CaseFailure(`the ${name} payload does not validate`, `a payload valid against builtins.schema.json ${name}`, { violations: v.violations.slice(0, 5), value });
+        for (const x of v.strict) findings.push({ severity: 'info', message: `${name}: ${x.message}`, path: x.path });
+      }
+      // Strict-level findings (unknown fields) are reported, not failed: the engine may add fields.
+      return { summary: `${checks.length} builtin results validate${findings.length > 0 ? ` (${findings.length} strict findings)` : ''}`, findings };
     },
   }),
 ];

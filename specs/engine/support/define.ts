@@ -3,7 +3,7 @@
 
 import type { CaseDefinition, CaseSource, Capability, Level } from '../../../harness/cases/model.ts';
 import type { EngineCaseContext } from '../context.ts';
-import { verdict } from './failure.ts';
+import { verdict, type PassResult } from './failure.ts';
 
 export interface EngineCaseSpec {
   id: string;
@@ -14,7 +14,7 @@ export interface EngineCaseSpec {
   lane?: 'fast' | 'slow';
   timeoutMs: number;
   disagreement?: string;
-  body(ctx: EngineCaseContext): Promise<string>;
+  body(ctx: EngineCaseContext): Promise<PassResult>;
 }
 
 export function engineCase(spec: EngineCaseSpec): CaseDefinition<EngineCaseContext> {

@@ -23,10 +23,14 @@ export function expectThat(ok: boolean, summary: string, expected: unknown, actu
   if (!ok) throw new CaseFailure(summary, expected, actual);
 }
 
+/** What a case body returns on success: its summary, optionally with findings that do not fail it. */
+export type PassResult = string | { summary: string; findings: Finding[] };
+
 /** Runs a case body: PASS with its summary, FAIL on CaseFailure or a failed wait. */
-export async function verdict(body: () => Promise<string>): Promise<CaseOutcome> {
+export async function verdict(body: () => Promise<PassResult>): Promise<CaseOutcome> {
   try {
-    return outcome.pass(await body());
+    const r = await body();
+    return typeof r === 'string' ? outcome.pass(r) : outcome.pass(r.summary, r.findings.length > 0 ? { findings: r.findings } : {});
   } catch (e) {
     if (e instanceof CaseFailure) return outcome.fail(e.summary, e.expected, e.actual, e.findings.length > 0 ? { findings: e.findings } : {});
     if (e instanceof WaitTimeoutError) return outcome.fail(e.message, 'the frame named in the summary', { receivedInstead: e.receivedInstead });
