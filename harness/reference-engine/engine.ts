@@ -82,8 +82,8 @@ export class ReferenceEngine implements BuiltinHost {
   constructor(readonly options: ReferenceEngineOptions = {}) {
     this.graceMs = options.namespaceGraceMs ?? defaultGraceMs();
     this.log = options.log ?? (() => {});
-    const handshake = options.handshakeTimeoutMs ?? 10_000;
-    this.server = createServer({ connectionsCheckingInterval: Math.min(1000, handshake) }, (req, res) => {
+    const handshake = this.handshakeDeadlineMs();
+    this.server = createServer({ connectionsCheckingInterval: Math.min(1000, handshake || 1000) }, (req, res) => {
       // A plain GET on `/` lacks the upgrade (axum answers 4xx); every other path is unknown.
       const path = pathOf(req);
       res.statusCode = path === '/' || path === '/otel' ? 426 : 404;
@@ -105,6 +105,11 @@ export class ReferenceEngine implements BuiltinHost {
       providerId: ENGINE_PROVIDER,
       description: 'The set of registered functions changed (not fired by the reference engine)',
     });
+  }
+
+  /** Deadline for a TCP connection to complete its upgrade request; 0 disables it (§1.2). */
+  protected handshakeDeadlineMs(): number {
+    return this.options.handshakeTimeoutMs ?? 10_000;
   }
 
   /** No subprotocol is ever selected, no compression, WS pings answered, 64 MiB messages (§1.2, §1.3). */

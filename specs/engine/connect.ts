@@ -1,10 +1,11 @@
 // Connecting: the greeting, worker ids, the upgrade itself, and the telemetry socket.
 
+import { connect, type Socket } from 'node:net';
 import WebSocket from 'ws';
 import { ConnectFailedError } from '../../harness/fake-worker/index.ts';
 import { engineCase, doc, src } from './support/define.ts';
 import { CaseFailure, expectThat } from './support/failure.ts';
-import { frames, listWorkers, registerOk, settle, sleep, UUID_LOWER, uniqueName, type Frame } from './support/protocol.ts';
+import { barrier, frames, listWorkers, registerOk, settle, sleep, UUID_LOWER, uniqueName, type Frame } from './support/protocol.ts';
 
 export const connectCases = [
   engineCase({
@@ -113,6 +114,41 @@ export const connectCases = [
         return 'refused with HTTP 404';
       }
       throw new CaseFailure('the engine upgraded a connection on /not-a-route', 'HTTP 404', '101 Switching Protocols');
+    },
+  }),
+
+  engineCase({
+    id: 'engine.connect.handshake-deadline',
+    title: 'A TCP connection that does not finish its upgrade is closed at the handshake deadline; established sessions stay',
+    level: 'MUST',
+    sources: [doc('§1.2'), doc('§11.1 #2'), src('engine/tests/worker_ws_handshake_timeout_test.rs')],
+    timeoutMs: 20_000,
+    async body(ctx) {
+      const established = await ctx.worker('established');
+      const { hostname, port } = new URL(ctx.url);
+      const bound = ctx.handshakeTimeoutMs * 1.5 + 1000 * ctx.tolerance.timeScale;
+      const sockets: Socket[] = [];
+      const closedAfter = (bytes: string): Promise<number | null> =>
+        new Promise((resolve) => {
+          const started = Date.now();
+          const s = connect({ host: hostname, port: Number(port) }, () => {
+            if (bytes) s.write(bytes);
+          });
+          sockets.push(s);
+          s.on('error', () => {});
+          s.on('data', () => {});
+          s.once('close', () => resolve(Date.now() - started));
+          setTimeout(() => resolve(null), bound);
+        });
+      try {
+        const [silent, partial] = await Promise.all([closedAfter(''), closedAfter('GET / HTTP/1.1\r\nHost: engine\r\nUpgrade: websocket\r\n')]);
+        expectThat(partial !== null, `a connection with unfinished upgrade headers was still open ${bound} ms later`, `closed within ${ctx.handshakeTimeoutMs} ms (+ slack)`, 'open');
+        expectThat(silent !== null, `a silent TCP connection was still open ${bound} ms later`, `closed within ${ctx.handshakeTimeoutMs} ms (+ slack)`, 'open');
+        await barrier(ctx, established);
+        return `unfinished upgrades closed after ${partial} ms (headers) and ${silent} ms (silent); the established session still answers`;
+      } finally {
+        for (const s of sockets) s.destroy();
+      }
     },
   }),
 ];

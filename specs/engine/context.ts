@@ -29,6 +29,8 @@ export interface EngineCaseContext {
   signal: AbortSignal;
   /** The namespace grace the engine under test is known (or assumed: 5000 ms) to use (§4.2). */
   namespaceGraceMs: number;
+  /** The HTTP upgrade deadline the engine under test is known (or assumed: 10 000 ms) to use (§1.2). */
+  handshakeTimeoutMs: number;
   timing: EngineTiming;
   /** The case's transcript: every fake worker records into it. */
   transcript: TranscriptRecorder;
@@ -46,6 +48,7 @@ export function engineTiming(tolerance: ToleranceModel): EngineTiming {
 export interface EngineContextOptions {
   url: string;
   namespaceGraceMs: number;
+  handshakeTimeoutMs: number;
 }
 
 export function engineContextFactory(options: EngineContextOptions): ContextFactory<EngineCaseContext> {
@@ -69,6 +72,7 @@ export function engineContextFactory(options: EngineContextOptions): ContextFact
       tolerance: env.tolerance,
       signal: env.signal,
       namespaceGraceMs: options.namespaceGraceMs,
+      handshakeTimeoutMs: options.handshakeTimeoutMs,
       timing,
       transcript,
       connect,

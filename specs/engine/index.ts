@@ -29,6 +29,10 @@ assertCatalogue(engineCases);
 export const REFERENCE_GRACE_MS = 400;
 /** What an engine we did not start is assumed to use (engine default, §4.2). */
 export const DEFAULT_GRACE_MS = 5000;
+/** The upgrade deadline the embedded reference engine runs with, so the deadline case stays fast. */
+export const REFERENCE_HANDSHAKE_MS = 500;
+/** The engine default upgrade deadline (`handshake_timeout_ms`, §1.2). */
+export const DEFAULT_HANDSHAKE_MS = 10_000;
 
 export interface OpenEngineOptions extends OpenOptions {
   /** Reference target only: run this engine class (a mutant) instead of the reference engine. */
@@ -37,15 +41,17 @@ export interface OpenEngineOptions extends OpenOptions {
 
 /** Opens an engine target for the catalogue; `engineCatalogue.open` is this without the mutant hook. */
 export async function openEngine(target: EngineTargetSpec, options: OpenEngineOptions): Promise<OpenedTarget<EngineCaseContext>> {
-  const graceMs = target.kind === 'reference' ? REFERENCE_GRACE_MS : DEFAULT_GRACE_MS;
+  const reference = target.kind === 'reference';
+  const graceMs = reference ? REFERENCE_GRACE_MS : DEFAULT_GRACE_MS;
+  const handshakeMs = reference ? REFERENCE_HANDSHAKE_MS : DEFAULT_HANDSHAKE_MS;
   const endpoint = await openEngineTarget(target, {
     artifactsRoot: options.artifactsRoot,
-    ...(target.kind === 'reference' ? { namespaceGraceMs: graceMs } : {}),
+    ...(reference ? { namespaceGraceMs: graceMs, handshakeTimeoutMs: handshakeMs } : {}),
     ...(options.engineClass ? { engineClass: options.engineClass } : {}),
   });
   return {
     implementation: endpoint.implementation,
-    contextFactory: engineContextFactory({ url: endpoint.url, namespaceGraceMs: graceMs }),
+    contextFactory: engineContextFactory({ url: endpoint.url, namespaceGraceMs: graceMs, handshakeTimeoutMs: handshakeMs }),
     close: () => endpoint.close(),
   };
 }

@@ -51,6 +51,8 @@ export interface OpenEngineOptions {
   engineClass?: EngineClass;
   /** The reference target only: namespace grace (ms). */
   namespaceGraceMs?: number;
+  /** The reference target only: HTTP upgrade deadline (ms). */
+  handshakeTimeoutMs?: number;
 }
 
 function implementation(name: string, version = 'unknown'): Implementation {
@@ -71,7 +73,13 @@ export async function openEngineTarget(spec: EngineTargetSpec, options: OpenEngi
 }
 
 async function openReference(options: OpenEngineOptions): Promise<EngineEndpoint> {
-  const running = await startReferenceEngine(options.namespaceGraceMs === undefined ? {} : { namespaceGraceMs: options.namespaceGraceMs }, options.engineClass);
+  const running = await startReferenceEngine(
+    {
+      ...(options.namespaceGraceMs === undefined ? {} : { namespaceGraceMs: options.namespaceGraceMs }),
+      ...(options.handshakeTimeoutMs === undefined ? {} : { handshakeTimeoutMs: options.handshakeTimeoutMs }),
+    },
+    options.engineClass,
+  );
   const name = options.engineClass ? `reference-engine (${options.engineClass.name})` : 'reference-engine';
   return { url: running.url, implementation: implementation(name, ENGINE_VERSION), logFiles: () => [], outputTail: () => '', close: () => running.close() };
 }
