@@ -18,6 +18,8 @@ export interface CliIO {
   loadEngineCatalogue(): Promise<EngineCatalogue>;
   /** Aborted on Ctrl-C: no new case starts, reports are still written. */
   signal?: AbortSignal;
+  /** Sets up a bundled driver that is not ready yet (absent in tests: nothing is installed). */
+  ensureDriver?(sdk: 'node' | 'python' | 'rust' | 'go', out: OutputStream): Promise<void>;
 }
 
 export const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -54,5 +56,6 @@ export function defaultIO(signal?: AbortSignal): CliIO {
     loadSdkCatalogue: () => importExport<SdkCatalogue>(moduleUrl(env.III_CONFORMANCE_SDK_CATALOGUE, '../../specs/sdk/index.ts'), 'sdkCatalogue'),
     loadEngineCatalogue: () => importExport<EngineCatalogue>(moduleUrl(env.III_CONFORMANCE_ENGINE_CATALOGUE, '../../specs/engine/index.ts'), 'engineCatalogue'),
     ...(signal ? { signal } : {}),
+    ensureDriver: async (sdk, out) => (await import('./driver-setup.ts')).ensureBuiltinDriver(sdk, out),
   };
 }

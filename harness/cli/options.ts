@@ -14,6 +14,7 @@ export interface RawRunOptions {
   reportDir?: string;
   timeScale?: string;
   slow?: boolean;
+  setup?: boolean;
 }
 
 export interface RunOptions {
@@ -27,6 +28,8 @@ export interface RunOptions {
   reportDir: string | undefined;
   timeScale: number;
   slow: boolean;
+  /** Set up a bundled driver that is not ready (default true; --no-setup reports it instead). */
+  setup: boolean;
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -50,7 +53,8 @@ export function addRunOptions(cmd: Command): Command {
     .option('--repeat <n>', 'run each case N times; a case whose verdict changes is reported flaky', '1')
     .option('--report-dir <dir>', 'where results.json, junit.xml, index.html and repro bundles go (default: reports/<run id>)')
     .option('--time-scale <x>', 'multiply every timing slack by x on a slow machine (default: $III_CONFORMANCE_TIME_SCALE or 1)')
-    .option('--slow', 'also run the slow lane (real default timings, idle timeouts)');
+    .option('--slow', 'also run the slow lane (real default timings, idle timeouts)')
+    .option('--no-setup', 'do not set up a bundled driver (node, python, rust, go) that is not ready; report it instead');
 }
 
 function integer(text: string, flag: string, min: number, max: number): number {
@@ -84,5 +88,6 @@ export function parseRunOptions(raw: RawRunOptions, env: NodeJS.ProcessEnv): Run
     reportDir: raw.reportDir,
     timeScale,
     slow: raw.slow === true,
+    setup: raw.setup !== false,
   };
 }

@@ -137,6 +137,7 @@ export async function runJob(plans: readonly SidePlan[], options: RunOptions, io
       continue;
     }
     if (io.signal?.aborted) break;
+    if (s.plan.side === 'sdk' && s.plan.spec.kind === 'builtin' && options.setup && io.ensureDriver) await io.ensureDriver(s.plan.spec.sdk, io.stdout);
     const run = await runCatalogue(s.catalogue as SdkCatalogue, s.plan.spec as SdkTargetSpec, {
       targetLabel: s.label,
       cases: selected,
@@ -208,6 +209,8 @@ export async function runJob(plans: readonly SidePlan[], options: RunOptions, io
     const plan = runPlans[i]?.plan;
     if (!plan) continue;
     const target = plan.side === 'sdk' ? targetArgs('sdk', plan.spec) : targetArgs('engine', plan.spec);
+    // A target that never opened: one reason for every case, nothing per case to reproduce.
+    if (run.setupError !== undefined) continue;
     for (const c of run.cases) {
       if (!needsRepro(c)) continue;
       const words = [...target, '--case', c.info.id, '--seed', String(seed)];

@@ -95,6 +95,14 @@ export function printSummary(out: OutputStream, s: SummaryInput): void {
   }
   for (const e of s.gate.stale) problems.push(`  ${'STALE'.padEnd(11)} ${e.id} in ${s.shown(e.baselineFile)} — ${e.why}`);
   for (const [i, statuses] of s.statuses.entries()) {
+    const run = s.runs[i];
+    if (run?.setupError !== undefined) {
+      // One line for the whole run: every case has the same reason.
+      problems.push(
+        `  ${'NOT RUN'.padEnd(11)} ${plural(run.cases.length, `${run.side} case`)} against ${run.target} — could not open the target: ${run.setupError}`,
+      );
+      continue;
+    }
     for (const [id, status] of statuses) {
       if (status === 'harness-error') caseLine('ERROR', i, id);
       if (status === 'undecided') caseLine('UNDECIDED', i, id);
@@ -108,6 +116,7 @@ export function printSummary(out: OutputStream, s: SummaryInput): void {
   // Not counted, but named: a maintainer should see them without opening the report.
   const oneLine = (tag: string, i: number, id: string, why: string) => problems.push(`  ${tag.padEnd(11)} ${id} (${s.runs[i]?.target ?? '?'}) — ${why}`);
   for (const [i, statuses] of s.statuses.entries()) {
+    if (s.runs[i]?.setupError !== undefined) continue;
     for (const [id, status] of statuses) {
       const c = s.runs[i]?.cases.find((x) => x.info.id === id);
       if (!c) continue;
@@ -115,7 +124,7 @@ export function printSummary(out: OutputStream, s: SummaryInput): void {
       if (status === 'known-failure') oneLine('KNOWN', i, id, `${c.result.outcome.verdict}, in the baseline: ${s.baselines[i]?.entries.get(id) ?? ''}`);
     }
   }
-  const nonGating = s.statuses.reduce((n, m) => n + [...m.values()].filter((x) => x === 'non-gating').length, 0);
+  const nonGating = s.statuses.reduce((n, m, i) => (s.runs[i]?.setupError !== undefined ? n : n + [...m.values()].filter((x) => x === 'non-gating').length), 0);
   if (problems.length) {
     w();
     w('Problems');

@@ -9,6 +9,7 @@ import { validateResults } from '../../harness/reports/results-schema.ts';
 import type { ResultsDocument } from '../../harness/reports/results.ts';
 import type { SdkCatalogue } from '../../harness/cli/io.ts';
 import { syntheticSdkCatalogue } from './fixtures/synthetic.ts';
+import { SetupError } from '../../harness/cli/errors.ts';
 import { cli, STACK_LINE, withTempDir } from './helpers.ts';
 
 const read = async (file: string) => JSON.parse(await readFile(file, 'utf8')) as ResultsDocument;
@@ -285,6 +286,35 @@ describe('bad arguments and set-up failures: one clear message, a documented exi
         setupError: 'the node driver is not installed: run `npm run setup`',
         cases: [{ verdict: 'ERROR' }],
       });
+    });
+  });
+
+  it('sets up a bundled driver that is not ready before running (not for cmd: targets, not with --no-setup); a failed set-up is exit 4', async () => {
+    await withTempDir(async (dir) => {
+      const calls: string[] = [];
+      const ensureDriver = async (sdk: string) => void calls.push(sdk);
+      await cli(['sdk', 'python', '--report-dir', join(dir, 'a'), '--case', 'sdk.synth.passes'], { ensureDriver });
+      await cli(['--report-dir', join(dir, 'b'), '--case', 'sdk.synth.passes'], { ensureDriver });
+      await cli(['sdk', 'node', '--no-setup', '--report-dir', join(dir, 'c'), '--case', 'sdk.synth.passes'], { ensureDriver });
+      await cli(['sdk', `cmd:${process.execPath} driver.js`, '--report-dir', join(dir, 'd'), '--case', 'sdk.synth.passes'], { ensureDriver });
+      expect(calls).toEqual(['python', 'node']);
+      const failing = async () => {
+        throw new SetupError('the bundled node driver could not be set up (set-up exit 1): no npm. Run `npm run setup -- --only=node` to see why.');
+      };
+      const r = await cli(['sdk', 'node', '--report-dir', join(dir, 'e'), '--case', 'sdk.synth.passes'], { ensureDriver: failing });
+      expect(r.code).toBe(4);
+      expect(r.err).toMatch(/^iii-conformance: the bundled node driver could not be set up/);
+    });
+  });
+
+  it('a target that does not open is one line in the summary, not one per case, and leaves no repro bundles', async () => {
+    await withTempDir(async (dir) => {
+      const sdk = syntheticSdkCatalogue({ openError: 'node driver missing' }) as unknown as SdkCatalogue;
+      const r = await cli(['sdk', 'node', '--report-dir', dir], { sdk });
+      expect(r.code).toBe(4);
+      expect(r.out).toContain('NOT RUN     10 sdk cases against node — could not open the target: node driver missing');
+      expect(r.out).not.toContain('rerun:');
+      expect(await exists(join(dir, 'repro'))).toBe(false);
     });
   });
 

@@ -29,6 +29,7 @@ export interface CliRunOptions {
   cwd?: string;
   tty?: boolean;
   signal?: AbortSignal;
+  ensureDriver?: CliIO['ensureDriver'];
 }
 
 export async function cli(argv: string[], options: CliRunOptions = {}): Promise<Captured> {
@@ -43,6 +44,7 @@ export async function cli(argv: string[], options: CliRunOptions = {}): Promise<
     loadSdkCatalogue: async () => options.sdk ?? (syntheticSdkCatalogue() as unknown as SdkCatalogue),
     loadEngineCatalogue: async () => options.engine ?? (syntheticEngineCatalogue() as unknown as EngineCatalogue),
     ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.ensureDriver ? { ensureDriver: options.ensureDriver } : {}),
   };
   const code = await runCli(argv, io);
   return { code, out: stdout.text, err: stderr.text };

@@ -1,0 +1,41 @@
+// The README's first command must work on a fresh clone after `npm ci`: when a bundled driver (node,
+// python, rust, go) has not been set up yet, the run sets up that one driver first (the same script as
+// `npm run setup`, limited to it) instead of failing every case with "run npm run setup".
+
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { SetupError } from './errors.ts';
+import { PACKAGE_ROOT } from './io.ts';
+import type { OutputStream } from '../runner/progress.ts';
+
+export type BuiltinSdk = 'node' | 'python' | 'rust' | 'go';
+
+/** Resolves when the driver can start; sets it up once if it cannot; throws SetupError if set-up fails. */
+export async function ensureBuiltinDriver(sdk: BuiltinSdk, out: OutputStream): Promise<void> {
+  const { assertBuiltinAvailable, DriverUnavailableError } = await import('../targets/sdk/drivers.ts');
+  const check = (): string | undefined => {
+    try {
+      assertBuiltinAvailable(sdk);
+      return undefined;
+    } catch (e) {
+      if (e instanceof DriverUnavailableError) return e.reason;
+      throw e;
+    }
+  };
+  if (check() === undefined) return;
+  out.write(`The bundled ${sdk} driver is not set up yet: setting it up once (npm run setup -- --only=${sdk})...\n`);
+  const code = await new Promise<number>((resolve) => {
+    const child = spawn(process.execPath, [join(PACKAGE_ROOT, 'scripts', 'setup-drivers.mjs'), `--only=${sdk}`], {
+      cwd: PACKAGE_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout.on('data', (d: Buffer) => out.write(d.toString('utf8')));
+    child.stderr.on('data', (d: Buffer) => out.write(d.toString('utf8')));
+    child.on('error', () => resolve(-1));
+    child.on('close', (c) => resolve(c ?? -1));
+  });
+  const still = check();
+  if (still !== undefined) {
+    throw new SetupError(`the bundled ${sdk} driver could not be set up (set-up exit ${code}): ${still}. Run \`npm run setup -- --only=${sdk}\` to see why.`);
+  }
+}
