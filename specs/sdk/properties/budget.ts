@@ -4,12 +4,12 @@
 // within 60 s on this 2-core machine. Nightly/deep runs turn them up:
 //   III_CONFORMANCE_PROPERTY_RUNS=50     every property gets exactly 50 runs
 //   III_CONFORMANCE_PROPERTY_SCALE=10    every property gets 10× its default
-//   III_CONFORMANCE_SHRINK_MS=120000     shrinking budget per failing property (default 30 s)
+//   III_CONFORMANCE_SHRINK_MS=120000     shrinking budget per failing property (default 10 s)
 //   III_CONFORMANCE_PROPERTY_PATH=prop.sdk.backoff.envelope=3:1:0   replay one counterexample path
 
 import type { AnyProperty } from './model.ts';
 
-export const DEFAULT_SHRINK_BUDGET_MS = 30_000;
+export const DEFAULT_SHRINK_BUDGET_MS = 10_000;
 
 function positive(value: string | undefined): number | undefined {
   if (value === undefined || value.trim() === '') return undefined;

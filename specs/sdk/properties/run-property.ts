@@ -184,6 +184,17 @@ export async function runProperty(p: AnyProperty, ctx: SdkCaseContext, options: 
   return { ...base, outcome: outcome.pass(`${p.id} held: ${counts}`, { findings: [{ severity: 'info', message: `replay this run: npx tsx specs/sdk/properties/replay.ts ${targetArgument(ctx)} --property ${p.id} --seed ${options.seed}` }] }) };
 }
 
+/** Plays one input once (a saved counterexample), outside fast-check. */
+export async function runOnce(p: AnyProperty, ctx: SdkCaseContext, input: unknown): Promise<PropertyVerdict> {
+  ctx.note(`${p.id}: replaying a saved counterexample`, input);
+  const { env, close } = await runEnvironment(ctx, 1);
+  try {
+    return await p.check(env, input);
+  } finally {
+    await close();
+  }
+}
+
 function count(runs: readonly RunRecord[], verdict: RunRecord['verdict']): number {
   return runs.filter((r) => r.verdict === verdict).length;
 }
