@@ -153,4 +153,22 @@ export const builtinCases = [
       return { summary: `${checks.length} builtin results validate${findings.length > 0 ? ` (${findings.length} strict findings)` : ''}`, findings };
     },
   }),
+
+  engineCase({
+    id: 'engine.builtins.register-blank-namespace',
+    title: 'engine::workers::register with a whitespace-only namespace answers INVALID_NAMESPACE and registers nothing',
+    level: 'MUST',
+    sources: [doc('§4.2 step 1'), doc('§11.1 #26'), src('engine/tests/namespace_introspection_e2e.rs')],
+    timeoutMs: 6000,
+    async body(ctx) {
+      const observer = await ctx.worker('observer');
+      const w = await ctx.worker('w');
+      const name = uniqueName('blankns');
+      const r = await register(ctx, w, { name, namespace: '  ' });
+      expectThat(!r.ok && r.error.code === 'INVALID_NAMESPACE', 'a blank namespace was not answered INVALID_NAMESPACE', { error: { code: 'INVALID_NAMESPACE' } }, r.frame);
+      const rows = (await listWorkers(ctx, observer)).filter((row) => row.name === name);
+      expectThat(rows.length === 0, 'the worker was registered despite the blank namespace', 'no row', rows);
+      return 'INVALID_NAMESPACE, nothing listed';
+    },
+  }),
 ];

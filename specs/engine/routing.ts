@@ -242,4 +242,27 @@ export const routingCases = [
       return 'INVALID_NAMESPACE, not routed';
     },
   }),
+
+  engineCase({
+    id: 'engine.routing.enqueue-answer',
+    title: 'An id-bearing enqueue call answers a messageReceiptId or enqueue_error, never the function’s own result',
+    level: 'MUST',
+    sources: [doc('§3.8 step 5'), doc('§11.1 #36'), src('engine/src/engine/mod.rs enqueue_action_fails_closed_without_queue_provider')],
+    timeoutMs: 6000,
+    async body(ctx) {
+      const a = await ctx.worker('caller');
+      const b = await ctx.worker('executor');
+      const fn = uniqueFunctionId('queued');
+      serve(b, fn, () => 'direct-result');
+      await registerOk(ctx, b);
+      const id = newId();
+      await a.send({ type: 'invokefunction', invocation_id: id, function_id: fn, data: { q: 1 }, action: { type: 'enqueue', queue: 'conformance' } });
+      const r = (await a.waitFor({ type: 'invocationresult', invocation_id: id })).frame as Record<string, unknown>;
+      const receipt = (r.result as { messageReceiptId?: unknown } | undefined)?.messageReceiptId;
+      const err = r.error as { code?: unknown } | undefined;
+      const ok = (typeof receipt === 'string' && UUID_LOWER.test(receipt) && err === undefined) || err?.code === 'enqueue_error';
+      expectThat(ok, 'the enqueue call was not answered with a receipt or enqueue_error', [{ result: { messageReceiptId: '<uuid>' } }, { error: { code: 'enqueue_error' } }], r);
+      return err ? 'enqueue_error (no queue provider)' : `receipt ${String(receipt)}`;
+    },
+  }),
 ];

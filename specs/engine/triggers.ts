@@ -4,7 +4,7 @@
 
 import { engineCase, doc, src } from './support/define.ts';
 import { expectThat } from './support/failure.ts';
-import { expectNoFrame, frames, newId, registerOk, settle, uniqueFunctionId, type Frame } from './support/protocol.ts';
+import { barrier, expectNoFrame, frames, newId, registerOk, serve, settle, uniqueFunctionId, type Frame } from './support/protocol.ts';
 
 const typeId = (): string => `conf-type-${newId().slice(0, 8)}`;
 
@@ -145,6 +145,32 @@ export const triggerCases = [
       }
       expectThat(frames(owner, { type: 'triggerregistrationresult' }).length === 2, 'extra trigger results arrived', 2, frames(owner, { type: 'triggerregistrationresult' }));
       return 'both blank fields answered INVALID_NAMESPACE naming the field';
+    },
+  }),
+
+  engineCase({
+    id: 'engine.triggers.workers-available',
+    title: 'A function bound to engine::workers-available is invoked with worker_connected and worker_disconnected events',
+    level: 'MUST',
+    sources: [doc('§4.4'), doc('§11.1 #35'), src('engine/src/engine/mod.rs handle_worker, cleanup_worker')],
+    timeoutMs: 8000,
+    async body(ctx) {
+      const watcher = await ctx.worker('watcher');
+      const fn = uniqueFunctionId('on-workers');
+      serve(watcher, fn, () => null);
+      await registerOk(ctx, watcher);
+      await watcher.registerTrigger({ trigger_type: 'engine::workers-available', function_id: fn, config: {} });
+      await barrier(ctx, watcher);
+      const since = watcher.mark();
+      const comer = await ctx.worker('comer');
+      const event = (e: string) => (f: unknown): boolean => {
+        const frame = f as { type?: string; function_id?: string; data?: { event?: string; worker_id?: string } } | undefined;
+        return frame?.type === 'invokefunction' && frame.function_id === fn && frame.data?.event === e && frame.data.worker_id === comer.workerId;
+      };
+      await watcher.waitFor(event('worker_connected'), { since });
+      await comer.disconnect();
+      await watcher.waitFor(event('worker_disconnected'), { since, timeoutMs: ctx.timing.cleanupBoundMs });
+      return 'worker_connected and worker_disconnected delivered with the worker id';
     },
   }),
 ];
