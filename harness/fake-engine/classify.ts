@@ -4,6 +4,7 @@
 import { compileAll, validateFrame, type FrameVerdict } from '../wire/index.ts';
 import type { Direction, FrameRecord, RecordedVerdict, TelemetryInfo } from '../transcript/records.ts';
 import type { TranscriptLimits } from '../transcript/recorder.ts';
+import { LAZY_FRAME, type LazyFrameSource } from '../transcript/lazy.ts';
 
 export interface ClassifiedPayload {
   /** Fields for the frame record (payload, verdict, telemetry). */
@@ -65,6 +66,7 @@ export function classifyPayload(payload: Buffer | string, isBinary: boolean, lim
     };
   }
   const text = typeof payload === 'string' ? payload : payload.toString('utf8');
+  if (parsed !== undefined && text.length <= limits.maxTextChars) return lazyOutbound(text, length, parsed, dir, keepParsed);
   const judged = parsed === undefined ? judge(text, dir) : judgeValue(parsed, dir);
   const shown = text.length > limits.maxTextChars ? { text: text.slice(0, limits.maxTextChars), truncated: true as const } : { text };
   return {
@@ -72,6 +74,21 @@ export function classifyPayload(payload: Buffer | string, isBinary: boolean, lim
     value: judged.value,
     type: judged.type ?? '(invalid)',
   };
+}
+
+/**
+ * A frame the harness serialised itself and the transcript keeps whole: record the text now, judge it
+ * when someone reads `frame` or `verdict` (see transcript/lazy.ts). The type comes from the object.
+ */
+function lazyOutbound(text: string, length: number, parsed: unknown, dir: Direction, keepParsed: boolean): ClassifiedPayload {
+  const source: LazyFrameSource = { text, dir, keepParsed, judge: judgeText };
+  const fields = { encoding: 'text' as const, length, text, [LAZY_FRAME]: source } as unknown as ClassifiedPayload['fields'];
+  const type = typeof parsed === 'object' && parsed !== null && typeof (parsed as { type?: unknown }).type === 'string' ? (parsed as { type: string }).type : '(invalid)';
+  return { fields, value: parsed, type };
+}
+
+function judgeText(text: string, dir: Direction): { value: unknown; verdict: RecordedVerdict } {
+  return judge(text, dir);
 }
 
 function binaryFields(buf: Buffer, limits: TranscriptLimits): Pick<FrameRecord, 'base64' | 'truncated'> {

@@ -109,7 +109,14 @@ export class Endpoint {
     this.timers = init.timers;
     this.defaultTimeoutMs = init.defaultTimeoutMs;
     this.isClient = init.isClient;
-    this.ws.on('message', (data: WebSocket.RawData, isBinary: boolean) => this.guard(() => this.handleMessage(toBuffer(data), isBinary)));
+    // Hot path: no closure per frame (under tsx every named closure costs ~0.4 µs through keepNames).
+    this.ws.on('message', (data: WebSocket.RawData, isBinary: boolean) => {
+      try {
+        this.handleMessage(toBuffer(data), isBinary);
+      } catch (e) {
+        this.harnessError(e);
+      }
+    });
     this.ws.on('close', (code: number, reason: Buffer) => this.guard(() => this.handleClose(code, reason.toString('utf8'))));
     this.ws.on('error', (err: Error) => this.guard(() => this.event('error', { message: err.message })));
     this.ws.on('ping', (data: Buffer) => this.guard(() => this.event('ws-ping', { message: data.toString('base64') })));
@@ -251,6 +258,10 @@ export class Endpoint {
     const record = this.recordFrame(this.inboundDir, c, 'peer', fired, at);
     if (!fired) return this.deliver(c, record, at);
     this.recordFault(this.inboundDir, fired);
+    this.applyInboundFault(fired, c, record, at);
+  }
+
+  private applyInboundFault(fired: FiredFault, c: ClassifiedPayload, record: FrameRecord, at: number): void {
     const deliver = (): void => this.guard(() => this.deliver(c, record, at));
     const action = fired.action;
     switch (action.kind) {
@@ -300,7 +311,11 @@ export class Endpoint {
         w.resolve(entry);
       }
     }
-    this.guard(() => this.onFrame(c.value, entry));
+    try {
+      this.onFrame(c.value, entry);
+    } catch (e) {
+      this.harnessError(e);
+    }
     if (this.heldInbound) this.flushHeldInbound();
   }
 
@@ -416,26 +431,28 @@ export class Endpoint {
 
   /** Records the frame and hands it to ws, behind any split in progress. */
   private write(payload: string | Buffer, binary: boolean, c: ClassifiedPayload, origin: 'harness' | 'raw', fired: FiredFault | undefined, awaitFlush = false): Promise<boolean> {
-    const go = (): Promise<boolean> => {
-      if (!this.isOpen) {
-        this.recordFrame(this.outboundDir, c, origin, fired, performance.now(), true);
-        return Promise.resolve(false);
+    if (this.writeChain) return this.serialize(() => this.writeNow(payload, binary, c, origin, fired, awaitFlush), false);
+    return this.writeNow(payload, binary, c, origin, fired, awaitFlush);
+  }
+
+  private writeNow(payload: string | Buffer, binary: boolean, c: ClassifiedPayload, origin: 'harness' | 'raw', fired: FiredFault | undefined, awaitFlush: boolean): Promise<boolean> {
+    if (!this.isOpen) {
+      this.recordFrame(this.outboundDir, c, origin, fired, performance.now(), true);
+      return RESOLVED_FALSE;
+    }
+    this.recordFrame(this.outboundDir, c, origin, fired, performance.now());
+    try {
+      // Only faults that act after the write (close, terminate) wait for the socket's callback; the
+      // common path resolves once ws has the frame, which keeps a round trip cheap.
+      if (!awaitFlush) {
+        this.ws.send(payload, { binary });
+        return RESOLVED_TRUE;
       }
-      this.recordFrame(this.outboundDir, c, origin, fired, performance.now());
-      try {
-        // Only faults that act after the write (close, terminate) wait for the socket's callback; the
-        // common path resolves once ws has the frame, which keeps a round trip cheap.
-        if (!awaitFlush) {
-          this.ws.send(payload, { binary });
-          return Promise.resolve(true);
-        }
-        return new Promise<boolean>((resolve) => this.ws.send(payload, { binary }, (err) => resolve(!err)));
-      } catch (e) {
-        this.harnessError(e);
-        return Promise.resolve(false);
-      }
-    };
-    return this.serialize(go, false);
+      return new Promise<boolean>((resolve) => this.ws.send(payload, { binary }, (err) => resolve(!err)));
+    } catch (e) {
+      this.harnessError(e);
+      return RESOLVED_FALSE;
+    }
   }
 
   /**
@@ -559,6 +576,9 @@ export class Endpoint {
     this.transcript.append({ kind: 'fault', peer: this.peer, conn: this.conn, path: this.path, dir, rule: fired.rule, action: fired.action, type: fired.type, nth: fired.nth });
   }
 }
+
+const RESOLVED_TRUE: Promise<boolean> = Promise.resolve(true);
+const RESOLVED_FALSE: Promise<boolean> = Promise.resolve(false);
 
 /** One-line description of a received frame for error messages. */
 export function summarize(entry: ReceivedFrame): string {

@@ -377,29 +377,31 @@ export class FakeWorker extends Endpoint {
     const fn = this.functions.get(functionId);
     const mode = fn ? (fn.answer === 'normal' ? this.defaultAnswer : fn.answer) : this.defaultAnswer;
     if (mode === 'never') return;
-    const answer = (body: { result?: unknown } | { error: ErrorBody }): void => {
-      const out: Frame = {
-        type: 'invocationresult',
-        invocation_id: mode === 'unknown-id' ? randomUUID() : invocationId,
-        ...(mode === 'omit-function-id' ? {} : { function_id: functionId }),
-        ...body,
-      };
-      void this.send(out);
-      if (mode === 'twice') void this.send(out);
-    };
-    if (!fn) return answer({ error: { code: 'function_not_found', message: `Function ${functionId} not found` } });
+    if (!fn) return this.answer(mode, invocationId, functionId, { error: { code: 'function_not_found', message: `Function ${functionId} not found` } });
     let value: unknown;
     try {
       value = fn.handler(frame.data, { invocationId, functionId, metadata: frame.metadata, frame });
     } catch (e) {
-      return answer({ error: errorBodyOf(e) });
+      return this.answer(mode, invocationId, functionId, { error: errorBodyOf(e) });
     }
     if (value instanceof Promise) {
       value.then(
-        (v: unknown) => answer(v === undefined ? {} : { result: v }),
-        (e: unknown) => answer({ error: errorBodyOf(e) }),
+        (v: unknown) => this.answer(mode, invocationId, functionId, v === undefined ? {} : { result: v }),
+        (e: unknown) => this.answer(mode, invocationId, functionId, { error: errorBodyOf(e) }),
       );
-    } else answer(value === undefined ? {} : { result: value });
+    } else this.answer(mode, invocationId, functionId, value === undefined ? {} : { result: value });
+  }
+
+  /** Sends the invocationresult, bent as the answer mode says. A method, not a closure: this is the hot path. */
+  private answer(mode: AnswerMode, invocationId: string, functionId: string, body: { result?: unknown } | { error: ErrorBody }): void {
+    const out: Frame = {
+      type: 'invocationresult',
+      invocation_id: mode === 'unknown-id' ? randomUUID() : invocationId,
+      ...(mode === 'omit-function-id' ? {} : { function_id: functionId }),
+      ...body,
+    };
+    void this.send(out);
+    if (mode === 'twice') void this.send(out);
   }
 
   private acceptTrigger(frame: Frame): void {
