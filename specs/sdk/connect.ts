@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import { outcome } from '../../harness/cases/model.ts';
 import type { EngineConnection } from '../../harness/fake-engine/index.ts';
 import { sdkCase, src, check, CaseFailure, type SdkCase } from './support/define.ts';
-import { asObject, invokeRaw, isWorkerRegisterCall, registrationKeys, registrationsOn, sameMultiset, sleep, type FrameObject } from './support/frames.ts';
+import { asObject, sameJson, invokeRaw, isWorkerRegisterCall, registrationKeys, registrationsOn, sameMultiset, sleep, type FrameObject } from './support/frames.ts';
 import type { SdkCaseContext } from './context.ts';
 
 /** The expected burst for the standard registration set below. */
@@ -194,7 +194,7 @@ export const connectCases: SdkCase[] = [
       await driver.registerFunction('conf::early', { kind: 'echo' });
       await conn.waitFor({ type: 'registerfunction', id: 'conf::early' }, { timeoutMs: ctx.timing.replyMs });
       const answer = await invokeRaw(conn, 'conf::early', { before: 'workerregistered' }, { timeoutMs: ctx.timing.replyMs });
-      check(JSON.stringify(answer.frame.result) === JSON.stringify({ before: 'workerregistered' }), 'an invocation before workerregistered was not answered correctly', { result: { before: 'workerregistered' } }, answer.frame);
+      check(sameJson(answer.frame.result, { before: 'workerregistered' }), 'an invocation before workerregistered was not answered correctly', { result: { before: 'workerregistered' } }, answer.frame);
       ctx.engine.setWorkerRegistered('immediate');
       await conn.sendWorkerRegistered();
       await sleep(100); // let the SDK store the late identity before the drop

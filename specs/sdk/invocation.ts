@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { outcome } from '../../harness/cases/model.ts';
 import type { Behaviour } from '../../harness/targets/sdk/contract.ts';
 import { sdkCase, src, check, CaseFailure, type SdkCase } from './support/define.ts';
-import { asObject, invokeRaw, resultFor, waitInvoked, type FrameObject } from './support/frames.ts';
+import { asObject, sameJson, invokeRaw, resultFor, waitInvoked, type FrameObject } from './support/frames.ts';
 import type { SdkCaseContext, ConnectedWorker } from './context.ts';
 
 async function workerWith(ctx: SdkCaseContext, functionId: string, behaviour: Behaviour): Promise<ConnectedWorker> {
@@ -14,7 +14,7 @@ async function workerWith(ctx: SdkCaseContext, functionId: string, behaviour: Be
   return w;
 }
 
-const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+const same = sameJson;
 
 /** A rich payload: nesting, arrays, null, unicode, numbers that are not integers. */
 const PAYLOAD = { a: [1, 'x', null, { b: true }], n: 1.5, s: 'Grüße ✓', empty: {}, zero: 0, f: false };
@@ -216,7 +216,9 @@ export const invocationCases: SdkCase[] = [
       const { frame } = await invokeRaw(conn, 'conf::echo', {}, { timeoutMs: ctx.timing.replyMs, extra: { traceparent, baggage } });
       const tp = frame.traceparent;
       check(typeof tp === 'string' && tp.split('-')[1] === traceId, 'the result does not continue the trace of the call', `traceparent with trace id ${traceId}`, tp);
-      check(frame.baggage === baggage, 'the result does not carry the baggage of the call', baggage, frame.baggage);
+      const members = (b: unknown): string[] => (typeof b === 'string' ? b.split(',').map((m) => m.trim()).filter(Boolean).sort() : []);
+      // W3C baggage is a set of members: their order carries no meaning.
+      check(typeof frame.baggage === 'string' && sameJson(members(frame.baggage), members(baggage)), 'the result does not carry the baggage of the call', baggage, frame.baggage);
       return outcome.pass('trace context echoed');
     },
   }),

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { outcome } from '../../harness/cases/model.ts';
 import { sdkCase, src, check, CaseFailure, type SdkCase } from './support/define.ts';
-import { asObject, type FrameObject } from './support/frames.ts';
+import { asObject, sameJson, type FrameObject } from './support/frames.ts';
 import type { ConnectedWorker, SdkCaseContext } from './context.ts';
 
 async function provider(ctx: SdkCaseContext, rejectWith?: string): Promise<ConnectedWorker> {
@@ -44,7 +44,7 @@ export const providerCases: SdkCase[] = [
       check(frame.error === undefined || frame.error === null, 'a binding the handler accepted was answered with an error', 'no error', frame.error);
       const seen = await w.driver.waitFor((e) => e.event === 'triggerRequest' && e.op === 'register', ctx.timing.replyMs, 'triggerRequest', from);
       if (seen.event !== 'triggerRequest') throw new CaseFailure("the trigger type's handler was not called", 'a triggerRequest event', seen);
-      check(seen.trigger.id === id && JSON.stringify(seen.trigger.config) === JSON.stringify({ every: '1s', n: 3 }), 'the handler got another binding', { id, config: { every: '1s', n: 3 } }, seen.trigger);
+      check(seen.trigger.id === id && sameJson(seen.trigger.config, { every: '1s', n: 3 }), 'the handler got another binding', { id, config: { every: '1s', n: 3 } }, seen.trigger);
       return outcome.pass('binding handled and acknowledged');
     },
   }),

@@ -5,7 +5,7 @@
 import { outcome } from '../../harness/cases/model.ts';
 import type { EngineConnection } from '../../harness/fake-engine/index.ts';
 import { sdkCase, src, check, CaseFailure, type SdkCase } from './support/define.ts';
-import { asObject, isWorkerRegisterCall, receivedAt, registrationKeys, registrationsOn, sameMultiset, sleep, type FrameObject } from './support/frames.ts';
+import { asObject, sameJson, isWorkerRegisterCall, receivedAt, registrationKeys, registrationsOn, sameMultiset, sleep, type FrameObject } from './support/frames.ts';
 import type { ConnectedWorker, SdkCaseContext } from './context.ts';
 
 export type DropKind = 'close-1000' | 'terminate' | 'listener-down';
@@ -24,6 +24,24 @@ export async function dropAndReconnect(ctx: SdkCaseContext, conn: EngineConnecti
     return await ctx.engine.waitForConnection({ timeoutMs: ctx.timing.reconnectMs });
   } catch {
     throw new CaseFailure(`the SDK did not reconnect within ${ctx.timing.reconnectMs} ms after ${kind}`, 'a new connection', `upgrade attempts: ${ctx.engine.upgrades.length}`);
+  }
+}
+
+/** Slow enough reconnection that a command lands while the SDK is known to be disconnected. */
+const SLOW_RECONNECT = { reconnection: { initialDelayMs: 200, maxDelayMs: 400, backoffMultiplier: 2, jitterFactor: 0, maxRetries: -1 } };
+
+/**
+ * Cuts the connection and refuses the SDK's first attempt to come back, so that when this returns the
+ * SDK has noticed the drop and sits in its reconnect delay (a command sent now is made while disconnected).
+ */
+async function holdDisconnected(ctx: SdkCaseContext, conn: EngineConnection): Promise<void> {
+  const before = ctx.engine.upgrades.length;
+  ctx.engine.rejectNextUpgrades(1, 503);
+  conn.terminate();
+  try {
+    await ctx.engine.waitForUpgrades(before + 1, { timeoutMs: ctx.timing.reconnectMs });
+  } catch {
+    throw new CaseFailure('the SDK did not try to reconnect after the drop', 'a reconnection attempt', 'none');
   }
 }
 
@@ -137,7 +155,7 @@ export const reconnectCases: SdkCase[] = [
       const again = frames.find((f) => f.type === 'registertrigger' && f.id === before.id);
       const pick = (f: FrameObject | undefined) => f && { id: f.id, trigger_type: f.trigger_type, function_id: f.function_id, config: f.config };
       check(again !== undefined, 'the trigger was not registered again with the same id', pick(before), frames.filter((f) => f.type === 'registertrigger').map(pick));
-      check(JSON.stringify(pick(again)) === JSON.stringify(pick(before)), 'the trigger came back different', pick(before), pick(again));
+      check(sameJson(pick(again), pick(before)), 'the trigger came back different', pick(before), pick(again));
       return outcome.pass(`trigger ${String(before.id)} registered again`);
     },
   }),
@@ -206,12 +224,10 @@ export const reconnectCases: SdkCase[] = [
     lane: 'fast',
     timeoutMs: 25_000,
     async run(ctx) {
-      const w = await ctx.connect();
+      const w = await ctx.connect(SLOW_RECONNECT);
       await w.conn.waitFor(isWorkerRegisterCall, { timeoutMs: ctx.timing.replyMs });
-      await ctx.engine.stopListening({ dropConnections: 'terminate' });
-      await w.conn.waitForClose({ timeoutMs: ctx.timing.replyMs });
+      await holdDisconnected(ctx, w.conn);
       await w.driver.registerFunction('conf::offline', { kind: 'echo' });
-      await ctx.engine.resumeListening();
       const next = await ctx.engine.waitForConnection({ timeoutMs: ctx.timing.reconnectMs });
       const frames = await settleRegistrations(ctx, next, hasFunctions(['conf::offline']));
       const n = frames.filter((f) => f.type === 'registerfunction' && f.id === 'conf::offline').length;
@@ -228,21 +244,18 @@ export const reconnectCases: SdkCase[] = [
     lane: 'fast',
     timeoutMs: 25_000,
     async run(ctx) {
-      const w = await ctx.connect();
+      const w = await ctx.connect(SLOW_RECONNECT);
       await w.conn.waitFor(isWorkerRegisterCall, { timeoutMs: ctx.timing.replyMs });
       ctx.engine.answer('conf::queued', { result: { delivered: true } });
-      await ctx.engine.stopListening({ dropConnections: 'terminate' });
-      await w.conn.waitForClose({ timeoutMs: ctx.timing.replyMs });
+      await holdDisconnected(ctx, w.conn);
       const call = w.driver.startTrigger('conf::queued', { made: 'offline' }, { timeoutMs: ctx.timing.reconnectMs + 5000, waitMs: ctx.timing.reconnectMs + 8000 });
-      await sleep(200);
-      await ctx.engine.resumeListening();
       await ctx.engine.waitForConnection({ timeoutMs: ctx.timing.reconnectMs });
       const settled = await call.settled;
       await sleep(ctx.timing.quietMs);
       const sent = ctx.engine.connections.flatMap((c) => c.all({ type: 'invokefunction', function_id: 'conf::queued' }));
       check(sent.length === 1, sent.length === 0 ? 'the call made while disconnected was never sent' : `the call made while disconnected was sent ${sent.length} times`, 'exactly one invokefunction', sent.map((e) => e.frame));
       if (!settled.ok) throw new CaseFailure('the queued call did not get its answer', { ok: true, value: { delivered: true } }, settled);
-      check(JSON.stringify(settled.value) === JSON.stringify({ delivered: true }), 'the queued call returned another value', { delivered: true }, settled.value);
+      check(sameJson(settled.value, { delivered: true }), 'the queued call returned another value', { delivered: true }, settled.value);
       return outcome.pass('queued call sent once and answered');
     },
   }),

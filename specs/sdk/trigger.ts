@@ -4,10 +4,10 @@ import { randomUUID } from 'node:crypto';
 import { outcome } from '../../harness/cases/model.ts';
 import type { Json } from '../../harness/targets/sdk/contract.ts';
 import { sdkCase, src, check, CaseFailure, type SdkCase } from './support/define.ts';
-import { asObject, isWorkerRegisterCall, assertStillServing, registerEcho, UUID_V4, type FrameObject } from './support/frames.ts';
+import { asObject, sameJson, isWorkerRegisterCall, assertStillServing, registerEcho, UUID_V4, type FrameObject } from './support/frames.ts';
 import type { SdkCaseContext, ConnectedWorker } from './context.ts';
 
-const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+const same = sameJson;
 
 /** A connected worker whose connect burst is over (so the next invokefunction is the case's own). */
 async function settledWorker(ctx: SdkCaseContext): Promise<ConnectedWorker> {
@@ -110,11 +110,13 @@ export const triggerCases: SdkCase[] = [
     timeoutMs: 15_000,
     disagreement: 'Rust sends "invocation_id":null on void calls (sdk-behaviour.md §2.2); null is accepted as absent.',
     async run(ctx) {
-      const { driver } = await settledWorker(ctx);
+      const w = await settledWorker(ctx);
+      const { driver } = w;
       ctx.engine.neverAnswer('conf::remote');
       const s = await driver.trigger('conf::remote', { v: 1 }, { action: { type: 'void' }, timeoutMs: 10_000, waitMs: ctx.timing.replyMs });
       check(s.ok, 'a void call failed', { ok: true }, s);
-      const [frame] = callsOf(ctx, 'conf::remote');
+      const arrived = await w.conn.waitFor({ type: 'invokefunction', function_id: 'conf::remote' }, { timeoutMs: ctx.timing.replyMs }).catch(() => undefined);
+      const frame = asObject(arrived?.frame);
       check(frame !== undefined, 'the void call never reached the engine', 'one invokefunction', 'none');
       check(frame.invocation_id === undefined || frame.invocation_id === null, 'a void call carries an invocation_id', 'no invocation_id', frame.invocation_id);
       check(asObject(frame.action)?.type === 'void', 'the void call does not say action void', { action: { type: 'void' } }, frame.action);

@@ -1,6 +1,7 @@
 // Reading what the SDK sent and asking it to do things over the wire, in the vocabulary of the cases.
 
 import { randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import type { EngineConnection, ReceivedFrame } from '../../../harness/fake-engine/index.ts';
 import type { DriverSession } from '../../../harness/targets/sdk/session.ts';
 import type { ReceivedEvent } from '../../../harness/targets/sdk/contract.ts';
@@ -8,6 +9,11 @@ import type { SdkCaseContext } from '../context.ts';
 import { CaseFailure } from './define.ts';
 
 export type FrameObject = Record<string, unknown>;
+
+/** JSON equality: key order does not matter (Rust's serde_json sorts object keys). */
+export function sameJson(a: unknown, b: unknown): boolean {
+  return isDeepStrictEqual(JSON.parse(JSON.stringify(a ?? null)), JSON.parse(JSON.stringify(b ?? null))) && (a === undefined) === (b === undefined);
+}
 
 export const REGISTER_WORKER = 'engine::workers::register';
 export const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -103,7 +109,7 @@ export async function assertStillServing(ctx: SdkCaseContext, conn: EngineConnec
     throw new CaseFailure(`after ${after}, a valid invocation got no answer: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`, { invocationresult: { result: probe } }, conn.closeInfo ? `connection closed (${conn.closeInfo.code})` : 'no invocationresult');
   }
   const result = answer.frame.result;
-  if (JSON.stringify(result) !== JSON.stringify(probe) || answer.frame.error !== undefined) {
+  if (!sameJson(result, probe) || (answer.frame.error !== undefined && answer.frame.error !== null)) {
     throw new CaseFailure(`after ${after}, a valid invocation got a wrong answer`, { result: probe }, answer.frame);
   }
   if (ctx.engine.connections.filter((c) => c.path === '/').length > 1) {
