@@ -33,7 +33,7 @@
 // only by the recovery bound (the first attempt after the listener is back comes within one maximal
 // delay), and the attempt index stays unknown until the next connection that worked.
 
-import type { FakeEngine, UpgradeAttempt, EngineConnection } from '../../../harness/fake-engine/index.ts';
+import type { UpgradeAttempt, EngineConnection, ListenerDowntime } from '../../../harness/fake-engine/index.ts';
 import type { TimingSample } from '../../../harness/cases/model.ts';
 import { backoffEnvelope, type Envelope, type ReconnectionConfig } from '../../../harness/timing/backoff.ts';
 import { judgeInterval, upperSlackMs, type ToleranceModel } from '../../../harness/timing/tolerance.ts';
@@ -82,20 +82,27 @@ export interface GapOptions {
   path?: string;
 }
 
+/** What measureGaps reads from the fake engine (a FakeEngine is one; tests pass plain data). */
+export interface ConnectionLog {
+  readonly upgrades: readonly UpgradeAttempt[];
+  readonly connections: readonly Pick<EngineConnection, 'conn' | 'workerRegisteredSent' | 'closeInfo'>[];
+  readonly listenerDowntime: readonly ListenerDowntime[];
+}
+
 /**
  * A connection "worked" when the engine accepted it for good and sent `workerregistered` on it
  * (the identity the worker reattaches with). Attempts that were refused, accepted-then-closed, or
  * closed before `workerregistered` went out did not work.
  */
-export function connectionWorked(conn: EngineConnection | undefined, upgrade: UpgradeAttempt): boolean {
+export function connectionWorked(conn: Pick<EngineConnection, 'workerRegisteredSent'> | undefined, upgrade: UpgradeAttempt): boolean {
   return upgrade.outcome === 'accepted' && conn !== undefined && conn.workerRegisteredSent;
 }
 
 /** The gaps between consecutive connection attempts on the worker path, with their attempt indices. */
-export function measureGaps(engine: FakeEngine, options: GapOptions): MeasuredGap[] {
+export function measureGaps(engine: ConnectionLog, options: GapOptions): MeasuredGap[] {
   const path = options.path ?? '/';
   const attempts = engine.upgrades.filter((u) => u.path === path);
-  const byConn = new Map<number, EngineConnection>();
+  const byConn = new Map<number, ConnectionLog['connections'][number]>();
   for (const c of engine.connections) byConn.set(c.conn, c);
   const endByConn = new Map<number, EndMark>();
   for (const e of options.ends) endByConn.set(e.conn, e);
@@ -132,7 +139,7 @@ export function measureGaps(engine: FakeEngine, options: GapOptions): MeasuredGa
   return gaps;
 }
 
-function endOf(prev: UpgradeAttempt, conn: EngineConnection | undefined, endByConn: Map<number, EndMark>): { at: number; cause: GapCause } {
+function endOf(prev: UpgradeAttempt, conn: ConnectionLog['connections'][number] | undefined, endByConn: Map<number, EndMark>): { at: number; cause: GapCause } {
   if (prev.outcome === 'rejected' || prev.outcome === 'not-found' || prev.outcome === 'bad-request') return { at: prev.at, cause: prev.outcome };
   if (prev.outcome === 'accepted-then-closed') return { at: prev.at, cause: 'accepted-then-closed' };
   const mark = conn ? endByConn.get(conn.conn) : undefined;

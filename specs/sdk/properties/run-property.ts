@@ -160,11 +160,11 @@ export async function runProperty(p: AnyProperty, ctx: SdkCaseContext, options: 
       replay,
     };
     const file = await saveCounterexample(cx, options.outDir);
-    const replayFile = `npx tsx specs/sdk/properties/replay.ts ${targetArgument(ctx)} --counterexample ${file}`;
+    const replayFile = `npx tsx specs/sdk/properties/replay.ts ${targetArgument(ctx)} --counterexample ${file} --repeat 10`;
     ctx.note(`${p.id}: counterexample after ${details.numShrinks} shrinks (run ${lastFailure.record.index}); replay: ${replay}`, lastFailure.record.input);
     const findings: Finding[] = [
       { severity: 'info', message: `shrunk counterexample (after ${details.numShrinks} shrink steps, run ${lastFailure.record.index}): ${JSON.stringify(lastFailure.record.input)}` },
-      { severity: 'info', message: `replay exactly this counterexample: ${replay}  (or: ${replayFile})` },
+      { severity: 'info', message: `replay exactly this counterexample: ${replay}  (or play the saved input; --repeat helps when the failure is a race: ${replayFile})` },
       { severity: 'info', message: counts },
     ];
     const o = outcome.fail(`${lastFailure.verdict.summary} [seed ${options.seed}, path ${path}]`, lastFailure.verdict.expected ?? 'the property to hold', lastFailure.verdict.actual ?? lastFailure.verdict.summary, {

@@ -1,0 +1,68 @@
+// The jitter spread test: its distribution formula, its stated false-alarm rate and its power against
+// an SDK that ignores jitterFactor, checked by simulation with a seeded generator.
+import { describe, expect, it } from 'vitest';
+import { jitterSpreadTest, rangeQuantile, uniformRangeCdf, JITTER_ALPHA } from '../../specs/sdk/backoff/jitter-test.ts';
+
+/** Small deterministic PRNG (mulberry32) so the simulation never flakes. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe('range distribution', () => {
+  it('matches a Monte Carlo estimate of P(range of k uniforms < x)', () => {
+    const random = rng(1);
+    const k = 6;
+    const x = 0.5;
+    let below = 0;
+    const trials = 20_000;
+    for (let i = 0; i < trials; i++) {
+      const xs = Array.from({ length: k }, random);
+      if (Math.max(...xs) - Math.min(...xs) < x) below++;
+    }
+    expect(Math.abs(below / trials - uniformRangeCdf(k, x))).toBeLessThan(0.01);
+  });
+
+  it('solves the quantile so that the CDF equals alpha', () => {
+    const r = rangeQuantile(16);
+    expect(uniformRangeCdf(16, r)).toBeLessThanOrEqual(JITTER_ALPHA);
+    expect(uniformRangeCdf(16, r + 1e-3)).toBeGreaterThan(JITTER_ALPHA);
+    expect(r).toBeGreaterThan(0.3);
+    expect(r).toBeLessThan(0.35);
+  });
+});
+
+describe('jitterSpreadTest', () => {
+  const c = 100;
+  const j = 0.6;
+  const overhead = 15;
+
+  it('passes a correct jitter every time in 20000 simulated runs, overhead included (alpha 1e-6)', () => {
+    const random = rng(2);
+    let fails = 0;
+    for (let i = 0; i < 20_000; i++) {
+      const samples = Array.from({ length: 16 }, () => ({ measuredMs: Math.floor(c * (1 + j * (2 * random() - 1))) + 2 + 10 * random(), baseMs: c }));
+      if (jitterSpreadTest(samples, j, overhead).verdict !== 'PASS') fails++;
+    }
+    expect(fails).toBe(0);
+  });
+
+  it('fails an SDK without jitter every time, even with a few ms of measurement noise', () => {
+    const random = rng(3);
+    for (let i = 0; i < 2000; i++) {
+      const samples = Array.from({ length: 16 }, () => ({ measuredMs: c + 2 + 12 * random(), baseMs: c }));
+      expect(jitterSpreadTest(samples, j, overhead).verdict).toBe('FAIL');
+    }
+  });
+
+  it('is INDETERMINATE when c·j is too small for the overhead to be told apart', () => {
+    const samples = Array.from({ length: 16 }, (_, i) => ({ measuredMs: 10 + i, baseMs: 10 }));
+    expect(jitterSpreadTest(samples, 0.3, overhead).verdict).toBe('INDETERMINATE');
+  });
+});
