@@ -1,0 +1,112 @@
+// The reference engine beyond what the catalogue checks: it frees everything a worker held, closes
+// cleanly, and real iii-sdk workers (the pinned npm package of the Node driver) work through it.
+
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { startReferenceEngine, type RunningEngine } from '../../harness/reference-engine/index.ts';
+import { canConnect } from '../../harness/process/index.ts';
+
+const started: RunningEngine[] = [];
+afterEach(async () => {
+  await Promise.all(started.splice(0).map((e) => e.close()));
+});
+
+async function engine(options: Parameters<typeof startReferenceEngine>[0] = {}): Promise<RunningEngine> {
+  const e = await startReferenceEngine(options);
+  started.push(e);
+  return e;
+}
+
+function rawWorker(url: string): Promise<{ ws: WebSocket; id: string; frames: Record<string, unknown>[] }> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url);
+    const frames: Record<string, unknown>[] = [];
+    ws.on('message', (d) => {
+      const f = JSON.parse(String(d)) as Record<string, unknown>;
+      frames.push(f);
+      if (f.type === 'workerregistered') resolve({ ws, id: String(f.worker_id), frames });
+    });
+    ws.once('error', reject);
+  });
+}
+
+async function until(check: () => boolean, ms = 3000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe('reference engine', () => {
+  it('holds nothing for workers that left, whatever they registered or were doing', async () => {
+    const e = await engine({ namespaceGraceMs: 50 });
+    const workers = await Promise.all(Array.from({ length: 30 }, () => rawWorker(e.url)));
+    workers.forEach((w, i) => {
+      w.ws.send(JSON.stringify({ type: 'registerfunction', id: `w${i}::f` }));
+      w.ws.send(JSON.stringify({ type: 'registertriggertype', id: `type${i}`, description: '' }));
+      w.ws.send(JSON.stringify({ type: 'registertrigger', id: `t${i}`, trigger_type: `type${(i + 1) % 30}`, function_id: `w${i}::f`, config: null }));
+      w.ws.send(JSON.stringify({ type: 'invokefunction', function_id: 'engine::workers::register', data: { name: `w${i}`, pid: i } }));
+    });
+    await until(() => e.engine.stats().functions === 30);
+    // Each calls its neighbour, which never answers.
+    workers.forEach((w, i) => w.ws.send(JSON.stringify({ type: 'invokefunction', invocation_id: crypto.randomUUID(), function_id: `w${(i + 1) % 30}::f`, data: {} })));
+    await until(() => e.engine.stats().invocations === 30);
+    expect(e.engine.stats()).toMatchObject({ connections: 30, functions: 30, triggerTypes: 30, triggers: 30, workerNames: 30 });
+    workers.forEach((w, i) => (i % 2 ? w.ws.terminate() : w.ws.close()));
+    await until(() => e.engine.stats().connections === 0);
+    expect(e.engine.stats()).toEqual({ connections: 0, otelConnections: 0, functions: 0, triggerTypes: 0, triggers: 0, invocations: 0, workerNames: 0 });
+  });
+
+  it('close() drops every socket, frees the port and can be called twice', async () => {
+    const e = await engine();
+    const w = await rawWorker(e.url);
+    const closed = new Promise<number>((r) => w.ws.once('close', (code) => r(code)));
+    await Promise.all([e.close(), e.close()]);
+    expect(await closed).toBe(1006); // dropped without a close frame, as the engine does on shutdown (§4.6)
+    expect(await canConnect(e.port)).toBe(false);
+  });
+
+  it('logs undecodable frames and keeps the connection', async () => {
+    const lines: string[] = [];
+    const e = await engine({ log: (level, message) => lines.push(`${level} ${message}`) });
+    const w = await rawWorker(e.url);
+    w.ws.send('{not json');
+    w.ws.send(JSON.stringify({ type: 'ping' }));
+    await until(() => w.frames.some((f) => f.type === 'pong'));
+    expect(lines).toContain('warn json decode error');
+    w.ws.terminate();
+  });
+});
+
+// The Node driver's pinned iii-sdk, when `npm run setup` installed it.
+const SDK_ENTRY = join(process.cwd(), 'fixtures/drivers/node/node_modules/iii-sdk/dist/index.mjs');
+
+describe.skipIf(!existsSync(SDK_ENTRY))('real iii-sdk workers through the reference engine', () => {
+  it('two iii-sdk workers call each other and leave nothing behind', async () => {
+    interface SdkWorker {
+      registerFunction(id: string, handler: (input: { n: number }) => Promise<unknown>): unknown;
+      trigger(request: { function_id: string; payload: unknown; timeoutMs?: number }): Promise<unknown>;
+      shutdown(): Promise<void>;
+    }
+    const sdk = (await import(pathToFileURL(SDK_ENTRY).href)) as { registerWorker(url: string, options: Record<string, unknown>): SdkWorker };
+    const e = await engine();
+    const options = (name: string): Record<string, unknown> => ({ workerName: name, otel: { enabled: false }, enableMetricsReporting: false });
+    const a = sdk.registerWorker(e.url, options('interop-a'));
+    const b = sdk.registerWorker(e.url, options('interop-b'));
+    try {
+      a.registerFunction('interop::double', async (input) => ({ doubled: input.n * 2 }));
+      await until(() => [...e.engine.functions.values()].some((f) => f.id === 'interop::double'), 5000);
+      await expect(b.trigger({ function_id: 'interop::double', payload: { n: 21 }, timeoutMs: 5000 })).resolves.toEqual({ doubled: 42 });
+      const metas = [...e.engine.connections.values()].map((c) => c.meta);
+      expect(metas).toEqual(expect.arrayContaining([expect.objectContaining({ runtime: 'node', name: 'interop-a' }), expect.objectContaining({ runtime: 'node', name: 'interop-b' })]));
+    } finally {
+      await Promise.all([a.shutdown(), b.shutdown()]);
+    }
+    await until(() => e.engine.stats().connections === 0, 5000);
+    expect(e.engine.stats().functions).toBe(0);
+  });
+});
