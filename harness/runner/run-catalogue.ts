@@ -50,9 +50,13 @@ export async function runCatalogue<Context, Target>(
     opened = await catalogue.open(target, { tolerance: options.tolerance, artifactsRoot: join(options.artifactsRoot, '_target') });
   } catch (e) {
     const why = e instanceof Error ? e.message : String(e);
+    // A target that cannot run here for a stated reason (EngineTargetSkipped: no Docker daemon) skips
+    // its cases as UNSUPPORTED with that reason; any other failure to open is an ERROR for every case.
+    const skipped = (e as { skipped?: unknown } | null)?.skipped === true;
     // Every selected case is reported as ERROR so the matrix, JUnit and the exit code all show the gap.
     const failed = cases.map((def): CaseRun => {
       const result = setupErrorResult(def, why, caseSeed(options.baseSeed, def.id));
+      if (skipped) result.outcome = outcome.unsupported(why);
       return { info: infoOf(def), result, attempts: [result], flaky: false };
     });
     return { ...base, implementation: null, setupError: why, cases: failed, durationMs: Date.now() - started };
