@@ -35,6 +35,15 @@ export interface FrameDifference {
 export class IdBindings {
   private readonly toLive = new Map<string, string>();
   private readonly toRecorded = new Map<string, string>();
+  /** Recorded pid -> live pid: SDKs derive defaults from it (the Node SDK's worker name is "host:<pid>"). */
+  readonly pids = new Map<string, string>();
+
+  /** The recorded string with every bound pid replaced by its live one. */
+  withLivePids(text: string): string {
+    let out = text;
+    for (const [recorded, live] of this.pids) out = out.split(recorded).join(live);
+    return out;
+  }
 
   live(recorded: string): string | undefined {
     return this.toLive.get(recorded);
@@ -50,6 +59,22 @@ export class IdBindings {
       return true;
     }
     return a === live && b === recorded;
+  }
+
+  /** A copy to try a comparison on without committing its bindings. */
+  clone(): IdBindings {
+    const copy = new IdBindings();
+    for (const [k, v] of this.toLive) copy.toLive.set(k, v);
+    for (const [k, v] of this.toRecorded) copy.toRecorded.set(k, v);
+    for (const [k, v] of this.pids) copy.pids.set(k, v);
+    return copy;
+  }
+
+  /** Takes over the bindings of a successful trial. */
+  adopt(trial: IdBindings): void {
+    for (const [k, v] of trial.toLive) this.toLive.set(k, v);
+    for (const [k, v] of trial.toRecorded) this.toRecorded.set(k, v);
+    for (const [k, v] of trial.pids) this.pids.set(k, v);
   }
 
   /** A recorded frame of our side with its random values replaced by the live ones bound so far. */
@@ -73,6 +98,7 @@ export function compareFrames(expected: unknown, actual: unknown, ids: IdBinding
     const bound = ids.live(expected);
     if (bound !== undefined) return bound === actual ? undefined : { path, expected, actual };
     if (looksRandom(key, expected) && looksRandom(key, actual) && ids.bind(expected, actual)) return undefined;
+    if (expected !== actual && ids.pids.size > 0 && ids.withLivePids(expected) === actual) return undefined;
     return expected === actual ? undefined : { path, expected, actual };
   }
   if (Array.isArray(expected) && Array.isArray(actual)) {
@@ -93,6 +119,8 @@ export function compareFrames(expected: unknown, actual: unknown, ids: IdBinding
   ) {
     const e = expected as Record<string, unknown>;
     const a = actual as Record<string, unknown>;
+    // A pid is not compared, but bound first, so values derived from it (default worker names) compare.
+    if (typeof e.pid === 'number' && typeof a.pid === 'number' && e.pid !== a.pid && e.pid > 1) ids.pids.set(String(e.pid), String(a.pid));
     const keys = [...new Set([...Object.keys(e), ...Object.keys(a)])].filter((k) => !IGNORED_KEYS.has(k));
     for (const k of keys) {
       if (!(k in e) || !(k in a)) return { path: pointer(path, k), expected: e[k], actual: a[k] };

@@ -99,42 +99,47 @@ export function parseRecords(text: string): unknown[] {
     });
 }
 
-/** Frames received on one live connection, handed out in order to whoever waits. */
+/** Wakes whoever waits when any live connection receives a frame or closes. */
+class Notifier {
+  private waiters = new Set<() => void>();
+  notify(): void {
+    for (const w of [...this.waiters]) w();
+  }
+  /** True when notified, false on timeout. */
+  wait(ms: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const done = (value: boolean) => {
+        clearTimeout(timer);
+        this.waiters.delete(wake);
+        resolve(value);
+      };
+      const wake = () => done(true);
+      const timer = setTimeout(() => done(false), Math.max(0, ms));
+      this.waiters.add(wake);
+    });
+  }
+}
+
+/** Frames received on one live connection, in arrival order. */
 class Inbox {
   private readonly frames: unknown[] = [];
-  private waiter: (() => void) | undefined;
   closed: { code: number; reason: string } | undefined;
+  constructor(private readonly notifier: Notifier) {}
   push(frame: unknown): void {
     this.frames.push(frame);
-    this.waiter?.();
+    this.notifier.notify();
   }
   close(code: number, reason: string): void {
     this.closed = { code, reason };
-    this.waiter?.();
+    this.notifier.notify();
   }
   get size(): number {
     return this.frames.length;
   }
-  async next(index: number, timeoutMs: number): Promise<unknown | typeof TIMEOUT | typeof CLOSED> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.frames.length <= index) {
-      if (this.closed) return CLOSED;
-      const left = deadline - Date.now();
-      if (left <= 0) return TIMEOUT;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.waiter = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.waiter = undefined;
-    }
+  at(index: number): unknown {
     return this.frames[index];
   }
 }
-const TIMEOUT = Symbol('timeout');
-const CLOSED = Symbol('closed');
 
 function parseData(data: RawData): unknown {
   const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
@@ -152,72 +157,149 @@ interface LiveConnection {
 }
 
 /**
- * The shared loop: walks the steps, sends ours (rewritten with the bound ids), and compares theirs.
- * `connect(key)` gives the live connection for a recorded one (opening it, or waiting for the SDK).
+ * The shared loop. Our recorded frames are sent in order (rewritten with the ids bound so far). The other
+ * side's frames are matched in segments: the frames it sent between two of ours must all arrive before our
+ * next one is sent, but their order within the segment is not significant (the recording does not order
+ * them causally: a void register call and an invocation result race in every SDK), and a frame of the
+ * following segment may arrive early. A live frame that matches nothing expected there is the divergence.
  */
 async function play(
   script: ReplayScript,
   ours: Dir,
-  connect: (key: string) => Promise<LiveConnection>,
+  connect: (key: string, inbox: Inbox) => Promise<LiveConnection>,
   stepTimeoutMs: number,
+  notifier: Notifier,
 ): Promise<Omit<ReplayReport, 'role' | 'target'>> {
   const ids = new IdBindings();
   const live = new Map<string, LiveConnection>();
-  const consumed = new Map<string, number>();
+  const taken = new Map<string, number>();
+  const matched = new Set<number>();
+  const steps = script.steps.filter((s) => !(s.dir === ours && (s as ReplayStep & { dropped?: boolean }).dropped));
   let sent = 0;
   let compared = 0;
-  const report = (divergence?: Divergence) => ({ sent, compared, extra: 0, ...(divergence ? { divergence } : {}) });
-  for (const step of script.steps) {
-    let conn = live.get(step.conn);
-    if (!conn) {
-      try {
-        conn = await connect(step.conn);
-      } catch (e) {
-        return report({ kind: 'connect-failed', step, index: compared, message: e instanceof Error ? e.message : String(e) });
-      }
-      live.set(step.conn, conn);
-    }
+  const finish = (divergence?: Divergence) => {
+    for (const conn of live.values()) conn.close();
+    return { sent, compared, extra: 0, ...(divergence ? { divergence } : {}) };
+  };
+  const ensure = async (key: string): Promise<LiveConnection> => {
+    const existing = live.get(key);
+    if (existing) return existing;
+    const conn = await connect(key, new Inbox(notifier));
+    live.set(key, conn);
+    return conn;
+  };
+  const tryMatch = (step: ReplayStep, frame: unknown): boolean => {
+    const trial = ids.clone();
+    if (compareFrames(step.frame ?? step.text, frame, trial)) return false;
+    ids.adopt(trial);
+    return true;
+  };
+  const theirsRun = (from: number): number => {
+    let to = from;
+    while (to < steps.length && (steps[to] as ReplayStep).dir !== ours) to++;
+    return to;
+  };
+
+  let i = 0;
+  while (i < steps.length) {
+    const step = steps[i] as ReplayStep;
     if (step.dir === ours) {
-      if ((step as ReplayStep & { dropped?: boolean }).dropped) continue; // a fault kept it off the wire
-      const payload = step.frame !== undefined ? JSON.stringify(ids.rewrite(step.frame)) : (step.text ?? '');
-      conn.send(payload);
+      let conn: LiveConnection;
+      try {
+        conn = await ensure(step.conn);
+      } catch (e) {
+        return finish({ kind: 'connect-failed', step, index: compared, message: e instanceof Error ? e.message : String(e) });
+      }
+      conn.send(step.frame !== undefined ? JSON.stringify(ids.rewrite(step.frame)) : (step.text ?? ''));
       sent++;
+      i++;
       continue;
     }
-    const index = consumed.get(step.conn) ?? 0;
-    const got = await conn.inbox.next(index, stepTimeoutMs);
-    if (got === TIMEOUT) {
-      return report({ kind: 'missing', step, index: compared, message: `expected ${describe(step)} within ${stepTimeoutMs} ms; nothing arrived` });
+    const end = theirsRun(i);
+    let nextOurs = end;
+    while (nextOurs < steps.length && (steps[nextOurs] as ReplayStep).dir === ours) nextOurs++;
+    const current = range(i, end);
+    const ahead = range(nextOurs, theirsRun(nextOurs));
+    for (const x of current) {
+      try {
+        await ensure((steps[x] as ReplayStep).conn);
+      } catch (e) {
+        return finish({ kind: 'connect-failed', step: steps[x] as ReplayStep, index: compared, message: e instanceof Error ? e.message : String(e) });
+      }
     }
-    if (got === CLOSED) {
-      const c = conn.inbox.closed;
-      return report({
-        kind: 'closed',
-        step,
-        index: compared,
-        message: `expected ${describe(step)}, but the connection closed (${c?.code ?? '?'} ${c?.reason ?? ''})`.trim(),
-      });
+    let deadline = Date.now() + stepTimeoutMs;
+    while (current.some((x) => !matched.has(x))) {
+      let progressed = false;
+      for (const [key, conn] of live) {
+        const index = taken.get(key) ?? 0;
+        if (index >= conn.inbox.size) continue;
+        const frame = conn.inbox.at(index);
+        taken.set(key, index + 1);
+        progressed = true;
+        const candidates = [...current, ...ahead].filter((x) => !matched.has(x) && (steps[x] as ReplayStep).conn === key);
+        const hit = candidates.find((x) => tryMatch(steps[x] as ReplayStep, frame));
+        if (hit === undefined) {
+          const nearest = candidates.find((x) => sameType(steps[x] as ReplayStep, frame)) ?? candidates[0];
+          if (nearest === undefined) {
+            return finish({
+              kind: 'different',
+              step: { ...step, conn: key },
+              index: compared,
+              actual: frame,
+              message: `the live side sent ${typeOf(frame)} on connection ${key} where the recording has nothing more on that connection`,
+            });
+          }
+          const expected = steps[nearest] as ReplayStep;
+          const difference = compareFrames(expected.frame ?? expected.text, frame, ids.clone()) ?? { path: '', expected: expected.frame, actual: frame };
+          return finish({
+            kind: 'different',
+            step: expected,
+            index: compared,
+            difference,
+            actual: frame,
+            message: `${describe(expected)} differs at ${difference.path || '(the frame)'}: recorded ${JSON.stringify(difference.expected)}, live ${JSON.stringify(difference.actual)}`,
+          });
+        }
+        matched.add(hit);
+        compared++;
+        deadline = Date.now() + stepTimeoutMs;
+      }
+      if (progressed) continue;
+      const waiting = current.filter((x) => !matched.has(x)).map((x) => steps[x] as ReplayStep);
+      const first = waiting[0] as ReplayStep;
+      const closed = waiting.map((w) => live.get(w.conn)).find((c) => c?.inbox.closed);
+      if (closed?.inbox.closed) {
+        const c = closed.inbox.closed;
+        return finish({
+          kind: 'closed',
+          step: first,
+          index: compared,
+          message: `expected ${describe(first)}, but the connection closed (${c.code} ${c.reason})`.trim(),
+        });
+      }
+      if (!(await notifier.wait(deadline - Date.now())) && Date.now() >= deadline) {
+        return finish({ kind: 'missing', step: first, index: compared, message: `expected ${describe(first)} within ${stepTimeoutMs} ms; nothing arrived` });
+      }
     }
-    consumed.set(step.conn, index + 1);
-    compared++;
-    const difference = compareFrames(step.frame ?? step.text, got, ids);
-    if (difference) {
-      return report({
-        kind: 'different',
-        step,
-        index: compared - 1,
-        difference,
-        actual: got,
-        message: `${describe(step)} differs at ${difference.path || '(the frame)'}: recorded ${JSON.stringify(difference.expected)}, live ${JSON.stringify(difference.actual)}`,
-      });
-    }
+    i = end;
   }
   // Anything the live side sent beyond the recording.
-  await new Promise((r) => setTimeout(r, 100));
+  await notifier.wait(100);
   let extra = 0;
-  for (const [key, conn] of live) extra += Math.max(0, conn.inbox.size - (consumed.get(key) ?? 0));
-  for (const conn of live.values()) conn.close();
-  return { sent, compared, extra };
+  for (const [key, conn] of live) extra += Math.max(0, conn.inbox.size - (taken.get(key) ?? 0));
+  return { ...finish(), extra };
+}
+
+function range(from: number, to: number): number[] {
+  return Array.from({ length: Math.max(0, to - from) }, (_, k) => from + k);
+}
+
+function typeOf(frame: unknown): string {
+  return isRecord(frame) && typeof frame.type === 'string' ? frame.type : 'a frame';
+}
+
+function sameType(step: ReplayStep, frame: unknown): boolean {
+  return isRecord(step.frame) && isRecord(frame) && step.frame.type === frame.type;
 }
 
 function describe(step: ReplayStep): string {
@@ -232,17 +314,17 @@ export async function replayAgainstEngine(script: ReplayScript, url: string, opt
     const result = await play(
       script,
       'worker->engine',
-      (key) =>
+      (key, inbox) =>
         new Promise<LiveConnection>((resolve, reject) => {
           const ws = new WebSocket(url);
           sockets.push(ws);
-          const inbox = new Inbox();
           ws.on('message', (data) => inbox.push(parseData(data)));
           ws.on('close', (code, reason) => inbox.close(code, reason.toString()));
           ws.once('error', (e) => reject(new Error(`cannot open connection ${key} to ${url}: ${e.message}`)));
           ws.once('open', () => resolve({ inbox, send: (t) => ws.send(t), close: () => ws.close() }));
         }),
       options.stepTimeoutMs ?? 3000,
+      new Notifier(),
     );
     return { role: 'worker', target: url, ...result };
   } finally {
@@ -271,8 +353,10 @@ export async function startEngineReplay(
   const url = `ws://127.0.0.1:${port}`;
   const accepted: LiveConnection[] = [];
   const waiting: (() => void)[] = [];
+  const notifier = new Notifier();
   wss.on('connection', (ws) => {
-    const inbox = new Inbox();
+    // The inbox exists from the first moment: the SDK talks before the replay asks for the connection.
+    const inbox = new Inbox(notifier);
     ws.on('message', (data) => inbox.push(parseData(data)));
     ws.on('close', (code, reason) => inbox.close(code, reason.toString()));
     ws.on('error', () => {});
@@ -301,6 +385,7 @@ export async function startEngineReplay(
       return accepted[k] as LiveConnection;
     },
     options.stepTimeoutMs ?? 5000,
+    notifier,
   ).then((r) => ({ role: 'engine' as const, target: options.target ?? url, ...r }));
   return {
     url,
