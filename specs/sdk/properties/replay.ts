@@ -61,7 +61,7 @@ async function main(): Promise<number> {
   await mkdir(artifactsDir, { recursive: true });
   const options: OpenOptions = { tolerance, artifactsRoot: artifactsDir };
   let opened: OpenedTarget<SdkCaseContext>;
-  if (flags.nodeMutant) opened = await openNodeMutantTarget(flags.nodeMutant, options);
+  if (flags.nodeMutant) opened = await openNodeMutantTarget(flags.nodeMutant.split('+'), options);
   else if (flags.cmd) opened = await openSdkTarget(launchSpecOf({ kind: 'cmd', command: flags.cmd }), options);
   else opened = await openSdkTarget(launchSpecOf({ kind: 'builtin', sdk: (flags.sdk ?? 'node') as 'node' | 'python' | 'go' | 'rust' }), options);
   const missing = property.requires.filter((c) => !opened.implementation.capabilities.includes(c));
@@ -89,7 +89,8 @@ async function main(): Promise<number> {
     } else {
       const numRuns = flags.runs ? Number(flags.runs) : flags.path ? 1 : runsFor(property);
       console.log(`${property.id} against ${opened.implementation.name} ${opened.implementation.version}: seed ${seed}${flags.path ? `, path ${flags.path}` : ''}, ${numRuns} runs`);
-      const report = await runProperty(property, prepared.ctx, { seed, numRuns, shrinkBudgetMs: shrinkBudgetMs(), shrink: flags.shrink, ...(flags.path ? { path: flags.path } : {}) });
+      const targetArg = flags.nodeMutant ? `--node-mutant ${flags.nodeMutant}` : flags.cmd ? `--cmd ${JSON.stringify(flags.cmd)}` : `--sdk ${flags.sdk ?? 'node'}`;
+      const report = await runProperty(property, prepared.ctx, { seed, numRuns, shrinkBudgetMs: shrinkBudgetMs(), shrink: flags.shrink, targetArg, ...(flags.path ? { path: flags.path } : {}) });
       failed = report.outcome.verdict === 'FAIL';
       console.log(`${report.outcome.verdict}: ${report.outcome.summary}`);
       for (const f of report.outcome.findings ?? []) console.log(`  ${f.message}`);

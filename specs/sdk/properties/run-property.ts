@@ -27,6 +27,8 @@ export interface PropertyRunOptions {
   shrink?: boolean;
   /** Folder for the counterexample file (default reports/properties). */
   outDir?: string;
+  /** How the replay command names the target (default: derived from the implementation name). */
+  targetArg?: string;
 }
 
 export interface RunRecord {
@@ -65,18 +67,19 @@ export interface PropertyReport {
 /** How the replay command names the target the context runs against. */
 export function targetArgument(ctx: SdkCaseContext): string {
   const name = ctx.implementation.name;
-  const mutant = /\[mutant ([^\]]+)\]/.exec(name);
+  const mutant = /\[(?:mutant )?([^\]]+)\]\s*$/.exec(name);
   if (mutant) return `--node-mutant ${mutant[1]}`;
   const lang = /\((node|python|rust|go)\)/.exec(name);
   return `--sdk ${lang ? lang[1] : 'node'}`;
 }
 
-export function replayCommand(p: AnyProperty, ctx: SdkCaseContext, seed: number, path: string): string {
-  return `npx tsx specs/sdk/properties/replay.ts ${targetArgument(ctx)} --property ${p.id} --seed ${seed} --path ${path}`;
+export function replayCommand(p: AnyProperty, target: string, seed: number, path: string): string {
+  return `npx tsx specs/sdk/properties/replay.ts ${target} --property ${p.id} --seed ${seed} --path ${path}`;
 }
 
 export async function runProperty(p: AnyProperty, ctx: SdkCaseContext, options: PropertyRunOptions): Promise<PropertyReport> {
   const started = performance.now();
+  const target = options.targetArg ?? targetArgument(ctx);
   const transcript = ctx.engine.transcript;
   const runs: RunRecord[] = [];
   const harnessErrors: string[] = [];
@@ -148,7 +151,7 @@ export async function runProperty(p: AnyProperty, ctx: SdkCaseContext, options: 
 
   if (details.failed && details.counterexamplePath !== null && lastFailure) {
     const path = details.counterexamplePath;
-    const replay = replayCommand(p, ctx, options.seed, path);
+    const replay = replayCommand(p, target, options.seed, path);
     const cx: Counterexample = {
       property: p.id,
       target: ctx.implementation.name,
@@ -160,7 +163,7 @@ export async function runProperty(p: AnyProperty, ctx: SdkCaseContext, options: 
       replay,
     };
     const file = await saveCounterexample(cx, options.outDir);
-    const replayFile = `npx tsx specs/sdk/properties/replay.ts ${targetArgument(ctx)} --counterexample ${file} --repeat 10`;
+    const replayFile = `npx tsx specs/sdk/properties/replay.ts ${target} --counterexample ${file} --repeat 10`;
     ctx.note(`${p.id}: counterexample after ${details.numShrinks} shrinks (run ${lastFailure.record.index}); replay: ${replay}`, lastFailure.record.input);
     const findings: Finding[] = [
       { severity: 'info', message: `shrunk counterexample (after ${details.numShrinks} shrink steps, run ${lastFailure.record.index}): ${JSON.stringify(lastFailure.record.input)}` },
@@ -181,7 +184,7 @@ export async function runProperty(p: AnyProperty, ctx: SdkCaseContext, options: 
     // Too many skips, but some runs passed and none failed: say so rather than pass silently.
     return { ...base, outcome: outcome.indeterminate(`${p.id}: too many undecidable runs (${counts})`) };
   }
-  return { ...base, outcome: outcome.pass(`${p.id} held: ${counts}`, { findings: [{ severity: 'info', message: `replay this run: npx tsx specs/sdk/properties/replay.ts ${targetArgument(ctx)} --property ${p.id} --seed ${options.seed}` }] }) };
+  return { ...base, outcome: outcome.pass(`${p.id} held: ${counts}`, { findings: [{ severity: 'info', message: `replay this run: npx tsx specs/sdk/properties/replay.ts ${target} --property ${p.id} --seed ${options.seed}` }] }) };
 }
 
 /** Plays one input once (a saved counterexample), outside fast-check. */
