@@ -30,6 +30,12 @@ export interface SummaryInput {
 
 const WORD: Record<Verdict, string> = { PASS: 'pass', FAIL: 'fail', UNSUPPORTED: 'unsupported', INDETERMINATE: 'undecided', ERROR: 'error' };
 
+/** Summaries can list every sample; the console keeps one readable line (the report has all of it). */
+function clip(text: string, max = 220): string {
+  const flat = text.replace(/\s+/g, ' ');
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
 function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }
@@ -81,7 +87,7 @@ export function printSummary(out: OutputStream, s: SummaryInput): void {
     const run = s.runs[i];
     const c = run?.cases.find((x) => x.info.id === id);
     if (!run || !c) return;
-    problems.push(`  ${tag.padEnd(11)} [${c.info.level}] ${id} (${run.target}) — ${c.result.outcome.summary}`);
+    problems.push(`  ${tag.padEnd(11)} [${c.info.level}] ${id} (${run.target}) — ${clip(c.result.outcome.summary)}`);
     const r = s.repro[i]?.get(id);
     if (r) {
       problems.push(`      rerun:  ${r.command}`);
@@ -114,7 +120,7 @@ export function printSummary(out: OutputStream, s: SummaryInput): void {
     if (c) problems.push(`  ${'FLAKY'.padEnd(11)} ${f.id} — verdicts ${c.attempts.map((a) => a.outcome.verdict).join(', ')}`);
   }
   // Not counted, but named: a maintainer should see them without opening the report.
-  const oneLine = (tag: string, i: number, id: string, why: string) => problems.push(`  ${tag.padEnd(11)} ${id} (${s.runs[i]?.target ?? '?'}) — ${why}`);
+  const oneLine = (tag: string, i: number, id: string, why: string) => problems.push(`  ${tag.padEnd(11)} ${id} (${s.runs[i]?.target ?? '?'}) — ${clip(why)}`);
   for (const [i, statuses] of s.statuses.entries()) {
     if (s.runs[i]?.setupError !== undefined) continue;
     for (const [id, status] of statuses) {
