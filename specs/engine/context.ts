@@ -9,6 +9,8 @@ import { FakeWorker, type FakeWorkerOptions } from '../../harness/fake-worker/in
 import { TranscriptRecorder } from '../../harness/transcript/recorder.ts';
 import { streamTranscript } from '../../harness/transcript/jsonl.ts';
 import { CaseFailure } from './support/failure.ts';
+import type { EngineOutput } from '../../harness/targets/engine/index.ts';
+import { writeFile } from 'node:fs/promises';
 
 export interface EngineTiming {
   /** How long an expected reply may take (ms). */
@@ -49,6 +51,8 @@ export interface EngineContextOptions {
   url: string;
   namespaceGraceMs: number;
   handshakeTimeoutMs: number;
+  /** The engine's own output; the part written during a case is kept beside its transcript. */
+  engineOutput?: EngineOutput;
 }
 
 export function engineContextFactory(options: EngineContextOptions): ContextFactory<EngineCaseContext> {
@@ -58,6 +62,7 @@ export function engineContextFactory(options: EngineContextOptions): ContextFact
     const transcript = new TranscriptRecorder({ meta: { caseId: env.caseId, engine: options.url, seed: env.seed } });
     const transcriptFile = join(env.artifactsDir, 'transcript.jsonl');
     const stream = await streamTranscript(transcriptFile, transcript);
+    const outputMark = await options.engineOutput?.mark();
     const connect = async (label: string, o: WorkerOptions = {}): Promise<FakeWorker> => {
       if (env.signal.aborted) throw new Error('the case was aborted');
       const w = await FakeWorker.connect(options.url, { defaultTimeoutMs: timing.replyMs, ...o, transcript, peerName: label });
@@ -89,7 +94,12 @@ export function engineContextFactory(options: EngineContextOptions): ContextFact
       ctx,
       async collect() {
         await stream.close();
-        return { transcriptFile };
+        if (!options.engineOutput || outputMark === undefined) return { transcriptFile };
+        const text = await options.engineOutput.since(outputMark);
+        if (text === '') return { transcriptFile };
+        const logFile = join(env.artifactsDir, 'engine-output.log');
+        await writeFile(logFile, text.endsWith('\n') ? text : `${text}\n`);
+        return { transcriptFile, logFiles: [logFile] };
       },
       async dispose() {
         await Promise.all(workers.map((w) => (w.isOpen ? w.disconnect(1000, '', { timeoutMs: 1000 }).catch(() => w.terminate()) : w.terminate())));

@@ -51,7 +51,12 @@ export async function openEngine(target: EngineTargetSpec, options: OpenEngineOp
   });
   return {
     implementation: endpoint.implementation,
-    contextFactory: engineContextFactory({ url: endpoint.url, namespaceGraceMs: graceMs, handshakeTimeoutMs: handshakeMs }),
+    contextFactory: engineContextFactory({
+      url: endpoint.url,
+      namespaceGraceMs: graceMs,
+      handshakeTimeoutMs: handshakeMs,
+      ...(endpoint.output ? { engineOutput: endpoint.output } : {}),
+    }),
     close: () => endpoint.close(),
   };
 }

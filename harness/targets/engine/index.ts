@@ -10,10 +10,12 @@ import { ENGINE_VERSION, startReferenceEngine, type EngineClass } from '../../re
 import { probeDocker } from './docker.ts';
 import { probeEngine } from './probe.ts';
 import { launchCommand, waitForPort } from './process.ts';
+import { fileOutput, LineOutput, type EngineOutput } from './output.ts';
 
 export { probeDocker, type DockerProbe } from './docker.ts';
 export { probeEngine, type ProbeResult } from './probe.ts';
 export { launchCommand, waitForPort, type LaunchedCommand } from './process.ts';
+export { fileOutput, LineOutput, type EngineOutput } from './output.ts';
 
 /** The port an iii engine listens on inside its container (engine-protocol.md §1.1). */
 export const ENGINE_CONTAINER_PORT = 49134;
@@ -38,6 +40,8 @@ export interface EngineEndpoint {
   logFiles(): string[];
   /** Last part of the engine's output, to quote when something went wrong. */
   outputTail(): string;
+  /** The engine's output as it grows (log file of a launched engine, log lines of the reference); none for url. */
+  output?: EngineOutput;
   /** Stops what this target started (nothing for url). Idempotent. */
   close(): Promise<void>;
 }
@@ -73,15 +77,17 @@ export async function openEngineTarget(spec: EngineTargetSpec, options: OpenEngi
 }
 
 async function openReference(options: OpenEngineOptions): Promise<EngineEndpoint> {
+  const output = new LineOutput();
   const running = await startReferenceEngine(
     {
+      log: (level, message, fields) => output.push(`${new Date().toISOString()} ${level.toUpperCase()} ${message}${fields ? ` ${JSON.stringify(fields)}` : ''}`),
       ...(options.namespaceGraceMs === undefined ? {} : { namespaceGraceMs: options.namespaceGraceMs }),
       ...(options.handshakeTimeoutMs === undefined ? {} : { handshakeTimeoutMs: options.handshakeTimeoutMs }),
     },
     options.engineClass,
   );
   const name = options.engineClass ? `reference-engine (${options.engineClass.name})` : 'reference-engine';
-  return { url: running.url, implementation: implementation(name, ENGINE_VERSION), logFiles: () => [], outputTail: () => '', close: () => running.close() };
+  return { url: running.url, implementation: implementation(name, ENGINE_VERSION), logFiles: () => [], outputTail: () => '', output, close: () => running.close() };
 }
 
 function checkWsUrl(url: string): URL {
@@ -123,6 +129,7 @@ async function openCommand(command: string, url: string, options: OpenEngineOpti
     implementation: implementation(`cmd: ${command}`),
     logFiles: () => [launched.logFile],
     outputTail: () => launched.outputTail(),
+    output: fileOutput(launched.logFile),
     close: async () => {
       await launched.stop();
     },
@@ -159,6 +166,7 @@ async function openImage(image: string, options: OpenEngineOptions): Promise<Eng
     implementation: implementation(`image: ${image}`),
     logFiles: () => [logFile],
     outputTail: () => tail,
+    output: fileOutput(logFile),
     close: () =>
       (closing ??= (async () => {
         await container.stop();
