@@ -8,7 +8,7 @@ import type { OpenOptions, OpenedTarget, SdkTargetSpec } from '../../harness/cas
 import { CAPABILITIES } from '../../harness/cases/model.ts';
 import { FakeEngine } from '../../harness/fake-engine/index.ts';
 import { implementationOf } from '../../harness/targets/sdk/session.ts';
-import { materializeNodeMutant } from '../../fixtures/mutants/sdk/node/materialize.ts';
+import { materializeNodeVariant } from '../../fixtures/mutants/sdk/node/materialize.ts';
 import { sdkContextFactory, sdkTiming, FAST_WORKER_DEFAULTS, type SdkCaseContext, type SdkTargetInfo } from './context.ts';
 import { launchDriver, nodeOverrideLaunchSpec, targetLaunchSpec, NODE_SDK_PACKAGE_DIR, type DriverLaunchSpec } from './support/launch.ts';
 
@@ -46,12 +46,15 @@ export async function openSdkTarget(launch: DriverLaunchSpec, options: OpenOptio
 }
 
 /**
- * The real iii-sdk for Node with one patch from fixtures/mutants/sdk/node/patches.ts applied (a seeded
- * bug, or a documented "fixed-*" correction), run through the bundled Node driver.
+ * The real iii-sdk for Node with patches from fixtures/mutants/sdk/node/patches.ts applied in order (a
+ * seeded bug, a documented "fixed-*" correction, or a correction with a bug on top), run through the
+ * bundled Node driver. An empty list runs the unpatched SDK through the same override path.
  */
-export async function openNodeMutantTarget(mutantId: string, options: OpenOptions): Promise<OpenedTarget<SdkCaseContext> & { info: SdkTargetInfo }> {
-  const dir = await materializeNodeMutant(NODE_SDK_PACKAGE_DIR, mutantId);
-  const opened = await openSdkTarget(nodeOverrideLaunchSpec(join(dir, 'dist', 'index.mjs'), `node mutant ${mutantId}`), options);
-  const implementation = { ...opened.implementation, name: `${opened.implementation.name} [mutant ${mutantId}]` };
+export async function openNodeMutantTarget(patchIds: string | readonly string[], options: OpenOptions): Promise<OpenedTarget<SdkCaseContext> & { info: SdkTargetInfo }> {
+  const ids = typeof patchIds === 'string' ? [patchIds] : patchIds;
+  const dir = await materializeNodeVariant(NODE_SDK_PACKAGE_DIR, ids);
+  const label = ids.length === 0 ? 'node (unpatched)' : `node mutant ${ids.join('+')}`;
+  const opened = await openSdkTarget(nodeOverrideLaunchSpec(join(dir, 'dist', 'index.mjs'), label), options);
+  const implementation = { ...opened.implementation, name: ids.length === 0 ? opened.implementation.name : `${opened.implementation.name} [${ids.join('+')}]` };
   return { ...opened, implementation, info: { ...opened.info, implementation } };
 }

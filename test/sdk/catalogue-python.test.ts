@@ -1,0 +1,4 @@
+// The SDK catalogue against the real python SDK, gated by its baseline (see support/catalogue-suite.ts).
+import { defineCatalogueSuite } from './support/catalogue-suite.ts';
+
+defineCatalogueSuite('python');

@@ -1,0 +1,76 @@
+// One vitest test per SDK case against one bundled SDK, through runCase exactly as the CLI runs it, gated
+// by that SDK's baseline: a FAIL listed in fixtures/baselines/<sdk>@<version>.json is expected (a known
+// finding), a listed case that PASSes is a stale entry and fails the test, UNSUPPORTED is fine, and
+// INDETERMINATE is reported as skipped with its reason (never as a pass).
+
+import { rm } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { OpenedTarget } from '../../../harness/cases/catalogue.ts';
+import type { CaseResult } from '../../../harness/cases/model.ts';
+import { runCase } from '../../../harness/cases/run-case.ts';
+import { defaultBaselinePath, loadBaseline, type Baseline } from '../../../harness/baselines/baseline.ts';
+import { REPO_ROOT, type BuiltinSdk } from '../../../harness/targets/sdk/drivers.ts';
+import { sdkCatalogue, type SdkCaseContext } from '../../../specs/sdk/index.ts';
+import { freshArtifactsRoot, openBuiltin, SLOW_LANE, tolerance, unavailableReason } from './targets.ts';
+
+/** Turns a result into the line a failing test shows: verdict, summary, expected vs actual, transcript. */
+export function explain(r: CaseResult): string {
+  const o = r.outcome;
+  const parts = [`${o.verdict}: ${o.summary}`];
+  if (o.expected !== undefined) parts.push(`expected: ${JSON.stringify(o.expected)?.slice(0, 600)}`);
+  if (o.actual !== undefined) parts.push(`actual:   ${JSON.stringify(o.actual)?.slice(0, 600)}`);
+  if (r.artifacts.transcriptFile) parts.push(`transcript: ${r.artifacts.transcriptFile}`);
+  return parts.join('\n');
+}
+
+export function defineCatalogueSuite(sdk: BuiltinSdk): void {
+  const reason = unavailableReason(sdk);
+  if (reason !== undefined && !process.env.CI) {
+    describe.skip(`SDK catalogue against ${sdk}: driver unavailable (${reason})`, () => {
+      it('needs the driver', () => {});
+    });
+    return;
+  }
+
+  let target: OpenedTarget<SdkCaseContext>;
+  let baseline: Baseline | undefined;
+  let root = '';
+  const started = performance.now();
+  const seen: { id: string; verdict: string; ms: number }[] = [];
+
+  describe(`SDK catalogue against ${sdk}`, () => {
+    beforeAll(async () => {
+      if (reason !== undefined) throw new Error(`the ${sdk} driver is unavailable in CI: ${reason}`);
+      root = freshArtifactsRoot(`sdk-${sdk}`);
+      target = await openBuiltin(sdk, root);
+      baseline = await loadBaseline(defaultBaselinePath(REPO_ROOT, target.implementation), false);
+    }, 60_000);
+
+    afterAll(async () => {
+      await target?.close();
+      if (process.env.III_CONFORMANCE_KEEP_ARTIFACTS !== '1') await rm(root, { recursive: true, force: true });
+      if (process.env.SDK_CASE_TIMES) {
+        for (const s of seen) process.stdout.write(`${String(s.ms).padStart(6)} ms  ${s.verdict.padEnd(13)} ${s.id}\n`);
+        process.stdout.write(`${sdk}: ${seen.length} cases in ${Math.round(performance.now() - started)} ms\n`);
+      }
+    });
+
+    for (const def of sdkCatalogue.cases) {
+      const skipSlow = def.lane === 'slow' && !SLOW_LANE;
+      it.skipIf(skipSlow)(def.id, async (t) => {
+        const result = await runCase(def, target.implementation, target.contextFactory, { seed: 7, tolerance, artifactsRoot: root });
+        seen.push({ id: def.id, verdict: result.outcome.verdict, ms: result.durationMs });
+        const known = baseline?.entries.get(def.id);
+        const v = result.outcome.verdict;
+        if (v === 'UNSUPPORTED') return;
+        if (v === 'INDETERMINATE') return t.skip(`INDETERMINATE (the machine could not decide): ${result.outcome.summary}`);
+        if (known !== undefined) {
+          expect(v, `stale baseline entry in ${baseline?.path}: "${def.id}" (${known}) now ${v}; remove it\n${explain(result)}`).not.toBe('PASS');
+          expect(v, `baselined as "${known}" but ${v}\n${explain(result)}`).toBe('FAIL');
+          return;
+        }
+        expect(v, explain(result)).toBe('PASS');
+      }, def.timeoutMs + 10_000);
+    }
+  });
+}
