@@ -4,10 +4,12 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startReferenceEngine, type RunningEngine } from '../../harness/reference-engine/index.ts';
 import { canConnect } from '../../harness/process/index.ts';
+import { ENGINE_MESSAGE_TYPES } from '../../harness/wire/index.ts';
 
 const started: RunningEngine[] = [];
 afterEach(async () => {
@@ -68,6 +70,27 @@ describe('reference engine', () => {
     await Promise.all([e.close(), e.close()]);
     expect(await closed).toBe(1006); // dropped without a close frame, as the engine does on shutdown (§4.6)
     expect(await canConnect(e.port)).toBe(false);
+  });
+
+  it('survives anything a worker sends: random frames of every type, deep nesting, odd keys', async () => {
+    const errors: string[] = [];
+    const e = await engine({ namespaceGraceMs: 0, log: (level, message, fields) => level === 'error' && errors.push(`${message} ${JSON.stringify(fields)}`) });
+    const w = await rawWorker(e.url);
+    const frame = fc.record(
+      { type: fc.constantFrom(...ENGINE_MESSAGE_TYPES, 'unregistertriggertype', 'error'), id: fc.oneof(fc.string(), fc.constant('__proto__')), function_id: fc.string(), data: fc.jsonValue(), invocation_id: fc.oneof(fc.uuid(), fc.string()), config: fc.jsonValue(), trigger_type: fc.string(), namespace: fc.oneof(fc.string(), fc.constant(null)), error: fc.jsonValue(), action: fc.jsonValue() },
+      { requiredKeys: ['type'] },
+    );
+    for (const f of fc.sample(frame, { seed: 42, numRuns: 400 })) w.ws.send(JSON.stringify(f));
+    let deep = '1';
+    for (let i = 0; i < 5000; i++) deep = `[${deep}]`;
+    w.ws.send(`{"type":"invokefunction","function_id":"x","data":${deep},"invocation_id":"${crypto.randomUUID()}"}`);
+    w.ws.send('{"type":"registertrigger","id":"__proto__","trigger_type":"constructor","function_id":"toString","config":{"__proto__":{"polluted":1}}}');
+    const from = w.frames.length;
+    w.ws.send(JSON.stringify({ type: 'ping' }));
+    await until(() => w.frames.slice(from).some((f) => f.type === 'pong'), 5000);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(errors).toEqual([]);
+    w.ws.terminate();
   });
 
   it('logs undecodable frames and keeps the connection', async () => {
