@@ -226,7 +226,8 @@ export async function runJob(plans: readonly SidePlan[], options: RunOptions, io
         tolerance,
         harnessVersion: version,
         rerun,
-        replay: (transcript) => `${CLI_NAME} ${commandLine(['replay', shown(transcript), ...replayTarget])}`,
+        // The bundle folder, not just its transcript: replay also re-sends the driver commands from its logs.
+        replay: () => `${CLI_NAME} ${commandLine(['replay', `${shown(dir)}/`, ...replayTarget])}`,
       });
       repro[i]?.set(c.info.id, { dir, command: rerun, ...(bundle.replay ? { replay: bundle.replay } : {}) });
     }

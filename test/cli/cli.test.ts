@@ -113,7 +113,7 @@ describe('iii-conformance runs', () => {
         rerun: 'npx iii-conformance sdk node --case sdk.synth.fails --seed 42 --time-scale 1.5',
       });
       expect(bundle.harness).toMatchObject({ version: '0.1.0' });
-      expect(String(bundle.replay)).toMatch(/^npx iii-conformance replay .*transcript\.jsonl --sdk node$/);
+      expect(String(bundle.replay)).toBe(`npx iii-conformance replay ${bundleDir}/ --sdk node`);
       expect(await readFile(join(bundleDir, 'rerun.sh'), 'utf8')).toContain('exec npx iii-conformance sdk node --case sdk.synth.fails --seed 42');
       expect(await exists(join(bundleDir, 'transcript.jsonl'))).toBe(true);
       // Passing cases get no bundle; every non-passing one does.
