@@ -61,6 +61,14 @@ describe('jitterSpreadTest', () => {
     }
   });
 
+  it('does not take a spread the harness lag could explain as evidence of jitter', () => {
+    // A jitter-free SDK on a busy machine: overhead spreads by up to 30 ms.
+    const random = rng(4);
+    const samples = Array.from({ length: 16 }, () => ({ measuredMs: c + 2 + 30 * random(), baseMs: c }));
+    expect(jitterSpreadTest(samples, j, overhead, undefined, 0).verdict).toBe('PASS'); // what a silent pass would be
+    expect(jitterSpreadTest(samples, j, overhead, undefined, 30).verdict).toBe('INDETERMINATE');
+  });
+
   it('is INDETERMINATE when c·j is too small for the overhead to be told apart', () => {
     const samples = Array.from({ length: 16 }, (_, i) => ({ measuredMs: 10 + i, baseMs: 10 }));
     expect(jitterSpreadTest(samples, 0.3, overhead).verdict).toBe('INDETERMINATE');

@@ -76,7 +76,7 @@ async function envelopeCase(ctx: SdkCaseContext, requested: ReconnectionConfig |
 /** Small, exact configuration: the fast lane's check of growth and cap. */
 export const GROWS_AND_CAPS: ReconnectionConfig = { initialDelayMs: 50, maxDelayMs: 300, backoffMultiplier: 2, jitterFactor: 0, maxRetries: -1 };
 /** Constant base (initial = max) and a wide jitter, so 16 samples come quickly and spread widely. */
-export const JITTER_BAND: ReconnectionConfig = { initialDelayMs: 100, maxDelayMs: 100, backoffMultiplier: 2, jitterFactor: 0.6, maxRetries: -1 };
+export const JITTER_BAND: ReconnectionConfig = { initialDelayMs: 140, maxDelayMs: 140, backoffMultiplier: 2, jitterFactor: 0.6, maxRetries: -1 };
 export const JITTER_SAMPLES = 16;
 
 export const backoffCases: BackoffCase[] = [
@@ -115,6 +115,8 @@ export const backoffCases: BackoffCase[] = [
         gaps.map((g) => ({ measuredMs: g.gap.measuredMs, baseMs: backoffEnvelope(cfg, g.gap.indices[0] ?? 0).baseMs })),
         cfg.jitterFactor,
         JITTER_OVERHEAD_SPREAD_MS * ctx.tolerance.timeScale,
+        undefined,
+        run.lagWindows[0]?.lagMs ?? run.maxLagMs,
       );
       const extra = { timings: samples, findings: envelope.findings ?? [] };
       if (spread.verdict === 'PASS') return outcome.pass(`${envelope.summary}; ${spread.summary}`, extra);

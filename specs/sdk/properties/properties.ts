@@ -129,18 +129,18 @@ const JITTER_SAMPLES = 16;
 
 const jitter = defineProperty<ScenarioInput>({
   id: 'prop.sdk.backoff.jitter-spreads',
-  title: `With jitterFactor >= 0.25 the delays are not all the un-jittered base: ${JITTER_SAMPLES} delays spread across the band (range test, false-alarm rate 1e-6)`,
+  title: `With jitterFactor >= 0.3 the delays are not all the un-jittered base: ${JITTER_SAMPLES} delays spread across the band (range test, false-alarm rate 1e-6)`,
   level: 'MUST',
   sources: [SEED_RECONNECTION, FORMULA],
   requires: ['reconnection-config'],
   arbitrary: fc
-    .double({ min: 0.25, max: 1, noNaN: true })
+    .double({ min: 0.3, max: 1, noNaN: true })
     .map((j) => Math.round(j * 100) / 100)
     .chain((j) => {
-      // c·j >= 50 ms keeps the spread threshold well above what measurement overhead alone produces.
-      const lo = Math.ceil(50 / j);
+      // c·j >= 80 ms keeps the spread threshold well above what measurement overhead alone produces.
+      const lo = Math.ceil(80 / j);
       return fc.record({
-        config: configArb({ initial: [lo, lo + 60], extraMax: [0, Math.round(lo * 0.2)], multiplier: [1, 2], jitter: [j, j], maxRetries: fc.constant(-1) }),
+        config: configArb({ initial: [lo, lo + 40], extraMax: [0, Math.round(lo * 0.2)], multiplier: [1, 2], jitter: [j, j], maxRetries: fc.constant(-1) }),
         schedule: fc.record({
           functions: fc.constant(['prop::alive']),
           outages: fc.tuple(fc.oneof(closeCodeArb.map((code) => ({ kind: 'close' as const, code })), fc.constant({ kind: 'terminate' as const })), statusArb).map(([drop, status]) => [
@@ -161,6 +161,8 @@ const jitter = defineProperty<ScenarioInput>({
       gaps.map((g) => ({ measuredMs: g.gap.measuredMs, baseMs: backoffEnvelope(input.config, g.gap.indices[0]!).baseMs })),
       input.config.jitterFactor,
       JITTER_OVERHEAD_SPREAD_MS * env.ctx.tolerance.timeScale,
+      undefined,
+      run.lagWindows[0]?.lagMs ?? run.maxLagMs,
     );
     return {
       verdict: test.verdict,
