@@ -8,7 +8,7 @@ import { cli } from './helpers.ts';
 
 const doc = (name: string) => readFile(fileURLToPath(new URL(`../../docs/${name}`, import.meta.url)), 'utf8');
 /** Options of other tools that appear in the same command blocks. */
-const NOT_OURS = new Set(['--no-audit', '--no-fund']);
+const NOT_OURS = new Set(['--no-audit', '--no-fund', '--only']); // npm ci; npm run setup
 
 async function allHelp(): Promise<string> {
   const texts = await Promise.all([[], ['sdk'], ['engine'], ['list'], ['serve'], ['replay'], ['report']].map((c) => cli([...c, '--help'])));
