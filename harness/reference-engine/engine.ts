@@ -54,6 +54,8 @@ export interface EngineStats {
 }
 
 const TELEMETRY_PREFIXES = ['OTLP', 'MTRC', 'LOGS'];
+/** Unflushed bytes to one worker above which the engine stops reading from it until they are written. */
+const OUTBOUND_HIGH_WATER = 8 * 1024 * 1024;
 const WORKERS_AVAILABLE = 'engine::workers-available';
 const FUNCTIONS_AVAILABLE = 'engine::functions-available';
 
@@ -219,7 +221,13 @@ export class ReferenceEngine implements BuiltinHost {
   }
 
   protected send(conn: Connection, frame: Record<string, unknown>): void {
-    if (conn.ws.readyState === conn.ws.OPEN) conn.ws.send(JSON.stringify(frame));
+    const ws = conn.ws;
+    if (ws.readyState !== ws.OPEN) return;
+    if (ws.bufferedAmount < OUTBOUND_HIGH_WATER || ws.isPaused) return ws.send(JSON.stringify(frame));
+    // A worker that does not read what it is sent (the engine's queue holds 64 frames, §1.3) stops being
+    // read until this frame is flushed, so it cannot grow the engine's memory without bound.
+    ws.pause();
+    ws.send(JSON.stringify(frame), () => ws.resume());
   }
 
   protected onRawFrame(conn: Connection, data: RawData, isBinary: boolean): void {

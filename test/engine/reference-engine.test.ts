@@ -93,6 +93,26 @@ describe('reference engine', () => {
     w.ws.terminate();
   });
 
+  it('stops reading from a worker that does not read its answers, and loses nothing', async () => {
+    const e = await engine();
+    const slow = await rawWorker(e.url);
+    const other = await rawWorker(e.url);
+    const socket = (slow.ws as unknown as { _socket: import('node:net').Socket })._socket;
+    socket.pause(); // the worker stops reading
+    const big = 'f'.repeat(100_000);
+    for (let i = 0; i < 150; i++) slow.ws.send(JSON.stringify({ type: 'invokefunction', invocation_id: crypto.randomUUID(), function_id: `${big}${i}`, data: null }));
+    slow.ws.send(JSON.stringify({ type: 'ping' }));
+    // Meanwhile every other worker is served.
+    other.ws.send(JSON.stringify({ type: 'ping' }));
+    await until(() => other.frames.some((f) => f.type === 'pong'));
+    await until(() => e.engine.connections.get(slow.id)?.ws.isPaused === true); // backpressure engaged
+    socket.resume();
+    await until(() => slow.frames.some((f) => f.type === 'pong'), 10_000);
+    expect(slow.frames.filter((f) => f.type === 'invocationresult')).toHaveLength(150);
+    slow.ws.terminate();
+    other.ws.terminate();
+  });
+
   it('logs undecodable frames and keeps the connection', async () => {
     const lines: string[] = [];
     const e = await engine({ log: (level, message) => lines.push(`${level} ${message}`) });
