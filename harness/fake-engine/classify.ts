@@ -4,7 +4,7 @@
 import { compileAll, validateFrame, type FrameVerdict } from '../wire/index.ts';
 import type { Direction, FrameRecord, RecordedVerdict, TelemetryInfo } from '../transcript/records.ts';
 import type { TranscriptLimits } from '../transcript/recorder.ts';
-import { LAZY_FRAME, type LazyFrameSource } from '../transcript/lazy.ts';
+
 
 export interface ClassifiedPayload {
   /** Fields for the frame record (payload, verdict, telemetry). */
@@ -14,6 +14,8 @@ export interface ClassifiedPayload {
   /** The protocol type the fault schedule counts it as. */
   type: string;
   telemetry?: TelemetryInfo;
+  /** Set for text frames kept whole: the record is a LazyFrameRecord over `text` (and `fields` is unused). */
+  lazy?: { text: string; keepParsed: boolean; verdict: RecordedVerdict | undefined };
 }
 
 let warmed = false;
@@ -66,7 +68,12 @@ export function classifyPayload(payload: Buffer | string, isBinary: boolean, lim
     };
   }
   const text = typeof payload === 'string' ? payload : payload.toString('utf8');
-  if (parsed !== undefined && text.length <= limits.maxTextChars) return lazyOutbound(text, length, parsed, dir, keepParsed);
+  if (text.length <= limits.maxTextChars) {
+    // Kept whole: the record holds the text; its parsed value (and a built frame's verdict) come on demand.
+    if (parsed !== undefined) return lazyText(text, length, parsed, dir, keepParsed, undefined);
+    const judged = judge(text, dir);
+    return lazyText(text, length, judged.value, dir, keepParsed, judged.verdict);
+  }
   const judged = parsed === undefined ? judge(text, dir) : judgeValue(parsed, dir);
   const shown = text.length > limits.maxTextChars ? { text: text.slice(0, limits.maxTextChars), truncated: true as const } : { text };
   return {
@@ -77,17 +84,19 @@ export function classifyPayload(payload: Buffer | string, isBinary: boolean, lim
 }
 
 /**
- * A frame the harness serialised itself and the transcript keeps whole: record the text now, judge it
- * when someone reads `frame` or `verdict` (see transcript/lazy.ts). The type comes from the object.
+ * A text frame the transcript keeps whole: the record gets the text now and its `frame` (and, for a frame
+ * the harness built, its `verdict`) when first read (see transcript/lazy.ts). `value` is the live parse.
  */
-function lazyOutbound(text: string, length: number, parsed: unknown, dir: Direction, keepParsed: boolean): ClassifiedPayload {
-  const source: LazyFrameSource = { text, dir, keepParsed, judge: judgeText };
-  const fields = { encoding: 'text' as const, length, text, [LAZY_FRAME]: source } as unknown as ClassifiedPayload['fields'];
-  const type = typeof parsed === 'object' && parsed !== null && typeof (parsed as { type?: unknown }).type === 'string' ? (parsed as { type: string }).type : '(invalid)';
-  return { fields, value: parsed, type };
+function lazyText(text: string, length: number, value: unknown, dir: Direction, keepParsed: boolean, verdict: RecordedVerdict | undefined): ClassifiedPayload {
+  const lazy = { text, keepParsed, verdict };
+  const type = typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string' ? (value as { type: string }).type : '(invalid)';
+  return { fields: { encoding: 'text', length, verdict: SKIPPED }, value, type, lazy };
 }
 
-function judgeText(text: string, dir: Direction): { value: unknown; verdict: RecordedVerdict } {
+/** Placeholder verdict in the fields of a lazily recorded frame (the record judges its own text). */
+const SKIPPED: RecordedVerdict = Object.freeze({ base: 'skipped', violations: [], strict: [] }) as RecordedVerdict;
+
+export function judgeText(text: string, dir: Direction): { value: unknown; verdict: RecordedVerdict } {
   return judge(text, dir);
 }
 
@@ -128,9 +137,21 @@ function safeValidate(input: unknown, dir: Direction): FrameVerdict {
   }
 }
 
+const NO_VIOLATIONS: never[] = Object.freeze([]) as unknown as never[];
+/** One frozen verdict per type for the common case (valid, no strict findings): nothing to allocate per frame. */
+const CLEAN_VERDICTS = new Map<string, RecordedVerdict>();
+
 export function toRecorded(v: FrameVerdict): RecordedVerdict {
   if (v.ok) {
-    return { base: 'valid', type: v.type, ...(v.nonStandard ? { nonStandard: true } : {}), violations: [], strict: v.strict };
+    if (v.strict.length === 0 && !v.nonStandard) {
+      let clean = CLEAN_VERDICTS.get(v.type);
+      if (!clean) {
+        clean = Object.freeze({ base: 'valid', type: v.type, violations: NO_VIOLATIONS, strict: NO_VIOLATIONS }) as RecordedVerdict;
+        CLEAN_VERDICTS.set(v.type, clean);
+      }
+      return clean;
+    }
+    return { base: 'valid', type: v.type, ...(v.nonStandard ? { nonStandard: true } : {}), violations: NO_VIOLATIONS, strict: v.strict };
   }
   return { base: 'invalid', reason: v.reason, ...(v.type === undefined ? {} : { type: v.type }), violations: v.violations, strict: [] };
 }

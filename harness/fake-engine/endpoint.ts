@@ -11,8 +11,9 @@ import { performance } from 'node:perf_hooks';
 import WebSocket, * as wsModule from 'ws';
 import type { Direction, FrameRecord, RecordedVerdict, TelemetryInfo } from '../transcript/records.ts';
 import type { TranscriptRecorder } from '../transcript/recorder.ts';
+import { LazyFrameRecord } from '../transcript/lazy.ts';
 import type { FaultInjector, FiredFault } from '../faults/injector.ts';
-import { classifyPayload, type ClassifiedPayload } from './classify.ts';
+import { classifyPayload, judgeText, type ClassifiedPayload } from './classify.ts';
 import { ConnectionClosedError, WaitTimeoutError } from './errors.ts';
 import { describeMatcher, matcherTest, type Matcher } from './match.ts';
 import type { TimerSet } from './timers.ts';
@@ -20,16 +21,35 @@ import type { TimerSet } from './timers.ts';
 /** A frame as received and kept by an endpoint. */
 export interface ReceivedFrame {
   /** Position among the frames this endpoint received (0-based). */
-  index: number;
+  readonly index: number;
   /** The parsed JSON value; undefined when it did not parse or was larger than the transcript keeps. */
-  frame: unknown;
+  readonly frame: unknown;
   /** The frame's `type`, or "(invalid)", "(binary)", "(telemetry)". */
-  type: string;
-  verdict: RecordedVerdict;
-  telemetry?: TelemetryInfo;
+  readonly type: string;
+  readonly verdict: RecordedVerdict;
+  readonly telemetry?: TelemetryInfo;
   /** performance.now() when it arrived. */
-  at: number;
-  record: FrameRecord;
+  readonly at: number;
+  readonly record: FrameRecord;
+}
+
+/** `frame` and `verdict` read through to the record, which parses its text the first time it is asked. */
+class ReceivedEntry implements ReceivedFrame {
+  constructor(
+    readonly index: number,
+    readonly type: string,
+    readonly at: number,
+    readonly record: FrameRecord,
+    readonly telemetry: TelemetryInfo | undefined,
+  ) {}
+
+  get frame(): unknown {
+    return this.record.frame;
+  }
+
+  get verdict(): RecordedVerdict {
+    return this.record.verdict;
+  }
 }
 
 export interface WaitOptions {
@@ -293,20 +313,12 @@ export class Endpoint {
   }
 
   private deliver(c: ClassifiedPayload, record: FrameRecord, at: number): void {
-    const entry: ReceivedFrame = {
-      index: this.received.length,
-      frame: record.frame,
-      type: c.type,
-      verdict: record.verdict,
-      ...(c.telemetry ? { telemetry: c.telemetry } : {}),
-      at,
-      record,
-    };
+    const entry = new ReceivedEntry(this.received.length, c.type, at, record, c.telemetry);
     this.received.push(entry);
     // Waiters and protocol logic see the live value, even when it was too large for the record to keep.
     for (const w of [...this.waiters]) {
       if (entry.index < w.from) continue;
-      if (matcherTest(w.matcher, c.value, { ...entry, frame: c.value })) {
+      if (matcherTest(w.matcher, c.value, entry)) {
         if (w.consume) this.cursor = entry.index + 1;
         w.resolve(entry);
       }
@@ -556,20 +568,13 @@ export class Endpoint {
   }
 
   private recordFrame(dir: Direction, c: ClassifiedPayload, origin: 'harness' | 'raw' | 'peer', fired: FiredFault | undefined, at: number, undelivered = false): FrameRecord {
-    return this.transcript.append(
-      {
-        kind: 'frame',
-        peer: this.peer,
-        conn: this.conn,
-        path: this.path,
-        dir,
-        ...c.fields,
-        origin,
-        ...(fired ? { fault: { rule: fired.rule, action: fired.action.kind } } : {}),
-        ...(undelivered || fired?.action.kind === 'drop' ? { delivered: false as const } : {}),
-      },
-      at,
-    );
+    // Built once, in its final key order, and stamped in place by commit (see TranscriptRecorder.commit).
+    const record: FrameRecord = c.lazy
+      ? (new LazyFrameRecord(this.peer, this.conn, this.path, dir, 'text', c.fields.length, c.lazy.text, origin, judgeText, c.lazy.keepParsed, c.lazy.verdict) as unknown as FrameRecord)
+      : ({ kind: 'frame', t: 0, seq: 0, peer: this.peer, conn: this.conn, path: this.path, dir, ...c.fields, origin } as FrameRecord);
+    if (fired) record.fault = { rule: fired.rule, action: fired.action.kind };
+    if (undelivered || fired?.action.kind === 'drop') record.delivered = false;
+    return this.transcript.commit(record, at);
   }
 
   private recordFault(dir: Direction, fired: FiredFault): void {
