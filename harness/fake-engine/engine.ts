@@ -470,6 +470,8 @@ export class FakeEngine {
     });
     this.connections.push(conn);
     this.transcript.append({ kind: 'event', peer: this.peerName, event: 'open', conn: conn.conn, path, attempt: attempt.attempt });
+    // Waiters (waitForConnection) must see a peer that stays silent after its upgrade too.
+    this.notify();
     return conn;
   }
 
