@@ -6,6 +6,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { SdkTargetSpec } from '../cases/catalogue.ts';
+import type { DriverCommandBody, DriverSession } from '../targets/sdk/index.ts';
 import { parseRecords, replayAgainstEngine, scriptFromRecords, startEngineReplay, type ReplayReport, type ReplayScript } from '../runner/replay.ts';
 import { EXIT } from '../baselines/gate.ts';
 import { SetupError, UsageError } from './errors.ts';
@@ -135,15 +136,14 @@ export async function replay(file: string, options: ReplayOptions, io: CliIO): P
     }
   }
 
-  let spec: SdkTargetSpec;
   const targetText = options.sdk ?? (source.target && source.side === 'sdk' ? source.target : 'node');
-  spec = parseSdkTarget(targetText);
+  const spec: SdkTargetSpec = parseSdkTarget(targetText);
   const server = await startEngineReplay(script, { ...(stepTimeoutMs ? { stepTimeoutMs } : {}), target: targetText });
-  let session: { send(body: never): string; stop(): Promise<unknown> } | undefined;
+  let session: DriverSession | undefined;
   try {
     const { launchDriver } = await import('../targets/sdk/index.ts');
     try {
-      session = (await launchDriver(spec, { url: server.url })) as unknown as typeof session;
+      session = await launchDriver(spec, { url: server.url });
     } catch (e) {
       throw new SetupError(
         `the ${targetText} driver did not start: ${e instanceof Error ? e.message : String(e)}. Run \`npm run setup\` to install the drivers, or check the cmd: command.`,
@@ -155,7 +155,7 @@ export async function replay(file: string, options: ReplayOptions, io: CliIO): P
     );
     for (const c of commands) {
       const { id: _id, dir: _dir, at: _at, t: _t, ...body } = c;
-      session?.send(body as never);
+      session?.send(body as DriverCommandBody);
     }
     return printReport(io, await server.report);
   } finally {
