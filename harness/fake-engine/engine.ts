@@ -603,6 +603,10 @@ export class FakeEngine {
       scripted.remaining -= 1;
       return this.runScript(scripted.script, call, reply);
     }
+    if (action?.type === 'enqueue') {
+      // No queue worker here: the engine answers enqueue_error (script `answer` to play a queue provider).
+      return reply({ error: { code: 'enqueue_error', message: `Failed to enqueue ${functionId}: no queue provider (engine::queue::enqueue) is registered` } });
+    }
     if (isBuiltin(functionId)) {
       const out = runBuiltin(functionId, frame.data, { caller: conn, workers: () => this.workers });
       if ('reject' in out) {
