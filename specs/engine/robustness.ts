@@ -263,4 +263,25 @@ export const robustnessCases = [
       return 'both spellings routed and answered as the lower-case hyphenated id';
     },
   }),
+
+  engineCase({
+    id: 'engine.bad-input.oversized-frame',
+    title: 'A frame over the 64 MiB message limit affects only its own connection: everyone else keeps working and new workers connect',
+    level: 'MUST',
+    sources: [doc('§1.3 max size'), doc('§7'), src('engine/src/engine/mod.rs handle_worker read loop')],
+    timeoutMs: 20_000,
+    async body(ctx) {
+      const s = await stage(ctx);
+      const size = 64 * 1024 * 1024 + 1024;
+      // Not JSON from its first byte, so no peer spends time parsing it.
+      await s.offender.sendRaw('x'.repeat(size)).catch(() => false);
+      await settle(ctx, s.bystander, s.executor);
+      const theirs = await call(ctx, s.bystander, s.fn, { after: 'oversized' });
+      expectThat(theirs.ok, 'another worker’s call failed after one worker sent an oversized frame', 'a result', theirs.frame);
+      const newcomer = await ctx.worker('newcomer');
+      await barrier(ctx, newcomer);
+      const offender = s.offender.closeInfo ? `closed (${s.offender.closeInfo.code})` : 'kept open';
+      return { summary: `bystander and newcomer served; the offending connection was ${offender}`, findings: [{ severity: 'info', message: `after a ${size}-byte frame the offending connection was ${offender} (the Rust engine tears it down, §1.3)` }] };
+    },
+  }),
 ];
