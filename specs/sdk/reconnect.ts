@@ -260,6 +260,30 @@ export const reconnectCases: SdkCase[] = [
     },
   }),
   sdkCase({
+    id: 'sdk.reconnect.expired-call-not-sent',
+    title: 'a call that timed out while disconnected is not sent once the connection is back',
+    level: 'SHOULD',
+    sources: [src.behaviour('§2.3 "Expired invokes dropped at flush"; §10.1 #6'), src.rule(15)],
+    requires: ['per-call-timeout'],
+    lane: 'fast',
+    timeoutMs: 25_000,
+    disagreement: 'Node and the browser SDK drop queued calls whose caller already got TIMEOUT; Python, Rust and Go send them anyway, so the engine runs work nobody waits for (sdk-behaviour.md §10.1 #6). No document requires either; SHOULD, since sending it wastes the callee\'s work.',
+    async run(ctx) {
+      const w = await ctx.connect(SLOW_RECONNECT);
+      await w.conn.waitFor(isWorkerRegisterCall, { timeoutMs: ctx.timing.replyMs });
+      ctx.engine.answer('conf::expired', { result: 'too late' });
+      await holdDisconnected(ctx, w.conn);
+      const settled = await w.driver.trigger('conf::expired', { made: 'offline' }, { timeoutMs: 100, waitMs: ctx.timing.replyMs });
+      check(!settled.ok, 'a call made while disconnected succeeded before any connection existed', 'a timeout error', settled);
+      const next = await ctx.engine.waitForConnection({ timeoutMs: ctx.timing.reconnectMs });
+      await next.waitFor(isWorkerRegisterCall, { timeoutMs: ctx.timing.replyMs });
+      await sleep(ctx.timing.quietMs);
+      const sent = ctx.engine.connections.flatMap((c) => c.all({ type: 'invokefunction', function_id: 'conf::expired' }));
+      check(sent.length === 0, 'a call whose caller already got its timeout was sent after the reconnect', 'no invokefunction for the expired call', sent.map((e) => e.frame));
+      return outcome.pass('the expired call was dropped, not sent');
+    },
+  }),
+  sdkCase({
     id: 'sdk.reconnect.pending-call-at-disconnect',
     title: 'a call pending when the connection drops settles with an error no later than its timeout (what happens is reported)',
     level: 'INFO',

@@ -145,6 +145,44 @@ export const triggerCases: SdkCase[] = [
     },
   }),
   sdkCase({
+    id: 'sdk.trigger.null-payload-keeps-data',
+    title: 'a call with a null payload still carries `data` (null), which the engine requires',
+    level: 'MUST',
+    sources: [src.rule(4), src.behaviour('§10.1 #9 Null versus absent fields')],
+    requires: ['per-call-timeout'],
+    lane: 'fast',
+    timeoutMs: 15_000,
+    disagreement: 'Python drops every None field (exclude_none), so a None payload goes out without `data` and the engine cannot decode the call (sdk-behaviour.md §10.1 #9); Go turns nil into {} (present, accepted).',
+    async run(ctx) {
+      const w = await settledWorker(ctx);
+      ctx.engine.answer('conf::nulldata', { result: 'ok' });
+      await w.driver.trigger('conf::nulldata', null, { timeoutMs: 1000, waitMs: ctx.timing.replyMs + 1000 });
+      const e = await w.conn.waitFor({ type: 'invokefunction', function_id: 'conf::nulldata' }, { timeoutMs: ctx.timing.replyMs });
+      const frame = asObject(e.frame) ?? {};
+      check(Object.hasOwn(frame, 'data'), 'a call with a null payload was sent without data (the engine drops such a frame)', { data: null }, frame);
+      return outcome.pass(`data sent as ${JSON.stringify(frame.data)}`);
+    },
+  }),
+  sdkCase({
+    id: 'sdk.trigger.null-config-keeps-config',
+    title: 'a trigger registered with a null config still carries `config`, which the engine requires',
+    level: 'MUST',
+    sources: [src.rule(4), src.behaviour('§10.1 #9 Null versus absent fields')],
+    requires: [],
+    lane: 'fast',
+    timeoutMs: 15_000,
+    disagreement: 'Python drops None fields, so a trigger with no config goes out without `config` and is silently never registered (sdk-behaviour.md §10.1 #9); Go turns nil into {} (present, accepted).',
+    async run(ctx) {
+      const w = await settledWorker(ctx);
+      await w.driver.registerFunction('conf::bound', { kind: 'echo' });
+      await w.driver.registerTrigger('conf-external', 'conf::bound', null);
+      const e = await w.conn.waitFor({ type: 'registertrigger', function_id: 'conf::bound' }, { timeoutMs: ctx.timing.replyMs });
+      const frame = asObject(e.frame) ?? {};
+      check(Object.hasOwn(frame, 'config'), 'a trigger with a null config was sent without config (the engine drops such a frame)', { config: null }, frame);
+      return outcome.pass(`config sent as ${JSON.stringify(frame.config)}`);
+    },
+  }),
+  sdkCase({
     id: 'sdk.trigger.unknown-result-ignored',
     title: 'an invocationresult for an id the SDK never used is ignored; the worker keeps serving and calling',
     level: 'MUST',
