@@ -535,6 +535,26 @@ export class Endpoint {
     }
   }
 
+  /**
+   * Stops reading the socket: frames and WebSocket pings pile up unread in the kernel, so the other side
+   * sees a half-open link (nothing answered, nothing refused). `resumeReading` delivers what piled up.
+   */
+  pauseReading(): void {
+    try {
+      this.ws.pause();
+    } catch (e) {
+      this.harnessError(e);
+    }
+  }
+
+  resumeReading(): void {
+    try {
+      this.ws.resume();
+    } catch (e) {
+      this.harnessError(e);
+    }
+  }
+
   /** Sends a WebSocket-level ping (not the JSON ping message). */
   wsPing(payload: string | Buffer = ''): void {
     try {

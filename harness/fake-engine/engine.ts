@@ -51,6 +51,8 @@ export interface FakeEngineOptions {
   answerPings?: boolean;
   /** Route calls to functions other workers registered (default true). */
   routing?: boolean;
+  /** Answer WebSocket pings with pongs, as tungstenite does (default true). */
+  autoPong?: boolean;
 }
 
 /** One HTTP upgrade attempt, stamped when the raw server saw it. */
@@ -153,7 +155,7 @@ export class FakeEngine {
     this.workerRegisteredPolicy = options.workerRegistered ?? 'immediate';
     this.faultSchedule = options.faults === undefined ? undefined : parseFaultSchedule(options.faults);
     this.faults = this.faultSchedule ? new FaultInjector(this.faultSchedule) : undefined;
-    this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayload ?? DEFAULT_MAX_PAYLOAD, perMessageDeflate: false, clientTracking: false });
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayload ?? DEFAULT_MAX_PAYLOAD, perMessageDeflate: false, clientTracking: false, autoPong: options.autoPong ?? true });
     this.wss.on('error', (e) => this.harnessError(e));
     this.wss.on('wsClientError', (err: Error, socket: Socket) => {
       const last = this.upgrades.at(-1);

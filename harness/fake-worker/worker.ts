@@ -40,6 +40,8 @@ export interface FakeWorkerOptions {
   reattach?: { workerId: string; reattachToken?: string };
   /** Answer the engine's JSON `ping` with `pong` (default true). */
   answerPings?: boolean;
+  /** Answer WebSocket pings with pongs (default true). */
+  autoPong?: boolean;
 }
 
 /** What a function does when the engine invokes it. Throw InvocationError for a chosen error code. */
@@ -133,6 +135,7 @@ export class FakeWorker extends Endpoint {
       perMessageDeflate: false,
       maxPayload: options.maxPayload ?? DEFAULT_MAX_PAYLOAD,
       handshakeTimeout: options.connectTimeoutMs ?? 5000,
+      autoPong: options.autoPong ?? true,
     });
     const worker = new FakeWorker(ws, url, path, conn, transcript, faults, timers, options, peer);
     await new Promise<void>((resolve, reject) => {

@@ -241,6 +241,28 @@ describe('fake engine: scripting', () => {
     expect(await worker.waitForClose()).toMatchObject({ code: 4002, reason: 'scripted' });
   });
 
+  it('answers WebSocket pings unless autoPong is off, and goes half-open with pauseReading', async () => {
+    const pongs = (w: { transcript: { records: readonly { kind: string; event?: string; peer?: string }[] } }): number =>
+      w.transcript.records.filter((r) => r.kind === 'event' && r.event === 'ws-pong' && r.peer === 'worker').length;
+    const engine = await peers.engine();
+    const worker = await peers.worker(engine.url, { transcript: engine.transcript });
+    worker.wsPing('x');
+    await worker.ping();
+    expect(pongs(worker)).toBe(1);
+    const conn = await engine.waitForConnection();
+    conn.pauseReading();
+    const before = worker.mark();
+    await worker.send({ type: 'ping' });
+    await worker.expectSilence({ type: 'pong' }, 100, before);
+    conn.resumeReading();
+    await worker.waitFor({ type: 'pong' }, { since: before });
+    const mute = await peers.engine({ autoPong: false });
+    const w2 = await peers.worker(mute.url, { transcript: mute.transcript });
+    w2.wsPing('y');
+    await w2.ping();
+    expect(pongs(w2)).toBe(0);
+  });
+
   it('terminates a connection without a close frame (the worker sees 1006)', async () => {
     const engine = await peers.engine();
     const worker = await peers.worker(engine.url);
