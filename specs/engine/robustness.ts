@@ -207,6 +207,7 @@ export const robustnessCases = [
     title: 'Unknown extra fields are ignored and null optional fields count as absent',
     level: 'MUST',
     sources: [doc('§2'), doc('§10 #1'), doc('§11.1 #8'), src('engine/src/protocol.rs')],
+    disagreement: 'The docs say `namespace: null` is rejected; the engine decodes null optional fields as absent (engine-protocol.md §10 #1). This case follows the code.',
     timeoutMs: 6000,
     async body(ctx) {
       const s = await stage(ctx);

@@ -153,6 +153,7 @@ export const routingCases = [
     title: 'A void call reaches the executor with an id, and the caller gets no result',
     level: 'MUST',
     sources: [doc('§3.8 step 6'), doc('§11.1 #15'), doc('§10 #2'), src('engine/src/engine/mod.rs spawn_invoke_function')],
+    disagreement: 'The docs say a void invocation is forwarded without an invocation_id; the engine code always gives the executing worker an id it must answer (engine-protocol.md §10 #2). This case follows the code.',
     timeoutMs: 6000,
     async body(ctx) {
       const a = await ctx.worker('caller');

@@ -14,6 +14,7 @@ export const triggerCases = [
     title: 'registertrigger is delivered to the provider with its fields; the registering worker gets no reply',
     level: 'MUST',
     sources: [doc('§3.4'), doc('§4.4'), doc('§11.1 #28'), src('engine/src/worker_connections/traits.rs')],
+    disagreement: 'The docs say the engine answers registertrigger with a triggerregistrationresult; the code replies only on error (engine-protocol.md §10 #3). This case follows the code.',
     timeoutMs: 6000,
     async body(ctx) {
       const provider = await ctx.worker('provider');
