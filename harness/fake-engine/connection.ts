@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Frame } from '../wire/index.ts';
+import type { FrameRecord } from '../transcript/records.ts';
 import { Endpoint, type CloseInfo, type EndpointInit, type ReceivedFrame } from './endpoint.ts';
 import { ConnectionClosedError, WaitTimeoutError } from './errors.ts';
 import { summarize } from './endpoint.ts';
@@ -45,7 +46,7 @@ export interface WorkerMetadata {
 
 /** The engine-side logic the connection hands its frames to (implemented by FakeEngine). */
 export interface ConnectionHost {
-  dispatch(conn: EngineConnection, value: unknown, entry: ReceivedFrame): void;
+  dispatch(conn: EngineConnection, value: unknown, record: FrameRecord): void;
   closed(conn: EngineConnection, info: CloseInfo): void;
 }
 
@@ -186,8 +187,8 @@ export class EngineConnection extends Endpoint {
     return this.pending.has(id.toLowerCase());
   }
 
-  protected override onFrame(value: unknown, entry: ReceivedFrame): void {
-    this.host.dispatch(this, value, entry);
+  protected override onFrame(value: unknown, record: FrameRecord): void {
+    this.host.dispatch(this, value, record);
   }
 
   protected override onClosed(info: CloseInfo): void {

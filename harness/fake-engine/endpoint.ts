@@ -97,8 +97,12 @@ export class Endpoint {
   readonly path: string;
   readonly peer: string;
   readonly transcript: TranscriptRecorder;
-  /** Every frame received and processed, in order (dropped-by-fault frames are only in the transcript). */
-  readonly received: ReceivedFrame[] = [];
+  /**
+   * Records of the frames received and processed, in order (dropped-by-fault frames are only in the
+   * transcript). Entries are built from them on demand: one retained object per frame, not two.
+   */
+  private readonly inbound: FrameRecord[] = [];
+  private readonly entries: ReceivedFrame[] = [];
   /** performance.now() when the socket opened. */
   readonly openedAt: number = performance.now();
   closeInfo: CloseInfo | undefined;
@@ -152,9 +156,23 @@ export class Endpoint {
     return this.ws.readyState === WebSocket.OPEN;
   }
 
+  /** Every frame received and processed, in order (dropped-by-fault frames are only in the transcript). */
+  get received(): readonly ReceivedFrame[] {
+    return this.entriesUpTo(this.inbound.length);
+  }
+
   /** The index the next received frame will have: pass it as `since` to ignore everything before now. */
   mark(): number {
-    return this.received.length;
+    return this.inbound.length;
+  }
+
+  private entriesUpTo(count: number): ReceivedFrame[] {
+    const origin = this.transcript.origin;
+    for (let i = this.entries.length; i < count; i++) {
+      const record = this.inbound[i]!;
+      this.entries.push(new ReceivedEntry(i, typeOfRecord(record), record.t + origin, record, record.telemetry));
+    }
+    return this.entries;
   }
 
   // ---------------------------------------------------------------- waiting
@@ -206,8 +224,9 @@ export class Endpoint {
   }
 
   private wait(matcher: Matcher<ReceivedFrame>, from: number, consume: boolean, timeoutMs = this.defaultTimeoutMs, ignoreClose = false): Promise<ReceivedFrame> {
-    for (let i = Math.max(0, from); i < this.received.length; i++) {
-      const entry = this.received[i]!;
+    const received = this.received;
+    for (let i = Math.max(0, from); i < received.length; i++) {
+      const entry = received[i]!;
       if (matcherTest(matcher, entry.frame, entry)) {
         if (consume) this.cursor = i + 1;
         return Promise.resolve(entry);
@@ -266,7 +285,7 @@ export class Endpoint {
   // ---------------------------------------------------------------- receiving
 
   /** Protocol logic of the owning peer; the base class only records. Errors are caught and recorded. */
-  protected onFrame(_value: unknown, _entry: ReceivedFrame): void {}
+  protected onFrame(_value: unknown, _record: FrameRecord): void {}
 
   /** Called once when the socket has closed, after waiters were released. */
   protected onClosed(_info: CloseInfo): void {}
@@ -312,19 +331,22 @@ export class Endpoint {
     }
   }
 
-  private deliver(c: ClassifiedPayload, record: FrameRecord, at: number): void {
-    const entry = new ReceivedEntry(this.received.length, c.type, at, record, c.telemetry);
-    this.received.push(entry);
+  private deliver(c: ClassifiedPayload, record: FrameRecord, _at: number): void {
+    const index = this.inbound.length;
+    this.inbound.push(record);
     // Waiters and protocol logic see the live value, even when it was too large for the record to keep.
-    for (const w of [...this.waiters]) {
-      if (entry.index < w.from) continue;
-      if (matcherTest(w.matcher, c.value, entry)) {
-        if (w.consume) this.cursor = entry.index + 1;
-        w.resolve(entry);
+    if (this.waiters.size > 0) {
+      const entry = this.entriesUpTo(index + 1)[index]!;
+      for (const w of [...this.waiters]) {
+        if (index < w.from) continue;
+        if (matcherTest(w.matcher, c.value, entry)) {
+          if (w.consume) this.cursor = index + 1;
+          w.resolve(entry);
+        }
       }
     }
     try {
-      this.onFrame(c.value, entry);
+      this.onFrame(c.value, record);
     } catch (e) {
       this.harnessError(e);
     }
@@ -604,6 +626,16 @@ export class Endpoint {
 
 const RESOLVED_TRUE: Promise<boolean> = Promise.resolve(true);
 const RESOLVED_FALSE: Promise<boolean> = Promise.resolve(false);
+
+/** The type a received frame was counted as: its `type`, or "(telemetry)", "(binary)", "(invalid)". */
+function typeOfRecord(record: FrameRecord): string {
+  if (record.telemetry) return '(telemetry)';
+  const type = record.verdict.type;
+  if (type !== undefined) return type;
+  const frame = record.frame;
+  if (typeof frame === 'object' && frame !== null && typeof (frame as { type?: unknown }).type === 'string') return (frame as { type: string }).type;
+  return record.encoding === 'binary' ? '(binary)' : '(invalid)';
+}
 
 /** One-line description of a received frame for error messages. */
 export function summarize(entry: ReceivedFrame): string {

@@ -13,6 +13,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Frame } from '../wire/index.ts';
+import type { FrameRecord } from '../transcript/records.ts';
 import { TranscriptRecorder } from '../transcript/recorder.ts';
 import { FaultInjector } from '../faults/injector.ts';
 import { parseFaultSchedule, type FaultSchedule } from '../faults/schedule.ts';
@@ -486,9 +487,9 @@ export class FakeEngine {
 
   // ------------------------------------------------------------------ internals: protocol
 
-  private dispatch(conn: EngineConnection, value: unknown, entry: ReceivedFrame): void {
-    this.notify();
-    if (conn.path !== '/' || entry.verdict.base !== 'valid' || conn.retiredBy !== undefined) return; // the engine drops what it cannot decode
+  private dispatch(conn: EngineConnection, value: unknown, record: FrameRecord): void {
+    if (this.listeners.size > 0) this.notify();
+    if (conn.path !== '/' || record.verdict.base !== 'valid' || conn.retiredBy !== undefined) return; // the engine drops what it cannot decode
     const frame = value as Frame;
     switch (frame.type) {
       case 'ping':

@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
 import type { Frame } from '../wire/index.ts';
+import type { FrameRecord } from '../transcript/records.ts';
 import { TranscriptRecorder } from '../transcript/recorder.ts';
 import { FaultInjector } from '../faults/injector.ts';
 import { parseFaultSchedule, type FaultSchedule } from '../faults/schedule.ts';
@@ -324,8 +325,8 @@ export class FakeWorker extends Endpoint {
 
   // ------------------------------------------------------------------ protocol logic
 
-  protected override onFrame(value: unknown, entry: ReceivedFrame): void {
-    if (entry.verdict.base !== 'valid') return; // a worker ignores what it cannot read
+  protected override onFrame(value: unknown, record: FrameRecord): void {
+    if (record.verdict.base !== 'valid') return; // a worker ignores what it cannot read
     const frame = value as Frame;
     switch (frame.type) {
       case 'workerregistered':
