@@ -1,17 +1,15 @@
 // The reference engine: a faithful TypeScript rendering of the iii engine's worker protocol, written from
-// engine-protocol.md (§1-§7) and its rule list §11.1. One HTTP listener; `/` speaks the worker protocol,
-// `/otel` accepts telemetry and is never a worker, anything else is 404.
+// engine-protocol.md (§1-§7) and its rule list §11.1. This file is the protocol (connections, namespaces,
+// functions, invocations, triggers, reattach, cleanup); transport.ts is the listener and the frames.
 //
 // The protected methods are the seams the mutant engines in fixtures/mutants/engine/ override, one
 // seeded bug each; keep each of them a single protocol duty.
 
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { Duplex } from 'node:stream';
+import type { IncomingMessage } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { WebSocketServer, type RawData, type ServerOptions, type WebSocket } from 'ws';
-import { validateFrame } from '../wire/index.ts';
-import { decodeInbound, isBlankNamespace, isBufferedRegistration, type BufferedRegistration, type ErrorBody, type Inbound } from './decode.ts';
+import type { WebSocket } from 'ws';
+import { isBlankNamespace, isBufferedRegistration, type BufferedRegistration, type ErrorBody, type Inbound } from './decode.ts';
 import {
   addTo,
   Connection,
@@ -24,24 +22,12 @@ import {
   type InvocationEntry,
   type InvocationOutcome,
   type TriggerTypeEntry,
+  type WorkerMeta,
 } from './state.ts';
 import { BUILTIN_IDS, callBuiltin, type BuiltinHost } from './builtins.ts';
+import { EngineTransport, type LogLevel, type ReferenceEngineOptions } from './transport.ts';
 
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
-export type EngineLogger = (level: LogLevel, message: string, fields?: Record<string, unknown>) => void;
-
-export interface ReferenceEngineOptions {
-  host?: string;
-  /** 0 picks a free port. */
-  port?: number;
-  /** Grace before buffered registrations drain into `default` (§4.2). Default: III_NAMESPACE_GRACE_MS or 5000. */
-  namespaceGraceMs?: number;
-  /** Deadline for completing the HTTP upgrade (§1.2). Default 10 000. */
-  handshakeTimeoutMs?: number;
-  /** Largest accepted message; bigger ones tear the connection down (§1.3). Default 64 MiB. */
-  maxPayloadBytes?: number;
-  log?: EngineLogger;
-}
+export type { EngineLogger, LogLevel, ReferenceEngineOptions } from './transport.ts';
 
 export interface EngineStats {
   connections: number;
@@ -53,9 +39,6 @@ export interface EngineStats {
   workerNames: number;
 }
 
-const TELEMETRY_PREFIXES = ['OTLP', 'MTRC', 'LOGS'];
-/** Unflushed bytes to one worker above which the engine stops reading from it until they are written. */
-const OUTBOUND_HIGH_WATER = 8 * 1024 * 1024;
 const WORKERS_AVAILABLE = 'engine::workers-available';
 const FUNCTIONS_AVAILABLE = 'engine::functions-available';
 
@@ -64,7 +47,7 @@ function defaultGraceMs(): number {
   return Number.isFinite(fromEnv) && fromEnv >= 0 && process.env.III_NAMESPACE_GRACE_MS !== '' ? fromEnv : 5000;
 }
 
-export class ReferenceEngine implements BuiltinHost {
+export class ReferenceEngine extends EngineTransport implements BuiltinHost {
   readonly connections = new Map<string, Connection>();
   readonly functions = new Map<string, FunctionEntry>();
   readonly triggerTypes = new Map<string, TriggerTypeEntry>();
@@ -73,28 +56,12 @@ export class ReferenceEngine implements BuiltinHost {
   /** (namespace, worker name) -> connection id holding the lease. */
   readonly workerNames = new Map<string, string>();
   private readonly bindingsByType = new Map<string, Set<string>>();
-  private readonly otel = new Set<WebSocket>();
-  private readonly server: Server;
-  private readonly wss: WebSocketServer;
   readonly graceMs: number;
   readonly startedAtMs = Date.now();
-  protected readonly log: EngineLogger;
-  private closing: Promise<void> | null = null;
 
-  constructor(readonly options: ReferenceEngineOptions = {}) {
+  constructor(options: ReferenceEngineOptions = {}) {
+    super(options);
     this.graceMs = options.namespaceGraceMs ?? defaultGraceMs();
-    this.log = options.log ?? (() => {});
-    const handshake = this.handshakeDeadlineMs();
-    this.server = createServer({ connectionsCheckingInterval: Math.min(1000, handshake || 1000) }, (req, res) => {
-      // A plain GET on `/` lacks the upgrade (axum answers 4xx); every other path is unknown.
-      const path = pathOf(req);
-      res.statusCode = path === '/' || path === '/otel' ? 426 : 404;
-      res.end(path === '/' || path === '/otel' ? 'expected a WebSocket upgrade' : 'not found');
-    });
-    this.server.headersTimeout = handshake;
-    this.server.requestTimeout = handshake;
-    this.wss = new WebSocketServer(this.webSocketOptions());
-    this.server.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket, head));
     this.triggerTypes.set(registryKey(DEFAULT_NAMESPACE, WORKERS_AVAILABLE), {
       id: WORKERS_AVAILABLE,
       namespace: DEFAULT_NAMESPACE,
@@ -109,49 +76,11 @@ export class ReferenceEngine implements BuiltinHost {
     });
   }
 
-  /** Deadline for a TCP connection to complete its upgrade request; 0 disables it (§1.2). */
-  protected handshakeDeadlineMs(): number {
-    return this.options.handshakeTimeoutMs ?? 10_000;
-  }
-
-  /** No subprotocol is ever selected, no compression, WS pings answered, 64 MiB messages (§1.2, §1.3). */
-  protected webSocketOptions(): ServerOptions {
-    return {
-      noServer: true,
-      clientTracking: false,
-      perMessageDeflate: false,
-      autoPong: true,
-      handleProtocols: () => false,
-      maxPayload: this.options.maxPayloadBytes ?? 64 * 1024 * 1024,
-    };
-  }
-
-  listen(): Promise<{ host: string; port: number }> {
-    const host = this.options.host ?? '127.0.0.1';
-    return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(this.options.port ?? 0, host, () => {
-        this.server.off('error', reject);
-        const addr = this.server.address();
-        if (addr === null || typeof addr === 'string') return reject(new Error('listener has no TCP address'));
-        resolve({ host, port: addr.port });
-      });
-    });
-  }
-
-  /** Drops every socket (cleanup runs for each worker) and stops listening. Idempotent. */
-  close(): Promise<void> {
-    this.closing ??= new Promise<void>((resolve) => {
-      this.server.close(() => resolve());
-      for (const conn of [...this.connections.values()]) {
-        this.cleanup(conn);
-        conn.ws.terminate();
-      }
-      for (const ws of this.otel) ws.terminate();
-      this.otel.clear();
-      this.server.closeAllConnections();
-    });
-    return this.closing;
+  protected dropWorkers(): void {
+    for (const conn of [...this.connections.values()]) {
+      this.cleanup(conn);
+      conn.ws.terminate();
+    }
   }
 
   stats(): EngineStats {
@@ -168,33 +97,6 @@ export class ReferenceEngine implements BuiltinHost {
       invocations: this.invocations.size,
       workerNames: this.workerNames.size,
     };
-  }
-
-  // ---- transport -------------------------------------------------------------------------------
-
-  private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    socket.on('error', () => {});
-    const route = this.closing ? null : this.routeOf(pathOf(req));
-    if (route === null) {
-      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-      return;
-    }
-    this.wss.handleUpgrade(req, socket, head, (ws) => {
-      ws.on('error', (e) => this.log('debug', 'socket error', { error: e.message }));
-      if (route === 'otel') this.acceptTelemetry(ws);
-      else this.acceptWorker(ws, req);
-    });
-  }
-
-  /** `/` is the worker protocol, `/otel` telemetry only; every other path is 404 (§1.1). */
-  protected routeOf(path: string): 'worker' | 'otel' | null {
-    return path === '/' ? 'worker' : path === '/otel' ? 'otel' : null;
-  }
-
-  /** `/otel`: telemetry frames are accepted and ignored; never a worker (§1.5, §11.1 #10). */
-  private acceptTelemetry(ws: WebSocket): void {
-    this.otel.add(ws);
-    ws.on('close', () => this.otel.delete(ws));
   }
 
   protected acceptWorker(ws: WebSocket, req: IncomingMessage): void {
@@ -218,45 +120,6 @@ export class ReferenceEngine implements BuiltinHost {
   /** The first frame on every accepted connection (§3.10, §11.1 #3). */
   protected greet(conn: Connection): void {
     this.send(conn, { type: 'workerregistered', worker_id: conn.id, reattach_token: conn.token });
-  }
-
-  protected send(conn: Connection, frame: Record<string, unknown>): void {
-    const ws = conn.ws;
-    if (ws.readyState !== ws.OPEN) return;
-    if (ws.bufferedAmount < OUTBOUND_HIGH_WATER || ws.isPaused) return ws.send(JSON.stringify(frame));
-    // A worker that does not read what it is sent (the engine's queue holds 64 frames, §1.3) stops being
-    // read until this frame is flushed, so it cannot grow the engine's memory without bound.
-    ws.pause();
-    ws.send(JSON.stringify(frame), () => ws.resume());
-  }
-
-  protected onRawFrame(conn: Connection, data: RawData, isBinary: boolean): void {
-    if (conn.retired) return; // evicted by a reattach: frames still queued from it are discarded (§3.11)
-    const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
-    if (isBinary && buf.length >= 4 && TELEMETRY_PREFIXES.includes(buf.subarray(0, 4).toString('latin1'))) {
-      return; // telemetry on `/` is ingested, never a protocol message (§1.3, §11.1 #9)
-    }
-    const text = buf.toString('utf8');
-    if (!isBinary && text.trim() === '') return;
-    try {
-      this.onText(conn, text);
-    } catch (e) {
-      // Nothing a worker sends may crash the engine or close its connection (§7).
-      this.log('error', 'frame handling failed', { worker_id: conn.id, error: e instanceof Error ? e.stack : String(e) });
-    }
-  }
-
-  protected onText(conn: Connection, text: string): void {
-    const verdict = validateFrame(text);
-    if (!verdict.ok) return this.onUndecodable(conn, verdict.reason, text);
-    const decoded = decodeInbound(verdict.frame);
-    if (!decoded.ok) return this.onUndecodable(conn, decoded.reason, text);
-    this.dispatch(conn, decoded.message);
-  }
-
-  /** Bad input is logged and dropped; the connection stays open and gets no reply (§1.3, §11.1 #7). */
-  protected onUndecodable(conn: Connection, reason: string, text: string): void {
-    this.log('warn', 'json decode error', { worker_id: conn.id, reason, frame: text.length > 200 ? `${text.slice(0, 200)}…` : text });
   }
 
   protected dispatch(conn: Connection, msg: Inbound): void {
@@ -778,7 +641,7 @@ export class ReferenceEngine implements BuiltinHost {
    * `engine::workers::register` steps 2-7 (§4.2), after input decoding. Returns false when the name is
    * held by another live connection: the caller is then refused and closed.
    */
-  registerWorker(conn: Connection, input: import('./state.ts').WorkerMeta): boolean {
+  registerWorker(conn: Connection, input: WorkerMeta): boolean {
     const declared = input.namespace ?? DEFAULT_NAMESPACE;
     const fixed = this.connectionNamespace(conn);
     if (fixed !== null && fixed !== declared) {
@@ -822,13 +685,5 @@ export class ReferenceEngine implements BuiltinHost {
 
   logMessage(level: LogLevel, message: string, fields?: Record<string, unknown>): void {
     this.log(level, message, fields);
-  }
-}
-
-function pathOf(req: IncomingMessage): string {
-  try {
-    return new URL(req.url ?? '/', 'http://engine').pathname;
-  } catch {
-    return '';
   }
 }
