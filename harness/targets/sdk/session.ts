@@ -120,7 +120,7 @@ export class DriverSession {
   /** Resolves with ready; rejects if the driver exits or stays silent for `timeoutMs`. */
   async waitReady(timeoutMs: number): Promise<ReadyEvent> {
     const e = await this.waitFor((ev) => ev.event === 'ready', timeoutMs, 'ready').catch((err: unknown) => {
-      throw new DriverProtocolError(`${this.label}: no ready event: ${(err as Error).message}`, this.stderrText);
+      throw new DriverProtocolError(`${this.label}: no ready event: ${(err as Error).message}${this.strayNote()}`, this.stderrText);
     });
     if (e.event !== 'ready') {
       throw new DriverProtocolError(`${this.label}: exited before ready (${describeExit(this.exitInfo)})`, this.stderrText);
@@ -230,6 +230,13 @@ export class DriverSession {
   async stop(): Promise<ExitInfo> {
     this.group.stdin?.end();
     return this.group.stop(this.options.graceMs);
+  }
+
+  /** Says what the driver wrote to stdout instead of contract events, so a garbage-writing driver is named as such. */
+  private strayNote(): string {
+    if (this.strayStdout.length === 0) return '';
+    const first = JSON.stringify(this.strayStdout[0]!.slice(0, 60));
+    return `; instead it wrote ${this.strayStdout.length} line(s) to stdout that are not contract events (first: ${first})`;
   }
 
   private answerTo(id: string, timeoutMs: number, what: string): Promise<ReceivedEvent> {
