@@ -182,6 +182,10 @@ export function sdkContextFactory(target: SdkTargetInfo, engineOptions: FakeEngi
         for (const p of probes) p.stop();
         await stopAll();
         await engine.close();
+        // The contract says a driver exits on SIGTERM; one that had to be SIGKILLed is named (runCase
+        // turns this into a warning finding), after everything is already stopped.
+        const killed = drivers.map((d, i) => (d.exit?.killed ? `driver ${i + 1} (pid ${d.pid})` : null)).filter((x) => x !== null);
+        if (killed.length > 0) throw new Error(`${killed.join(', ')} ignored SIGTERM and was killed with SIGKILL after the grace period (the driver contract says a driver exits on SIGTERM)`);
       },
     };
   };
