@@ -36,6 +36,9 @@ async function exerciseEverything(ctx: SdkCaseContext): Promise<ReceivedFrame[]>
   return ctx.engine.connections.filter((c) => c.path === '/').flatMap((c) => c.received);
 }
 
+/** axum/tungstenite's default max message size, which the engine does not change (engine-protocol.md §1.3). */
+const ENGINE_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+
 function describe(e: ReceivedFrame): string {
   const text = e.record.text ?? (e.record.base64 !== undefined ? `<${e.record.length} bytes binary>` : '');
   return text.length > 300 ? `${text.slice(0, 300)}…` : text;
@@ -52,6 +55,15 @@ export const wireHygieneCases: SdkCase[] = [
     timeoutMs: 40_000,
     async run(ctx) {
       const frames = await exerciseEverything(ctx);
+      // Valid JSON is not enough: the engine tears down a connection whose message exceeds 64 MiB (§1.3).
+      const oversized = frames.filter((e) => (e.record.length ?? 0) > ENGINE_MAX_MESSAGE_BYTES);
+      if (oversized.length > 0) {
+        throw new CaseFailure(
+          `${oversized.length} frame(s) larger than the engine's 64 MiB message limit (the engine would tear the connection down)`,
+          `every frame at most ${ENGINE_MAX_MESSAGE_BYTES} bytes`,
+          oversized.slice(0, 4).map((e) => ({ type: e.type, bytes: e.record.length })),
+        );
+      }
       const bad = frames.filter((e) => e.verdict.base !== 'valid');
       if (bad.length > 0) {
         throw new CaseFailure(
