@@ -102,7 +102,7 @@ export const connectCases = [
       // A register attempt on /otel must not register anything either.
       await otel.send({ type: 'invokefunction', invocation_id: '6f1d3c1e-0b7a-4c1a-9a55-2b1f6c8e4d10', function_id: 'engine::workers::register', data: { name, pid: 1 } });
       await settle(ctx, observer);
-      await sleep(100);
+      await sleep(ctx.timing.quietMs * 2); // /otel answers nothing, so there is no barrier to wait on
       expectThat(otel.isOpen, 'the engine closed the /otel socket', 'the socket stays open', otel.closeInfo);
       const answered = frames(otel, () => true);
       expectThat(answered.length === 0, '/otel answered like a worker connection', 'no frames on /otel', answered.slice(0, 3));
