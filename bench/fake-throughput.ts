@@ -2,8 +2,8 @@
 // fault-checking every frame), side by side in the same process and run with a raw `ws` echo of the same
 // frames as the baseline. Target: the fakes reach at least half the raw rate.
 //
-//   npm run bench                      (defaults: 3 rounds x 1500 ms, concurrency 1 and 32)
-//   npm run bench -- --duration 3000 --rounds 5 --concurrency 1,8,64 --payload 1024
+//   npm run bench fake-throughput      (defaults: 3 rounds x 1500 ms, concurrency 1 and 32)
+//   npm run bench fake-throughput -- --duration 3000 --rounds 5 --concurrency 1,8,64 --payload 1024
 //
 // Rounds alternate raw and fake so that machine noise hits both; the median round of each is reported.
 // Results go to reports/bench/fake-throughput.json and to stdout.
@@ -163,7 +163,7 @@ async function main(): Promise<void> {
   const report = {
     benchmark: 'fake-throughput',
     description: 'invocation round trips/s: FakeEngine.invoke -> FakeWorker handler -> invocationresult, vs raw ws echo of the same frames',
-    command: `npm run bench -- --duration ${durationMs} --rounds ${rounds} --concurrency ${levels.join(',')} --payload ${payloadBytes}`,
+    command: `npm run bench fake-throughput -- --duration ${durationMs} --rounds ${rounds} --concurrency ${levels.join(',')} --payload ${payloadBytes}`,
     date: new Date().toISOString(),
     node: process.version,
     cpu: `${cpus()[0]?.model ?? 'unknown'} x${cpus().length}`,

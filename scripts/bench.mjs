@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// `npm run bench [-- args]`: runs every benchmark in bench/ (TypeScript through tsx) in its own process,
-// passing the arguments on. Results are written under reports/bench/ (ignored by git) and printed.
+// `npm run bench`: runs every benchmark in bench/ (TypeScript through tsx), each in its own process.
+// `npm run bench <name> [-- args]`: runs bench/<name>.ts alone with its own options. Results are written under reports/bench/ (ignored by git) and printed.
 // Benchmarks are measurements, not tests: a run below its target exits non-zero but is never a test failure.
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
@@ -15,6 +15,11 @@ const benches = readdirSync(join(root, 'bench'))
   .filter((f) => !only || f === only || f === `${only}.ts`);
 if (benches.length === 0) {
   console.error(only ? `no benchmark named ${only} in bench/` : 'no benchmark in bench/');
+  process.exit(2);
+}
+if (!only && args.length > 0) {
+  // Each benchmark has its own options; they cannot be shared across all of them.
+  console.error(`name the benchmark the options are for: npm run bench <name> -- ${args.join(' ')}  (one of: ${benches.map((b) => b.replace(/\.ts$/, '')).join(', ')})`);
   process.exit(2);
 }
 let failed = 0;

@@ -403,6 +403,7 @@ export class FakeEngine {
             peer: this.peerName,
             event: 'upgrade',
             attempt: attempt.attempt,
+            ...(attempt.tcpAt === undefined ? {} : { tcpT: this.transcript.toTranscriptTime(attempt.tcpAt) }),
             path,
             url: attempt.url,
             headers: attempt.headers,

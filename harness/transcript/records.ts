@@ -78,7 +78,6 @@ export const EVENT_NAMES = [
   'listening',
   'listener-down',
   'listener-up',
-  'tcp-accept',
   'upgrade',
   'open',
   'close',
@@ -98,6 +97,8 @@ export interface EventRecord extends RecordBase {
   path?: string;
   /** Upgrade attempt number (1-based, per peer). */
   attempt?: number;
+  /** Upgrade events: when the TCP connection was accepted, on the transcript clock (before `t`). */
+  tcpT?: number;
   /** accepted | rejected | accepted-then-closed | not-found: what the fake engine did with an upgrade. */
   outcome?: string;
   status?: number;
