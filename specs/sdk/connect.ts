@@ -59,6 +59,22 @@ export const connectCases: SdkCase[] = [
     },
   }),
   sdkCase({
+    id: 'sdk.connect.no-reattach-on-first-connect',
+    title: 'the first connection carries no reattach (there is no previous worker id yet)',
+    level: 'SHOULD',
+    sources: [src.behaviour('§2.1 "only when a worker_id from an earlier workerregistered is stored"; §4.2'), src.rule(6)],
+    requires: [],
+    lane: 'fast',
+    timeoutMs: 15_000,
+    async run(ctx) {
+      const { conn } = await ctx.connect();
+      await conn.waitFor(isWorkerRegisterCall, { timeoutMs: ctx.timing.replyMs });
+      const reattach = conn.all({ type: 'reattach' });
+      check(reattach.length === 0, 'the first connection sent reattach although the SDK had no worker id yet', 'no reattach', reattach.map((e) => e.frame));
+      return outcome.pass('no reattach on the first connection');
+    },
+  }),
+  sdkCase({
     id: 'sdk.connect.registrations-sent-once',
     title: 'registrations made on a live connection reach the engine exactly once each, nothing else registered',
     level: 'MUST',
