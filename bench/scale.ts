@@ -1,0 +1,261 @@
+// Scale: N concurrent fake workers against the reference engine in ONE process. Each worker connects,
+// announces itself (engine::workers::register), registers 5 functions, makes one invocation (of its
+// neighbour's function, routed through the engine) and disconnects. Baseline, same run, same process
+// layout: N raw `ws` clients sending and answering the very same frames (no recording, no validation).
+// Reported per N: wall time of each phase and peak RSS, fake and raw, and their ratios.
+// Target: 5,000 fake workers with peak RSS under 1 GiB.
+//
+//   npm run bench scale                       (defaults: --workers 1000,2000,5000,10000)
+//   npm run bench scale -- --workers 1000,5000 --batch 250
+//
+// Every (N, kind) runs in a fresh child process so that its peak RSS (getrusage maxrss) is its own. A
+// worker holds two file descriptors in this process (its client socket and the engine's end), so the
+// child is started under `prlimit --nofile` high enough for 10,000 workers when the limit is lower.
+
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import WebSocket from 'ws';
+import { FakeWorker } from '../harness/fake-worker/index.ts';
+import { startReferenceEngine, type RunningEngine } from '../harness/reference-engine/index.ts';
+import { TranscriptRecorder } from '../harness/transcript/index.ts';
+
+const TARGET_WORKERS = 5000;
+const TARGET_PEAK_MIB = 1024;
+const FUNCTIONS_PER_WORKER = 5;
+
+interface Phases {
+  connectMs: number;
+  registerMs: number;
+  invokeMs: number;
+  disconnectMs: number;
+  totalMs: number;
+}
+
+interface ChildResult extends Phases {
+  kind: 'fake' | 'raw';
+  workers: number;
+  peakRssMiB: number;
+  /** RSS once the engine was up, before the first worker: what the workers add is peak minus this. */
+  baseRssMiB: number;
+  invocationsOk: number;
+  cpuSeconds: number;
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..');
+
+function mib(bytes: number): number {
+  return Math.round((bytes / 1024 / 1024) * 10) / 10;
+}
+
+/** Runs `task(i)` for i in [0, n) with at most `batch` in flight. */
+async function inBatches(n: number, batch: number, task: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(batch, n) }, async () => {
+      while (next < n) {
+        const i = next++;
+        await task(i);
+      }
+    }),
+  );
+}
+
+async function waitUntil(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!check()) {
+    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+const fn = (worker: number, k: number): string => `scale${worker}::f${k}`;
+
+async function runFake(engine: RunningEngine, n: number, batch: number): Promise<Phases & { invocationsOk: number }> {
+  const transcript = new TranscriptRecorder({ meta: { bench: 'scale' } });
+  const workers: FakeWorker[] = new Array(n);
+  const t0 = performance.now();
+  await inBatches(n, batch, async (i) => {
+    const w = await FakeWorker.connect(engine.url, { transcript, peerName: `w${i}`, defaultTimeoutMs: 120_000, connectTimeoutMs: 120_000 });
+    workers[i] = w;
+    await w.registered({ timeoutMs: 120_000 });
+  });
+  const t1 = performance.now();
+  const before = engine.engine.functions.size;
+  for (const [i, w] of workers.entries()) {
+    await w.registerWorker({ name: `scale-${i}` }, { awaitResult: false });
+    for (let k = 0; k < FUNCTIONS_PER_WORKER; k++) await w.registerFunction(fn(i, k), (data) => data);
+  }
+  await waitUntil(() => engine.engine.functions.size >= before + n * FUNCTIONS_PER_WORKER, 120_000, 'every registration');
+  const t2 = performance.now();
+  let ok = 0;
+  await Promise.all(
+    workers.map(async (w, i) => {
+      const out = await w.invoke(fn((i + 1) % n, 0), { from: i }, { timeoutMs: 120_000 });
+      if (out.ok) ok++;
+    }),
+  );
+  const t3 = performance.now();
+  await Promise.all(workers.map((w) => w.disconnect(1000, '', { timeoutMs: 120_000 })));
+  await waitUntil(() => engine.engine.connections.size === 0, 120_000, 'the engine to drop every connection');
+  const t4 = performance.now();
+  return { connectMs: t1 - t0, registerMs: t2 - t1, invokeMs: t3 - t2, disconnectMs: t4 - t3, totalMs: t4 - t0, invocationsOk: ok };
+}
+
+/** The same frames over bare ws clients: no transcript, no validation, no waits beyond what the protocol needs. */
+async function runRaw(engine: RunningEngine, n: number, batch: number): Promise<Phases & { invocationsOk: number }> {
+  const sockets: WebSocket[] = new Array(n);
+  const results = new Map<string, () => void>();
+  const t0 = performance.now();
+  await inBatches(n, batch, async (i) => {
+    const ws = new WebSocket(engine.url, { perMessageDeflate: false });
+    sockets[i] = ws;
+    const registered = new Promise<void>((resolve, reject) => {
+      ws.once('error', reject);
+      ws.on('message', (data) => {
+        const text = String(data);
+        if (text.includes('"workerregistered"')) return resolve();
+        const frame = JSON.parse(text) as { type: string; invocation_id?: string; function_id?: string; data?: unknown; result?: unknown };
+        if (frame.type === 'invokefunction' && frame.invocation_id) {
+          ws.send(JSON.stringify({ type: 'invocationresult', invocation_id: frame.invocation_id, function_id: frame.function_id, result: frame.data }));
+        } else if (frame.type === 'invocationresult' && frame.invocation_id) {
+          results.get(frame.invocation_id)?.();
+        }
+      });
+    });
+    await registered;
+  });
+  const t1 = performance.now();
+  const before = engine.engine.functions.size;
+  for (const [i, ws] of sockets.entries()) {
+    ws.send(JSON.stringify({ type: 'invokefunction', function_id: 'engine::workers::register', data: { runtime: 'fake', version: '0.0.0', name: `scale-${i}`, os: process.platform, pid: process.pid }, action: { type: 'void' } }));
+    for (let k = 0; k < FUNCTIONS_PER_WORKER; k++) ws.send(JSON.stringify({ type: 'registerfunction', id: fn(i, k) }));
+  }
+  await waitUntil(() => engine.engine.functions.size >= before + n * FUNCTIONS_PER_WORKER, 120_000, 'every registration');
+  const t2 = performance.now();
+  let ok = 0;
+  await Promise.all(
+    sockets.map(
+      (ws, i) =>
+        new Promise<void>((resolve) => {
+          const id = `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
+          results.set(id, () => {
+            ok++;
+            resolve();
+          });
+          ws.send(JSON.stringify({ type: 'invokefunction', invocation_id: id, function_id: fn((i + 1) % n, 0), data: { from: i } }));
+        }),
+    ),
+  );
+  const t3 = performance.now();
+  await Promise.all(sockets.map((ws) => new Promise<void>((resolve) => (ws.once('close', () => resolve()), ws.close(1000)))));
+  await waitUntil(() => engine.engine.connections.size === 0, 120_000, 'the engine to drop every connection');
+  const t4 = performance.now();
+  return { connectMs: t1 - t0, registerMs: t2 - t1, invokeMs: t3 - t2, disconnectMs: t4 - t3, totalMs: t4 - t0, invocationsOk: ok };
+}
+
+async function child(kind: 'fake' | 'raw', n: number, batch: number): Promise<void> {
+  const engine = await startReferenceEngine({ namespaceGraceMs: 400 });
+  const baseRss = process.memoryUsage().rss;
+  const cpu = process.cpuUsage();
+  try {
+    const phases = kind === 'fake' ? await runFake(engine, n, batch) : await runRaw(engine, n, batch);
+    const used = process.cpuUsage(cpu);
+    const result: ChildResult = {
+      kind,
+      workers: n,
+      ...phases,
+      // maxRSS is in KiB on Linux.
+      peakRssMiB: Math.round((process.resourceUsage().maxRSS / 1024) * 10) / 10,
+      baseRssMiB: mib(baseRss),
+      cpuSeconds: Math.round(((used.user + used.system) / 1e6) * 100) / 100,
+    };
+    process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
+  } finally {
+    await engine.close();
+  }
+}
+
+function runChild(kind: 'fake' | 'raw', n: number, batch: number, nofile: number | null): ChildResult | { kind: string; workers: number; error: string } {
+  const nodeArgs = ['--import', 'tsx', join(here, 'scale.ts'), '--child', kind, '--workers', String(n), '--batch', String(batch)];
+  const [file, args] = nofile === null ? [process.execPath, nodeArgs] : ['prlimit', [`--nofile=${nofile}:${nofile}`, process.execPath, ...nodeArgs]];
+  const r = spawnSync(file, args, { cwd: root, encoding: 'utf8', timeout: 600_000, maxBuffer: 16 * 1024 * 1024 });
+  const line = r.stdout?.split('\n').find((l) => l.startsWith('RESULT '));
+  if (!line) return { kind, workers: n, error: (r.stderr || r.error?.message || `exit ${r.status}`).trim().split('\n').slice(-3).join(' | ') };
+  return JSON.parse(line.slice('RESULT '.length)) as ChildResult;
+}
+
+/** The soft fd limit of this process, from /proc (Node has no getrlimit). */
+function softNofile(): number {
+  const line = readFileSync('/proc/self/limits', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('Max open files'));
+  return Number(line?.split(/\s+/)[3] ?? 1024);
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      workers: { type: 'string', default: '1000,2000,5000,10000' },
+      batch: { type: 'string', default: '250' },
+      child: { type: 'string' },
+      out: { type: 'string' },
+    },
+    allowPositionals: true,
+    strict: false, // `npm run bench -- …` hands every benchmark the same arguments
+  });
+  const batch = Number(values.batch);
+  if (values.child === 'fake' || values.child === 'raw') return child(values.child, Number(values.workers), batch);
+
+  const sizes = String(values.workers).split(',').map(Number);
+  const limit = softNofile();
+  const needed = 2 * Math.max(...sizes) + 1024;
+  const nofile = limit >= needed ? null : needed;
+  const load = loadavg().map((x) => Math.round(x * 100) / 100);
+  console.log(`scale: fake workers vs raw ws clients against the reference engine, one process; fd limit ${limit}${nofile ? ` (children run with prlimit --nofile=${nofile})` : ''}; load ${load.join(' ')}`);
+  const rows: { workers: number; fake: ReturnType<typeof runChild>; raw: ReturnType<typeof runChild> }[] = [];
+  for (const n of sizes) {
+    // Raw first, then fake, at each size: machine drift hits both alike.
+    const raw = runChild('raw', n, batch, nofile);
+    const fake = runChild('fake', n, batch, nofile);
+    rows.push({ workers: n, fake, raw });
+    const show = (r: ReturnType<typeof runChild>): string =>
+      'error' in r ? `error: ${r.error}` : `${(r.totalMs / 1000).toFixed(2)} s (connect ${Math.round(r.connectMs)} / register ${Math.round(r.registerMs)} / invoke ${Math.round(r.invokeMs)} / disconnect ${Math.round(r.disconnectMs)} ms), peak RSS ${r.peakRssMiB} MiB, ${r.invocationsOk}/${n} ok`;
+    console.log(`${String(n).padStart(6)} fake: ${show(fake)}`);
+    console.log(`${String(n).padStart(6)} raw:  ${show(raw)}`);
+    if (!('error' in fake) && !('error' in raw)) console.log(`${' '.repeat(6)} ratio fake/raw: time ${(fake.totalMs / raw.totalMs).toFixed(2)}, peak RSS ${(fake.peakRssMiB / raw.peakRssMiB).toFixed(2)}`);
+  }
+  const at5k = rows.find((r) => r.workers === TARGET_WORKERS)?.fake;
+  const meetsTarget = at5k !== undefined && !('error' in at5k) && at5k.peakRssMiB < TARGET_PEAK_MIB && at5k.invocationsOk === TARGET_WORKERS;
+  const report = {
+    benchmark: 'scale',
+    description: `N fake workers (connect, engine::workers::register, ${FUNCTIONS_PER_WORKER} registerfunction, one routed invocation, close) vs N raw ws clients sending the same frames, reference engine in the same process`,
+    command: `npm run bench scale -- --workers ${sizes.join(',')} --batch ${batch}`,
+    date: new Date().toISOString(),
+    node: process.version,
+    cpu: `${cpus()[0]?.model ?? 'unknown'} x${cpus().length}`,
+    memoryGiB: Math.round((totalmem() / 1024 ** 3) * 10) / 10,
+    loadAverage: load,
+    nofileLimit: limit,
+    nofileUsed: nofile ?? limit,
+    target: { workers: TARGET_WORKERS, peakRssMiB: TARGET_PEAK_MIB },
+    rows: rows.map((r) => ({
+      ...r,
+      ratio: 'error' in r.fake || 'error' in r.raw ? null : { time: r.fake.totalMs / r.raw.totalMs, peakRss: r.fake.peakRssMiB / r.raw.peakRssMiB },
+    })),
+    meetsTarget,
+  };
+  const outFile = typeof values.out === 'string' ? values.out : join(root, 'reports', 'bench', 'scale.json');
+  await mkdir(dirname(outFile), { recursive: true });
+  await writeFile(outFile, JSON.stringify(report, null, 2) + '\n');
+  console.log(`${meetsTarget ? 'meets' : 'misses'} target (${TARGET_WORKERS} workers under ${TARGET_PEAK_MIB} MiB peak RSS); written to ${outFile}`);
+  if (!meetsTarget) process.exitCode = 1;
+}
+
+await main();
