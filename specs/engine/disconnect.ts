@@ -1,9 +1,11 @@
 // Disconnect cleanup (§4.6): what a worker registered disappears within a bound, calls to it answer
 // function_not_found, and calls it was executing answer invocation_stopped.
 
+import type { Socket } from 'node:net';
+import WebSocket from 'ws';
 import { engineCase, doc, src } from './support/define.ts';
 import { expectThat } from './support/failure.ts';
-import { call, eventually, listFunctions, listTriggerTypes, listWorkers, newId, registerOk, serve, uniqueFunctionId, uniqueName } from './support/protocol.ts';
+import { call, eventually, listFunctions, listTriggerTypes, listWorkers, newId, registerOk, serve, settle, uniqueFunctionId, uniqueName } from './support/protocol.ts';
 
 export const disconnectCases = [
   engineCase({
@@ -132,6 +134,51 @@ export const disconnectCases = [
         'no row',
       );
       return `unlisted ${ms} ms after the provider left`;
+    },
+  }),
+
+  engineCase({
+    id: 'engine.disconnect.successor-keeps-function',
+    title: 'While a worker’s connection tears down, a successor may take its name and functions, and keeps them after the old cleanup',
+    level: 'MUST',
+    sources: [doc('§4.5'), doc('§4.6 step 2'), doc('§11.1 #20'), doc('§11.1 #34'), src('engine/src/engine/mod.rs release_function_if_owner'), src('engine/tests/namespace_conflict_e2e.rs worker_reconnecting_while_its_old_connection_tears_down_is_accepted')],
+    timeoutMs: 10_000,
+    async body(ctx) {
+      const observer = await ctx.worker('observer');
+      const name = uniqueName('succ');
+      const fn = uniqueFunctionId('handed-over');
+      // The old connection: a raw client that sends its Close frame and then stops reading, so its
+      // TCP connection stays half-open and the engine sees it tearing down, not gone.
+      const old = new WebSocket(ctx.url, { perMessageDeflate: false });
+      try {
+        await new Promise<void>((resolve, reject) => {
+          old.once('message', () => resolve());
+          old.once('error', reject);
+        });
+        old.send(JSON.stringify({ type: 'registerfunction', id: fn }));
+        old.send(JSON.stringify({ type: 'invokefunction', invocation_id: newId(), function_id: 'engine::workers::register', data: { name, pid: process.pid, runtime: 'conformance' } }));
+        await eventually(ctx.timing.replyMs, async () => ({ ok: (await listFunctions(ctx, observer)).some((r) => r.function_id === fn), observed: 'not listed' }), 'the old connection’s function never appeared', fn);
+        const socket = (old as unknown as { _socket: Socket })._socket;
+        old.close(1000);
+        socket.pause();
+        const successor = await ctx.worker('successor');
+        const since = successor.mark();
+        serve(successor, fn, () => 'successor');
+        await registerOk(ctx, successor, { name });
+        await settle(ctx, successor);
+        const refused = successor.all({ type: 'registrationrejected' }, since).map((e) => e.frame);
+        expectThat(refused.length === 0, 'the successor was refused in favour of a connection that is tearing down', 'no registrationrejected', refused);
+        socket.resume(); // the old connection now closes and is cleaned up
+        await new Promise<void>((resolve) => (old.readyState === WebSocket.CLOSED ? resolve() : old.once('close', () => resolve())));
+        await settle(ctx, observer);
+        const r = await call(ctx, observer, fn, {});
+        expectThat(r.ok && r.result === 'successor', 'the old connection’s cleanup removed the successor’s function', { result: 'successor' }, r.frame);
+        const rows = (await listWorkers(ctx, observer)).filter((w) => w.name === name);
+        expectThat(rows.length === 1 && rows[0]?.id === successor.workerId, 'the successor does not hold the worker name after the old cleanup', { name, id: successor.workerId }, rows);
+        return 'successor accepted during teardown and kept its function and name after the old cleanup';
+      } finally {
+        old.terminate();
+      }
     },
   }),
 ];

@@ -25,12 +25,14 @@ export type { EngineCaseContext } from './context.ts';
 export const engineCases = [...connectCases, ...livenessCases, ...builtinCases, ...routingCases, ...disconnectCases, ...reattachCases, ...conflictCases, ...triggerCases, ...namespaceCases, ...robustnessCases, ...churnCases];
 assertCatalogue(engineCases);
 
-/** The namespace grace the embedded reference engine runs with, so the grace case stays fast. */
-export const REFERENCE_GRACE_MS = 400;
+/** The namespace grace the embedded reference engine runs with: short, so the grace case stays fast, yet far
+ * longer than a loaded machine takes between a worker's connect and its engine::workers::register. */
+export const REFERENCE_GRACE_MS = 1500;
 /** What an engine we did not start is assumed to use (engine default, §4.2). */
 export const DEFAULT_GRACE_MS = 5000;
-/** The upgrade deadline the embedded reference engine runs with, so the deadline case stays fast. */
-export const REFERENCE_HANDSHAKE_MS = 500;
+/** The upgrade deadline the embedded reference engine runs with: short for the deadline case, yet far above
+ * what an upgrade takes on a loaded machine (500 ms once gave a 408 under load). */
+export const REFERENCE_HANDSHAKE_MS = 2000;
 /** The engine default upgrade deadline (`handshake_timeout_ms`, §1.2). */
 export const DEFAULT_HANDSHAKE_MS = 10_000;
 
