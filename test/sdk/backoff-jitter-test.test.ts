@@ -64,9 +64,19 @@ describe('jitterSpreadTest', () => {
   it('does not take a spread the harness lag could explain as evidence of jitter', () => {
     // A jitter-free SDK on a busy machine: overhead spreads by up to 30 ms.
     const random = rng(4);
-    const samples = Array.from({ length: 16 }, () => ({ measuredMs: c + 2 + 30 * random(), baseMs: c }));
-    expect(jitterSpreadTest(samples, j, overhead, undefined, 0).verdict).toBe('PASS'); // what a silent pass would be
-    expect(jitterSpreadTest(samples, j, overhead, undefined, 30).verdict).toBe('INDETERMINATE');
+    const noisy = Array.from({ length: 16 }, () => ({ measuredMs: c + 2 + 30 * random(), baseMs: c }));
+    expect(jitterSpreadTest(noisy, j, overhead).verdict).toBe('PASS'); // what a silent pass would be
+    expect(jitterSpreadTest(noisy.map((s) => ({ ...s, lagMs: 9 })), j, overhead).verdict).toBe('INDETERMINATE');
+  });
+
+  it('leaves out delays measured while the harness ran late, and fails on the rest', () => {
+    const random = rng(5);
+    // Two delays hit by a 40 ms hiccup of the harness; the others are a jitter-free SDK's.
+    const samples = Array.from({ length: 16 }, (_, i) => (i < 2 ? { measuredMs: c + 45, baseMs: c, lagMs: 40 } : { measuredMs: c + 2 + 3 * random(), baseMs: c, lagMs: 1 }));
+    const v = jitterSpreadTest(samples, j, overhead);
+    expect(v.verdict).toBe('FAIL');
+    expect(v.excluded).toBe(2);
+    expect(jitterSpreadTest(samples.map((s) => ({ ...s, lagMs: 40 })), j, overhead).verdict).toBe('INDETERMINATE'); // too few left
   });
 
   it('is INDETERMINATE when c·j is too small for the overhead to be told apart', () => {

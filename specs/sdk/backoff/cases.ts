@@ -9,7 +9,7 @@ import { outcome, verdictOfTimings } from '../../../harness/cases/model.ts';
 import { backoffEnvelope, DEFAULT_RECONNECTION, type ReconnectionConfig } from '../../../harness/timing/backoff.ts';
 import type { SdkCaseContext } from '../context.ts';
 import { announcedFinding, describeSamples, indexedGaps, judgeRunGaps } from './judge.ts';
-import { jitterSpreadTest } from './jitter-test.ts';
+import { CONTAMINATED_LAG_MS, jitterSpreadTest } from './jitter-test.ts';
 import { judgeGap } from './measure.ts';
 import { lagAt, runScenario, worstAttemptMs, type FaultSchedule, type ScenarioEnv, type ScenarioRun } from './scenario.ts';
 
@@ -112,11 +112,11 @@ export const backoffCases: BackoffCase[] = [
       const envelope = timingOutcome(samples, run, `${samples.length} delays within c·(1±${cfg.jitterFactor})`);
       if (envelope.verdict !== 'PASS') return envelope;
       const spread = jitterSpreadTest(
-        gaps.map((g) => ({ measuredMs: g.gap.measuredMs, baseMs: backoffEnvelope(cfg, g.gap.indices[0] ?? 0).baseMs })),
+        gaps.map((g) => ({ measuredMs: g.gap.measuredMs, baseMs: backoffEnvelope(cfg, g.gap.indices[0] ?? 0).baseMs, lagMs: lagAt(run, g.gap.startedAt) })),
         cfg.jitterFactor,
         JITTER_OVERHEAD_SPREAD_MS * ctx.tolerance.timeScale,
         undefined,
-        run.lagWindows[0]?.lagMs ?? run.maxLagMs,
+        CONTAMINATED_LAG_MS * ctx.tolerance.timeScale,
       );
       const extra = { timings: samples, findings: envelope.findings ?? [] };
       if (spread.verdict === 'PASS') return outcome.pass(`${envelope.summary}; ${spread.summary}`, extra);

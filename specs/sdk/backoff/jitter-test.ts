@@ -19,10 +19,12 @@
 // about 0.4-0.5 while a jitter-free SDK's R is about 0.03-0.1 on a quiet machine: power ~ 1.
 //
 // Load. A busy machine spreads the overhead, and that spread could pass for jitter (load can hide a
-// missing jitter; it cannot invent one, so it never causes a false FAIL). So a spread that the
-// harness's own observed event-loop lag could explain, R < tau + 2·lag/(c_min·j), is not taken as
-// evidence: the verdict is INDETERMINATE, never a silent PASS. A correct jitter lands there only when
-// the lag is large (with 30 ms of lag and c·j = 80 ms, P ≈ 2e-3 for 16 samples).
+// missing jitter; it cannot invent one, so it never causes a false FAIL). Two defences, both driven by
+// the harness's own event-loop lag measured per gap (LoadProbe windows, scenario.ts):
+//  1. delays measured while the harness ran more than CONTAMINATED_LAG_MS late are left out (the
+//     choice depends on the lag only, not on the delays, so the false-alarm rate holds for the k left);
+//  2. a spread the remaining lag could explain, R < tau + 2·lag/(c_min·j), is INDETERMINATE, never a
+//     silent PASS.
 
 export const JITTER_ALPHA = 1e-6;
 
@@ -49,12 +51,22 @@ export interface JitterSample {
   measuredMs: number;
   /** The un-jittered, capped base c_n the SDK should have jittered around. */
   baseMs: number;
+  /** The harness's event-loop lag while this delay was measured (ms); 0 when unknown. */
+  lagMs?: number;
 }
+
+/** Samples measured while the harness itself ran later than this are left out of the test (ms). */
+export const CONTAMINATED_LAG_MS = 20;
+/** Fewer usable samples than this: INDETERMINATE. */
+export const MIN_JITTER_SAMPLES = 8;
 
 export interface JitterVerdict {
   verdict: 'PASS' | 'FAIL' | 'INDETERMINATE';
   summary: string;
+  /** Samples used (after leaving out those measured while the harness ran late). */
   k: number;
+  /** Samples left out because the harness ran late while measuring them. */
+  excluded: number;
   spread: number;
   threshold: number;
   alpha: number;
@@ -65,21 +77,28 @@ export interface JitterVerdict {
 /**
  * @param overheadSpreadMs O above: how much the measurement overhead may vary between attempts (ms).
  */
-export function jitterSpreadTest(samples: readonly JitterSample[], jitterFactor: number, overheadSpreadMs: number, alpha: number = JITTER_ALPHA, observedLagMs = 0): JitterVerdict {
+export function jitterSpreadTest(all: readonly JitterSample[], jitterFactor: number, overheadSpreadMs: number, alpha: number = JITTER_ALPHA, contaminatedLagMs: number = CONTAMINATED_LAG_MS): JitterVerdict {
+  // Which samples are used depends only on the harness's lag, not on the delays: the test stays exact.
+  const samples = all.filter((s) => (s.lagMs ?? 0) <= contaminatedLagMs);
+  const excluded = all.length - samples.length;
   const k = samples.length;
   const normalised = samples.map((s) => round3((s.measuredMs - s.baseMs) / (s.baseMs * jitterFactor)));
   const cMin = Math.min(...samples.map((s) => s.baseMs));
   const r = rangeQuantile(k, alpha);
   const threshold = round3(2 * r - (overheadSpreadMs + 1) / (cMin * jitterFactor));
   const spread = round3(k === 0 ? 0 : Math.max(...normalised) - Math.min(...normalised));
-  const base = { k, spread, threshold, alpha, normalised };
-  if (k < 3 || threshold <= 0) {
+  const observedLagMs = Math.max(0, ...samples.map((s) => s.lagMs ?? 0));
+  const base = { k, excluded, spread, threshold, alpha, normalised };
+  if (k < MIN_JITTER_SAMPLES) {
+    return { verdict: 'INDETERMINATE', summary: `only ${k} of ${all.length} delays were measured while the harness kept time (lag <= ${contaminatedLagMs} ms); at least ${MIN_JITTER_SAMPLES} are needed`, ...base };
+  }
+  if (threshold <= 0) {
     return { verdict: 'INDETERMINATE', summary: `too few samples (${k}) or too small c·j (${round3(cMin * jitterFactor)} ms) for a spread test at alpha ${alpha}`, ...base };
   }
   if (spread < threshold) {
     return {
       verdict: 'FAIL',
-      summary: `the ${k} delays hardly spread: normalised spread ${spread} < ${threshold} (a correct jitter of ±${jitterFactor} falls below this with probability <= ${alpha})`,
+      summary: `the ${k} delays hardly spread: normalised spread ${spread} < ${threshold} (a correct jitter of ±${jitterFactor} falls below this with probability <= ${alpha})${excluded ? `; ${excluded} delays measured under harness lag left out` : ''}`,
       ...base,
     };
   }
@@ -91,7 +110,7 @@ export function jitterSpreadTest(samples: readonly JitterSample[], jitterFactor:
       ...base,
     };
   }
-  return { verdict: 'PASS', summary: `the ${k} delays spread over ${spread} of the ±1 jitter band (threshold ${threshold}, alpha ${alpha})`, ...base };
+  return { verdict: 'PASS', summary: `the ${k} delays spread over ${spread} of the ±1 jitter band (threshold ${threshold}, alpha ${alpha}${excluded ? `, ${excluded} left out for harness lag` : ''})`, ...base };
 }
 
 function round3(x: number): number {

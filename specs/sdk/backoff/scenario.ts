@@ -100,9 +100,9 @@ export interface ScenarioRun {
   /** Largest harness event-loop lag while the schedule ran (for INDETERMINATE decisions). */
   maxLagMs: number;
   /**
-   * Harness event-loop lag per window (one per outage and one for the tail, from the drop until the
-   * outage healed or the watch ended). A gap is judged with the lag of the window it lies in, so a
-   * busy moment during the driver's start does not make later, quiet windows undecidable.
+   * Harness event-loop lag per window: one window per gap (from one attempt, or the drop, to the next
+   * attempt) during outages and the tail. A gap is judged with the lag of its own window, so a busy
+   * moment elsewhere (the driver's start, another gap) does not make it undecidable.
    */
   lagWindows: LagWindow[];
   /** The last connection that worked (the worker's current one). */
@@ -125,14 +125,34 @@ export async function runScenario(env: ScenarioEnv, config: ReconnectionConfig |
   const note = (text: string, data?: unknown): void => env.note?.(text, data);
   const driver = await env.startDriver(config);
   const run: ScenarioRun = { driver, config: cfgForDeadlines, schedule, ends, outages, registered, problems, maxLagMs: 0, lagWindows: [] };
-  let windowProbe: { probe: LoadProbe; from: number } | undefined;
+  // One lag window per gap: a new window starts whenever a new attempt shows up (polled every 5 ms),
+  // so a hiccup of the harness is charged to the one gap it happened in, not to the whole outage.
+  let window: { probe: LoadProbe; from: number } | undefined;
+  let poller: NodeJS.Timeout | undefined;
+  const endWindow = (): void => {
+    if (!window) return;
+    run.lagWindows.push({ from: window.from, to: performance.now(), lagMs: window.probe.stop() });
+    window = undefined;
+  };
+  const rotate = (): void => {
+    endWindow();
+    window = { probe: new LoadProbe().start(), from: performance.now() };
+  };
   const openWindow = (): void => {
-    windowProbe = { probe: new LoadProbe().start(), from: performance.now() };
+    rotate();
+    let seen = attemptsOnWorkerPath(engine);
+    poller = setInterval(() => {
+      const n = attemptsOnWorkerPath(engine);
+      if (n > seen) {
+        seen = n;
+        rotate();
+      }
+    }, 5);
   };
   const closeWindow = (): void => {
-    if (!windowProbe) return;
-    run.lagWindows.push({ from: windowProbe.from, to: performance.now(), lagMs: windowProbe.probe.stop() });
-    windowProbe = undefined;
+    if (poller) clearInterval(poller);
+    poller = undefined;
+    endWindow();
   };
   try {
     let current = await engine.waitForConnection({ timeoutMs: env.replyMs + worstAttemptMs(cfgForDeadlines, env.tolerance) });

@@ -10,9 +10,9 @@ import { backoffEnvelope, type ReconnectionConfig } from '../../../harness/timin
 import { judgeInterval, LoadProbe } from '../../../harness/timing/tolerance.ts';
 import type { EngineConnection } from '../../../harness/fake-engine/index.ts';
 import { describeSamples, judgeRunGaps } from '../backoff/judge.ts';
-import { jitterSpreadTest } from '../backoff/jitter-test.ts';
+import { CONTAMINATED_LAG_MS, jitterSpreadTest } from '../backoff/jitter-test.ts';
 import { JITTER_OVERHEAD_SPREAD_MS } from '../backoff/cases.ts';
-import { runScenario, type FaultSchedule, type ScenarioRun } from '../backoff/scenario.ts';
+import { lagAt, runScenario, type FaultSchedule, type ScenarioRun } from '../backoff/scenario.ts';
 import { configArb, outageArb, scheduleArb, closeCodeArb, statusArb } from './arbitraries.ts';
 import { defineProperty, type AnyProperty, type PropertyVerdict } from './model.ts';
 
@@ -158,11 +158,11 @@ const jitter = defineProperty<ScenarioInput>({
     if (run.problems.length > 0) return { verdict: 'INDETERMINATE', summary: run.problems.join('; ') };
     const gaps = judgeRunGaps(env.engine, run, input.config, env.ctx.tolerance).filter((g) => g.gap.indices.length === 1);
     const test = jitterSpreadTest(
-      gaps.map((g) => ({ measuredMs: g.gap.measuredMs, baseMs: backoffEnvelope(input.config, g.gap.indices[0]!).baseMs })),
+      gaps.map((g) => ({ measuredMs: g.gap.measuredMs, baseMs: backoffEnvelope(input.config, g.gap.indices[0]!).baseMs, lagMs: lagAt(run, g.gap.startedAt) })),
       input.config.jitterFactor,
       JITTER_OVERHEAD_SPREAD_MS * env.ctx.tolerance.timeScale,
       undefined,
-      run.lagWindows[0]?.lagMs ?? run.maxLagMs,
+      CONTAMINATED_LAG_MS * env.ctx.tolerance.timeScale,
     );
     return {
       verdict: test.verdict,
