@@ -155,7 +155,9 @@ export async function runScenario(env: ScenarioEnv, config: ReconnectionConfig |
     endWindow();
   };
   try {
-    let current = await engine.waitForConnection({ timeoutMs: env.replyMs + worstAttemptMs(cfgForDeadlines, env.tolerance) });
+    const first = await nextAcceptedConnection(engine, env.replyMs + worstAttemptMs(cfgForDeadlines, env.tolerance));
+    if (!first) throw new Error('the driver never connected');
+    let current = first;
     for (const id of schedule.functions) {
       await driver.registerFunction(id, { kind: 'echo' });
       registered.push(id);
@@ -181,12 +183,7 @@ export async function runScenario(env: ScenarioEnv, config: ReconnectionConfig |
         registered.push(id);
       }
       const deadline = (outage.refusals.length + 1) * worstAttemptMs(cfgForDeadlines, env.tolerance) + outage.holdRegisteredMs + env.replyMs + env.quietMs;
-      let healed: EngineConnection | undefined;
-      try {
-        healed = await engine.waitForConnection({ timeoutMs: deadline });
-      } catch {
-        healed = undefined;
-      }
+      const healed = await nextAcceptedConnection(engine, deadline);
       closeWindow();
       const result: OutageResult = { index: i, missing: [], attempts: 0 };
       outages.push(result);
@@ -267,6 +264,25 @@ async function drop(env: ScenarioEnv, conn: EngineConnection, d: Drop | { kind: 
       await sleep(d.downMs);
       await env.engine.resumeListening();
       return;
+  }
+}
+
+/**
+ * The next connection on "/" the engine accepted for good. FakeEngine.waitForConnection can hand out
+ * an accept-then-close connection when its waiter is woken before the connection is marked as closing
+ * (the upgrade is recorded first), so the upgrade's outcome is checked here and such ones are skipped.
+ */
+async function nextAcceptedConnection(engine: FakeEngine, timeoutMs: number): Promise<EngineConnection | undefined> {
+  const end = performance.now() + timeoutMs;
+  for (;;) {
+    let conn: EngineConnection;
+    try {
+      conn = await engine.waitForConnection({ timeoutMs: Math.max(1, end - performance.now()) });
+    } catch {
+      return undefined;
+    }
+    const upgrade = engine.upgrades.find((u) => u.conn === conn.conn);
+    if (upgrade?.outcome === 'accepted') return conn;
   }
 }
 
