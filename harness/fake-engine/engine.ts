@@ -431,9 +431,10 @@ export class FakeEngine {
         if (directive?.kind === 'accept-then-close') attempt.outcome = 'accepted-then-closed';
         attempt.conn = this.connections.length + 1; // the number accept() gives it; the upgrade is recorded before its open
         record();
-        const conn = this.accept(ws, req, attempt, path);
+        // Marked closing inside accept(), before waiters are woken: waitForConnection must never hand out
+        // a connection that is accepted only to be closed at once.
+        const conn = this.accept(ws, req, attempt, path, directive?.kind === 'accept-then-close');
         if (directive?.kind === 'accept-then-close') {
-          this.closingOnAccept.add(conn);
           if (directive.terminate) conn.terminate();
           else conn.close(directive.code ?? 1000, directive.reason ?? '');
           return;
@@ -454,7 +455,7 @@ export class FakeEngine {
     return d;
   }
 
-  private accept(ws: WebSocket, req: IncomingMessage, attempt: UpgradeAttempt, path: string): EngineConnection {
+  private accept(ws: WebSocket, req: IncomingMessage, attempt: UpgradeAttempt, path: string, closing: boolean): EngineConnection {
     const conn = new EngineConnection({
       ws,
       peer: this.peerName,
@@ -472,6 +473,7 @@ export class FakeEngine {
       attempt: attempt.attempt,
       reattachToken: this.withReattachToken,
     });
+    if (closing) this.closingOnAccept.add(conn);
     this.connections.push(conn);
     this.transcript.append({ kind: 'event', peer: this.peerName, event: 'open', conn: conn.conn, path, attempt: attempt.attempt });
     // Waiters (waitForConnection) must see a peer that stays silent after its upgrade too.

@@ -335,6 +335,18 @@ describe('fake engine: handshake and listener control', () => {
     expect((await engine.waitForConnection()).conn).toBe(3);
   });
 
+  it('a waiting waitForConnection gets a silent connection, and never one accepted only to be closed', async () => {
+    const engine = await peers.engine({ workerRegistered: 'hold' });
+    engine.acceptThenClose(1, { code: 1008 });
+    const waiting = engine.waitForConnection({ timeoutMs: 3000 });
+    const refused = await peers.worker(engine.url);
+    await refused.waitForClose();
+    await peers.worker(engine.url); // says nothing, gets nothing (workerregistered held)
+    const conn = await waiting;
+    expect(conn.conn).toBe(2);
+    expect(engine.upgrades.map((u) => u.outcome)).toEqual(['accepted-then-closed', 'accepted']);
+  });
+
   it('answers 404 on unknown paths', async () => {
     const engine = await peers.engine();
     const e = await FakeWorker.connect(engine.url, { path: '/nope', transcript: engine.transcript }).catch((x: unknown) => x);
