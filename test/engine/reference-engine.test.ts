@@ -152,4 +152,32 @@ describe.skipIf(!existsSync(SDK_ENTRY))('real iii-sdk workers through the refere
     await until(() => e.engine.stats().connections === 0, 5000);
     expect(e.engine.stats().functions).toBe(0);
   });
+
+  it('an iii-sdk worker the engine dropped reconnects, replays, and is served exactly once again', async () => {
+    interface SdkWorker {
+      registerFunction(id: string, handler: (input: unknown) => Promise<unknown>): unknown;
+      trigger(request: { function_id: string; payload: unknown; timeoutMs?: number }): Promise<unknown>;
+      shutdown(): Promise<void>;
+    }
+    const sdk = (await import(pathToFileURL(SDK_ENTRY).href)) as { registerWorker(url: string, options: Record<string, unknown>): SdkWorker };
+    const e = await engine();
+    const reconnectionConfig = { initialDelayMs: 50, maxDelayMs: 200, backoffMultiplier: 2, jitterFactor: 0, maxRetries: -1 };
+    const options = (name: string): Record<string, unknown> => ({ workerName: name, otel: { enabled: false }, enableMetricsReporting: false, reconnectionConfig });
+    const a = sdk.registerWorker(e.url, options('rejoin-a'));
+    const b = sdk.registerWorker(e.url, options('rejoin-b'));
+    try {
+      a.registerFunction('rejoin::ping', async () => 'pong');
+      const owner = (): string | undefined => [...e.engine.functions.values()].find((f) => f.id === 'rejoin::ping')?.ownerId;
+      await until(() => owner() !== undefined, 5000);
+      const first = owner()!;
+      e.engine.connections.get(first)?.ws.terminate(); // the engine drops the worker
+      await until(() => owner() !== undefined && owner() !== first, 5000);
+      await expect(b.trigger({ function_id: 'rejoin::ping', payload: {}, timeoutMs: 5000 })).resolves.toBe('pong');
+      expect([...e.engine.functions.values()].filter((f) => f.id === 'rejoin::ping')).toHaveLength(1);
+      expect([...e.engine.connections.values()].filter((c) => c.meta?.name === 'rejoin-a')).toHaveLength(1);
+    } finally {
+      await Promise.all([a.shutdown(), b.shutdown()]);
+    }
+  });
 });
+
