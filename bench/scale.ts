@@ -191,13 +191,18 @@ function runChild(kind: 'fake' | 'raw', n: number, batch: number, nofile: number
   return JSON.parse(line.slice('RESULT '.length)) as ChildResult;
 }
 
-/** The soft fd limit of this process, from /proc (Node has no getrlimit). */
-function softNofile(): number {
+/** The soft and hard fd limits of this process, from /proc (Node has no getrlimit). */
+function nofileLimits(): { soft: number; hard: number } {
   const line = readFileSync('/proc/self/limits', 'utf8')
     .split('\n')
     .find((l) => l.startsWith('Max open files'));
-  return Number(line?.split(/\s+/)[3] ?? 1024);
+  const cols = line?.split(/\s+/) ?? [];
+  const num = (x: string | undefined): number => (x === 'unlimited' ? Number.MAX_SAFE_INTEGER : Number(x ?? 1024));
+  return { soft: num(cols[3]), hard: num(cols[4]) };
 }
+
+/** File descriptors a run of n workers needs in one process: both ends of each socket, plus headroom. */
+const fdsFor = (n: number): number => 2 * n + 256;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -213,12 +218,21 @@ async function main(): Promise<void> {
   const batch = Number(values.batch);
   if (values.child === 'fake' || values.child === 'raw') return child(values.child, Number(values.workers), batch);
 
-  const sizes = String(values.workers).split(',').map(Number);
-  const limit = softNofile();
-  const needed = 2 * Math.max(...sizes) + 1024;
-  const nofile = limit >= needed ? null : needed;
+  const requested = String(values.workers).split(',').map(Number);
+  const limits = nofileLimits();
+  // Raise the soft limit up to the hard one when a size needs it (no privilege needed for that); a size
+  // beyond the hard limit cannot run in one process here: it is reported, and the largest size that
+  // fits is measured in its place.
+  const fits = (n: number): boolean => fdsFor(n) <= limits.hard;
+  const largestFitting = Math.floor((limits.hard - 256) / 2 / 100) * 100;
+  const sizes = [...new Set(requested.map((n) => (fits(n) ? n : largestFitting)))];
+  const skipped = requested.filter((n) => !fits(n)).map((n) => ({ workers: n, reason: `needs ${fdsFor(n)} file descriptors in one process; the hard limit here is ${limits.hard} (ulimit -Hn) and cannot be raised without CAP_SYS_RESOURCE, so ${largestFitting} workers were measured instead` }));
+  const needed = fdsFor(Math.max(...sizes));
+  const nofile = limits.soft >= needed ? null : Math.min(needed, limits.hard);
+  const limit = limits.soft;
   const load = loadavg().map((x) => Math.round(x * 100) / 100);
-  console.log(`scale: fake workers vs raw ws clients against the reference engine, one process; fd limit ${limit}${nofile ? ` (children run with prlimit --nofile=${nofile})` : ''}; load ${load.join(' ')}`);
+  console.log(`scale: fake workers vs raw ws clients against the reference engine, one process; fd limit soft ${limits.soft} hard ${limits.hard}${nofile ? ` (children run with prlimit --nofile=${nofile})` : ''}; load ${load.join(' ')}`);
+  for (const s of skipped) console.log(`${String(s.workers).padStart(6)} not run: ${s.reason}`);
   const rows: { workers: number; fake: ReturnType<typeof runChild>; raw: ReturnType<typeof runChild> }[] = [];
   for (const n of sizes) {
     // Raw first, then fake, at each size: machine drift hits both alike.
@@ -242,8 +256,9 @@ async function main(): Promise<void> {
     cpu: `${cpus()[0]?.model ?? 'unknown'} x${cpus().length}`,
     memoryGiB: Math.round((totalmem() / 1024 ** 3) * 10) / 10,
     loadAverage: load,
-    nofileLimit: limit,
+    nofileLimit: limits,
     nofileUsed: nofile ?? limit,
+    skipped,
     target: { workers: TARGET_WORKERS, peakRssMiB: TARGET_PEAK_MIB },
     rows: rows.map((r) => ({
       ...r,
