@@ -11,6 +11,7 @@ import type { SdkCaseContext } from '../context.ts';
 import { announcedFinding, describeSamples, indexedGaps, judgeRunGaps } from './judge.ts';
 import { CONTAMINATED_LAG_MS, jitterSpreadTest } from './jitter-test.ts';
 import { judgeGap } from './measure.ts';
+import { judgeInterval } from '../../../harness/timing/tolerance.ts';
 import { lagAt, runScenario, worstAttemptMs, type FaultSchedule, type ScenarioEnv, type ScenarioRun } from './scenario.ts';
 
 type BackoffCase = CaseDefinition<SdkCaseContext>;
@@ -206,6 +207,33 @@ export const backoffCases: BackoffCase[] = [
     },
   },
   {
+    id: 'sdk.backoff.jitter-within-max-delay',
+    title: 'No delay exceeds maxDelayMs, jitter included (32 delays at the cap with jitterFactor 1)',
+    level: 'INFO',
+    sources: [SEED_RECONNECTION, { document: 'sdk-behaviour', section: '§3.1 "jitter after cap"; §10.1 #3' }],
+    requires: ['reconnection-config'],
+    lane: 'slow',
+    timeoutMs: 30_000,
+    disagreement:
+      'The seed calls maxDelayMs the "maximum retry delay cap", yet Node, Python and Go apply the jitter after the cap, so delays reach maxDelayMs·(1+jitterFactor) (38999 ms with the defaults); the issue\'s own formula min(i·m^n, max)·(1±j) allows that. INFO until the spec decides.',
+    async run(ctx) {
+      // Base at the cap from the first attempt (initial = max), widest jitter: a delay past the cap
+      // happens with probability ~0.35 per attempt beyond the slack, so 32 attempts miss it with
+      // probability ~1e-6 on an SDK that jitters after the cap.
+      const cfg: ReconnectionConfig = { initialDelayMs: 100, maxDelayMs: 100, backoffMultiplier: 2, jitterFactor: 1, maxRetries: -1 };
+      const schedule: FaultSchedule = {
+        functions: ['conf::backoff::alive'],
+        outages: [{ drop: { kind: 'terminate' }, refusals: Array.from({ length: 31 }, () => ({ kind: 'reject' as const, status: 503 })), holdRegisteredMs: 0, registerWhileDown: [] }],
+      };
+      const run = await runScenario(caseScenarioEnv(ctx), cfg, cfg, schedule);
+      const problem = problemsOutcome(run);
+      if (problem) return problem;
+      const gaps = indexedGaps(judgeRunGaps(ctx.engine, run, cfg, ctx.tolerance));
+      const samples = gaps.map((g) => judgeGapAgainstCap(g.gap.measuredMs, g.gap.attempt, cfg, ctx, lagAt(run, g.gap.startedAt)));
+      return timingOutcome(samples, run, `all ${samples.length} delays stayed within maxDelayMs ${cfg.maxDelayMs} (+ slack)`);
+    },
+  },
+  {
     id: 'sdk.backoff.accept-then-close-not-hammered',
     title: 'An engine that accepts and closes at once is not hammered: without a connection that worked, the delays keep growing',
     level: 'SHOULD',
@@ -236,6 +264,10 @@ export const backoffCases: BackoffCase[] = [
     },
   },
 ];
+
+function judgeGapAgainstCap(measuredMs: number, attempt: number, cfg: ReconnectionConfig, ctx: SdkCaseContext, lag: number): TimingSample {
+  return judgeInterval({ label: `gap before attempt #${attempt}: at most maxDelayMs`, measuredMs, allowedMinMs: 0, allowedMaxMs: cfg.maxDelayMs, observedLagMs: lag }, ctx.tolerance);
+}
 
 async function maxRetriesCase(ctx: SdkCaseContext, maxRetries: number): Promise<CaseOutcome> {
   const cfg: ReconnectionConfig = { initialDelayMs: 30, maxDelayMs: 120, backoffMultiplier: 2, jitterFactor: 0, maxRetries };
