@@ -648,23 +648,43 @@ export class FakeEngine {
     });
   }
 
+  /**
+   * Runs a scripted answer. A script that throws (or rejects) answers with that error (`{code, message}`
+   * when it carries a code, else invocation_failed): a deliberate way to script failures. A script that
+   * returns something other than an answer is a bug in the case: recorded as a harness error, and the
+   * caller gets `harness_error` rather than silence.
+   */
   private runScript(script: CallScript, call: IncomingCall, reply: (body: { result?: unknown } | { error: ErrorBody }) => void): void {
-    const finish = (answer: CallAnswer): void => {
+    const finish = (answer: unknown): void => {
       if (answer === NO_ANSWER) return;
-      const send = (): void => reply(answer.error !== undefined ? { error: answer.error } : { result: answer.result });
-      if (answer.delayMs !== undefined && answer.delayMs > 0) this.timers.after(answer.delayMs, send);
+      if (typeof answer !== 'object' || answer === null) {
+        this.harnessError(new Error(`the script answering ${call.functionId} returned ${String(answer)}; expected {result}, {error}, {delayMs} or NO_ANSWER`));
+        reply({ error: { code: 'harness_error', message: `the fake engine's script for ${call.functionId} returned no answer object` } });
+        return;
+      }
+      const a = answer as { result?: unknown; error?: ErrorBody; delayMs?: number };
+      const send = (): void => reply(a.error !== undefined ? { error: a.error } : { result: a.result });
+      if (typeof a.delayMs === 'number' && a.delayMs > 0) this.timers.after(a.delayMs, send);
       else send();
     };
     try {
-      const out = typeof script === 'function' ? script(call) : script;
+      const out: unknown = typeof script === 'function' ? script(call) : script;
       if (out instanceof Promise) {
-        out.then(finish, (e: unknown) => {
-          this.harnessError(e);
-          reply({ error: errorOf(e) });
-        });
+        out.then(
+          (answer: unknown) => this.guarded(() => finish(answer)),
+          (e: unknown) => reply({ error: errorOf(e) }),
+        );
       } else finish(out);
     } catch (e) {
       reply({ error: errorOf(e) });
+    }
+  }
+
+  private guarded(fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      this.harnessError(e);
     }
   }
 

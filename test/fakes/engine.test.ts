@@ -197,6 +197,8 @@ describe('fake engine: scripting', () => {
     expect(await worker.invoke('remote::once')).toMatchObject({ ok: false, error: { code: 'function_not_found' } });
     const silent = worker.invoke('remote::silent', null, { timeoutMs: 100 });
     await expect(silent).rejects.toBeInstanceOf(WaitTimeoutError);
+    engine.answer('remote::async', async (call) => ({ result: { echoed: call.data } }));
+    expect(await worker.invoke('remote::async', 5)).toMatchObject({ ok: true, result: { echoed: 5 } });
     engine.answer('remote::never-symbol', NO_ANSWER);
     await expect(worker.invoke('remote::never-symbol', null, { timeoutMs: 50 })).rejects.toThrow(/no invocationresult for remote::never-symbol/);
   });

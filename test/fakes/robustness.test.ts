@@ -112,6 +112,19 @@ describe('robustness under hostile input', () => {
     expect(String(failure.cause?.message)).toMatch(/mutant dispatcher crashed/);
   });
 
+  it('a script that returns no answer object is reported as a harness error, and the caller is not left waiting', async () => {
+    const engine = await FakeEngine.start();
+    const worker = await FakeWorker.connect(engine.url, { transcript: engine.transcript });
+    try {
+      engine.answer('x::bad', (() => 42) as never);
+      expect(await worker.invoke('x::bad')).toMatchObject({ ok: false, error: { code: 'harness_error' } });
+      expect(engine.transcript.records.some((r) => r.kind === 'event' && r.event === 'harness-error' && /returned 42/.test(r.message ?? ''))).toBe(true);
+    } finally {
+      worker.terminate();
+      await engine.close();
+    }
+  });
+
   it('a huge frame is recorded as a prefix and the engine keeps serving; one over maxPayload closes only that socket (1009)', async () => {
     const engine = await peers.engine({ maxPayload: 8 * 1024 * 1024 });
     const worker = await peers.worker(engine.url, { transcript: engine.transcript });
@@ -153,6 +166,10 @@ describe('robustness under hostile input', () => {
       throw new Error('broken script');
     });
     expect(await worker.invoke('x::boom')).toMatchObject({ ok: false, error: { code: 'invocation_failed', message: 'broken script' } });
+    engine.answer('x::async-boom', async () => {
+      throw Object.assign(new Error('coded'), { code: 'E_ASYNC' });
+    });
+    expect(await worker.invoke('x::async-boom')).toMatchObject({ ok: false, error: { code: 'E_ASYNC', message: 'coded' } });
     const conn = await engine.waitForConnection();
     await expect(
       conn.waitFor(() => {
