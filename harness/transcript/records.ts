@@ -47,6 +47,12 @@ export interface TelemetryInfo {
   error?: string;
 }
 
+/**
+ * A frame as sent or received. Text frames the transcript keeps whole are LazyFrameRecord instances
+ * (transcript/lazy.ts): `frame` and `verdict` are getters that parse and judge the text on first read,
+ * and JSON.stringify writes them like any other field. Read them as properties; for a plain object, take
+ * `JSON.parse(JSON.stringify(record))` (spread does not copy getters).
+ */
 export interface FrameRecord extends RecordBase {
   kind: 'frame';
   peer: RecordSource;
