@@ -313,7 +313,7 @@ export const reconnectCases: SdkCase[] = [
       await sleep(ctx.timing.quietMs);
       const elapsed = receivedAt(settled) - sentAt;
       const resent = next.all({ type: 'invokefunction', function_id: 'conf::inflight' }).length;
-      const sample = ctx.judge({ label: 'pending call settled', measuredMs: elapsed, allowedMinMs: 0, allowedMaxMs: timeoutMs + 100 * ctx.tolerance.timeScale }, probe);
+      const sample = ctx.judge({ label: 'pending call settled', measuredMs: elapsed, allowedMinMs: 0, allowedMaxMs: timeoutMs + 250 * ctx.tolerance.timeScale }, probe);
       const how = settled.ok ? 'succeeded' : `failed with ${settled.error.code ?? settled.error.class} after ${Math.round(elapsed)} ms`;
       const disposition = `${how}; ${resent === 0 ? 'not re-sent' : `re-sent ${resent} time(s)`} on the new connection`;
       if (settled.ok) throw new CaseFailure('a call whose connection dropped succeeded without an answer', 'an error', settled);

@@ -98,7 +98,7 @@ export async function registerEcho(ctx: SdkCaseContext, driver: DriverSession, c
  * of the echo function gets its correct answer.
  */
 export async function assertStillServing(ctx: SdkCaseContext, conn: EngineConnection, functionId: string, after: string): Promise<void> {
-  const probe = { still: 'serving', n: Math.floor(Math.random() * 1e6) };
+  const probe = { still: 'serving', seed: ctx.seed, after };
   if (!conn.isOpen) {
     throw new CaseFailure(`the SDK dropped the connection after ${after}`, 'the connection to stay open', conn.closeInfo ?? 'closed');
   }
