@@ -207,6 +207,31 @@ export const reconnectCases: SdkCase[] = [
     },
   }),
   sdkCase({
+    id: 'sdk.reconnect.unregistered-not-replayed',
+    title: 'an unregistered function or trigger is announced to the engine and not registered again after a reconnect',
+    level: 'MUST',
+    sources: [src.behaviour('§4.1 "Unregistered items are removed from the maps, so they are not replayed"'), src.protocol('§3.2, §3.6')],
+    requires: ['unregister'],
+    lane: 'fast',
+    timeoutMs: 25_000,
+    async run(ctx) {
+      const w = await ctx.connect();
+      const r = await registerAll(ctx, w);
+      const ack = await w.driver.request({ cmd: 'registerTrigger', triggerType: r.triggerType ?? 'conf-external', functionId: 'conf::two', config: { gone: true } });
+      const t = await w.conn.waitFor({ type: 'registertrigger', function_id: 'conf::two' }, { timeoutMs: ctx.timing.replyMs });
+      const triggerId = asObject(t.frame)?.id;
+      await w.driver.request({ cmd: 'unregisterFunction', functionId: 'conf::two' });
+      await w.driver.request({ cmd: 'unregisterTrigger', triggerHandle: ack.triggerHandle ?? ack.triggerId ?? String(triggerId) });
+      await w.conn.waitFor({ type: 'unregisterfunction', id: 'conf::two' }, { timeoutMs: ctx.timing.replyMs });
+      await w.conn.waitFor({ type: 'unregistertrigger', id: triggerId }, { timeoutMs: ctx.timing.replyMs });
+      const next = await dropAndReconnect(ctx, w.conn, 'terminate');
+      const frames = await settleRegistrations(ctx, next, hasFunctions(['conf::one']));
+      const back = frames.filter((f) => (f.type === 'registerfunction' && f.id === 'conf::two') || (f.type === 'registertrigger' && f.id === triggerId));
+      check(back.length === 0, 'an unregistered function or trigger was registered again after the reconnect', 'neither conf::two nor its trigger', back);
+      return outcome.pass('unregistered items stayed gone');
+    },
+  }),
+  sdkCase({
     id: 'sdk.reconnect.metadata-every-connect',
     title: 'engine::workers::register is called again on every reconnect',
     level: 'MUST',
