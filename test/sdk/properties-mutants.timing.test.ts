@@ -14,13 +14,16 @@ import { findProperty, PROPERTIES } from '../../specs/sdk/properties/properties.
 import { runProperty, type PropertyReport } from '../../specs/sdk/properties/run-property.ts';
 import { runsFor } from '../../specs/sdk/properties/budget.ts';
 
-/** Mutant -> the property that must catch it, and the seed the run uses. */
-export const BACKOFF_MUTANT_PROPERTIES: readonly { mutant: string; property: string; seed: number }[] = [
+/** Mutant -> the property that must catch it, and the seed the run uses. The first five are the
+ * backoff mutants issue 6 names; the others show the remaining two properties can fail too. */
+export const PROPERTY_MUTANTS: readonly { mutant: string; property: string; seed: number }[] = [
   { mutant: 'backoff-no-cap', property: 'prop.sdk.backoff.envelope', seed: 1 },
   { mutant: 'backoff-no-growth', property: 'prop.sdk.backoff.envelope', seed: 42 },
   { mutant: 'backoff-no-jitter', property: 'prop.sdk.backoff.jitter-spreads', seed: 42 },
   { mutant: 'max-retries-off-by-one', property: 'prop.sdk.backoff.max-retries', seed: 42 },
   { mutant: 'counter-never-resets', property: 'prop.sdk.backoff.counter-resets', seed: 42 },
+  { mutant: 'no-reattach', property: 'prop.sdk.reconnect.registrations-survive', seed: 42 },
+  { mutant: 'timeout-early', property: 'prop.sdk.timeout.within-tolerance', seed: 42 },
 ];
 
 const REAL_SEED = 42;
@@ -48,8 +51,8 @@ afterAll(async () => {
   if (root) await rm(root, { recursive: true, force: true });
 });
 
-describe('backoff mutants are caught by the properties', () => {
-  for (const { mutant, property, seed } of BACKOFF_MUTANT_PROPERTIES) {
+describe('the mutants are caught by the properties', () => {
+  for (const { mutant, property, seed } of PROPERTY_MUTANTS) {
     it(`${property} fails on mutant ${mutant} (seed ${seed})`, async (t) => {
       const opened = await openNodeMutantTarget(mutant, { tolerance, artifactsRoot: root });
       try {
