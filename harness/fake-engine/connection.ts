@@ -8,6 +8,7 @@ import type { Frame } from '../wire/index.ts';
 import type { FrameRecord } from '../transcript/records.ts';
 import { Endpoint, type CloseInfo, type EndpointInit, type ReceivedFrame } from './endpoint.ts';
 import { ConnectionClosedError, WaitTimeoutError } from './errors.ts';
+import { Deadlines } from './deadlines.ts';
 import { summarize } from './endpoint.ts';
 
 export interface ErrorBody {
@@ -65,7 +66,6 @@ interface PendingInvocation {
   since: number;
   resolve(outcome: InvocationOutcome): void;
   reject(e: Error): void;
-  timer: NodeJS.Timeout;
 }
 
 export class EngineConnection extends Endpoint {
@@ -95,6 +95,7 @@ export class EngineConnection extends Endpoint {
   retiredBy: number | undefined;
   private readonly host: ConnectionHost;
   private readonly pending = new Map<string, PendingInvocation>();
+  private readonly deadlines: Deadlines<string>;
 
   constructor(init: EngineConnectionInit) {
     super(init);
@@ -104,6 +105,7 @@ export class EngineConnection extends Endpoint {
     this.remoteAddress = init.remoteAddress;
     this.attempt = init.attempt;
     this.reattachToken = init.reattachToken ? randomUUID() : undefined;
+    this.deadlines = new Deadlines(init.timers);
   }
 
   /** Sends `workerregistered` with this connection's identity (use when the engine holds it back). */
@@ -132,14 +134,22 @@ export class EngineConnection extends Endpoint {
     if (options.baggage !== undefined) frame.baggage = options.baggage;
     if (this.closeInfo) return Promise.reject(new ConnectionClosedError(`${this.label} is closed; cannot invoke ${functionId}`, this.closeInfo.code, this.closeInfo.reason));
     const since = this.mark();
+    const earlier = this.pending.get(key);
+    if (earlier) {
+      // A case reusing an invocation id on purpose sends raw frames; through invoke() it is a mistake.
+      this.pending.delete(key);
+      earlier.reject(new Error(`${this.label}: invocation id ${invocationId} was reused by another invoke() before its result arrived`));
+    }
     const result = new Promise<InvocationOutcome>((resolve, reject) => {
-      const timer = this.timers.after(timeoutMs, () => {
-        this.pending.delete(key);
-        this.inFlight.delete(key);
-        const window = this.received.slice(since).slice(-12).map(summarize);
-        reject(new WaitTimeoutError(`${this.label}: no invocationresult for ${functionId} (${invocationId}) within ${timeoutMs} ms; ${window.length ? `arrived instead: ${window.join(' | ')}` : 'nothing arrived'}`, window));
-      });
-      this.pending.set(key, { functionId, startedAt: performance.now(), since, resolve, reject, timer });
+      this.pending.set(key, { functionId, startedAt: performance.now(), since, resolve, reject });
+    });
+    this.deadlines.add(key, timeoutMs, () => {
+      const p = this.pending.get(key);
+      if (!p) return;
+      this.pending.delete(key);
+      this.inFlight.delete(key);
+      const window = this.received.slice(since).slice(-12).map(summarize);
+      p.reject(new WaitTimeoutError(`${this.label}: no invocationresult for ${functionId} (${invocationId}) within ${timeoutMs} ms; ${window.length ? `arrived instead: ${window.join(' | ')}` : 'nothing arrived'}`, window));
     });
     this.inFlight.add(key);
     void this.send(frame);
@@ -170,7 +180,7 @@ export class EngineConnection extends Endpoint {
     if (!pending || id === undefined) return false;
     this.pending.delete(id);
     this.inFlight.delete(id);
-    this.timers.cancel(pending.timer);
+    this.deadlines.settle(id);
     const elapsedMs = performance.now() - pending.startedAt;
     const error = frame.error;
     if (error !== undefined && error !== null) pending.resolve({ ok: false, error: error as ErrorBody, frame, elapsedMs });
@@ -188,8 +198,8 @@ export class EngineConnection extends Endpoint {
   }
 
   protected override onClosed(info: CloseInfo): void {
+    this.deadlines.clear();
     for (const [id, p] of this.pending) {
-      this.timers.cancel(p.timer);
       p.reject(new ConnectionClosedError(`${this.label} closed (${info.code}) before the result of ${p.functionId} (${id}) arrived`, info.code, info.reason));
     }
     this.pending.clear();

@@ -19,6 +19,7 @@ import { Endpoint, summarize, type CloseInfo, type ReceivedFrame } from '../fake
 import type { ErrorBody, InvocationOutcome, WorkerMetadata } from '../fake-engine/connection.ts';
 import { ConnectFailedError, ConnectionClosedError, InvocationError, WaitTimeoutError } from '../fake-engine/errors.ts';
 import { TimerSet } from '../fake-engine/timers.ts';
+import { Deadlines } from '../fake-engine/deadlines.ts';
 import { warmValidator } from '../fake-engine/classify.ts';
 import { DEFAULT_MAX_PAYLOAD } from '../fake-engine/engine.ts';
 
@@ -105,7 +106,8 @@ export class FakeWorker extends Endpoint {
   readonly deliveredTriggers = new Map<string, Frame>();
   private readonly functions = new Map<string, { handler: FunctionHandler; answer: AnswerMode }>();
   private readonly triggerTypes = new Map<string, TriggerTypeHandlers>();
-  private readonly pending = new Map<string, { functionId: string; startedAt: number; since: number; resolve(o: InvocationOutcome): void; reject(e: Error): void; timer: NodeJS.Timeout }>();
+  private readonly pending = new Map<string, { functionId: string; startedAt: number; since: number; resolve(o: InvocationOutcome): void; reject(e: Error): void }>();
+  private readonly deadlines: Deadlines<string>;
   private readonly answerPings: boolean;
   private readonly ownTimers: TimerSet;
   private defaultAnswer: AnswerMode = 'normal';
@@ -114,6 +116,7 @@ export class FakeWorker extends Endpoint {
     super({ ws, peer, conn, path, inboundDir: 'engine->worker', transcript, faults, timers, defaultTimeoutMs: options.defaultTimeoutMs ?? 5000, isClient: true });
     this.url = url;
     this.ownTimers = timers;
+    this.deadlines = new Deadlines(timers);
     this.answerPings = options.answerPings ?? true;
   }
 
@@ -262,13 +265,21 @@ export class FakeWorker extends Endpoint {
     const timeoutMs = options.timeoutMs ?? this.defaultTimeoutMs;
     if (this.closeInfo) return Promise.reject(new ConnectionClosedError(`${this.label} is closed; cannot invoke ${functionId}`, this.closeInfo.code, this.closeInfo.reason));
     const since = this.mark();
+    const earlier = this.pending.get(key);
+    if (earlier) {
+      // A case reusing an invocation id on purpose sends raw frames; through invoke() it is a mistake.
+      this.pending.delete(key);
+      earlier.reject(new Error(`${this.label}: invocation id ${invocationId} was reused by another invoke() before its result arrived`));
+    }
     const result = new Promise<InvocationOutcome>((resolve, reject) => {
-      const timer = this.ownTimers.after(timeoutMs, () => {
-        this.pending.delete(key);
-        const window = this.received.slice(since).slice(-12).map(summarize);
-        reject(new WaitTimeoutError(`${this.label}: no invocationresult for ${functionId} (${invocationId}) within ${timeoutMs} ms; ${window.length ? `arrived instead: ${window.join(' | ')}` : 'nothing arrived'}`, window));
-      });
-      this.pending.set(key, { functionId, startedAt: performance.now(), since, resolve, reject, timer });
+      this.pending.set(key, { functionId, startedAt: performance.now(), since, resolve, reject });
+    });
+    this.deadlines.add(key, timeoutMs, () => {
+      const p = this.pending.get(key);
+      if (!p) return;
+      this.pending.delete(key);
+      const window = this.received.slice(since).slice(-12).map(summarize);
+      p.reject(new WaitTimeoutError(`${this.label}: no invocationresult for ${functionId} (${invocationId}) within ${timeoutMs} ms; ${window.length ? `arrived instead: ${window.join(' | ')}` : 'nothing arrived'}`, window));
     });
     void this.send(this.callFrame(functionId, data, options, invocationId));
     return result;
@@ -351,8 +362,8 @@ export class FakeWorker extends Endpoint {
   }
 
   protected override onClosed(info: CloseInfo): void {
+    this.deadlines.clear();
     for (const [id, p] of this.pending) {
-      this.ownTimers.cancel(p.timer);
       p.reject(new ConnectionClosedError(`${this.label} closed (${info.code}) before the result of ${p.functionId} (${id}) arrived`, info.code, info.reason));
     }
     this.pending.clear();
@@ -365,7 +376,7 @@ export class FakeWorker extends Endpoint {
     const p = id === undefined ? undefined : this.pending.get(id);
     if (!p || id === undefined) return; // unknown ids are ignored (sdk rule 14)
     this.pending.delete(id);
-    this.ownTimers.cancel(p.timer);
+    this.deadlines.settle(id);
     const elapsedMs = performance.now() - p.startedAt;
     if (frame.error !== undefined && frame.error !== null) p.resolve({ ok: false, error: frame.error as ErrorBody, frame, elapsedMs });
     else p.resolve({ ok: true, result: frame.result ?? null, frame, elapsedMs });
