@@ -70,9 +70,9 @@ export function classifyPayload(payload: Buffer | string, isBinary: boolean, lim
   const text = typeof payload === 'string' ? payload : payload.toString('utf8');
   if (text.length <= limits.maxTextChars) {
     // Kept whole: the record holds the text; its parsed value (and a built frame's verdict) come on demand.
-    if (parsed !== undefined) return lazyText(text, length, parsed, dir, keepParsed, undefined);
+    if (parsed !== undefined) return lazyText(text, length, parsed, keepParsed, undefined);
     const judged = judge(text, dir);
-    return lazyText(text, length, judged.value, dir, keepParsed, judged.verdict);
+    return lazyText(text, length, judged.value, keepParsed, judged.verdict);
   }
   const judged = parsed === undefined ? judge(text, dir) : judgeValue(parsed, dir);
   const shown = text.length > limits.maxTextChars ? { text: text.slice(0, limits.maxTextChars), truncated: true as const } : { text };
@@ -87,7 +87,7 @@ export function classifyPayload(payload: Buffer | string, isBinary: boolean, lim
  * A text frame the transcript keeps whole: the record gets the text now and its `frame` (and, for a frame
  * the harness built, its `verdict`) when first read (see transcript/lazy.ts). `value` is the live parse.
  */
-function lazyText(text: string, length: number, value: unknown, dir: Direction, keepParsed: boolean, verdict: RecordedVerdict | undefined): ClassifiedPayload {
+function lazyText(text: string, length: number, value: unknown, keepParsed: boolean, verdict: RecordedVerdict | undefined): ClassifiedPayload {
   const lazy = { text, keepParsed, verdict };
   const type = typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string' ? (value as { type: string }).type : '(invalid)';
   return { fields: { encoding: 'text', length, verdict: SKIPPED }, value, type, lazy };

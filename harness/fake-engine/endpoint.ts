@@ -295,13 +295,13 @@ export class Endpoint {
     const c = classifyPayload(data, isBinary, this.transcript.limits, this.inboundDir);
     const fired = this.faults?.decide({ dir: this.inboundDir, type: c.type, connection: this.conn, path: this.path, side: 'receiver' });
     const record = this.recordFrame(this.inboundDir, c, 'peer', fired, at);
-    if (!fired) return this.deliver(c, record, at);
+    if (!fired) return this.deliver(c, record);
     this.recordFault(this.inboundDir, fired);
-    this.applyInboundFault(fired, c, record, at);
+    this.applyInboundFault(fired, c, record);
   }
 
-  private applyInboundFault(fired: FiredFault, c: ClassifiedPayload, record: FrameRecord, at: number): void {
-    const deliver = (): void => this.guard(() => this.deliver(c, record, at));
+  private applyInboundFault(fired: FiredFault, c: ClassifiedPayload, record: FrameRecord): void {
+    const deliver = (): void => this.guard(() => this.deliver(c, record));
     const action = fired.action;
     switch (action.kind) {
       case 'drop':
@@ -331,7 +331,7 @@ export class Endpoint {
     }
   }
 
-  private deliver(c: ClassifiedPayload, record: FrameRecord, _at: number): void {
+  private deliver(c: ClassifiedPayload, record: FrameRecord): void {
     const index = this.inbound.length;
     this.inbound.push(record);
     // Waiters and protocol logic see the live value, even when it was too large for the record to keep.

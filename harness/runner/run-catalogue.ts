@@ -28,7 +28,15 @@ export interface RunCatalogueOptions<Context> {
   progress: ProgressSink;
   /** Stops starting new cases (Ctrl-C); the case in flight finishes or times out. */
   signal?: AbortSignal;
+  /**
+   * How many times an INDETERMINATE run (a timing the busy machine could not decide) is measured again
+   * before it is reported (default 2). Only INDETERMINATE is retried, never FAIL: a clean window then
+   * decides PASS or FAIL, and a machine busy three times in a row still reports INDETERMINATE.
+   */
+  retryUndecided?: number;
 }
+
+export const DEFAULT_UNDECIDED_RETRIES = 2;
 
 export async function runCatalogue<Context, Target>(
   catalogue: Catalogue<Context, Target>,
@@ -72,11 +80,26 @@ export async function runCatalogue<Context, Target>(
         if (options.signal?.aborted) break;
         options.progress.caseStarted(def.id, index, cases.length, attempt, options.repeat);
         const root = attempt === 0 ? options.artifactsRoot : join(options.artifactsRoot, `repeat-${attempt + 1}`);
-        const result = await runCase(def, opened.implementation, opened.contextFactory, {
+        let result = await runCase(def, opened.implementation, opened.contextFactory, {
           seed: caseSeed(options.baseSeed, def.id),
           tolerance: options.tolerance,
           artifactsRoot: root,
         });
+        const undecided: string[] = [];
+        for (let retry = 1; retry <= (options.retryUndecided ?? DEFAULT_UNDECIDED_RETRIES) && result.outcome.verdict === 'INDETERMINATE' && !options.signal?.aborted; retry++) {
+          undecided.push(result.outcome.summary);
+          const again = await runCase(def, opened.implementation, opened.contextFactory, {
+            seed: caseSeed(options.baseSeed, def.id),
+            tolerance: options.tolerance,
+            artifactsRoot: join(root, `undecided-retry-${retry}`),
+          });
+          again.durationMs += result.durationMs;
+          result = again;
+        }
+        if (undecided.length > 0) {
+          const note = `measured ${undecided.length + 1} times: ${undecided.length} run(s) before were INDETERMINATE (${undecided.join(' | ')})`;
+          result.outcome.findings = [...(result.outcome.findings ?? []), { severity: 'info', message: note }];
+        }
         attempts.push(result);
         options.progress.caseFinished(result, index, cases.length, attempt, options.repeat);
       }

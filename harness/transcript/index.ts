@@ -20,4 +20,6 @@ export type { TranscriptLimits, TranscriptRecorderOptions, TranscriptListener } 
 export { writeTranscript, readTranscript, parseTranscript, streamTranscript } from './jsonl.ts';
 export type { JsonlStream } from './jsonl.ts';
 export { formatTranscript, formatRecord } from './pretty.ts';
+export { LazyFrameRecord } from './lazy.ts';
+export type { TextJudge } from './lazy.ts';
 export type { PrettyOptions } from './pretty.ts';
