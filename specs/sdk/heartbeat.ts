@@ -57,7 +57,7 @@ export const heartbeatCases: SdkCase[] = [
       const { conn } = await ctx.connect();
       await conn.waitFor(isWorkerRegisterCall, { timeoutMs: ctx.timing.replyMs });
       try {
-        await conn.ping({ timeoutMs: ctx.timing.quietMs * 3 }); // a pong is immediate; waiting longer only slows the failing SDKs
+        await conn.ping({ timeoutMs: ctx.timing.replyMs / 2 }); // a pong is immediate; half the reply budget keeps failing SDKs quick
       } catch {
         throw new CaseFailure('a JSON ping was not answered with a JSON pong', { type: 'pong' }, conn.isOpen ? 'nothing' : `connection closed (${conn.closeInfo?.code})`);
       }
