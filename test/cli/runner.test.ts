@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { outcome } from '../../harness/cases/model.ts';
 import { runCatalogue } from '../../harness/runner/run-catalogue.ts';
 import { silentProgress } from '../../harness/runner/progress.ts';
 import { DEFAULT_TOLERANCE } from '../../harness/timing/tolerance.ts';
@@ -49,6 +50,27 @@ describe('runCatalogue', () => {
       const stable = run.cases.find((c) => c.info.id === 'sdk.synth.passes');
       expect(stable?.flaky).toBe(false);
       expect(stable?.attempts).toHaveLength(3);
+    });
+  });
+
+  it('measures an INDETERMINATE case again (never a FAIL): a clean window decides, three busy ones stay INDETERMINATE', async () => {
+    await withTempDir(async (dir) => {
+      let busyOnce = 0;
+      let alwaysBusy = 0;
+      let failing = 0;
+      const synth = (id: string, run: () => ReturnType<typeof outcome.pass>) => ({ id, title: id, level: 'MUST' as const, sources: [{ document: 'seed' as const, section: 'synthetic' }], requires: [], lane: 'fast' as const, timeoutMs: 2000, run: async () => run() });
+      const cases = [
+        synth('sdk.synth.busy-once', () => (++busyOnce === 1 ? outcome.indeterminate('busy') : outcome.pass('decided'))),
+        synth('sdk.synth.always-busy', () => (++alwaysBusy, outcome.indeterminate('busy'))),
+        synth('sdk.synth.fails-once', () => (++failing, outcome.fail('late', 'on time', 'late'))),
+      ];
+      const run = await runCatalogue(syntheticSdkCatalogue({ cases }), { kind: 'builtin', sdk: 'node' }, { ...base(dir), cases });
+      const byId = Object.fromEntries(run.cases.map((c) => [c.info.id, c]));
+      expect(byId['sdk.synth.busy-once']?.result.outcome.verdict).toBe('PASS');
+      expect(byId['sdk.synth.busy-once']?.result.outcome.findings?.[0]?.message).toMatch(/measured 2 times: 1 run\(s\) before were INDETERMINATE/);
+      expect(byId['sdk.synth.always-busy']?.result.outcome.verdict).toBe('INDETERMINATE');
+      expect(alwaysBusy).toBe(3);
+      expect(failing).toBe(1);
     });
   });
 
