@@ -26,10 +26,17 @@ export const registrationCases: SdkCase[] = [
       // Long enough to see the reconnect this SDK would make (its fixed retry delay, or the 50 ms default).
       const fixed = typeof ctx.facts.fixedRetryDelayMs === 'number' ? ctx.facts.fixedRetryDelayMs : 0;
       const waitMs = Math.max(800 * ctx.tolerance.timeScale, fixed + 500 * ctx.tolerance.timeScale);
-      const verdict = await Promise.race([call.settled.then((s) => ({ settled: s })), sleep(waitMs).then(() => ({ settled: undefined }))]);
+      const rejectedAt = performance.now();
+      const reconnect = ctx.engine.waitForUpgrades(2, { timeoutMs: ctx.timing.replyMs }).then(
+        () => ({ settled: undefined }),
+        () => ({ settled: undefined }),
+      );
+      const verdict = await Promise.race([call.settled.then((s) => ({ settled: s })), reconnect]);
+      // Watch for a reconnect for at least waitMs after the rejection, however quickly the call settled.
+      await sleep(Math.max(0, waitMs - (performance.now() - rejectedAt)));
       const reconnected = ctx.engine.upgrades.length > 1;
       check(!reconnected, 'the SDK reconnected after a fatal registrationrejected', 'no further connection attempt', `${ctx.engine.upgrades.length - 1} more upgrade attempt(s)`);
-      if (!verdict.settled) throw new CaseFailure('a call pending at the fatal rejection was not failed', `settled with an error within ${waitMs} ms`, 'still pending');
+      if (!verdict.settled) throw new CaseFailure('a call pending at the fatal rejection was not failed', `settled with an error within ${ctx.timing.replyMs} ms (its own timeout is ${callTimeoutMs} ms)`, 'still pending');
       check(!verdict.settled.ok, 'a call pending at the fatal rejection succeeded', 'an error', verdict.settled);
       return outcome.pass(`stopped; the pending call failed with ${verdict.settled.ok ? '' : (verdict.settled.error.code ?? verdict.settled.error.class)}`);
     },
