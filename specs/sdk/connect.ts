@@ -213,7 +213,9 @@ export const connectCases: SdkCase[] = [
       check(sameJson(answer.frame.result, { before: 'workerregistered' }), 'an invocation before workerregistered was not answered correctly', { result: { before: 'workerregistered' } }, answer.frame);
       ctx.engine.setWorkerRegistered('immediate');
       await conn.sendWorkerRegistered();
-      await sleep(100); // let the SDK store the late identity before the drop
+      // Barrier: frames are handled in order, so once the SDK answers a call sent after workerregistered,
+      // it has seen the late identity.
+      await invokeRaw(conn, 'conf::early', { after: 'workerregistered' }, { timeoutMs: ctx.timing.replyMs });
       conn.terminate();
       const next = await ctx.engine.waitForConnection({ timeoutMs: ctx.timing.reconnectMs });
       const first = await next.next(() => true, { timeoutMs: ctx.timing.replyMs });

@@ -8,7 +8,7 @@ import type { CaseDefinition, CaseOutcome, CaseSource, TimingSample } from '../.
 import { outcome, verdictOfTimings } from '../../../harness/cases/model.ts';
 import { backoffEnvelope, DEFAULT_RECONNECTION, type ReconnectionConfig } from '../../../harness/timing/backoff.ts';
 import type { SdkCaseContext } from '../context.ts';
-import { announcedFinding, describeSamples, indexedGaps, judgeRunGaps } from './judge.ts';
+import { announcedFinding, describeSamples, indexedGaps, judgeRunGaps, withAnnouncedEvidence } from './judge.ts';
 import { CONTAMINATED_LAG_MS, jitterSpreadTest } from './jitter-test.ts';
 import { judgeGap } from './measure.ts';
 import { judgeInterval } from '../../../harness/timing/tolerance.ts';
@@ -255,10 +255,14 @@ export const backoffCases: BackoffCase[] = [
       // Judge with the issue's rule only: accept-then-close is not a connection that worked, so the
       // index keeps counting (gap k after the drop has n = k).
       const gaps = judgeRunGaps(ctx.engine, run, cfg, ctx.tolerance).filter((g) => g.gap.indices.length > 0);
-      const strict = gaps.map((g, k) => {
-        const only = { ...g.gap, indices: [k] };
-        return { ...g, sample: judgeGap(only, cfg, ctx.tolerance, lagAt(run, g.gap.startedAt)) };
-      });
+      const strict = withAnnouncedEvidence(
+        gaps.map((g, k) => {
+          const only = { ...g.gap, indices: [k] };
+          return { ...g, sample: judgeGap(only, cfg, ctx.tolerance, lagAt(run, g.gap.startedAt)) };
+        }),
+        run,
+        cfg,
+      );
       const samples = strict.map((g) => g.sample);
       return timingOutcome(samples, run, `after ${cycles} accept-then-close cycles the delays kept growing (${samples.map((s) => s.measuredMs).join(', ')} ms)`);
     },

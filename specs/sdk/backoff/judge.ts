@@ -3,7 +3,7 @@
 
 import type { FakeEngine } from '../../../harness/fake-engine/index.ts';
 import type { Finding, TimingSample } from '../../../harness/cases/model.ts';
-import type { ReconnectionConfig } from '../../../harness/timing/backoff.ts';
+import { backoffEnvelope, type ReconnectionConfig } from '../../../harness/timing/backoff.ts';
 import type { ToleranceModel } from '../../../harness/timing/tolerance.ts';
 import { announcedDelays, judgeGap, measureGaps, type MeasuredGap } from './measure.ts';
 import { lagAt, type ScenarioRun } from './scenario.ts';
@@ -15,7 +15,36 @@ export interface JudgedGap {
 
 /** Every gap between attempts on "/" in the run, each judged against its envelope. */
 export function judgeRunGaps(engine: FakeEngine, run: ScenarioRun, cfg: ReconnectionConfig, tolerance: ToleranceModel): JudgedGap[] {
-  return measureGaps(engine, { ends: run.ends }).map((gap) => ({ gap, sample: judgeGap(gap, cfg, tolerance, lagAt(run, gap.startedAt)) }));
+  const judged = measureGaps(engine, { ends: run.ends }).map((gap) => ({ gap, sample: judgeGap(gap, cfg, tolerance, lagAt(run, gap.startedAt)) }));
+  return withAnnouncedEvidence(judged, run, cfg);
+}
+
+/**
+ * A late attempt is the SDK's fault, or the machine's. The harness's own lag is one witness (the
+ * tolerance model); the SDK's log is another: Node and Python announce each delay before waiting it
+ * ("Reconnecting in 300ms (attempt 5)"). When the announced delay lies in the envelope but the attempt
+ * came later than the slack allows, the SDK computed the right delay and was scheduled late: that is
+ * INDETERMINATE (the SDK process was starved), not FAIL. Only late failures are touched, only when
+ * the announcements pair one-to-one with the gaps, and a wrong announced delay keeps the FAIL: an SDK
+ * cannot talk its way into a PASS this way, at most into INDETERMINATE.
+ */
+export function withAnnouncedEvidence(judged: JudgedGap[], run: ScenarioRun, cfg: ReconnectionConfig): JudgedGap[] {
+  const announced = announcedDelays(run.driver.logs());
+  if (announced.length !== judged.length) return judged;
+  return judged.map((g, i) => {
+    const s = g.sample;
+    const said = announced[i]!;
+    const late = s.verdict === 'FAIL' && s.measuredMs > s.allowedMaxMs + s.slackMs;
+    if (!late || s.attempt === undefined) return g;
+    const env = backoffEnvelope(cfg, s.attempt);
+    if (said.delayMs < env.minMs - 1 || said.delayMs > env.maxMs + 1) {
+      return { ...g, sample: { ...s, reason: `${s.reason ?? ''}; the SDK itself announced ${said.delayMs} ms` } };
+    }
+    return {
+      ...g,
+      sample: { ...s, verdict: 'INDETERMINATE', reason: `${s.reason ?? 'late'}, but the SDK announced ${said.delayMs} ms (in the envelope) and was scheduled late: the machine was busy` },
+    };
+  });
 }
 
 /** Gaps whose index is known (not across a listener downtime). */

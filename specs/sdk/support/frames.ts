@@ -22,10 +22,10 @@ export function asObject(v: unknown): FrameObject | undefined {
   return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as FrameObject) : undefined;
 }
 
-export function isWorkerRegisterCall(frame: unknown): boolean {
+export const isWorkerRegisterCall = named('the engine::workers::register call', (frame: unknown): boolean => {
   const f = asObject(frame);
   return f?.type === 'invokefunction' && f.function_id === REGISTER_WORKER;
-}
+});
 
 /** Frames on a connection that are registrations (trigger types, functions, triggers, services). */
 export const REGISTRATION_TYPES = ['registertriggertype', 'registerfunction', 'registertrigger', 'registerservice'] as const;
@@ -49,10 +49,16 @@ export function sameMultiset(a: readonly string[], b: readonly string[]): boolea
 /** The first frame on `conn` that is a result for `invocationId` (matched case-insensitively). */
 export function resultFor(invocationId: string): (f: unknown) => boolean {
   const id = invocationId.toLowerCase();
-  return (f: unknown) => {
+  return named(`invocationresult for ${invocationId}`, (f: unknown) => {
     const o = asObject(f);
     return o?.type === 'invocationresult' && typeof o.invocation_id === 'string' && o.invocation_id.toLowerCase() === id;
-  };
+  });
+}
+
+/** Names a predicate, so that a wait that runs out says what it waited for. */
+export function named<F extends (...args: never[]) => unknown>(name: string, fn: F): F {
+  Object.defineProperty(fn, 'name', { value: name });
+  return fn;
 }
 
 export interface RawInvokeOptions {
@@ -72,11 +78,14 @@ export async function invokeRaw(conn: EngineConnection, functionId: string, data
   // Keep the live value the matcher saw: the transcript keeps parsed frames only up to 1 MiB.
   let live: unknown;
   const isResult = resultFor(invocationId);
-  const entry = await conn.waitFor((f: unknown) => {
-    if (!isResult(f)) return false;
-    live = f;
-    return true;
-  }, { since, timeoutMs: options.timeoutMs });
+  const entry = await conn.waitFor(
+    named(`the invocationresult for ${functionId} (${invocationId})`, (f: unknown) => {
+      if (!isResult(f)) return false;
+      live = f;
+      return true;
+    }),
+    { since, timeoutMs: options.timeoutMs },
+  );
   return { invocationId, entry, frame: asObject(live ?? entry.frame) ?? {} };
 }
 
