@@ -5,6 +5,8 @@ import type { UpgradeAttempt } from '../../harness/fake-engine/index.ts';
 import { DEFAULT_TOLERANCE } from '../../harness/timing/tolerance.ts';
 import type { ReconnectionConfig } from '../../harness/timing/backoff.ts';
 import { announcedDelays, judgeGap, measureGaps, type ConnectionLog, type EndMark } from '../../specs/sdk/backoff/measure.ts';
+import { withAnnouncedEvidence } from '../../specs/sdk/backoff/judge.ts';
+import type { ScenarioRun } from '../../specs/sdk/backoff/scenario.ts';
 
 const CFG: ReconnectionConfig = { initialDelayMs: 100, maxDelayMs: 400, backoffMultiplier: 2, jitterFactor: 0, maxRetries: -1 };
 
@@ -125,5 +127,29 @@ describe('announcedDelays', () => {
       { delayMs: 240, attempt: 3, at: 1 },
       { delayMs: 80, attempt: 2, at: 2 },
     ]);
+  });
+});
+
+describe('withAnnouncedEvidence', () => {
+  const cfg: ReconnectionConfig = { initialDelayMs: 300, maxDelayMs: 300, backoffMultiplier: 2, jitterFactor: 0, maxRetries: -1 };
+  const gap = { attempt: 2, after: 'rejected' as const, endedAt: 0, startedAt: 400, measuredMs: 400, indices: [0] };
+  const runWith = (messages: string[]): ScenarioRun => ({ driver: { logs: () => messages.map((message, i) => ({ message, at: i })) } }) as unknown as ScenarioRun;
+
+  it('turns a late FAIL into INDETERMINATE when the SDK announced a delay inside the envelope', () => {
+    const judged = [{ gap, sample: judgeGap(gap, cfg, DEFAULT_TOLERANCE, 0) }];
+    expect(judged[0]!.sample.verdict).toBe('FAIL');
+    expect(withAnnouncedEvidence(judged, runWith(['[iii] Reconnecting in 300ms (attempt 1)...']), cfg)[0]!.sample.verdict).toBe('INDETERMINATE');
+  });
+
+  it('keeps the FAIL when the announced delay is itself wrong, or when nothing pairs up', () => {
+    const judged = [{ gap, sample: judgeGap(gap, cfg, DEFAULT_TOLERANCE, 0) }];
+    expect(withAnnouncedEvidence(judged, runWith(['[iii] Reconnecting in 400ms (attempt 1)...']), cfg)[0]!.sample.verdict).toBe('FAIL');
+    expect(withAnnouncedEvidence(judged, runWith([]), cfg)[0]!.sample.verdict).toBe('FAIL');
+  });
+
+  it('never touches an early FAIL', () => {
+    const early = { ...gap, measuredMs: 100, startedAt: 100 };
+    const judged = [{ gap: early, sample: judgeGap(early, cfg, DEFAULT_TOLERANCE, 0) }];
+    expect(withAnnouncedEvidence(judged, runWith(['[iii] Reconnecting in 300ms (attempt 1)...']), cfg)[0]!.sample.verdict).toBe('FAIL');
   });
 });
