@@ -40,17 +40,21 @@ export interface OutageOptions extends DropOptions {
   maxRefusals: number;
   hold: boolean;
   registerWhileDown: boolean;
+  /** At least this many registrations while down in every outage (default 0). */
+  minWhileDown?: number;
 }
 
 /** Function ids are drawn from a small pool so shrinking can make them short and stable. */
 const functionIdArb = fc.integer({ min: 1, max: 99 }).map((n) => `prop::fn-${n}`);
+/** Ids registered while disconnected come from their own pool, so they never repeat an earlier id. */
+const lateFunctionIdArb = fc.integer({ min: 1, max: 99 }).map((n) => `prop::late-${n}`);
 
 export function outageArb(o: OutageOptions): fc.Arbitrary<Outage> {
   return fc.record({
     drop: dropArb(o),
     refusals: fc.array(refusalArb(o.acceptThenClose), { minLength: o.minRefusals, maxLength: o.maxRefusals }),
     holdRegisteredMs: o.hold ? fc.oneof(fc.constant(0), fc.integer({ min: 20, max: 150 })) : fc.constant(0),
-    registerWhileDown: o.registerWhileDown ? fc.uniqueArray(functionIdArb, { maxLength: 2 }) : fc.constant<string[]>([]),
+    registerWhileDown: o.registerWhileDown ? fc.uniqueArray(lateFunctionIdArb, { minLength: o.minWhileDown ?? 0, maxLength: Math.max(2, o.minWhileDown ?? 0) }) : fc.constant<string[]>([]),
   });
 }
 

@@ -211,13 +211,14 @@ const counterResets = defineProperty<ScenarioInput>({
 // 5 ------------------------------------------------------------------------------------------------
 const registrations = defineProperty<ScenarioInput>({
   id: 'prop.sdk.reconnect.registrations-survive',
-  title: 'Whatever the fault schedule, after the final reconnect the engine holds exactly the functions the driver registered (none lost, none sent twice) and every reconnect begins with reattach',
+  title: 'Whatever the fault schedule, after the final reconnect the engine holds exactly the functions the driver registered (none lost, none sent twice), every reconnect begins with reattach, and calls both ways are answered',
   level: 'MUST',
   sources: [REPLAY, { document: 'seed', section: 'Worker Lifecycle' }],
   requires: ['reconnection-config'],
   arbitrary: fc.record({
     config: configArb({ initial: [10, 40], extraMax: [0, 60], multiplier: [1, 3], jitter: [0, 1], maxRetries: fc.constant(-1) }),
-    schedule: scheduleArb(fc.array(outageArb({ listenerDown: true, acceptThenClose: true, minRefusals: 0, maxRefusals: 2, hold: true, registerWhileDown: true }), { minLength: 1, maxLength: 3 })),
+    // Every outage registers at least one function while down: that is where SDKs lose or repeat them.
+    schedule: scheduleArb(fc.array(outageArb({ listenerDown: true, acceptThenClose: true, minRefusals: 0, maxRefusals: 2, hold: true, registerWhileDown: true, minWhileDown: 1 }), { minLength: 1, maxLength: 3 })),
   }),
   defaultRuns: 8,
   worstRunMs: 8000,
@@ -235,10 +236,20 @@ const registrations = defineProperty<ScenarioInput>({
     const extra = held.filter((id) => !want.includes(id));
     if (lost.length) problems.push(`lost: ${lost.join(', ')}`);
     if (extra.length) problems.push(`not registered by the driver: ${extra.join(', ')}`);
-    const counts = new Map<string, number>();
-    for (const r of final.received) if (r.type === 'registerfunction') counts.set(String((r.frame as { id?: unknown }).id), (counts.get(String((r.frame as { id?: unknown }).id)) ?? 0) + 1);
-    const twice = [...counts].filter(([, n]) => n > 1).map(([id, n]) => `${id} ×${n}`);
-    if (twice.length) problems.push(`sent more than once on the final connection: ${twice.join(', ')}`);
+    // Nothing sent twice on any connection that healed an outage (each is an independent chance to
+    // catch a racy duplicate), the final one included.
+    for (const o of run.outages) {
+      const conn = env.engine.connections.find((c) => c.conn === o.healedBy);
+      if (!conn) continue;
+      const counts = new Map<string, number>();
+      for (const r of conn.received) {
+        if (r.type !== 'registerfunction') continue;
+        const id = String((r.frame as { id?: unknown }).id);
+        counts.set(id, (counts.get(id) ?? 0) + 1);
+      }
+      const twice = [...counts].filter(([, n]) => n > 1).map(([id, n]) => `${id} ×${n}`);
+      if (twice.length) problems.push(`sent more than once on conn ${conn.conn} (after outage ${o.index + 1}): ${twice.join(', ')}`);
+    }
     // Reattach: first frame of every healing connection names the last identity the engine gave.
     let previous: EngineConnection | undefined = env.engine.connections.find((c) => c.conn === 1);
     for (const o of run.outages) {
@@ -252,7 +263,17 @@ const registrations = defineProperty<ScenarioInput>({
       }
       previous = conn;
     }
-    if (problems.length === 0) return { verdict: 'PASS', summary: `${want.length} functions held exactly once after ${run.outages.length} reconnects, each opened with the right reattach` };
+    // The final connection serves in both directions: the engine calls a function registered while
+    // down (or before), and the worker's own call to the engine is answered.
+    const target = want.at(-1);
+    if (target && lost.length === 0) {
+      const out = await final.invoke(target, { probe: 1 }, { timeoutMs: env.ctx.timing.replyMs }).catch((e: unknown) => e as Error);
+      if (out instanceof Error || !out.ok) problems.push(`the engine's call to ${target} after the last reconnect failed: ${out instanceof Error ? out.message : JSON.stringify(out.error)}`);
+    }
+    env.engine.answer('prop::engine-echo', (call) => ({ result: call.data }));
+    const echoed = await run.driver.trigger('prop::engine-echo', { n: 1 }, { timeoutMs: env.ctx.timing.replyMs, waitMs: 2 * env.ctx.timing.replyMs }).catch((e: unknown) => e as Error);
+    if (echoed instanceof Error || !echoed.ok) problems.push(`a call from the worker after the last reconnect failed: ${echoed instanceof Error ? echoed.message : JSON.stringify(echoed.error)}`);
+    if (problems.length === 0) return { verdict: 'PASS', summary: `${want.length} functions held exactly once after ${run.outages.length} reconnects, each opened with the right reattach; calls both ways answered` };
     return { verdict: 'FAIL', summary: problems.join('; '), expected: { functions: want, firstFrame: 'reattach with the last worker id and token' }, actual: { functions: held, problems } };
   },
 });
