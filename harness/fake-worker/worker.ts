@@ -285,6 +285,11 @@ export class FakeWorker extends Endpoint {
     return result;
   }
 
+  /** The SDKs' name for a call: the same as invoke. */
+  trigger(functionId: string, data: unknown = null, options: WorkerInvokeOptions = {}): Promise<InvocationOutcome> {
+    return this.invoke(functionId, data, options);
+  }
+
   /** Fire-and-forget call: no invocation id, `action: void` unless `action` says otherwise. Resolves when written. */
   fire(functionId: string, data: unknown = null, options: Omit<WorkerInvokeOptions, 'timeoutMs' | 'invocationId'> & { action?: unknown } = {}): Promise<boolean> {
     const { action, ...rest } = options;
