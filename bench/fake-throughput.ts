@@ -10,7 +10,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -138,6 +138,7 @@ async function main(): Promise<void> {
   const root = join(dirname(fileURLToPath(import.meta.url)), '..');
   const outFile = values.out ?? join(root, 'reports', 'bench', 'fake-throughput.json');
 
+  const loadBefore = loadavg()[0] ?? 0;
   const rows: Row[] = [];
   for (const concurrency of levels) {
     const raw: Round[] = [];
@@ -167,6 +168,8 @@ async function main(): Promise<void> {
     date: new Date().toISOString(),
     node: process.version,
     cpu: `${cpus()[0]?.model ?? 'unknown'} x${cpus().length}`,
+    /** 1-minute load average before and after: other processes on the machine move both rates. */
+    loadAverage: { before: loadBefore, after: loadavg()[0] ?? 0 },
     targetRatio: TARGET_RATIO,
     rows,
     meetsTarget: rows.every((r) => r.ratio >= TARGET_RATIO),
@@ -175,7 +178,7 @@ async function main(): Promise<void> {
   await writeFile(outFile, JSON.stringify(report, null, 2) + '\n');
 
   const fmt = (n: number): string => Math.round(n).toLocaleString('en-US').padStart(9);
-  console.log(`fake-throughput (${report.node}, ${report.cpu}), payload ~${payloadBytes} B, ${rounds} x ${durationMs} ms, median round`);
+  console.log(`fake-throughput (${report.node}, ${report.cpu}, load ${report.loadAverage.before.toFixed(1)} -> ${report.loadAverage.after.toFixed(1)}), payload ~${payloadBytes} B, ${rounds} x ${durationMs} ms, median round`);
   console.log('concurrency   raw rt/s   fake rt/s  ratio   cpu µs/rt raw  fake');
   for (const r of rows) {
     console.log(`${String(r.concurrency).padStart(11)}  ${fmt(r.rawMedian)}  ${fmt(r.fakeMedian)}  ${r.ratio.toFixed(2)}   ${r.rawCpuMicros.toFixed(1).padStart(12)} ${r.fakeCpuMicros.toFixed(1).padStart(5)}${r.ratio >= TARGET_RATIO ? '' : '   (below target 0.5)'}`);
