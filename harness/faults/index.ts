@@ -2,3 +2,4 @@ export { parseFaultSchedule, FaultScheduleError, FAULT_ACTION_KINDS } from './sc
 export type { FaultAction, FaultActionKind, FaultRule, FaultSchedule } from './schedule.ts';
 export { FaultInjector } from './injector.ts';
 export type { FiredFault, FrameSite } from './injector.ts';
+export { schedulesInTranscript } from './replay.ts';

@@ -2,7 +2,8 @@
 // plain JSON, checked on load and written into the transcript.
 
 import { describe, expect, it } from 'vitest';
-import { FaultInjector, FaultScheduleError, parseFaultSchedule } from '../../harness/faults/index.ts';
+import { FaultInjector, FaultScheduleError, parseFaultSchedule, schedulesInTranscript } from '../../harness/faults/index.ts';
+import { parseTranscript } from '../../harness/transcript/index.ts';
 import { FakeWorker } from '../../harness/fake-worker/index.ts';
 import type { FaultRecord, FrameRecord } from '../../harness/transcript/index.ts';
 import { usePeers } from './helpers.ts';
@@ -69,6 +70,13 @@ describe('faults applied by the engine', () => {
     expect(dropped).toHaveLength(1);
     expect(dropped[0]).toMatchObject({ fault: { rule: 0, action: 'drop' }, frame: { data: 2 } });
     expect(faultRecords(engine.transcript.records)).toMatchObject([{ rule: 0, type: 'invokefunction', nth: 2, action: { kind: 'drop' } }]);
+  });
+
+  it('gives the schedule back from a transcript file, for an exact replay', async () => {
+    const schedule = { name: 'replay me', rules: [{ direction: 'engine->worker', type: 'ping', nth: 3, action: { kind: 'delay', ms: 7 } }] };
+    const { engine } = await echoPair(schedule);
+    const again = schedulesInTranscript(parseTranscript(engine.transcript.toJsonLines()));
+    expect(again).toEqual([{ peer: 'engine', schedule: parseFaultSchedule(schedule) }]);
   });
 
   it('drop on receipt: the nth invocationresult never reaches the engine logic', async () => {
