@@ -11,7 +11,7 @@ import { runCase } from '../../../harness/cases/run-case.ts';
 import { defaultBaselinePath, loadBaseline, type Baseline } from '../../../harness/baselines/baseline.ts';
 import { REPO_ROOT, type BuiltinSdk } from '../../../harness/targets/sdk/drivers.ts';
 import { sdkCatalogue, type SdkCaseContext } from '../../../specs/sdk/index.ts';
-import { freshArtifactsRoot, openBuiltin, SLOW_LANE, tolerance, unavailableReason } from './targets.ts';
+import { freshArtifactsRoot, openBuiltin, skipReason, SLOW_LANE, tolerance, unavailableReason } from './targets.ts';
 
 /** Turns a result into the line a failing test shows: verdict, summary, expected vs actual, transcript. */
 export function explain(r: CaseResult): string {
@@ -24,9 +24,9 @@ export function explain(r: CaseResult): string {
 }
 
 export function defineCatalogueSuite(sdk: BuiltinSdk): void {
-  const reason = unavailableReason(sdk);
-  if (reason !== undefined && !process.env.CI) {
-    describe.skip(`SDK catalogue against ${sdk}: driver unavailable (${reason})`, () => {
+  const skip = skipReason(sdk);
+  if (skip !== undefined) {
+    describe.skip(`SDK catalogue against ${sdk}: driver unavailable (${skip})`, () => {
       it('needs the driver', () => {});
     });
     return;
@@ -40,6 +40,7 @@ export function defineCatalogueSuite(sdk: BuiltinSdk): void {
 
   describe(`SDK catalogue against ${sdk}`, () => {
     beforeAll(async () => {
+      const reason = unavailableReason(sdk);
       if (reason !== undefined) throw new Error(`the ${sdk} driver is unavailable in CI: ${reason}`);
       root = freshArtifactsRoot(`sdk-${sdk}`);
       target = await openBuiltin(sdk, root);

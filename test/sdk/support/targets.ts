@@ -5,7 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { OpenedTarget } from '../../../harness/cases/catalogue.ts';
-import { readDriverStatus, assertBuiltinAvailable, type BuiltinSdk } from '../../../harness/targets/sdk/drivers.ts';
+import { readDriverStatus, readPinnedVersions, assertBuiltinAvailable, type BuiltinSdk } from '../../../harness/targets/sdk/drivers.ts';
 import { toleranceFromEnv, type ToleranceModel } from '../../../harness/timing/tolerance.ts';
 import { launchSpecOf, openNodeMutantTarget, openSdkTarget, type SdkCaseContext } from '../../../specs/sdk/index.ts';
 
@@ -28,6 +28,18 @@ export function unavailableReason(sdk: BuiltinSdk): string | undefined {
   } catch (e) {
     return e instanceof Error ? e.message : String(e);
   }
+}
+
+/**
+ * Why this test file skips the driver, or undefined when it must run. Unavailable drivers skip outside CI;
+ * in CI only an SDK that versions.json documents as unpinnable (no release on its registry) may skip.
+ */
+export function skipReason(sdk: BuiltinSdk): string | undefined {
+  const reason = unavailableReason(sdk);
+  if (reason === undefined) return undefined;
+  const pin = readPinnedVersions()[sdk];
+  if (!process.env.CI || (pin.version === null && pin.unpinnedReason)) return reason;
+  return undefined;
 }
 
 export async function openBuiltin(sdk: BuiltinSdk, artifactsRoot: string): Promise<OpenedTarget<SdkCaseContext>> {
