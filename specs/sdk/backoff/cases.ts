@@ -9,7 +9,7 @@ import { outcome, verdictOfTimings } from '../../../harness/cases/model.ts';
 import { backoffEnvelope, DEFAULT_RECONNECTION, type ReconnectionConfig } from '../../../harness/timing/backoff.ts';
 import type { SdkCaseContext } from '../context.ts';
 import { announcedFinding, describeSamples, indexedGaps, judgeRunGaps, withAnnouncedEvidence } from './judge.ts';
-import { CONTAMINATED_LAG_MS, jitterSpreadTest } from './jitter-test.ts';
+import { CONTAMINATED_LAG_MS, JITTER_OVERHEAD_SPREAD_MS, jitterSpreadTest } from './jitter-test.ts';
 import { judgeGap } from './measure.ts';
 import { judgeInterval } from '../../../harness/timing/tolerance.ts';
 import { lagAt, runScenario, worstAttemptMs, type FaultSchedule, type ScenarioEnv, type ScenarioRun } from './scenario.ts';
@@ -21,8 +21,6 @@ const FORMULA: CaseSource = { document: 'sdk-behaviour', section: '§3.1 Formula
 const COUNTERS: CaseSource = { document: 'sdk-behaviour', section: '§3.2 Counters, maxRetries, exhaustion' };
 const CAPTURED: CaseSource = { document: 'captures', section: 'reconnect-timing.md (iii-sdk@0.22.1 delays, d1-d4, e1-e3)' };
 
-/** Overhead spread allowed between attempts in the jitter spread test (ms, before timeScale). */
-export const JITTER_OVERHEAD_SPREAD_MS = 15;
 
 /** The scenario environment of a case: its own engine, its driver, its tolerance. */
 export function caseScenarioEnv(ctx: SdkCaseContext): ScenarioEnv {

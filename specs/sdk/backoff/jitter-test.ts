@@ -27,6 +27,8 @@
 //     silent PASS.
 
 export const JITTER_ALPHA = 1e-6;
+/** O above: how much the measurement overhead may vary between attempts (ms, before timeScale). */
+export const JITTER_OVERHEAD_SPREAD_MS = 15;
 
 /** P(range of k iid Uniform[0,1] < x), x in [0,1]. */
 export function uniformRangeCdf(k: number, x: number): number {

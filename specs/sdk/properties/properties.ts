@@ -10,8 +10,7 @@ import { backoffEnvelope, type ReconnectionConfig } from '../../../harness/timin
 import { judgeInterval, LoadProbe } from '../../../harness/timing/tolerance.ts';
 import type { EngineConnection } from '../../../harness/fake-engine/index.ts';
 import { describeSamples, judgeRunGaps } from '../backoff/judge.ts';
-import { CONTAMINATED_LAG_MS, jitterSpreadTest } from '../backoff/jitter-test.ts';
-import { JITTER_OVERHEAD_SPREAD_MS } from '../backoff/cases.ts';
+import { CONTAMINATED_LAG_MS, JITTER_OVERHEAD_SPREAD_MS, jitterSpreadTest } from '../backoff/jitter-test.ts';
 import { lagAt, runScenario, type FaultSchedule, type ScenarioRun } from '../backoff/scenario.ts';
 import { configArb, outageArb, scheduleArb, closeCodeArb, statusArb } from './arbitraries.ts';
 import { defineProperty, type AnyProperty, type PropertyVerdict } from './model.ts';
