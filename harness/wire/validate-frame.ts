@@ -1,5 +1,6 @@
 // validateFrame: one frame (text, bytes or an already-parsed value) -> a verdict. Never throws on input.
 
+import type { ValidateFunction } from 'ajv';
 import { validatorFor } from './compile.ts';
 import { findDuplicateKeys, type DuplicateKey } from './duplicate-keys.ts';
 import {
@@ -64,6 +65,28 @@ function duplicateViolation(d: DuplicateKey, fatal: boolean): Violation {
   return { path: d.path, keyword: 'duplicate-key', message: `key "${d.key}" appears more than once (${consequence})` };
 }
 
+interface ValidationPlan {
+  base: ValidateFunction;
+  strict: ValidateFunction;
+  sentInDirection: boolean;
+}
+
+// The fake peers validate every frame, so the per-frame path does one allocation-free lookup instead of
+// building cache-key strings and direction lists each time (they showed up as GC in the throughput bench).
+const plans = new Map<MessageType, Map<Direction | undefined, ValidationPlan>>();
+
+function planFor(type: MessageType, dir: Direction | undefined): ValidationPlan {
+  let byDir = plans.get(type);
+  if (!byDir) plans.set(type, (byDir = new Map()));
+  let plan = byDir.get(dir);
+  if (!plan) {
+    const ref = messageSchemaRef(type, dir);
+    plan = { base: validatorFor(ref, 'base'), strict: validatorFor(ref, 'strict'), sentInDirection: dir === undefined || messageDirections(type).includes(dir) };
+    byDir.set(dir, plan);
+  }
+  return plan;
+}
+
 /**
  * Validates one frame of the worker protocol. `direction` selects the direction-specific form where the
  * protocol differs (engine -> worker invokefunction always carries invocation_id, engine -> worker
@@ -106,8 +129,8 @@ export function validateFrame(input: string | Uint8Array | unknown, direction?: 
     return { ok: false, reason: 'unknown-type', type, frame: value, violations: [{ path: '/type', keyword: 'enum', message }], ...withDir };
   }
 
-  const ref = messageSchemaRef(type, dir);
-  const base = validatorFor(ref, 'base');
+  const plan = planFor(type, dir);
+  const base = plan.base;
   const fatalDuplicates = duplicates.filter((d) => TYPED_OBJECTS.has(d.object));
   if (!base(value) || fatalDuplicates.length > 0) {
     const violations = [...fatalDuplicates.map((d) => duplicateViolation(d, true)), ...toViolations(base.errors, value)];
@@ -115,10 +138,10 @@ export function validateFrame(input: string | Uint8Array | unknown, direction?: 
   }
 
   const strict: Violation[] = [];
-  if (dir && !messageDirections(type).includes(dir)) {
+  if (dir && !plan.sentInDirection) {
     strict.push({ path: '/type', keyword: 'direction', message: `"${type}" is not sent ${dir === 'worker->engine' ? 'by workers' : 'by the engine'}; the receiver ignores it` });
   }
-  const strictValidate = validatorFor(ref, 'strict');
+  const strictValidate = plan.strict;
   if (!strictValidate(value)) strict.push(...toViolations(strictValidate.errors, value));
   for (const d of duplicates) if (!TYPED_OBJECTS.has(d.object)) strict.push(duplicateViolation(d, false));
   return { ok: true, type, frame: value as Frame, nonStandard: isNonStandardType(type), strict, ...withDir };
