@@ -10,8 +10,10 @@ import { backoffEnvelope, DEFAULT_RECONNECTION, type ReconnectionConfig } from '
 import type { SdkCaseContext } from '../context.ts';
 import { announcedFinding, describeSamples, indexedGaps, judgeRunGaps, withAnnouncedEvidence } from './judge.ts';
 import { CONTAMINATED_LAG_MS, JITTER_OVERHEAD_SPREAD_MS, jitterSpreadTest } from './jitter-test.ts';
-import { judgeGap } from './measure.ts';
-import { judgeInterval } from '../../../harness/timing/tolerance.ts';
+import { judgeGap, measureGaps, type EndMark } from './measure.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { performance } from 'node:perf_hooks';
+import { judgeInterval, LoadProbe } from '../../../harness/timing/tolerance.ts';
 import { lagAt, runScenario, worstAttemptMs, type FaultSchedule, type ScenarioEnv, type ScenarioRun } from './scenario.ts';
 
 type BackoffCase = CaseDefinition<SdkCaseContext>;
@@ -233,39 +235,63 @@ export const backoffCases: BackoffCase[] = [
   },
   {
     id: 'sdk.backoff.accept-then-close-not-hammered',
-    title: 'An engine that accepts and closes at once is not hammered: without a connection that worked, the delays keep growing',
+    title: 'An engine that accepts, reads the registration and closes without ever confirming it (no workerregistered) is not hammered: the delays keep growing',
     level: 'SHOULD',
     sources: [{ document: 'sdk-behaviour', section: '§3.2 "Accept-then-close loop"; §10.1 #4 (counter resets on WS open)' }, COUNTERS],
     requires: ['reconnection-config'],
     lane: 'fast',
     timeoutMs: 20_000,
-    disagreement: 'Node and Python reset the attempt counter when the socket opens, so an engine that accepts and closes at once (an auth failure) is retried every initialDelayMs forever; the issue asks for the counter to start over only after a connection that worked.',
-    async run(ctx) {
-      const cfg: ReconnectionConfig = { initialDelayMs: 40, maxDelayMs: 640, backoffMultiplier: 2, jitterFactor: 0, maxRetries: -1 };
-      const cycles = 5;
-      const schedule: FaultSchedule = {
-        functions: ['conf::backoff::alive'],
-        outages: [{ drop: { kind: 'close', code: 1000 }, refusals: Array.from({ length: cycles }, () => ({ kind: 'accept-then-close' as const, code: 1008 })), holdRegisteredMs: 0, registerWhileDown: [] }],
-      };
-      const run = await runScenario(caseScenarioEnv(ctx), cfg, cfg, schedule);
-      const problem = problemsOutcome(run);
-      if (problem) return problem;
-      // Judge with the issue's rule only: accept-then-close is not a connection that worked, so the
-      // index keeps counting (gap k after the drop has n = k).
-      const gaps = judgeRunGaps(ctx.engine, run, cfg, ctx.tolerance).filter((g) => g.gap.indices.length > 0);
-      const strict = withAnnouncedEvidence(
-        gaps.map((g, k) => {
-          const only = { ...g.gap, indices: [k] };
-          return { ...g, sample: judgeGap(only, cfg, ctx.tolerance, lagAt(run, g.gap.startedAt)) };
-        }),
-        run,
-        cfg,
-      );
-      const samples = strict.map((g) => g.sample);
-      return timingOutcome(samples, run, `after ${cycles} accept-then-close cycles the delays kept growing (${samples.map((s) => s.measuredMs).join(', ')} ms)`);
-    },
+    disagreement:
+      'Node resets the attempt counter when the socket opens and Python once its set-up frames are sent, so an engine that accepts and then closes before confirming the worker (an auth failure) is retried every initialDelayMs forever; the issue asks for the counter to start over only after a connection that worked (workerregistered).',
+    run: (ctx) => unconfirmedConnectionsCase(ctx),
   },
 ];
+
+/**
+ * Five connections in a row are accepted, allowed to send their registration burst (up to the worker
+ * metadata call, or 300 ms), and closed with 1008 without a workerregistered. Closing after the burst
+ * rather than at the instant of the upgrade makes the verdict deterministic: an SDK whose counter starts
+ * over once its set-up frames are out (Python) would otherwise pass or fail by a race with the close.
+ * Every gap is judged with the issue's rule only: none of these connections worked, so gap k has n = k.
+ */
+async function unconfirmedConnectionsCase(ctx: SdkCaseContext): Promise<CaseOutcome> {
+  const cfg: ReconnectionConfig = { initialDelayMs: 40, maxDelayMs: 640, backoffMultiplier: 2, jitterFactor: 0, maxRetries: -1 };
+  const cycles = 5;
+  const engine = ctx.engine;
+  const probe = new LoadProbe().start();
+  const ends: EndMark[] = [];
+  const driver = await ctx.startDriver({ reconnection: { ...cfg } });
+  const wait = ctx.timing.replyMs + worstAttemptMs(cfg, ctx.tolerance);
+  try {
+    const first = await engine.waitForConnection({ timeoutMs: ctx.timing.readyMs });
+    await driver.registerFunction('conf::backoff::alive', { kind: 'echo' });
+    await first.waitFor({ type: 'registerfunction', id: 'conf::backoff::alive' }, { timeoutMs: ctx.timing.replyMs });
+    engine.setWorkerRegistered('hold');
+    ends.push({ conn: first.conn, at: performance.now(), cause: 'close', code: 1000 });
+    first.close(1000, 'conformance: scheduled drop');
+    for (let k = 0; k < cycles; k++) {
+      const c = await engine.waitForConnection({ timeoutMs: wait });
+      await c.waitFor({ type: 'invokefunction', function_id: 'engine::workers::register' }, { timeoutMs: 300 }).catch(() => undefined);
+      await sleep(10);
+      ends.push({ conn: c.conn, at: performance.now(), cause: 'close', code: 1008 });
+      c.close(1008, 'conformance: not confirmed');
+    }
+    engine.setWorkerRegistered('immediate');
+    await engine.waitForConnection({ timeoutMs: wait });
+  } catch (e) {
+    return outcome.fail(`the SDK stopped reconnecting: ${e instanceof Error ? e.message : String(e)}`, `${cycles + 1} reconnections`, `${engine.upgrades.length - 1} attempts`);
+  }
+  const lag = probe.stop();
+  const run: ScenarioRun = { driver, config: cfg, schedule: { functions: [], outages: [] }, ends, outages: [], registered: [], problems: [], maxLagMs: lag, lagWindows: [] };
+  const gaps = measureGaps(engine, { ends });
+  const judged = withAnnouncedEvidence(
+    gaps.map((gap, k) => ({ gap, sample: judgeGap({ ...gap, indices: [k] }, cfg, ctx.tolerance, lag) })),
+    run,
+    cfg,
+  );
+  const samples = judged.map((g) => g.sample);
+  return timingOutcome(samples, run, `after ${cycles} connections that were never confirmed the delays kept growing (${samples.map((s) => s.measuredMs).join(', ')} ms)`);
+}
 
 function judgeGapAgainstCap(measuredMs: number, attempt: number, cfg: ReconnectionConfig, ctx: SdkCaseContext, lag: number): TimingSample {
   return judgeInterval({ label: `gap before attempt #${attempt}: at most maxDelayMs`, measuredMs, allowedMinMs: 0, allowedMaxMs: cfg.maxDelayMs, observedLagMs: lag }, ctx.tolerance);
