@@ -6,6 +6,9 @@
 //     "sdk.reconnect.honours-max-delay": "caps the delay before jitter, see issue #12" }
 // A failure not listed is a regression; a listed case that now passes is a stale entry. Both fail the run
 // (exit 1), so the file can only shrink as bugs get fixed and never hides a fixed case.
+// One exception: a reason that starts with "race:" names an intermittent finding (a real race the case
+// catches in some runs only). Its PASS proves nothing, so it is not stale; it stays until someone shows
+// the race fixed and removes it by hand.
 
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -22,6 +25,11 @@ export interface Baseline {
 }
 
 export class BaselineError extends Error {}
+
+/** An intermittent finding: its case may pass in a given run without the bug being fixed. */
+export function isIntermittent(reason: string): boolean {
+  return reason.startsWith('race:');
+}
 
 export function parseBaseline(text: string, path: string): Baseline {
   let data: unknown;

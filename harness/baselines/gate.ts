@@ -7,6 +7,7 @@
 //      not run it) — and no regression, which is the more important news
 // INFO cases never gate. UNSUPPORTED never fails.
 
+import { isIntermittent } from './baseline.ts';
 import type { CatalogueRun, CaseRun } from '../runner/types.ts';
 import type { Baseline } from './baseline.ts';
 
@@ -96,7 +97,7 @@ export function evaluateGate(runs: readonly CatalogueRun[], baselines: readonly 
       else if (status === 'harness-error') report.harnessErrors.push(ref);
       else if (status === 'known-failure') report.knownFailures.push(ref);
       const reason = baseline?.entries.get(c.info.id);
-      if (baseline && reason !== undefined && (status === 'pass' || status === 'unsupported')) {
+      if (baseline && reason !== undefined && (status === 'unsupported' || (status === 'pass' && !isIntermittent(reason)))) {
         const key = `${baseline.path}\0${c.info.id}`;
         if (!staleSeen.has(key)) {
           staleSeen.add(key);
