@@ -6,7 +6,7 @@
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OpenedTarget } from '../../../harness/cases/catalogue.ts';
-import type { CaseResult } from '../../../harness/cases/model.ts';
+import type { CaseDefinition, CaseResult } from '../../../harness/cases/model.ts';
 import { runCase } from '../../../harness/cases/run-case.ts';
 import { defaultBaselinePath, isIntermittent, loadBaseline, type Baseline } from '../../../harness/baselines/baseline.ts';
 import { REPO_ROOT, type BuiltinSdk } from '../../../harness/targets/sdk/drivers.ts';
@@ -23,10 +23,20 @@ export function explain(r: CaseResult): string {
   return parts.join('\n');
 }
 
-export function defineCatalogueSuite(sdk: BuiltinSdk): void {
+export interface SuiteSelection {
+  /** Which cases this file runs (default: all). */
+  only?: (def: CaseDefinition<SdkCaseContext>) => boolean;
+  /** Run slow-lane cases even when III_CONFORMANCE_SLOW is not set (the property files do). */
+  includeSlow?: boolean;
+  label?: string;
+}
+
+export function defineCatalogueSuite(sdk: BuiltinSdk, selection: SuiteSelection = {}): void {
+  const label = selection.label ?? 'SDK catalogue';
+  const cases = sdkCatalogue.cases.filter(selection.only ?? (() => true));
   const skip = skipReason(sdk);
   if (skip !== undefined) {
-    describe.skip(`SDK catalogue against ${sdk}: driver unavailable (${skip})`, () => {
+    describe.skip(`${label} against ${sdk}: driver unavailable (${skip})`, () => {
       it('needs the driver', () => {});
     });
     return;
@@ -38,7 +48,7 @@ export function defineCatalogueSuite(sdk: BuiltinSdk): void {
   const started = performance.now();
   const seen: { id: string; verdict: string; ms: number }[] = [];
 
-  describe(`SDK catalogue against ${sdk}`, () => {
+  describe(`${label} against ${sdk}`, () => {
     beforeAll(async () => {
       const reason = unavailableReason(sdk);
       if (reason !== undefined) throw new Error(`the ${sdk} driver is unavailable in CI: ${reason}`);
@@ -56,8 +66,8 @@ export function defineCatalogueSuite(sdk: BuiltinSdk): void {
       }
     });
 
-    for (const def of sdkCatalogue.cases) {
-      const skipSlow = def.lane === 'slow' && !SLOW_LANE;
+    for (const def of cases) {
+      const skipSlow = def.lane === 'slow' && !SLOW_LANE && !selection.includeSlow;
       it.skipIf(skipSlow)(def.id, async (t) => {
         const result = await runCase(def, target.implementation, target.contextFactory, { seed: 7, tolerance, artifactsRoot: root });
         seen.push({ id: def.id, verdict: result.outcome.verdict, ms: result.durationMs });
