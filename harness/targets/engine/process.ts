@@ -57,7 +57,10 @@ export function launchCommand(command: string, logFile: string, env: NodeJS.Proc
   const drained = Promise.all([new Promise((r) => group.stdout.once('close', r)), new Promise((r) => group.stderr.once('close', r))]);
   let done = false;
   const exited = group.exited.then(async (info) => {
-    await Promise.race([drained, new Promise((r) => setTimeout(r, 1000))]);
+    // Wait up to 1 s for the last output, and do not leave that timer behind when the pipes close first.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([drained, new Promise((r) => (timer = setTimeout(r, 1000)))]);
+    clearTimeout(timer);
     done = true;
     out.end();
     return info.spawnError ? `spawn error: ${info.spawnError}` : (info.signal ?? String(info.code));
