@@ -4,6 +4,14 @@
 import { runCli } from './program.ts';
 import { defaultIO } from './io.ts';
 
+// A reader that went away (`… | head`) must not crash the run: the reports are still written, and the
+// exit code still tells the verdict.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+  });
+}
+
 const interrupt = new AbortController();
 let interrupts = 0;
 const onSignal = (): void => {
@@ -17,5 +25,9 @@ process.on('SIGTERM', onSignal);
 const code = await runCli(process.argv.slice(2), defaultIO(interrupt.signal));
 process.off('SIGINT', onSignal);
 process.off('SIGTERM', onSignal);
-// Exit explicitly: a target that forgot a socket or timer must not keep CI waiting.
+// Exit explicitly: a target that forgot a socket or timer must not keep CI waiting. But first let a piped
+// stdout/stderr drain (process.exit drops what is still queued: `list --json | jq` lost all past 64 KiB),
+// bounded so that a reader that went away cannot hold the exit either.
+const flushed = (stream: NodeJS.WriteStream): Promise<void> => new Promise((resolve) => stream.write('', () => resolve()));
+await Promise.race([Promise.all([flushed(process.stdout), flushed(process.stderr)]), new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
 process.exit(code);

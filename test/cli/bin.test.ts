@@ -28,6 +28,13 @@ describe('bin/iii-conformance.mjs', () => {
     expect(r.err).toBe('iii-conformance: --seed "abc" is not a whole number: give an integer from 0 to 2147483646\n');
   });
 
+  it('a piped `list --json` arrives whole (more than the 64 KiB a pipe holds) and parses', async () => {
+    const r = await run(['list', '--json']);
+    expect(r.code).toBe(0);
+    expect(r.out.length).toBeGreaterThan(65_536);
+    expect(() => JSON.parse(r.out)).not.toThrow();
+  });
+
   it('an unreachable engine: exit 4, no stack trace', async () => {
     const server = createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
