@@ -6,20 +6,9 @@ import type { FakeWorker, InvocationOutcome } from '../../harness/fake-worker/in
 import { engineCase, doc, src } from './support/define.ts';
 import { expectThat } from './support/failure.ts';
 import { call, callOk, eventually, listFunctions, listTriggerTypes, listWorkers, newId, registerOk, serve } from './support/protocol.ts';
+import { seededRandom } from '../../harness/util/prng.ts';
 
 const WORKERS = 200;
-
-/** Small seeded PRNG (mulberry32): the same seed gives the same schedule. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Op = { kind: 'join' | 'leave'; i: number };
 
@@ -48,7 +37,7 @@ export const churnCases = [
     sources: [doc('§4.6'), doc('§11.1 #18'), doc('§11.1 #19'), src('engine/src/engine/mod.rs cleanup_worker')],
     timeoutMs: 25_000,
     async body(ctx) {
-      const rand = prng(ctx.seed);
+      const rand = seededRandom(ctx.seed);
       const tag = `churn${newId().slice(0, 6)}`;
       const observer = await ctx.worker('observer');
       const workers = new Map<number, FakeWorker>();

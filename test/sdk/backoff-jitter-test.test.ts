@@ -2,22 +2,11 @@
 // an SDK that ignores jitterFactor, checked by simulation with a seeded generator.
 import { describe, expect, it } from 'vitest';
 import { jitterSpreadTest, rangeQuantile, uniformRangeCdf, JITTER_ALPHA } from '../../specs/sdk/backoff/jitter-test.ts';
-
-/** Small deterministic PRNG (mulberry32) so the simulation never flakes. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../../harness/util/prng.ts';
 
 describe('range distribution', () => {
   it('matches a Monte Carlo estimate of P(range of k uniforms < x)', () => {
-    const random = rng(1);
+    const random = seededRandom(1);
     const k = 6;
     const x = 0.5;
     let below = 0;
@@ -44,7 +33,7 @@ describe('jitterSpreadTest', () => {
   const overhead = 15;
 
   it('passes a correct jitter every time in 20000 simulated runs, overhead included (alpha 1e-6)', () => {
-    const random = rng(2);
+    const random = seededRandom(2);
     let fails = 0;
     for (let i = 0; i < 20_000; i++) {
       const samples = Array.from({ length: 16 }, () => ({ measuredMs: Math.floor(c * (1 + j * (2 * random() - 1))) + 2 + 10 * random(), baseMs: c }));
@@ -54,7 +43,7 @@ describe('jitterSpreadTest', () => {
   });
 
   it('fails an SDK without jitter every time, even with a few ms of measurement noise', () => {
-    const random = rng(3);
+    const random = seededRandom(3);
     for (let i = 0; i < 2000; i++) {
       const samples = Array.from({ length: 16 }, () => ({ measuredMs: c + 2 + 12 * random(), baseMs: c }));
       expect(jitterSpreadTest(samples, j, overhead).verdict).toBe('FAIL');
@@ -63,14 +52,14 @@ describe('jitterSpreadTest', () => {
 
   it('does not take a spread the harness lag could explain as evidence of jitter', () => {
     // A jitter-free SDK on a busy machine: overhead spreads by up to 30 ms.
-    const random = rng(4);
+    const random = seededRandom(4);
     const noisy = Array.from({ length: 16 }, () => ({ measuredMs: c + 2 + 30 * random(), baseMs: c }));
     expect(jitterSpreadTest(noisy, j, overhead).verdict).toBe('PASS'); // what a silent pass would be
     expect(jitterSpreadTest(noisy.map((s) => ({ ...s, lagMs: 9 })), j, overhead).verdict).toBe('INDETERMINATE');
   });
 
   it('leaves out delays measured while the harness ran late, and fails on the rest', () => {
-    const random = rng(5);
+    const random = seededRandom(5);
     // Two delays hit by a 40 ms hiccup of the harness; the others are a jitter-free SDK's.
     const samples = Array.from({ length: 16 }, (_, i) => (i < 2 ? { measuredMs: c + 45, baseMs: c, lagMs: 40 } : { measuredMs: c + 2 + 3 * random(), baseMs: c, lagMs: 1 }));
     const v = jitterSpreadTest(samples, j, overhead);
