@@ -196,14 +196,23 @@ export const reconnectCases: SdkCase[] = [
     disagreement: 'Rust and Go replay each group in map order; any order is accepted (sdk-behaviour.md §12).',
     async run(ctx) {
       const w = await ctx.connect();
+      // Register once the connect burst is over (the metadata call ends it in every SDK): a registration made
+      // during the burst races the SDK's own replay, which is sdk.connect.registrations-sent-once's subject.
+      await w.conn.waitFor(isWorkerRegisterCall, { timeoutMs: ctx.timing.replyMs });
       await registerAll(ctx, w);
       await sleep(ctx.timing.quietMs);
-      const expected = registrationKeys(registrationsOn(w.conn));
+      const first = registrationKeys(registrationsOn(w.conn));
+      // What was registered, once each; a duplicate on the first connection is reported, not replayed against.
+      const expected = [...new Set(first)];
+      const findings =
+        first.length === expected.length
+          ? []
+          : [{ severity: 'warning' as const, message: `the first connection already carried duplicate registrations: ${first.join(', ')}` }];
       const next = await dropAndReconnect(ctx, w.conn, 'terminate');
       const frames = await settleRegistrations(ctx, next, (fs) => fs.length >= expected.length);
       const got = registrationKeys(frames);
       check(sameMultiset(got, expected), 'the replay is not exactly the earlier registrations, once each', expected, got);
-      return outcome.pass(`${got.length} registrations replayed once each`);
+      return outcome.pass(`${got.length} registrations replayed once each`, { findings });
     },
   }),
   sdkCase({
