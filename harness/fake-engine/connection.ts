@@ -3,13 +3,10 @@
 
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { performance } from 'node:perf_hooks';
 import type { Frame } from '../wire/index.ts';
 import type { FrameRecord } from '../transcript/records.ts';
 import { Endpoint, type CloseInfo, type EndpointInit, type ReceivedFrame } from './endpoint.ts';
-import { ConnectionClosedError, WaitTimeoutError } from './errors.ts';
-import { Deadlines } from './deadlines.ts';
-import { summarize } from './endpoint.ts';
+import { PendingCalls } from './pending-calls.ts';
 
 export interface ErrorBody {
   code: string;
@@ -60,14 +57,6 @@ export interface EngineConnectionInit extends EndpointInit {
   reattachToken: boolean;
 }
 
-interface PendingInvocation {
-  functionId: string;
-  startedAt: number;
-  since: number;
-  resolve(outcome: InvocationOutcome): void;
-  reject(e: Error): void;
-}
-
 export class EngineConnection extends Endpoint {
   /** Same as `conn`: 1-based, in accept order, over every path. */
   readonly id: number;
@@ -94,8 +83,7 @@ export class EngineConnection extends Endpoint {
   /** Set when a `reattach` from a newer connection retired this one. */
   retiredBy: number | undefined;
   private readonly host: ConnectionHost;
-  private readonly pending = new Map<string, PendingInvocation>();
-  private readonly deadlines: Deadlines<string>;
+  private readonly calls: PendingCalls;
 
   constructor(init: EngineConnectionInit) {
     super(init);
@@ -105,7 +93,7 @@ export class EngineConnection extends Endpoint {
     this.remoteAddress = init.remoteAddress;
     this.attempt = init.attempt;
     this.reattachToken = init.reattachToken ? randomUUID() : undefined;
-    this.deadlines = new Deadlines(init.timers);
+    this.calls = new PendingCalls(init.timers, this);
   }
 
   /** Sends `workerregistered` with this connection's identity (use when the engine holds it back). */
@@ -125,35 +113,17 @@ export class EngineConnection extends Endpoint {
    */
   invoke(functionId: string, data: unknown = null, options: InvokeOptions = {}): Promise<InvocationOutcome> {
     const invocationId = options.invocationId ?? randomUUID();
-    const key = invocationId.toLowerCase();
     const timeoutMs = options.timeoutMs ?? this.defaultTimeoutMs;
     // A literal plus assignments, not spreads: JSON.stringify of spread-built objects is ~60% slower.
     const frame: Frame = { type: 'invokefunction', invocation_id: invocationId, function_id: functionId, data };
     if (options.metadata !== undefined) frame.metadata = options.metadata;
     if (options.traceparent !== undefined) frame.traceparent = options.traceparent;
     if (options.baggage !== undefined) frame.baggage = options.baggage;
-    if (this.closeInfo) return Promise.reject(new ConnectionClosedError(`${this.label} is closed; cannot invoke ${functionId}`, this.closeInfo.code, this.closeInfo.reason));
-    const since = this.mark();
-    const earlier = this.pending.get(key);
-    if (earlier) {
-      // A case reusing an invocation id on purpose sends raw frames; through invoke() it is a mistake.
-      this.pending.delete(key);
-      earlier.reject(new Error(`${this.label}: invocation id ${invocationId} was reused by another invoke() before its result arrived`));
-    }
-    const result = new Promise<InvocationOutcome>((resolve, reject) => {
-      this.pending.set(key, { functionId, startedAt: performance.now(), since, resolve, reject });
-    });
-    this.deadlines.add(key, timeoutMs, () => {
-      const p = this.pending.get(key);
-      if (!p) return;
-      this.pending.delete(key);
-      this.inFlight.delete(key);
-      const window = this.received.slice(since).slice(-12).map(summarize);
-      p.reject(new WaitTimeoutError(`${this.label}: no invocationresult for ${functionId} (${invocationId}) within ${timeoutMs} ms; ${window.length ? `arrived instead: ${window.join(' | ')}` : 'nothing arrived'}`, window));
-    });
-    this.inFlight.add(key);
-    void this.send(frame);
-    return result;
+    const send = (key: string): void => {
+      this.inFlight.add(key);
+      void this.send(frame);
+    };
+    return this.calls.call(functionId, invocationId, timeoutMs, send, (expired) => this.inFlight.delete(expired));
   }
 
   /** Sends a JSON `ping` and waits for the `pong` (the engine itself never does; SDK cases may). */
@@ -175,22 +145,15 @@ export class EngineConnection extends Endpoint {
 
   /** @internal Completes an `invoke` when its result arrives; false if the id is not one of ours. */
   settleInvocation(frame: Frame): boolean {
-    const id = typeof frame.invocation_id === 'string' ? frame.invocation_id.toLowerCase() : undefined;
-    const pending = id === undefined ? undefined : this.pending.get(id);
-    if (!pending || id === undefined) return false;
-    this.pending.delete(id);
+    const id = this.calls.settle(frame);
+    if (id === undefined) return false;
     this.inFlight.delete(id);
-    this.deadlines.settle(id);
-    const elapsedMs = performance.now() - pending.startedAt;
-    const error = frame.error;
-    if (error !== undefined && error !== null) pending.resolve({ ok: false, error: error as ErrorBody, frame, elapsedMs });
-    else pending.resolve({ ok: true, result: frame.result ?? null, frame, elapsedMs });
     return true;
   }
 
   /** @internal */
   hasPendingInvocation(id: string): boolean {
-    return this.pending.has(id.toLowerCase());
+    return this.calls.has(id);
   }
 
   protected override onFrame(value: unknown, record: FrameRecord): void {
@@ -198,11 +161,7 @@ export class EngineConnection extends Endpoint {
   }
 
   protected override onClosed(info: CloseInfo): void {
-    this.deadlines.clear();
-    for (const [id, p] of this.pending) {
-      p.reject(new ConnectionClosedError(`${this.label} closed (${info.code}) before the result of ${p.functionId} (${id}) arrived`, info.code, info.reason));
-    }
-    this.pending.clear();
+    this.calls.rejectAll(info);
     this.host.closed(this, info);
   }
 }

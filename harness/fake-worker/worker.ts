@@ -8,18 +8,17 @@
 //   const out = await worker.invoke('demo::echo', { a: 1 });
 
 import { randomUUID } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
 import type { Frame } from '../wire/index.ts';
 import type { FrameRecord } from '../transcript/records.ts';
 import { TranscriptRecorder } from '../transcript/recorder.ts';
 import { FaultInjector } from '../faults/injector.ts';
 import { parseFaultSchedule, type FaultSchedule } from '../faults/schedule.ts';
-import { Endpoint, summarize, type CloseInfo, type ReceivedFrame } from '../fake-engine/endpoint.ts';
+import { Endpoint, type CloseInfo, type ReceivedFrame } from '../fake-engine/endpoint.ts';
 import type { ErrorBody, InvocationOutcome, WorkerMetadata } from '../fake-engine/connection.ts';
-import { ConnectFailedError, ConnectionClosedError, InvocationError, WaitTimeoutError } from '../fake-engine/errors.ts';
+import { ConnectFailedError, InvocationError } from '../fake-engine/errors.ts';
 import { TimerSet } from '../fake-engine/timers.ts';
-import { Deadlines } from '../fake-engine/deadlines.ts';
+import { PendingCalls } from '../fake-engine/pending-calls.ts';
 import { warmValidator } from '../fake-engine/classify.ts';
 import { DEFAULT_MAX_PAYLOAD } from '../fake-engine/engine.ts';
 
@@ -106,8 +105,7 @@ export class FakeWorker extends Endpoint {
   readonly deliveredTriggers = new Map<string, Frame>();
   private readonly functions = new Map<string, { handler: FunctionHandler; answer: AnswerMode }>();
   private readonly triggerTypes = new Map<string, TriggerTypeHandlers>();
-  private readonly pending = new Map<string, { functionId: string; startedAt: number; since: number; resolve(o: InvocationOutcome): void; reject(e: Error): void }>();
-  private readonly deadlines: Deadlines<string>;
+  private readonly calls: PendingCalls;
   private readonly answerPings: boolean;
   private readonly ownTimers: TimerSet;
   private defaultAnswer: AnswerMode = 'normal';
@@ -116,7 +114,7 @@ export class FakeWorker extends Endpoint {
     super({ ws, peer, conn, path, inboundDir: 'engine->worker', transcript, faults, timers, defaultTimeoutMs: options.defaultTimeoutMs ?? 5000, isClient: true });
     this.url = url;
     this.ownTimers = timers;
-    this.deadlines = new Deadlines(timers);
+    this.calls = new PendingCalls(timers, this);
     this.answerPings = options.answerPings ?? true;
   }
 
@@ -261,28 +259,8 @@ export class FakeWorker extends Endpoint {
    */
   invoke(functionId: string, data: unknown = null, options: WorkerInvokeOptions = {}): Promise<InvocationOutcome> {
     const invocationId = options.invocationId ?? randomUUID();
-    const key = invocationId.toLowerCase();
     const timeoutMs = options.timeoutMs ?? this.defaultTimeoutMs;
-    if (this.closeInfo) return Promise.reject(new ConnectionClosedError(`${this.label} is closed; cannot invoke ${functionId}`, this.closeInfo.code, this.closeInfo.reason));
-    const since = this.mark();
-    const earlier = this.pending.get(key);
-    if (earlier) {
-      // A case reusing an invocation id on purpose sends raw frames; through invoke() it is a mistake.
-      this.pending.delete(key);
-      earlier.reject(new Error(`${this.label}: invocation id ${invocationId} was reused by another invoke() before its result arrived`));
-    }
-    const result = new Promise<InvocationOutcome>((resolve, reject) => {
-      this.pending.set(key, { functionId, startedAt: performance.now(), since, resolve, reject });
-    });
-    this.deadlines.add(key, timeoutMs, () => {
-      const p = this.pending.get(key);
-      if (!p) return;
-      this.pending.delete(key);
-      const window = this.received.slice(since).slice(-12).map(summarize);
-      p.reject(new WaitTimeoutError(`${this.label}: no invocationresult for ${functionId} (${invocationId}) within ${timeoutMs} ms; ${window.length ? `arrived instead: ${window.join(' | ')}` : 'nothing arrived'}`, window));
-    });
-    void this.send(this.callFrame(functionId, data, options, invocationId));
-    return result;
+    return this.calls.call(functionId, invocationId, timeoutMs, () => void this.send(this.callFrame(functionId, data, options, invocationId)));
   }
 
   /** The SDKs' name for a call: the same as invoke. */
@@ -350,7 +328,7 @@ export class FakeWorker extends Endpoint {
       case 'invokefunction':
         return this.execute(frame);
       case 'invocationresult':
-        return this.settle(frame);
+        return void this.calls.settle(frame); // unknown ids are ignored (sdk rule 14)
       case 'registertrigger':
         return this.acceptTrigger(frame);
       case 'unregistertrigger': {
@@ -367,24 +345,9 @@ export class FakeWorker extends Endpoint {
   }
 
   protected override onClosed(info: CloseInfo): void {
-    this.deadlines.clear();
-    for (const [id, p] of this.pending) {
-      p.reject(new ConnectionClosedError(`${this.label} closed (${info.code}) before the result of ${p.functionId} (${id}) arrived`, info.code, info.reason));
-    }
-    this.pending.clear();
+    this.calls.rejectAll(info);
     // Timers of this worker die with its socket: nothing it scheduled can matter any more.
     this.ownTimers.clear();
-  }
-
-  private settle(frame: Frame): void {
-    const id = typeof frame.invocation_id === 'string' ? frame.invocation_id.toLowerCase() : undefined;
-    const p = id === undefined ? undefined : this.pending.get(id);
-    if (!p || id === undefined) return; // unknown ids are ignored (sdk rule 14)
-    this.pending.delete(id);
-    this.deadlines.settle(id);
-    const elapsedMs = performance.now() - p.startedAt;
-    if (frame.error !== undefined && frame.error !== null) p.resolve({ ok: false, error: frame.error as ErrorBody, frame, elapsedMs });
-    else p.resolve({ ok: true, result: frame.result ?? null, frame, elapsedMs });
   }
 
   private execute(frame: Frame): void {

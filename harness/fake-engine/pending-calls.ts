@@ -1,0 +1,96 @@
+// The calls an endpoint made and still waits on: both fake peers invoke the other side the same way
+// (match the result by id case-insensitively, fail a reused id at once, time out listing what arrived
+// instead, reject everything when the socket closes), so that bookkeeping lives here once.
+
+import { performance } from 'node:perf_hooks';
+import type { Frame } from '../wire/index.ts';
+import type { ErrorBody, InvocationOutcome } from './connection.ts';
+import { Deadlines } from './deadlines.ts';
+import { summarize, type CloseInfo, type ReceivedFrame } from './endpoint.ts';
+import { ConnectionClosedError, WaitTimeoutError } from './errors.ts';
+import type { TimerSet } from './timers.ts';
+
+interface PendingCall {
+  functionId: string;
+  startedAt: number;
+  since: number;
+  resolve(outcome: InvocationOutcome): void;
+  reject(e: Error): void;
+}
+
+/** What PendingCalls reads of its endpoint (for messages and the "arrived instead" window). */
+export interface CallingEndpoint {
+  readonly label: string;
+  readonly closeInfo: CloseInfo | undefined;
+  readonly received: readonly ReceivedFrame[];
+  mark(): number;
+}
+
+export class PendingCalls {
+  private readonly pending = new Map<string, PendingCall>();
+  private readonly deadlines: Deadlines<string>;
+
+  constructor(
+    timers: TimerSet,
+    private readonly endpoint: CallingEndpoint,
+  ) {
+    this.deadlines = new Deadlines(timers);
+  }
+
+  /**
+   * Starts waiting for the result of `invocationId`, then calls `send` (never when the socket is already
+   * closed). `onExpired` runs when the deadline passes (with the lower-case id), before the call is rejected.
+   */
+  call(functionId: string, invocationId: string, timeoutMs: number, send: (key: string) => void, onExpired?: (key: string) => void): Promise<InvocationOutcome> {
+    const ep = this.endpoint;
+    if (ep.closeInfo) return Promise.reject(new ConnectionClosedError(`${ep.label} is closed; cannot invoke ${functionId}`, ep.closeInfo.code, ep.closeInfo.reason));
+    const key = invocationId.toLowerCase();
+    const since = ep.mark();
+    const earlier = this.pending.get(key);
+    if (earlier) {
+      // A case reusing an invocation id on purpose sends raw frames; through invoke() it is a mistake.
+      this.pending.delete(key);
+      earlier.reject(new Error(`${ep.label}: invocation id ${invocationId} was reused by another invoke() before its result arrived`));
+    }
+    const result = new Promise<InvocationOutcome>((resolve, reject) => {
+      this.pending.set(key, { functionId, startedAt: performance.now(), since, resolve, reject });
+    });
+    this.deadlines.add(key, timeoutMs, () => {
+      const p = this.pending.get(key);
+      if (!p) return;
+      this.pending.delete(key);
+      onExpired?.(key);
+      const window = ep.received.slice(since).slice(-12).map(summarize);
+      p.reject(new WaitTimeoutError(`${ep.label}: no invocationresult for ${functionId} (${invocationId}) within ${timeoutMs} ms; ${window.length ? `arrived instead: ${window.join(' | ')}` : 'nothing arrived'}`, window));
+    });
+    send(key);
+    return result;
+  }
+
+  /** Completes the call an `invocationresult` answers; returns its lower-case id, or undefined if it is not ours. */
+  settle(frame: Frame): string | undefined {
+    const id = typeof frame.invocation_id === 'string' ? frame.invocation_id.toLowerCase() : undefined;
+    const p = id === undefined ? undefined : this.pending.get(id);
+    if (!p || id === undefined) return undefined;
+    this.pending.delete(id);
+    this.deadlines.settle(id);
+    const elapsedMs = performance.now() - p.startedAt;
+    if (frame.error !== undefined && frame.error !== null) p.resolve({ ok: false, error: frame.error as ErrorBody, frame, elapsedMs });
+    else p.resolve({ ok: true, result: frame.result ?? null, frame, elapsedMs });
+    return id;
+  }
+
+  has(invocationId: string): boolean {
+    return this.pending.has(invocationId.toLowerCase());
+  }
+
+  /** The socket closed: every call still waiting fails with the close code. */
+  rejectAll(info: CloseInfo): void {
+    this.deadlines.clear();
+    const label = this.endpoint.label;
+    for (const [id, p] of this.pending) {
+      p.reject(new ConnectionClosedError(`${label} closed (${info.code}) before the result of ${p.functionId} (${id}) arrived`, info.code, info.reason));
+    }
+    this.pending.clear();
+  }
+}
