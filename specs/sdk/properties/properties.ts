@@ -49,6 +49,11 @@ function unhealed(run: ScenarioRun): PropertyVerdict | undefined {
   };
 }
 
+/** FAIL when an outage never healed, INDETERMINATE when the scenario itself went wrong; else undefined. */
+function unjudgeable(run: ScenarioRun): PropertyVerdict | undefined {
+  return unhealed(run) ?? (run.problems.length > 0 ? { verdict: 'INDETERMINATE', summary: run.problems.join('; ') } : undefined);
+}
+
 async function play(env: Parameters<AnyProperty['check']>[0], input: ScenarioInput): Promise<ScenarioRun> {
   return runScenario(env.scenario, input.config, input.config, input.schedule);
 }
@@ -92,9 +97,8 @@ const envelope = defineProperty<ScenarioInput>({
   worstRunMs: 9000,
   async check(env, input) {
     const run = await play(env, input);
-    const stuck = unhealed(run);
-    if (stuck) return stuck;
-    if (run.problems.length > 0) return { verdict: 'INDETERMINATE', summary: run.problems.join('; ') };
+    const early = unjudgeable(run);
+    if (early) return early;
     const samples = judgeRunGaps(env.engine, run, input.config, env.ctx.tolerance).map((g) => g.sample);
     return fromTimings(samples, `${samples.length} delays within their envelopes`);
   },
@@ -176,9 +180,8 @@ const jitter = defineProperty<ScenarioInput>({
   worstRunMs: 12_000,
   async check(env, input) {
     const run = await play(env, input);
-    const stuck = unhealed(run);
-    if (stuck) return stuck;
-    if (run.problems.length > 0) return { verdict: 'INDETERMINATE', summary: run.problems.join('; ') };
+    const early = unjudgeable(run);
+    if (early) return early;
     const gaps = judgeRunGaps(env.engine, run, input.config, env.ctx.tolerance).filter((g) => g.gap.indices.length === 1);
     const test = jitterSpreadTest(
       gaps.map((g) => ({ measuredMs: g.gap.measuredMs, baseMs: backoffEnvelope(input.config, g.gap.indices[0]!).baseMs, lagMs: lagAt(run, g.gap.startedAt) })),
@@ -218,9 +221,8 @@ const counterResets = defineProperty<ScenarioInput>({
   worstRunMs: 9000,
   async check(env, input) {
     const run = await play(env, input);
-    const stuck = unhealed(run);
-    if (stuck) return stuck;
-    if (run.problems.length > 0) return { verdict: 'INDETERMINATE', summary: run.problems.join('; ') };
+    const early = unjudgeable(run);
+    if (early) return early;
     // The first gap of every outage after the first: it follows a connection that worked.
     const firsts = judgeRunGaps(env.engine, run, input.config, env.ctx.tolerance).filter((g) => (g.gap.after === 'close' || g.gap.after === 'terminate') && g.gap.indices.length === 1 && g.gap.indices[0] === 0);
     const later = firsts.slice(1);
