@@ -1,10 +1,14 @@
 // What the CLI touches in the outside world, injected so tests run it in-process with synthetic catalogues.
 
 import { readFileSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
 import type { Catalogue, EngineTargetSpec, SdkTargetSpec } from '../cases/catalogue.ts';
 import type { OutputStream } from '../runner/progress.ts';
+import { PACKAGE_ROOT } from '../paths.ts';
+import { importBuiltinEngineCatalogue, importBuiltinSdkCatalogue, importCatalogueFile } from './catalogue-module.ts';
+
+// Re-exported for the CLI modules that locate package files (baselines, the set-up script).
+export { PACKAGE_ROOT };
 
 export type SdkCatalogue = Catalogue<unknown, SdkTargetSpec>;
 export type EngineCatalogue = Catalogue<unknown, EngineTargetSpec>;
@@ -22,8 +26,6 @@ export interface CliIO {
   ensureDriver?(sdk: 'node' | 'python' | 'rust' | 'go', out: OutputStream): Promise<void>;
 }
 
-export const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-
 export function harnessVersion(): string {
   try {
     return (JSON.parse(readFileSync(resolve(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version?: string }).version ?? '0.0.0';
@@ -32,29 +34,26 @@ export function harnessVersion(): string {
   }
 }
 
-async function importExport<T>(specifier: string, name: string): Promise<T> {
-  const mod = (await import(specifier)) as Record<string, unknown>;
-  const value = mod[name] ?? mod.default;
-  if (value === undefined) throw new Error(`${specifier} exports no "${name}"`);
-  return value as T;
-}
-
 /**
- * The catalogues of this checkout (specs/sdk, specs/engine). III_CONFORMANCE_SDK_CATALOGUE /
+ * The catalogues of this package (specs/sdk, specs/engine). III_CONFORMANCE_SDK_CATALOGUE /
  * III_CONFORMANCE_ENGINE_CATALOGUE name another module instead (exporting sdkCatalogue / engineCatalogue
- * or a default): the harness's own tests use it, and so can a vendor with a private catalogue.
+ * or a default; JavaScript, or TypeScript through tsx): the harness's own tests use it, and so can a
+ * vendor with a private catalogue.
  */
 export function defaultIO(signal?: AbortSignal): CliIO {
   const env = process.env;
-  const moduleUrl = (override: string | undefined, fallback: string) =>
-    override ? pathToFileURL(resolve(process.cwd(), override)).href : new URL(fallback, import.meta.url).href;
+  const cwd = process.cwd();
   return {
     stdout: process.stdout,
     stderr: process.stderr,
     env,
-    cwd: process.cwd(),
-    loadSdkCatalogue: () => importExport<SdkCatalogue>(moduleUrl(env.III_CONFORMANCE_SDK_CATALOGUE, '../../specs/sdk/index.ts'), 'sdkCatalogue'),
-    loadEngineCatalogue: () => importExport<EngineCatalogue>(moduleUrl(env.III_CONFORMANCE_ENGINE_CATALOGUE, '../../specs/engine/index.ts'), 'engineCatalogue'),
+    cwd,
+    loadSdkCatalogue: () =>
+      env.III_CONFORMANCE_SDK_CATALOGUE ? importCatalogueFile<SdkCatalogue>(env.III_CONFORMANCE_SDK_CATALOGUE, cwd, 'sdkCatalogue') : importBuiltinSdkCatalogue<SdkCatalogue>(),
+    loadEngineCatalogue: () =>
+      env.III_CONFORMANCE_ENGINE_CATALOGUE
+        ? importCatalogueFile<EngineCatalogue>(env.III_CONFORMANCE_ENGINE_CATALOGUE, cwd, 'engineCatalogue')
+        : importBuiltinEngineCatalogue<EngineCatalogue>(),
     ...(signal ? { signal } : {}),
     ensureDriver: async (sdk, out) => (await import('./driver-setup.ts')).ensureBuiltinDriver(sdk, out),
   };

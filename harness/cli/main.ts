@@ -1,4 +1,4 @@
-// Entry point of the `iii-conformance` command (bin/iii-conformance.mjs loads it through tsx).
+// Entry point of the `iii-conformance` command (bin/iii-conformance.mjs runs its compiled form, dist/harness/cli/main.js).
 // Ctrl-C stops starting new cases and still writes the reports; a second Ctrl-C exits at once.
 
 import { runCli } from './program.ts';

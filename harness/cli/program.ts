@@ -5,14 +5,17 @@ import { Command, CommanderError, Option } from 'commander';
 import { EXIT } from '../baselines/gate.ts';
 import { INTERNAL_ERROR_EXIT, SetupError, UsageError } from './errors.ts';
 import { harnessVersion, type CliIO } from './io.ts';
-import { listedCases, printCaseTable } from './list.ts';
 import { addRunOptions, parseRunOptions, type RawRunOptions } from './options.ts';
-import { replay, type ReplayOptions } from './replay-cmd.ts';
-import { report, type ReportOptions } from './report-cmd.ts';
-import { runJob, type SidePlan } from './run-job.ts';
-import { serve, type ServeOptions } from './serve.ts';
 import { DEFAULT_ENGINE_PORT, parseEngineTarget, parseSdkTarget, type EngineOptionValues } from './targets.ts';
+import type { ReplayOptions } from './replay-cmd.ts';
+import type { ReportOptions } from './report-cmd.ts';
+import type { SidePlan } from './run-job.ts';
+import type { ServeOptions } from './serve.ts';
 import type { CaseDefinition } from '../cases/model.ts';
+
+// Each subcommand imports what it runs only when it runs: `--help` and a bad argument answer without
+// loading the runner, the reports, the fake peers or the reference engine (start-up: bench/startup.ts).
+const runJob: typeof import('./run-job.ts').runJob = async (...args) => (await import('./run-job.ts')).runJob(...args);
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -99,6 +102,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
       if (side !== undefined && side !== 'sdk' && side !== 'engine')
         throw new UsageError(`list: unknown side "${side}": use sdk or engine (or nothing for both)`);
       const sides: ('sdk' | 'engine')[] = side ? [side] : ['sdk', 'engine'];
+      const { listedCases, printCaseTable } = await import('./list.ts');
       const tables = [];
       for (const s of sides) {
         let cases: readonly CaseDefinition<unknown>[];
@@ -130,6 +134,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     .option('--verbose', 'with the reference engine: debug logs too')
     .exitOverride()
     .action(async (opts: ServeOptions) => {
+      const { serve } = await import('./serve.ts');
       exitCode = await serve(opts, io);
     });
 
@@ -142,6 +147,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     .option('--step-timeout <ms>', 'how long to wait for each recorded frame of the other side')
     .exitOverride()
     .action(async (file: string, opts: ReplayOptions) => {
+      const { replay } = await import('./replay-cmd.ts');
       exitCode = await replay(file, opts, io);
     });
 
@@ -154,6 +160,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     .option('--title <text>', 'page title')
     .exitOverride()
     .action(async (files: string[], opts: ReportOptions) => {
+      const { report } = await import('./report-cmd.ts');
       exitCode = await report(files, opts, io);
     });
 

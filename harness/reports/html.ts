@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { writeFile, mkdir } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import type { CaseSource, Finding, Level, TimingSample, Verdict } from '../cases/model.ts';
+import { packagePath } from '../paths.ts';
 import { esc } from './escape.ts';
 import { implementationLabel } from './junit.ts';
 import type { CaseRecord, ResultsDocument, RunRecord } from './results.ts';
@@ -71,7 +72,8 @@ export interface ReportData {
   cells: Record<string, CellData>;
 }
 
-const asset = (name: string) => readFileSync(new URL(`./assets/${name}`, import.meta.url), 'utf8');
+// From the package root: the compiled module (dist/harness/reports/) has no assets beside it.
+const asset = (name: string) => readFileSync(packagePath('harness', 'reports', 'assets', name), 'utf8');
 
 /** Gathers the data the page needs; paths become relative to `outDir` so links work from the HTML. */
 export async function collectReportData(inputs: readonly LoadedResults[], outDir: string): Promise<ReportData> {

@@ -3,12 +3,12 @@
 // unknown fields forbidden and a few definitions narrowed (X replaced by XStrict, see defs.schema.json).
 
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { packagePath } from '../paths.ts';
 import { MESSAGE_TYPES, type Direction, type MessageType } from './message-types.ts';
 
 export type JsonObject = { [key: string]: unknown };
 
-export const SCHEMA_DIR = fileURLToPath(new URL('../../schemas/', import.meta.url));
+export const SCHEMA_DIR = `${packagePath('schemas')}/`;
 export const SCHEMA_BASE_URI = 'https://iii.dev/schemas/iii-conformance/';
 
 export const DEFS_FILE = 'defs.schema.json';

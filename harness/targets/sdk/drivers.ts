@@ -2,13 +2,14 @@
 // versions.json is the one place SDK versions are pinned; the set-up writes the status file.
 
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { PACKAGE_ROOT } from '../../paths.ts';
 
 export const BUILTIN_SDKS = ['node', 'python', 'rust', 'go'] as const;
 export type BuiltinSdk = (typeof BUILTIN_SDKS)[number];
 
-export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+/** The package root (harness/paths.ts); the name predates the installable package. */
+export const REPO_ROOT = PACKAGE_ROOT;
 export const DRIVERS_DIR = join(REPO_ROOT, 'fixtures', 'drivers');
 export const VERSIONS_FILE = join(DRIVERS_DIR, 'versions.json');
 /** Written by scripts/setup-drivers.mjs. */
