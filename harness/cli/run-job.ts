@@ -19,6 +19,7 @@ import { writeJunit } from '../reports/junit.ts';
 import { writeHtmlReport } from '../reports/html.ts';
 import { needsRepro, writeReproBundle } from '../reports/repro.ts';
 import { SetupError, UsageError } from './errors.ts';
+import { packagePath } from '../paths.ts';
 import { PACKAGE_ROOT, harnessVersion, type CliIO, type EngineCatalogue, type SdkCatalogue } from './io.ts';
 import type { RunOptions } from './options.ts';
 import { checkCommandExists, checkEngineReachable, commandLine, engineTargetLabel, sdkTargetLabel, targetArgs } from './targets.ts';
@@ -227,8 +228,10 @@ export async function runJob(plans: readonly SidePlan[], options: RunOptions, io
         tolerance,
         harnessVersion: version,
         rerun,
+        rerunFrom: { cwd: commandLine([io.cwd]), bin: commandLine([packagePath('bin', 'iii-conformance.mjs')]), args: commandLine(words) },
         // The bundle folder, not just its transcript: replay also re-sends the driver commands from its logs.
-        replay: () => `${CLI_NAME} ${commandLine(['replay', `${shown(dir)}/`, ...replayTarget])}`,
+        // An absolute path, so that the command works from any directory.
+        replay: () => `${CLI_NAME} ${commandLine(['replay', `${dir}/`, ...replayTarget])}`,
       });
       repro[i]?.set(c.info.id, { dir, command: rerun, ...(bundle.replay ? { replay: bundle.replay } : {}) });
     }

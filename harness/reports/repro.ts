@@ -55,8 +55,36 @@ export interface WriteReproInput {
   tolerance: ToleranceModel;
   harnessVersion: string;
   rerun: string;
+  /** What rerun.sh needs to work from any directory, each already shell-quoted (see rerunScript). */
+  rerunFrom: RerunFrom;
   /** Given the copied transcript's path, the replay command (undefined when replay does not apply). */
   replay?: (transcriptPath: string) => string | undefined;
+}
+
+export interface RerunFrom {
+  /** The folder the failing run was started in: a target's relative paths (cmd:, --engine-cmd) mean it. */
+  cwd: string;
+  /** bin/iii-conformance.mjs of the harness that wrote the bundle. */
+  bin: string;
+  /** The arguments after the command name. */
+  args: string;
+}
+
+/**
+ * The lines of rerun.sh after its first comment line. It runs in the folder of the failing run when that
+ * exists (elsewhere, e.g. a bundle attached to an issue, in the current one), with the harness that wrote
+ * the bundle while it is installed, else with the current project's (`npx --no`: never a download).
+ */
+function rerunScript(from: RerunFrom): string {
+  return [
+    '# Works from any directory; III_CONFORMANCE_BIN=<path of bin/iii-conformance.mjs> picks another harness.',
+    `cd ${from.cwd} 2>/dev/null || echo 'rerun.sh: the folder of the failing run is not here: running in the current one' >&2`,
+    `bin=${from.bin}`,
+    '[ -n "${III_CONFORMANCE_BIN:-}" ] && bin=$III_CONFORMANCE_BIN',
+    `[ -f "$bin" ] && exec node "$bin" ${from.args}`,
+    `exec npx --no iii-conformance ${from.args}`,
+    '',
+  ].join('\n');
 }
 
 async function copyInto(dir: string, file: string, name: string): Promise<string | undefined> {
@@ -107,7 +135,7 @@ export async function writeReproBundle(input: WriteReproInput): Promise<ReproBun
     ...(replay ? { replay } : {}),
   };
   await writeFile(join(dir, 'bundle.json'), `${JSON.stringify(bundle, null, 2)}\n`);
-  const script = `#!/bin/sh\n# Reruns ${c.info.id} against ${run.target} with the seed of the failing run.\n# Run it from the iii-conformance checkout.\nexec ${input.rerun}\n`;
+  const script = `#!/bin/sh\n# Reruns ${c.info.id} against ${run.target} with the seed of the failing run.\n${rerunScript(input.rerunFrom)}`;
   await writeFile(join(dir, 'rerun.sh'), script);
   await chmod(join(dir, 'rerun.sh'), 0o755);
   return bundle;

@@ -114,7 +114,7 @@ describe('iii-conformance runs', () => {
       });
       expect(bundle.harness).toMatchObject({ version: '0.1.0' });
       expect(String(bundle.replay)).toBe(`npx iii-conformance replay ${bundleDir}/ --sdk node`);
-      expect(await readFile(join(bundleDir, 'rerun.sh'), 'utf8')).toContain('exec npx iii-conformance sdk node --case sdk.synth.fails --seed 42');
+      expect(await readFile(join(bundleDir, 'rerun.sh'), 'utf8')).toContain('exec npx --no iii-conformance sdk node --case sdk.synth.fails --seed 42');
       expect(await exists(join(bundleDir, 'transcript.jsonl'))).toBe(true);
       // Passing cases get no bundle; every non-passing one does.
       expect(await exists(join(dir, 'first', 'repro', 'sdk', 'sdk.synth.passes'))).toBe(false);

@@ -96,4 +96,21 @@ describe('the installed package (npm pack, npm install <tarball>, npx iii-confor
     const doc = JSON.parse(await readFile(join(reports, 'results.json'), 'utf8')) as { runs: { cases: { id: string; verdict: string }[] }[] };
     expect(doc.runs[0]?.cases.map((c) => `${c.id} ${c.verdict}`)).toEqual(['sdk.connect.plain-websocket PASS']);
   });
+
+  it("a failing case's rerun.sh works from another directory: the same case, in the run's folder, with the installed harness", async () => {
+    // sdk.wire.strict-fields fails on the pinned Node SDK (a known failure in its baseline), so it leaves a bundle.
+    const reports = join(work, 'failing-run');
+    const first = await cli('sdk', 'node', '--case', 'sdk.wire.strict-fields', '--seed', '7', '--report-dir', reports);
+    expect(first.exitCode, `${first.stdout}\n${first.stderr}`).toBe(0);
+    const script = join(reports, 'repro', 'sdk', 'sdk.wire.strict-fields', 'rerun.sh');
+    const elsewhere = join(work, 'elsewhere');
+    await mkdir(elsewhere);
+    const again = await execa(script, [], { cwd: elsewhere, env: cleanEnv(), extendEnv: false, reject: false, timeout: 120_000 });
+    expect(again.exitCode, `${again.stdout}\n${again.stderr}`).toBe(0);
+    expect(again.stdout).toMatch(/seed 7 · reports in reports\/[^/]+\/$/m);
+    expect(again.stdout).toContain('KNOWN       sdk.wire.strict-fields (node)');
+    // It ran in the folder of the failing run (its default report folder is there), not where it was started.
+    expect(existsSync(join(project, 'reports'))).toBe(true);
+    expect(existsSync(join(elsewhere, 'reports'))).toBe(false);
+  });
 });
