@@ -28,3 +28,14 @@ export function packagePath(...segments: string[]): string {
 
 /** True when this code runs compiled (dist/), false when it runs from its TypeScript sources (tsx, vitest). */
 export const RUNS_COMPILED = import.meta.url.endsWith('.js');
+
+/**
+ * How to run one of the package's own scripts (e.g. `specs/sdk/properties/replay.ts`) in a printed command:
+ * compiled, its absolute path through node, which works from any directory and needs no TypeScript
+ * loader; from a checkout's sources (tests, development), through tsx from the checkout's root.
+ */
+export function scriptCommand(sourcePath: string): string {
+  if (!RUNS_COMPILED) return `npx tsx ${sourcePath}`;
+  const compiled = packagePath('dist', sourcePath.replace(/\.ts$/, '.js'));
+  return `node ${/^[\w@%+=:,./-]+$/.test(compiled) ? compiled : `'${compiled.replace(/'/g, `'\\''`)}'`}`;
+}

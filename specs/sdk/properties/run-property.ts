@@ -13,6 +13,7 @@ import { FakeEngine } from '../../../harness/fake-engine/index.ts';
 import type { DriverSession } from '../../../harness/targets/sdk/session.ts';
 import type { TranscriptRecord } from '../../../harness/transcript/records.ts';
 import { REPO_ROOT } from '../../../harness/targets/sdk/drivers.ts';
+import { scriptCommand } from '../../../harness/paths.ts';
 import type { SdkCaseContext } from '../context.ts';
 import type { ScenarioEnv } from '../backoff/scenario.ts';
 import type { AnyProperty, PropertyRunEnv, PropertyVerdict } from './model.ts';
@@ -73,8 +74,11 @@ export function targetArgument(ctx: SdkCaseContext): string {
   return `--sdk ${lang ? lang[1] : 'node'}`;
 }
 
+/** The replay script, as a command that works where this code runs (harness/paths.ts). */
+const REPLAY = scriptCommand('specs/sdk/properties/replay.ts');
+
 export function replayCommand(p: AnyProperty, target: string, seed: number, path: string): string {
-  return `npx tsx specs/sdk/properties/replay.ts ${target} --property ${p.id} --seed ${seed} --path ${path}`;
+  return `${REPLAY} ${target} --property ${p.id} --seed ${seed} --path ${path}`;
 }
 
 export async function runProperty(p: AnyProperty, ctx: SdkCaseContext, options: PropertyRunOptions): Promise<PropertyReport> {
@@ -163,7 +167,7 @@ export async function runProperty(p: AnyProperty, ctx: SdkCaseContext, options: 
       replay,
     };
     const file = await saveCounterexample(cx, options.outDir);
-    const replayFile = `npx tsx specs/sdk/properties/replay.ts ${target} --counterexample ${file} --repeat 10`;
+    const replayFile = `${REPLAY} ${target} --counterexample ${file} --repeat 10`;
     ctx.note(`${p.id}: counterexample after ${details.numShrinks} shrinks (run ${lastFailure.record.index}); replay: ${replay}`, lastFailure.record.input);
     const findings: Finding[] = [
       { severity: 'info', message: `shrunk counterexample (after ${details.numShrinks} shrink steps, run ${lastFailure.record.index}): ${JSON.stringify(lastFailure.record.input)}` },
@@ -184,7 +188,7 @@ export async function runProperty(p: AnyProperty, ctx: SdkCaseContext, options: 
     // Too many skips, but some runs passed and none failed: say so rather than pass silently.
     return { ...base, outcome: outcome.indeterminate(`${p.id}: too many undecidable runs (${counts})`) };
   }
-  return { ...base, outcome: outcome.pass(`${p.id} held: ${counts}`, { findings: [{ severity: 'info', message: `replay this run: npx tsx specs/sdk/properties/replay.ts ${target} --property ${p.id} --seed ${options.seed}` }] }) };
+  return { ...base, outcome: outcome.pass(`${p.id} held: ${counts}`, { findings: [{ severity: 'info', message: `replay this run: ${REPLAY} ${target} --property ${p.id} --seed ${options.seed}` }] }) };
 }
 
 /** Plays one input once (a saved counterexample), outside fast-check. */
