@@ -4,8 +4,9 @@
 // the package root in both forms, so everything is located from that root, never from a module's own URL.
 
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { shellQuote } from './util/shell-quote.ts';
 
 function findPackageRoot(): string {
   // The nearest folder above this module holding package.json: one level up from harness/, two from dist/harness/.
@@ -37,5 +38,14 @@ export const RUNS_COMPILED = import.meta.url.endsWith('.js');
 export function scriptCommand(sourcePath: string): string {
   if (!RUNS_COMPILED) return `npx tsx ${sourcePath}`;
   const compiled = packagePath('dist', sourcePath.replace(/\.ts$/, '.js'));
-  return `node ${/^[\w@%+=:,./-]+$/.test(compiled) ? compiled : `'${compiled.replace(/'/g, `'\\''`)}'`}`;
+  return `node ${shellQuote(compiled)}`;
+}
+
+/** True when this package was installed into a project (it sits in a node_modules folder), not a checkout. */
+export const INSTALLED = PACKAGE_ROOT.split(sep).includes('node_modules');
+
+/** The driver set-up, as a command for messages: `npm run setup` in a checkout, the script itself when installed. */
+export function setupCommand(only?: string): string {
+  if (!INSTALLED) return only ? `npm run setup -- --only=${only}` : 'npm run setup';
+  return `node ${shellQuote(packagePath('scripts', 'setup-drivers.mjs'))}${only ? ` --only=${only}` : ''}`;
 }

@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { SetupError } from './errors.ts';
 import { PACKAGE_ROOT } from './io.ts';
+import { setupCommand } from '../paths.ts';
 import type { OutputStream } from '../runner/progress.ts';
 
 export type BuiltinSdk = 'node' | 'python' | 'rust' | 'go';
@@ -23,7 +24,7 @@ export async function ensureBuiltinDriver(sdk: BuiltinSdk, out: OutputStream): P
     }
   };
   if (check() === undefined) return;
-  out.write(`The bundled ${sdk} driver is not set up yet: setting it up once (npm run setup -- --only=${sdk})...\n`);
+  out.write(`The bundled ${sdk} driver is not set up yet: setting it up once (${setupCommand(sdk)})...\n`);
   const code = await new Promise<number>((resolve) => {
     const child = spawn(process.execPath, [join(PACKAGE_ROOT, 'scripts', 'setup-drivers.mjs'), `--only=${sdk}`], {
       cwd: PACKAGE_ROOT,
@@ -36,6 +37,6 @@ export async function ensureBuiltinDriver(sdk: BuiltinSdk, out: OutputStream): P
   });
   const still = check();
   if (still !== undefined) {
-    throw new SetupError(`the bundled ${sdk} driver could not be set up (set-up exit ${code}): ${still}. Run \`npm run setup -- --only=${sdk}\` to see why.`);
+    throw new SetupError(`the bundled ${sdk} driver could not be set up (set-up exit ${code}): ${still}. Run \`${setupCommand(sdk)}\` to see why.`);
   }
 }

@@ -6,6 +6,7 @@ import { connect } from 'node:net';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import type { EngineTargetSpec, SdkTargetSpec } from '../cases/catalogue.ts';
 import { SetupError, UsageError } from './errors.ts';
+import { shellQuote } from '../util/shell-quote.ts';
 
 export const BUILTIN_SDKS = ['node', 'python', 'rust', 'go'] as const;
 export const DEFAULT_ENGINE_PORT = 49134;
@@ -99,11 +100,7 @@ export function targetArgs(side: 'sdk' | 'engine', spec: SdkTargetSpec | EngineT
   }
 }
 
-/** POSIX shell quoting, so a printed command can be pasted as it is. */
-export function shellQuote(word: string): string {
-  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(word)) return word;
-  return `'${word.replace(/'/g, `'\\''`)}'`;
-}
+export { shellQuote };
 
 export function commandLine(words: readonly string[]): string {
   return words.map(shellQuote).join(' ');

@@ -3,7 +3,7 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PACKAGE_ROOT } from '../../paths.ts';
+import { PACKAGE_ROOT, setupCommand } from '../../paths.ts';
 
 export const BUILTIN_SDKS = ['node', 'python', 'rust', 'go'] as const;
 export type BuiltinSdk = (typeof BUILTIN_SDKS)[number];
@@ -85,6 +85,6 @@ export function assertBuiltinAvailable(sdk: BuiltinSdk): DriverCommandLine {
   if (status && !status.available) throw new DriverUnavailableError(sdk, status.reason ?? 'the set-up could not prepare it');
   const command = builtinCommand(sdk);
   const needed = sdk === 'node' ? join(DRIVERS_DIR, 'node', 'node_modules', 'iii-sdk', 'package.json') : command.file;
-  if (!existsSync(needed)) throw new DriverUnavailableError(sdk, `${needed} is missing; run \`npm run setup\``);
+  if (!existsSync(needed)) throw new DriverUnavailableError(sdk, `${needed} is missing; run \`${setupCommand(sdk)}\``);
   return command;
 }
