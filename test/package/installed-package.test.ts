@@ -77,6 +77,21 @@ describe('the installed package (npm pack, npm install <tarball>, npx iii-confor
     expect(r.stdout).toContain('sdk.connect.plain-websocket');
   });
 
+  it('a TypeScript catalogue without tsx installed: exit 4, one message that says what to do', async () => {
+    await writeFile(join(project, 'my-catalogue.ts'), 'export const sdkCatalogue: unknown = undefined;\n');
+    const r = await execa('npx', ['--no-install', 'iii-conformance', 'list', 'sdk'], {
+      cwd: project,
+      env: { ...cleanEnv(), III_CONFORMANCE_SDK_CATALOGUE: 'my-catalogue.ts' },
+      extendEnv: false,
+      reject: false,
+      timeout: 60_000,
+    });
+    expect(r.exitCode).toBe(4);
+    expect(r.stderr).toBe(
+      `iii-conformance: the sdk catalogue could not be loaded: ${join(project, 'my-catalogue.ts')} is TypeScript and tsx, which loads it, is not installed: install it beside the catalogue (npm install --save-dev tsx) or compile the catalogue to JavaScript`,
+    );
+  });
+
   it('one engine case against the embedded reference engine passes, with its reports', async () => {
     const reports = join(work, 'engine-run');
     const r = await cli('engine', '--case', 'engine.connect.workerregistered-first', '--report-dir', reports);
