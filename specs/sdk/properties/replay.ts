@@ -6,14 +6,13 @@
 //
 // --seed/--path replay through fast-check (the same generated input, then shrinking on from it unless
 // --no-shrink); --counterexample plays the saved input once. The transcript of what was replayed is
-// written to reports/properties/replay-<property>/transcript.jsonl. Exit code 1 when the property fails.
+// written to reports/properties/replay-<property>/transcript.jsonl of the working directory. Exit code 1 when the property fails.
 
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import type { OpenOptions, OpenedTarget } from '../../../harness/cases/catalogue.ts';
 import { toleranceFromEnv } from '../../../harness/timing/tolerance.ts';
-import { REPO_ROOT } from '../../../harness/targets/sdk/drivers.ts';
 import type { SdkCaseContext } from '../context.ts';
 import { launchSpecOf, openNodeMutantTarget, openSdkTarget } from '../target.ts';
 import { findProperty } from './properties.ts';
@@ -57,7 +56,8 @@ async function main(): Promise<number> {
   const property = findProperty(propertyId);
   const seed = Number(flags.seed ?? saved?.seed ?? Date.now() % 2 ** 31);
   const tolerance = flags.timeScale ? { ...toleranceFromEnv(), timeScale: Number(flags.timeScale) } : toleranceFromEnv();
-  const artifactsDir = join(REPO_ROOT, 'reports', 'properties', `replay-${property.id}`);
+  // Beside the reports of a run started here (reports/ of the working directory), never inside the package.
+  const artifactsDir = join(process.cwd(), 'reports', 'properties', `replay-${property.id}`);
   await mkdir(artifactsDir, { recursive: true });
   const options: OpenOptions = { tolerance, artifactsRoot: artifactsDir };
   let opened: OpenedTarget<SdkCaseContext>;

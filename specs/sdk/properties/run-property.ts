@@ -12,7 +12,6 @@ import { outcome } from '../../../harness/cases/model.ts';
 import { FakeEngine } from '../../../harness/fake-engine/index.ts';
 import type { DriverSession } from '../../../harness/targets/sdk/session.ts';
 import type { TranscriptRecord } from '../../../harness/transcript/records.ts';
-import { REPO_ROOT } from '../../../harness/targets/sdk/drivers.ts';
 import { scriptCommand } from '../../../harness/paths.ts';
 import type { SdkCaseContext } from '../context.ts';
 import type { ScenarioEnv } from '../backoff/scenario.ts';
@@ -233,7 +232,8 @@ async function runEnvironment(ctx: SdkCaseContext, index: number): Promise<{ env
 }
 
 async function saveCounterexample(cx: Counterexample, outDir?: string): Promise<string> {
-  const dir = outDir ?? join(REPO_ROOT, 'reports', 'properties');
+  // reports/ of the working directory, like a run's own reports: an installed package may not be writable.
+  const dir = outDir ?? join(process.cwd(), 'reports', 'properties');
   await mkdir(dir, { recursive: true });
   const slug = `${cx.target}`.replace(/[^A-Za-z0-9.-]+/g, '_').replace(/^_+|_+$/g, '');
   const file = join(dir, `${slug}--${cx.property}--seed${cx.seed}.json`);
