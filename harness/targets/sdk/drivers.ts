@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const BUILTIN_SDKS = ['node', 'python', 'rust', 'go'] as const;
+export const BUILTIN_SDKS = ['node', 'python', 'rust', 'go', 'browser'] as const;
 export type BuiltinSdk = (typeof BUILTIN_SDKS)[number];
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -34,6 +34,8 @@ export interface DriverStatus {
   sdkVersion?: string;
   /** Hash of the driver sources and pins the build was made from. */
   hash?: string;
+  /** The source tree the set-up built the SDK from (III_GO_SDK_DIR, III_BROWSER_SDK_DIR). */
+  localSdkDir?: string;
 }
 
 export function readDriverStatus(): Partial<Record<BuiltinSdk, DriverStatus>> {
@@ -63,7 +65,16 @@ export function builtinCommand(sdk: BuiltinSdk): DriverCommandLine {
       return { file: join(dir, 'target', 'debug', 'iii-conformance-driver-rust'), args: [], cwd: dir };
     case 'go':
       return { file: join(dir, 'bin', 'iii-driver-go'), args: [], cwd: dir };
+    case 'browser':
+      // Runs the bundle the set-up built in the tree named by III_BROWSER_SDK_DIR.
+      return { file: process.execPath, args: [join(dir, 'driver.mjs'), browserSdkDist()], cwd: dir };
   }
+}
+
+/** The dist folder of the browser SDK tree the set-up built ('' when none was). */
+function browserSdkDist(): string {
+  const tree = readDriverStatus().browser?.localSdkDir;
+  return tree ? join(tree, 'dist') : '';
 }
 
 /** Thrown when a bundled driver cannot run here; the message says why and what to do. */
@@ -83,7 +94,8 @@ export function assertBuiltinAvailable(sdk: BuiltinSdk): DriverCommandLine {
   const status = readDriverStatus()[sdk];
   if (status && !status.available) throw new DriverUnavailableError(sdk, status.reason ?? 'the set-up could not prepare it');
   const command = builtinCommand(sdk);
-  const needed = sdk === 'node' ? join(DRIVERS_DIR, 'node', 'node_modules', 'iii-sdk', 'package.json') : command.file;
+  const needed =
+    sdk === 'node' ? join(DRIVERS_DIR, 'node', 'node_modules', 'iii-sdk', 'package.json') : sdk === 'browser' ? join(command.args[1] ?? '', 'index.mjs') : command.file;
   if (!existsSync(needed)) throw new DriverUnavailableError(sdk, `${needed} is missing; run \`npm run setup\``);
   return command;
 }
