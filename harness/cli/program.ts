@@ -65,8 +65,8 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
   addRunOptions(
     program
       .command('sdk')
-      .description('run the SDK catalogue against an SDK: node, python, rust, go, or cmd:"<command>" for any driver that speaks fixtures/drivers/README.md')
-      .argument('<target>', 'node | python | rust | go | cmd:"<command>"')
+      .description('run the SDK catalogue against an SDK: node, python, rust, go, browser, or cmd:"<command>" for any driver that speaks fixtures/drivers/README.md')
+      .argument('<target>', 'node | python | rust | go | browser | cmd:"<command>"')
       .exitOverride(),
   ).action(async (target: string, raw: RawRunOptions) => {
     const spec = parseSdkTarget(target);

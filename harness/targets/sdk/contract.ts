@@ -54,6 +54,7 @@ export type DriverCommandBody =
   | { cmd: 'unregisterTrigger'; triggerHandle: string }
   | { cmd: 'registerTriggerType'; triggerType: string; description: string; rejectWith?: string }
   | { cmd: 'trigger'; functionId: string; payload: Json; timeoutMs?: number; action?: TriggerActionSpec; metadata?: Json }
+  | { cmd: 'reloadPage' }
   | { cmd: 'shutdown' };
 
 export type DriverCommand = DriverCommandBody & { id: string };
