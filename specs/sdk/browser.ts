@@ -3,13 +3,53 @@
 // them UNSUPPORTED. Their mutants are patches of the built iii-browser-sdk bundle
 // (fixtures/mutants/sdk/browser/), checked by test/browser-sdk/.
 
-import { outcome, type Finding } from '../../harness/cases/model.ts';
-import { sdkCase, src, check, CaseFailure, type SdkCase } from './support/define.ts';
+import { outcome, type Finding, type TimingSample } from '../../harness/cases/model.ts';
+import { DriverCommandError } from '../../harness/targets/sdk/session.ts';
+import type { SdkCaseContext } from './context.ts';
+import { sdkCase, src, check, CaseFailure, CaseSetupError, type SdkCase } from './support/define.ts';
 import { asObject, isWorkerRegisterCall } from './support/frames.ts';
 
 /** Close codes a page may send (WebSocket API: close() with no code, 1000, or 3000-4999); 1005 = no code. */
 function browserMaySend(code: number): boolean {
   return code === 1000 || code === 1005 || (code >= 3000 && code <= 4999);
+}
+
+/** Chromium aligns a hidden page's timers to whole seconds when background-timer throttling is on. */
+const THROTTLE_ALIGNMENT_MS = 1000;
+const RECONNECT_DELAY_MS = 100;
+
+/**
+ * One driver in a background tab: the engine drops the socket, and the gap until the next upgrade is judged
+ * against the reconnect delay, plus Chromium's 1 s alignment when throttling is on.
+ */
+async function backgroundReconnect(ctx: SdkCaseContext, throttled: boolean): Promise<TimingSample> {
+  const probe = ctx.loadProbe();
+  const reconnection = { initialDelayMs: RECONNECT_DELAY_MS, maxDelayMs: RECONNECT_DELAY_MS, backoffMultiplier: 1, jitterFactor: 0, maxRetries: -1 };
+  const { driver, conn } = await ctx.connect({ browserThrottling: throttled, reconnection });
+  await conn.waitFor(isWorkerRegisterCall, { timeoutMs: ctx.timing.replyMs });
+  try {
+    await driver.request({ cmd: 'hidePage' });
+  } catch (e) {
+    if (e instanceof DriverCommandError) throw new CaseSetupError(`the driver could not put the page in the background: ${e.event.message}`);
+    throw e;
+  }
+  const before = ctx.engine.upgrades.length;
+  conn.terminate();
+  const closed = await conn.waitForClose({ timeoutMs: ctx.timing.replyMs });
+  await ctx.engine.waitForConnection({ timeoutMs: RECONNECT_DELAY_MS + THROTTLE_ALIGNMENT_MS + ctx.timing.replyMs });
+  const upgrade = ctx.engine.upgrades[before];
+  if (!upgrade) throw new CaseFailure('a connection arrived without an upgrade on record', 'an upgrade after the drop', ctx.engine.upgrades.length);
+  const sample = ctx.judge(
+    {
+      label: `reconnect from a background tab, throttling ${throttled ? 'on' : 'off'}`,
+      measuredMs: (upgrade.tcpAt ?? upgrade.at) - closed.at,
+      allowedMinMs: 0,
+      allowedMaxMs: RECONNECT_DELAY_MS + (throttled ? THROTTLE_ALIGNMENT_MS : 0),
+    },
+    probe,
+  );
+  await driver.shutdown();
+  return sample;
 }
 
 export const browserCases: SdkCase[] = [
@@ -76,6 +116,23 @@ export const browserCases: SdkCase[] = [
       }
       check(isWorkerRegisterCall(first.frame), 'the reloaded page did not start by announcing itself', 'engine::workers::register as the first frame', first.frame);
       return outcome.pass(`old socket closed ${closed.code}; new worker announced itself`, { findings });
+    },
+  }),
+  sdkCase({
+    id: 'sdk.browser.background-tab-reconnects',
+    title: "a worker in a background tab reconnects after a drop: within its delay with Chromium's timer throttling off, within the delay plus Chromium's 1 s alignment with it on",
+    level: 'SHOULD',
+    sources: [src.seed('"External workers can run … in browser tabs"'), src.behaviour('§3.1 backoff formula (Browser same as Node); §8 (Browser: no heartbeat of its own)')],
+    requires: ['browser-page', 'reconnection-config'],
+    lane: 'fast',
+    timeoutMs: 40_000,
+    async run(ctx) {
+      const samples = [await backgroundReconnect(ctx, false), await backgroundReconnect(ctx, true)];
+      const findings: Finding[] = samples.map((t) => ({ severity: 'info', message: `${t.label}: ${t.measuredMs} ms (delay ${RECONNECT_DELAY_MS} ms)` }));
+      const bad = samples.filter((t) => t.verdict === 'FAIL');
+      if (bad.length > 0) throw new CaseFailure('a background tab reconnected later than its delay allows', samples.map((t) => `${t.label}: <= ${t.allowedMaxMs} ms + ${t.slackMs} ms slack`), bad.map((t) => `${t.label}: ${t.measuredMs} ms`), { timings: samples, findings });
+      if (samples.some((t) => t.verdict === 'INDETERMINATE')) return outcome.indeterminate('the harness could not keep time while judging the reconnect gap', { timings: samples, findings });
+      return outcome.pass(samples.map((t) => `${t.label}: ${t.measuredMs} ms`).join('; '), { timings: samples, findings });
     },
   }),
 ];
