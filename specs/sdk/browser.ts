@@ -1,5 +1,5 @@
 // Browser-only cases: what a worker in a browser page does where the page, not the SDK, has the last word
-// (the handshake, the close frame, a reload). They need capability browser-page, so every other SDK reports
+// (the handshake, the close frame, a reload, a background tab). They need capability browser-page, so every other SDK reports
 // them UNSUPPORTED. Their mutants are patches of the built iii-browser-sdk bundle
 // (fixtures/mutants/sdk/browser/), checked by test/browser-sdk/.
 
