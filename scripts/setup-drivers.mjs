@@ -6,20 +6,22 @@
 // then every target must be set up, or the run fails.
 //
 // Flags: --force (rebuild everything), --only=node,python (a subset), --quiet (only the summary).
-// Env: III_GO_SDK_DIR=<checkout of sdk/packages/go/iii> builds the Go driver against that checkout.
+// Env: III_GO_SDK_DIR=<checkout of sdk/packages/go/iii> builds the Go driver against that checkout;
+// III_BROWSER_SDK_DIR=<checkout of sdk/packages/node/iii-browser> builds that tree for the browser driver.
 
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { browserPlan } from '../fixtures/drivers/browser/build-sdk.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const driversDir = join(root, 'fixtures', 'drivers');
 const cacheDir = join(root, '.cache', 'drivers');
 const statusFile = join(cacheDir, 'status.json');
 const lockFile = join(cacheDir, 'setup.lock');
-const SDKS = ['node', 'python', 'rust', 'go'];
+const SDKS = ['node', 'python', 'rust', 'go', 'browser'];
 
 const args = process.argv.slice(2);
 const force = args.includes('--force');
@@ -196,6 +198,10 @@ const plans = {
         return pins.go.version;
       },
     };
+  },
+
+  browser(previous) {
+    return browserPlan(previous, { driversDir, pins, hashOf, filesUnder, run, Unavailable, Failed });
   },
 };
 

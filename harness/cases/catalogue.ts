@@ -5,7 +5,7 @@ import type { CaseDefinition, ContextFactory, Implementation } from './model.ts'
 import type { ToleranceModel } from '../timing/tolerance.ts';
 
 /** An SDK under test: one of the bundled drivers, or any program that speaks the driver contract. */
-export type SdkTargetSpec = { kind: 'builtin'; sdk: 'node' | 'python' | 'rust' | 'go' } | { kind: 'cmd'; command: string };
+export type SdkTargetSpec = { kind: 'builtin'; sdk: 'node' | 'python' | 'rust' | 'go' | 'browser' } | { kind: 'cmd'; command: string };
 
 /** An engine under test. `reference` is the embedded TypeScript engine. */
 export type EngineTargetSpec =

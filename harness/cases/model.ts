@@ -44,6 +44,7 @@ export const CAPABILITIES = [
   'void-action',
   'enqueue-action',
   'unregister',
+  'browser-page', // the worker runs in a browser page; the driver takes reloadPage and hidePage
 ] as const;
 export type Capability = (typeof CAPABILITIES)[number];
 

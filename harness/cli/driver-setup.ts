@@ -9,7 +9,7 @@ import { PACKAGE_ROOT } from './io.ts';
 import { setupCommand } from '../paths.ts';
 import type { OutputStream } from '../runner/progress.ts';
 
-export type BuiltinSdk = 'node' | 'python' | 'rust' | 'go';
+export type BuiltinSdk = 'node' | 'python' | 'rust' | 'go' | 'browser';
 
 /** Resolves when the driver can start; sets it up once if it cannot; throws SetupError if set-up fails. */
 export async function ensureBuiltinDriver(sdk: BuiltinSdk, out: OutputStream): Promise<void> {

@@ -23,7 +23,7 @@ export interface CliIO {
   /** Aborted on Ctrl-C: no new case starts, reports are still written. */
   signal?: AbortSignal;
   /** Sets up a bundled driver that is not ready yet (absent in tests: nothing is installed). */
-  ensureDriver?(sdk: 'node' | 'python' | 'rust' | 'go', out: OutputStream): Promise<void>;
+  ensureDriver?(sdk: 'node' | 'python' | 'rust' | 'go' | 'browser', out: OutputStream): Promise<void>;
 }
 
 export function harnessVersion(): string {

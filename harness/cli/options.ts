@@ -54,7 +54,7 @@ export function addRunOptions(cmd: Command): Command {
     .option('--report-dir <dir>', 'where results.json, junit.xml, index.html and repro bundles go (default: reports/<run id>)')
     .option('--time-scale <x>', 'multiply every timing slack by x on a slow machine (default: $III_CONFORMANCE_TIME_SCALE or 1)')
     .option('--slow', 'also run the slow lane (real default timings, idle timeouts)')
-    .option('--no-setup', 'do not set up a bundled driver (node, python, rust, go) that is not ready; report it instead');
+    .option('--no-setup', 'do not set up a bundled driver (node, python, rust, go, browser) that is not ready; report it instead');
 }
 
 function integer(text: string, flag: string, min: number, max: number): number {

@@ -68,8 +68,8 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
   addRunOptions(
     program
       .command('sdk')
-      .description('run the SDK catalogue against an SDK: node, python, rust, go, or cmd:"<command>" for any driver that speaks fixtures/drivers/README.md')
-      .argument('<target>', 'node | python | rust | go | cmd:"<command>"')
+      .description('run the SDK catalogue against an SDK: node, python, rust, go, browser, or cmd:"<command>" for any driver that speaks fixtures/drivers/README.md')
+      .argument('<target>', 'node | python | rust | go | browser | cmd:"<command>"')
       .exitOverride(),
   ).action(async (target: string, raw: RawRunOptions) => {
     const spec = parseSdkTarget(target);
@@ -142,7 +142,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     .command('replay')
     .description('play a recorded transcript (or a repro bundle) against a live implementation and show the first frame that diverges')
     .argument('<file>', 'transcript (.jsonl), repro bundle folder, or its bundle.json')
-    .option('--sdk <target>', 'play the recorded engine side against this SDK: node | python | rust | go | cmd:"<command>"')
+    .option('--sdk <target>', 'play the recorded engine side against this SDK: node | python | rust | go | browser | cmd:"<command>"')
     .option('--engine-url <url>', 'play the recorded worker side against this engine (default: the reference engine)')
     .option('--step-timeout <ms>', 'how long to wait for each recorded frame of the other side')
     .exitOverride()

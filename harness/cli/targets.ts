@@ -8,7 +8,7 @@ import type { EngineTargetSpec, SdkTargetSpec } from '../cases/catalogue.ts';
 import { SetupError, UsageError } from './errors.ts';
 import { shellQuote } from '../util/shell-quote.ts';
 
-export const BUILTIN_SDKS = ['node', 'python', 'rust', 'go'] as const;
+export const BUILTIN_SDKS = ['node', 'python', 'rust', 'go', 'browser'] as const;
 export const DEFAULT_ENGINE_PORT = 49134;
 export const DEFAULT_ENGINE_URL = `ws://127.0.0.1:${DEFAULT_ENGINE_PORT}`;
 
@@ -19,7 +19,7 @@ export function parseSdkTarget(text: string): SdkTargetSpec {
     if (command === '') throw new UsageError('cmd: needs the command that starts your driver, e.g. cmd:"./my-driver --flag"');
     return { kind: 'cmd', command };
   }
-  throw new UsageError(`unknown SDK target "${text}": use node, python, rust, go, or cmd:"<command that starts your driver>"`);
+  throw new UsageError(`unknown SDK target "${text}": use node, python, rust, go, browser, or cmd:"<command that starts your driver>"`);
 }
 
 export function sdkTargetLabel(spec: SdkTargetSpec): string {

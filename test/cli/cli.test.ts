@@ -209,7 +209,7 @@ describe('bad arguments and set-up failures: one clear message, a documented exi
   const cases: [string, string[], number, RegExp][] = [
     ['unknown option', ['sdk', 'node', '--frobnicate'], 3, /unknown option '--frobnicate'/],
     ['unknown command', ['sdkk', 'node'], 3, /unknown command 'sdkk'|too many arguments/],
-    ['unknown SDK target', ['sdk', 'java'], 3, /unknown SDK target "java": use node, python, rust, go, or cmd:/],
+    ['unknown SDK target', ['sdk', 'java'], 3, /unknown SDK target "java": use node, python, rust, go, browser, or cmd:/],
     ['missing SDK target', ['sdk'], 3, /missing required argument 'target'/],
     ['empty cmd: target', ['sdk', 'cmd:'], 3, /cmd: needs the command/],
     ['--repeat 0', ['sdk', 'node', '--repeat', '0'], 3, /--repeat 0 is out of range: give an integer from 1 to 1000/],

@@ -28,6 +28,8 @@ export interface WorkerOptions {
   /** OpenTelemetry (a second socket to /otel). Default false for every driver. */
   otel?: boolean;
   headers?: Record<string, string>;
+  /** Browser driver only: leave Chromium's background-timer throttling on (default off). */
+  browserThrottling?: boolean;
 }
 
 export interface DriverConfig extends WorkerOptions {
@@ -54,6 +56,8 @@ export type DriverCommandBody =
   | { cmd: 'unregisterTrigger'; triggerHandle: string }
   | { cmd: 'registerTriggerType'; triggerType: string; description: string; rejectWith?: string }
   | { cmd: 'trigger'; functionId: string; payload: Json; timeoutMs?: number; action?: TriggerActionSpec; metadata?: Json }
+  | { cmd: 'reloadPage' }
+  | { cmd: 'hidePage' }
   | { cmd: 'shutdown' };
 
 export type DriverCommand = DriverCommandBody & { id: string };

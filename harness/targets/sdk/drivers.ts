@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PACKAGE_ROOT, setupCommand } from '../../paths.ts';
 
-export const BUILTIN_SDKS = ['node', 'python', 'rust', 'go'] as const;
+export const BUILTIN_SDKS = ['node', 'python', 'rust', 'go', 'browser'] as const;
 export type BuiltinSdk = (typeof BUILTIN_SDKS)[number];
 
 /** The package root (harness/paths.ts); the name predates the installable package. */
@@ -35,6 +35,8 @@ export interface DriverStatus {
   sdkVersion?: string;
   /** Hash of the driver sources and pins the build was made from. */
   hash?: string;
+  /** The source tree the set-up built the SDK from (III_GO_SDK_DIR, III_BROWSER_SDK_DIR). */
+  localSdkDir?: string;
 }
 
 export function readDriverStatus(): Partial<Record<BuiltinSdk, DriverStatus>> {
@@ -64,7 +66,16 @@ export function builtinCommand(sdk: BuiltinSdk): DriverCommandLine {
       return { file: join(dir, 'target', 'debug', 'iii-conformance-driver-rust'), args: [], cwd: dir };
     case 'go':
       return { file: join(dir, 'bin', 'iii-driver-go'), args: [], cwd: dir };
+    case 'browser':
+      // Runs the bundle the set-up built in the tree named by III_BROWSER_SDK_DIR.
+      return { file: process.execPath, args: [join(dir, 'driver.mjs'), browserSdkDist()], cwd: dir };
   }
+}
+
+/** The dist folder of the browser SDK tree the set-up built ('' when none was). */
+function browserSdkDist(): string {
+  const tree = readDriverStatus().browser?.localSdkDir;
+  return tree ? join(tree, 'dist') : '';
 }
 
 /** Thrown when a bundled driver cannot run here; the message says why and what to do. */
@@ -84,7 +95,8 @@ export function assertBuiltinAvailable(sdk: BuiltinSdk): DriverCommandLine {
   const status = readDriverStatus()[sdk];
   if (status && !status.available) throw new DriverUnavailableError(sdk, status.reason ?? 'the set-up could not prepare it');
   const command = builtinCommand(sdk);
-  const needed = sdk === 'node' ? join(DRIVERS_DIR, 'node', 'node_modules', 'iii-sdk', 'package.json') : command.file;
+  const needed =
+    sdk === 'node' ? join(DRIVERS_DIR, 'node', 'node_modules', 'iii-sdk', 'package.json') : sdk === 'browser' ? join(command.args[1] ?? '', 'index.mjs') : command.file;
   if (!existsSync(needed)) throw new DriverUnavailableError(sdk, `${needed} is missing; run \`${setupCommand(sdk)}\``);
   return command;
 }
