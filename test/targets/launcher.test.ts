@@ -95,7 +95,7 @@ describe('openSdkTarget', () => {
     expect(groupAlive(a.pid) || groupAlive(b.pid)).toBe(false);
     noDriverLeft();
     const inventory = driverInventory();
-    expect(inventory.map((i) => i.sdk)).toEqual(['node', 'python', 'rust', 'go']);
+    expect(inventory.map((i) => i.sdk)).toEqual(['node', 'python', 'rust', 'go', 'browser']);
     for (const i of inventory) expect(i.available || typeof i.reason === 'string').toBe(true);
   });
 });
