@@ -137,7 +137,11 @@ export async function runJob(plans: readonly SidePlan[], options: RunOptions, io
       continue;
     }
     if (io.signal?.aborted) break;
-    if (s.plan.side === 'sdk' && s.plan.spec.kind === 'builtin' && options.setup && io.ensureDriver) await io.ensureDriver(s.plan.spec.sdk, io.stdout);
+    if (s.plan.side === 'sdk' && s.plan.spec.kind === 'builtin') {
+      const spec = s.plan.spec;
+      if (spec.source) await (await import('./driver-setup.ts')).ensureSourceDriver(spec.sdk, spec.source, io.stdout, io.env);
+      else if (options.setup && io.ensureDriver) await io.ensureDriver(spec.sdk, io.stdout);
+    }
     // The catalogue and the target spec were loaded for the same side; the casts only join the two unions.
     const run = await runCatalogue(s.catalogue as SdkCatalogue, s.plan.spec as SdkTargetSpec, {
       targetLabel: s.label,
