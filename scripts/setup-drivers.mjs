@@ -186,9 +186,11 @@ const plans = {
           mkdirSync(cacheDir, { recursive: true });
           const modfile = join(cacheDir, 'go.local.mod');
           writeFileSync(modfile, `${readFileSync(join(dir, 'go.mod'), 'utf8')}\nreplace ${pins.go.package} => ${localSdk}\n`);
-          const code = await run('go', ['build', `-modfile=${modfile}`, '-o', out, '.'], { cwd: dir, log, env: { GOFLAGS: '-mod=mod' } });
-          if (code !== 0) throw new Failed(`go build exited ${code}`);
           const m = /sdkVersion\s*=\s*"([^"]+)"/.exec(filesUnder(localSdk, (n) => n === 'client.go').map((f) => readFileSync(f, 'utf8')).join('\n'));
+          // Same rule as `sdk go --sdk-source` (harness/targets/sdk/builders/go.ts): the driver reports the tree's version.
+          const ldflags = m ? ['-ldflags', `-X main.sourceVersion=${m[1]}`] : [];
+          const code = await run('go', ['build', `-modfile=${modfile}`, ...ldflags, '-o', out, '.'], { cwd: dir, log, env: { GOFLAGS: '-mod=mod' } });
+          if (code !== 0) throw new Failed(`go build exited ${code}`);
           return `local checkout ${localSdk}${m ? ` (sdkVersion ${m[1]})` : ''}`;
         }
         const code = await run('go', ['build', '-o', out, '.'], { cwd: dir, log });

@@ -72,7 +72,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
       .description(
         'run the SDK catalogue against one or more SDKs: node, python, rust, go (the pinned release), <sdk>@<version> (a published release), <sdk> --sdk-source <dir> (your working copy), or cmd:"<command>" for any driver that speaks fixtures/drivers/README.md. Several targets make one report with a column each.',
       )
-      .argument('<targets...>', 'node | python | rust | go | <sdk>@<version> | cmd:"<command>"')
+      .argument('<target...>', 'node | python | rust | go | <sdk>@<version> | cmd:"<command>"')
       .option('--sdk-source <dir>', 'build the bundled driver against this SDK source tree (e.g. ../iii/sdk/packages/python/iii); cached by content outside the checkout')
       .exitOverride(),
   ).action(async (targets: string[], raw: RawRunOptions & { sdkSource?: string }) => {

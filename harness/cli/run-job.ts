@@ -14,6 +14,8 @@ import { selectCases, unmatchedPatterns } from '../runner/select.ts';
 import type { CatalogueRun } from '../runner/types.ts';
 import { BaselineError, defaultBaselinePath, loadBaseline, regenerateBaseline, writeBaseline, type Baseline } from '../baselines/baseline.ts';
 import { EXIT, evaluateGate } from '../baselines/gate.ts';
+import { nearestEarlierBaseline } from '../baselines/nearest.ts';
+import type { Implementation } from '../cases/model.ts';
 import { buildResults, writeResults } from '../reports/results.ts';
 import { writeJunit } from '../reports/junit.ts';
 import { writeHtmlReport } from '../reports/html.ts';
@@ -69,6 +71,34 @@ async function preflight(plan: SidePlan, io: CliIO): Promise<void> {
   const spec = plan.spec;
   if (spec.kind === 'url') await checkEngineReachable(spec.url);
   if (spec.kind === 'cmd') await checkCommandExists(spec.command, '--engine-cmd', io.env, io.cwd);
+}
+
+/**
+ * The baseline of an implementation's own version, else (a version the harness has no file for) one line
+ * naming the nearest earlier baseline and how to use it; with --baseline-from nearest it is used, as a
+ * borrowed baseline (its failures are known, its fixed entries are not stale). Without it, failures
+ * count as they would with no baseline at all: exit 1 on a gating failure, said out loud here.
+ */
+async function defaultBaselineFor(implementation: Implementation, from: RunOptions['baselineFrom'], io: CliIO): Promise<Baseline | undefined> {
+  const own = defaultBaselinePath(PACKAGE_ROOT, implementation);
+  const exact = await loadBaseline(own, false);
+  if (exact) return exact;
+  const nearest = nearestEarlierBaseline(PACKAGE_ROOT, implementation);
+  const who = `${implementation.name} ${implementation.version}`;
+  if (!nearest) {
+    io.stdout.write(`No baseline for ${who} (${relative(PACKAGE_ROOT, own)}) and none for an earlier version: every gating failure counts.\n`);
+    return undefined;
+  }
+  const path = relative(io.cwd, nearest.path).startsWith('..') ? nearest.path : relative(io.cwd, nearest.path);
+  if (from === 'nearest') {
+    io.stdout.write(`No baseline for ${who}: using the nearest earlier one, ${path} (--baseline-from nearest); its entries that now pass are not stale.\n`);
+    const borrowed = await loadBaseline(nearest.path, true);
+    return borrowed ? { ...borrowed, borrowedFor: implementation.version } : undefined;
+  }
+  io.stdout.write(
+    `No baseline for ${who}: the nearest earlier is ${path}; its known failures count as regressions here unless you pass --baseline ${path} or --baseline-from nearest.\n`,
+  );
+  return undefined;
 }
 
 export async function runJob(plans: readonly SidePlan[], options: RunOptions, io: CliIO, argv: readonly string[]): Promise<number> {
@@ -167,7 +197,7 @@ export async function runJob(plans: readonly SidePlan[], options: RunOptions, io
       baselines.push(undefined); // --update-baseline on a new file
     else if (run.implementation) {
       try {
-        baselines.push(await loadBaseline(defaultBaselinePath(PACKAGE_ROOT, run.implementation), false));
+        baselines.push(await defaultBaselineFor(run.implementation, options.baselineFrom, io));
       } catch (e) {
         throw new SetupError(messageOf(e));
       }

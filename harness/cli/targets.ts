@@ -43,7 +43,7 @@ export function parseSdkTarget(text: string, sourceDir?: string): SdkTargetSpec 
     if (command === '') throw new UsageError('cmd: needs the command that starts your driver, e.g. cmd:"./my-driver --flag"');
     return { kind: 'cmd', command };
   }
-  throw new UsageError(`unknown SDK target "${text}": use node, python, rust, go (optionally @<version>), or cmd:"<command that starts your driver>"`);
+  throw new UsageError(`unknown SDK target "${text}": use node, python, rust, go, or cmd:"<command that starts your driver>" (a bundled SDK may take @<version>: python@0.24.0)`);
 }
 
 export function sdkTargetLabel(spec: SdkTargetSpec): string {
