@@ -262,7 +262,8 @@ export async function runJob(plans: readonly SidePlan[], options: RunOptions, io
         harnessVersion: version,
         rerun,
         // The bundle folder, not just its transcript: replay also re-sends the driver commands from its logs.
-        replay: () => `${CLI_NAME} ${commandLine(['replay', `${shown(dir)}/`, ...replayTarget])}`,
+        // `replay --sdk` selects pinned drivers only: for a tree or another version the rerun command is the way.
+        replay: () => (plan.side === 'sdk' && plan.spec.kind === 'builtin' && plan.spec.source ? undefined : `${CLI_NAME} ${commandLine(['replay', `${shown(dir)}/`, ...replayTarget])}`),
       });
       repro[i]?.set(c.info.id, { dir, command: rerun, ...(bundle.replay ? { replay: bundle.replay } : {}) });
     }
