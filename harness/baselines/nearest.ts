@@ -25,22 +25,27 @@ export function compareVersions(a: string, b: string): number {
   return x.pre.localeCompare(y.pre, 'en', { numeric: true });
 }
 
-/** The baseline file of the highest version below `implementation.version`, or undefined. */
-export function nearestEarlierBaseline(root: string, implementation: Pick<Implementation, 'name' | 'version'>): { path: string; version: string } | undefined {
+/** Every baseline file of this implementation (any version), with its version. */
+export function baselinesOf(root: string, implementation: Pick<Implementation, 'name' | 'version'>): { path: string; version: string }[] {
   const own = defaultBaselinePath(root, implementation);
   const prefix = basename(own).slice(0, basename(own).lastIndexOf('@') + 1);
   let names: string[];
   try {
     names = readdirSync(dirname(own));
   } catch {
-    return undefined;
+    return [];
   }
+  return names
+    .filter((name) => name.startsWith(prefix) && name.endsWith('.json'))
+    .map((name) => ({ path: join(dirname(own), name), version: name.slice(prefix.length, -'.json'.length) }));
+}
+
+/** The baseline file of the highest version below `implementation.version`, or undefined. */
+export function nearestEarlierBaseline(root: string, implementation: Pick<Implementation, 'name' | 'version'>): { path: string; version: string } | undefined {
   let best: { path: string; version: string } | undefined;
-  for (const name of names) {
-    if (!name.startsWith(prefix) || !name.endsWith('.json')) continue;
-    const version = name.slice(prefix.length, -'.json'.length);
-    if (compareVersions(version, implementation.version) >= 0) continue;
-    if (!best || compareVersions(version, best.version) > 0) best = { path: join(dirname(own), name), version };
+  for (const b of baselinesOf(root, implementation)) {
+    if (compareVersions(b.version, implementation.version) >= 0) continue;
+    if (!best || compareVersions(b.version, best.version) > 0) best = b;
   }
   return best;
 }

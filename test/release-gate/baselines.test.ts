@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { compareVersions, nearestEarlierBaseline } from '../../harness/baselines/nearest.ts';
+import { baselinesOf, compareVersions, nearestEarlierBaseline } from '../../harness/baselines/nearest.ts';
 import { EXIT, evaluateGate } from '../../harness/baselines/gate.ts';
 import { outcome } from '../../harness/cases/model.ts';
 import type { Baseline } from '../../harness/baselines/baseline.ts';
@@ -29,6 +29,9 @@ describe('nearestEarlierBaseline', () => {
       expect(nearestEarlierBaseline(root, impl('0.25.0rc1'))?.version).toBe('0.24.6');
       expect(nearestEarlierBaseline(root, impl('0.24.6'))?.version).toBe('0.23.0');
       expect(nearestEarlierBaseline(root, impl('0.22.0'))).toBeUndefined();
+      // No file at all for an implementation: the run says nothing about baselines (reference engine, cmd: drivers).
+      expect(baselinesOf(root, { name: 'reference engine', version: '1.0.0' })).toEqual([]);
+      expect(baselinesOf(root, impl('0.22.0')).map((b) => b.version).sort()).toEqual(['0.23.0', '0.24.6', '0.25.0']);
     });
   });
 });
