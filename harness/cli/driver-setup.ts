@@ -52,7 +52,7 @@ export async function ensureSourceDriver(sdk: BuiltinSdk, source: SdkSource, out
   try {
     const built = await buildDriver(sdk, source, (line) => out.write(`${line}\n`), env);
     const from = source.kind === 'tree' ? `built from ${source.dir}` : `iii-sdk ${source.version}`;
-    out.write(`${sdk} driver ready (${from}, SDK version ${built.sdkVersion}${built.built ? '' : ', cached'})\n`);
+    out.write(`${sdk} driver ready (${from}, SDK version ${built.sdkVersion}${built.built ? '' : ', cached'}): ${built.dir}\n`);
   } catch (e) {
     if (!(e instanceof BuildError)) throw e;
     out.write(`the ${sdk} driver could not be built: ${e.message}\n`);

@@ -28,22 +28,26 @@ describe.each(SOURCE_TREE_PATCHES)('sdk $sdk --sdk-source <tree from the registr
       const original = await readFile(file, 'utf8');
       const gate = (n: number) => runCli(['sdk', patch.sdk, '--sdk-source', tree, '--case', patch.caseId, '--no-baseline', '--seed', '1'], join(work, `${patch.sdk}-${n}`));
 
+      // "<sdk> driver ready (built from <tree>, SDK version v[, cached]): <build folder>"
+      const buildOf = (out: string) => new RegExp(`driver ready \\(built from ${tree.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}, .*\\): (\\S+)$`, 'm').exec(out)?.[1];
+
       const clean = await gate(1);
       expect(clean.verdicts.get(patch.caseId), clean.out).toBe('PASS');
       expect(clean.code, clean.out).toBe(0);
-      expect(clean.out).toContain(`against the source tree ${tree}`);
+      expect(buildOf(clean.out), clean.out).toBeDefined();
 
       await writeFile(file, applyPatch(original, patch));
       const mutant = await gate(2);
       expect(mutant.verdicts.get(patch.caseId), mutant.out).toBe('FAIL');
       expect(mutant.code, mutant.out).toBe(1);
-      expect(mutant.out, 'the changed tree is a new build').toMatch(/building the \w+ driver against the source tree/);
+      expect(buildOf(mutant.out), 'the changed tree is another build').not.toBe(buildOf(clean.out));
 
       await writeFile(file, original);
       const reverted = await gate(3);
       expect(reverted.verdicts.get(patch.caseId), reverted.out).toBe('PASS');
       expect(reverted.code, reverted.out).toBe(0);
-      expect(reverted.out, 'the unchanged tree reuses its first build').toMatch(/driver ready \(built from .*, cached\)/);
+      expect(reverted.out, 'the unchanged tree reuses its first build').toContain(', cached): ');
+      expect(buildOf(reverted.out)).toBe(buildOf(clean.out));
     },
     900_000,
   );
