@@ -6,12 +6,13 @@
 // then every target must be set up, or the run fails.
 //
 // Flags: --force (rebuild everything), --only=node,python (a subset), --quiet (only the summary).
-// Env: III_GO_SDK_DIR=<checkout of sdk/packages/go/iii> builds the Go driver against that checkout;
+// Env: III_GO_SDK_DIR=<checkout of sdk/packages/go/iii> builds the Go driver against that checkout: the
+// same build as `iii-conformance sdk go --sdk-source <dir>` (harness/targets/sdk/builders/), in its cache.
 // III_BROWSER_SDK_DIR=<checkout of sdk/packages/node/iii-browser> builds that tree for the browser driver.
 
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { browserPlan } from '../fixtures/drivers/browser/build-sdk.mjs';
@@ -184,14 +185,17 @@ const plans = {
       async build(log) {
         const out = join('bin', 'iii-driver-go');
         if (localSdk) {
-          // Build against the checkout with a private copy of go.mod, so the committed one stays as pinned.
-          mkdirSync(cacheDir, { recursive: true });
-          const modfile = join(cacheDir, 'go.local.mod');
-          writeFileSync(modfile, `${readFileSync(join(dir, 'go.mod'), 'utf8')}\nreplace ${pins.go.package} => ${localSdk}\n`);
-          const code = await run('go', ['build', `-modfile=${modfile}`, '-o', out, '.'], { cwd: dir, log, env: { GOFLAGS: '-mod=mod' } });
-          if (code !== 0) throw new Failed(`go build exited ${code}`);
-          const m = /sdkVersion\s*=\s*"([^"]+)"/.exec(filesUnder(localSdk, (n) => n === 'client.go').map((f) => readFileSync(f, 'utf8')).join('\n'));
-          return `local checkout ${localSdk}${m ? ` (sdkVersion ${m[1]})` : ''}`;
+          // The same build as `sdk go --sdk-source <dir>` (one rule, harness/targets/sdk/builders/go.ts), made in
+          // the build cache; its binary is then copied into the pinned driver's slot for the test suite.
+          // The compiled module when there is one (an installed package has no tsx), else the source via tsx.
+          const compiled = new URL('../dist/harness/targets/sdk/builders/index.js', import.meta.url);
+          const { buildDriver } = existsSync(compiled)
+            ? await import(compiled.href)
+            : await (await import('tsx/esm/api')).tsImport('../harness/targets/sdk/builders/index.ts', import.meta.url);
+          const built = await buildDriver('go', { kind: 'tree', dir: localSdk }, (line) => writeSync(log, `${line}\n`));
+          mkdirSync(join(dir, 'bin'), { recursive: true });
+          copyFileSync(built.command.file, join(dir, out));
+          return built.sdkVersion;
         }
         const code = await run('go', ['build', '-o', out, '.'], { cwd: dir, log });
         if (code !== 0) throw new Failed(`go build exited ${code}`);

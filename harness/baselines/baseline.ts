@@ -22,6 +22,11 @@ export interface Baseline {
   entries: Map<string, string>;
   /** Comment keys ($comment, $schema) kept verbatim when the file is rewritten. */
   comments: Map<string, unknown>;
+  /**
+   * Set when this is an earlier version's baseline standing in for `borrowedFor` (--baseline-from
+   * nearest): its failures are known, but an entry that now passes was fixed since, not stale.
+   */
+  borrowedFor?: string;
 }
 
 export class BaselineError extends Error {}

@@ -5,7 +5,9 @@
 //   3  bad arguments (decided by the CLI before anything runs)
 //   4  set-up failure: a target could not be opened, or a gating case ended in ERROR (the harness could
 //      not run it) — and no regression, which is the more important news
-// INFO cases never gate. UNSUPPORTED never fails.
+// INFO cases never gate. UNSUPPORTED never fails. A borrowed baseline (an earlier version's, used with
+// --baseline-from nearest for a version that has none) excuses its failures but has no stale entries:
+// a case it lists that passes now was fixed since that version.
 
 import { isIntermittent } from './baseline.ts';
 import type { CatalogueRun, CaseRun } from '../runner/types.ts';
@@ -97,7 +99,7 @@ export function evaluateGate(runs: readonly CatalogueRun[], baselines: readonly 
       else if (status === 'harness-error') report.harnessErrors.push(ref);
       else if (status === 'known-failure') report.knownFailures.push(ref);
       const reason = baseline?.entries.get(c.info.id);
-      if (baseline && reason !== undefined && (status === 'unsupported' || (status === 'pass' && !isIntermittent(reason)))) {
+      if (baseline && baseline.borrowedFor === undefined && reason !== undefined && (status === 'unsupported' || (status === 'pass' && !isIntermittent(reason)))) {
         const key = `${baseline.path}\0${c.info.id}`;
         if (!staleSeen.has(key)) {
           staleSeen.add(key);
@@ -112,7 +114,7 @@ export function evaluateGate(runs: readonly CatalogueRun[], baselines: readonly 
     }
   }
   for (const baseline of new Set(baselines)) {
-    if (!baseline) continue;
+    if (!baseline || baseline.borrowedFor !== undefined) continue;
     for (const [id, reason] of baseline.entries) {
       const key = `${baseline.path}\0${id}`;
       if (!options.knownIds.has(id) && !staleSeen.has(key)) {

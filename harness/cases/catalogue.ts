@@ -3,9 +3,13 @@
 
 import type { CaseDefinition, ContextFactory, Implementation } from './model.ts';
 import type { ToleranceModel } from '../timing/tolerance.ts';
+import type { SdkSource } from '../targets/sdk/builders/types.ts';
 
-/** An SDK under test: one of the bundled drivers, or any program that speaks the driver contract. */
-export type SdkTargetSpec = { kind: 'builtin'; sdk: 'node' | 'python' | 'rust' | 'go' | 'browser' } | { kind: 'cmd'; command: string };
+/**
+ * An SDK under test: one of the bundled drivers (on the pinned SDK, or built against a source tree or a
+ * published version), or any program that speaks the driver contract.
+ */
+export type SdkTargetSpec = { kind: 'builtin'; sdk: 'node' | 'python' | 'rust' | 'go' | 'browser'; source?: SdkSource } | { kind: 'cmd'; command: string };
 
 /** An engine under test. `reference` is the embedded TypeScript engine. */
 export type EngineTargetSpec =

@@ -15,6 +15,7 @@ export interface RawRunOptions {
   timeScale?: string;
   slow?: boolean;
   setup?: boolean;
+  baselineFrom?: string;
 }
 
 export interface RunOptions {
@@ -30,6 +31,8 @@ export interface RunOptions {
   slow: boolean;
   /** Set up a bundled driver that is not ready (default true; --no-setup reports it instead). */
   setup: boolean;
+  /** With no baseline for the implementation's version: `exact` names the nearest one, `nearest` uses it. */
+  baselineFrom: 'exact' | 'nearest';
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -48,6 +51,10 @@ export function addRunOptions(cmd: Command): Command {
       'known failures to tolerate: JSON { "<case id>": "<one-line reason>" } (default: fixtures/baselines/<implementation>@<version>.json when present)',
     )
     .option('--no-baseline', 'ignore every baseline file')
+    .option(
+      '--baseline-from <exact|nearest>',
+      "which default baseline: the version's own (exact, the default: a version without one is gated with none, and the nearest earlier is named) or, when it has none, the nearest earlier version's (nearest: for CI on unreleased versions)",
+    )
     .option('--update-baseline', 'rewrite the baseline from this run (failures added, fixed cases removed), then gate against it')
     .option('--seed <n>', 'base seed for everything random (printed by every run; reuse it to reproduce)')
     .option('--repeat <n>', 'run each case N times; a case whose verdict changes is reported flaky', '1')
@@ -72,6 +79,10 @@ export function parseRunOptions(raw: RawRunOptions, env: NodeJS.ProcessEnv): Run
       throw new UsageError(`--time-scale "${raw.timeScale}" must be a number above 0 (e.g. 2 doubles every timing slack), at most 100`);
     }
   }
+  const baselineFrom = raw.baselineFrom ?? 'exact';
+  if (baselineFrom !== 'exact' && baselineFrom !== 'nearest') throw new UsageError(`--baseline-from "${raw.baselineFrom}" must be exact or nearest`);
+  if (raw.baselineFrom !== undefined && raw.baseline !== undefined && (raw.baseline as unknown) !== true)
+    throw new UsageError('--baseline-from chooses among the default baselines: do not combine it with --baseline or --no-baseline');
   if (raw.updateBaseline && raw.baseline === false) throw new UsageError('--update-baseline and --no-baseline contradict each other: drop one');
   const cases = (raw.case ?? []).map((c) => c.trim()).filter((c) => c !== '');
   for (const c of cases) {
@@ -89,5 +100,6 @@ export function parseRunOptions(raw: RawRunOptions, env: NodeJS.ProcessEnv): Run
     timeScale,
     slow: raw.slow === true,
     setup: raw.setup !== false,
+    baselineFrom,
   };
 }

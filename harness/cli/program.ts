@@ -12,6 +12,8 @@ import type { ReportOptions } from './report-cmd.ts';
 import type { SidePlan } from './run-job.ts';
 import type { ServeOptions } from './serve.ts';
 import type { CaseDefinition } from '../cases/model.ts';
+import type { SdkTargetSpec } from '../cases/catalogue.ts';
+import { resolve } from 'node:path';
 
 // Each subcommand imports what it runs only when it runs: `--help` and a bad argument answer without
 // loading the runner, the reports, the fake peers or the reference engine (start-up: bench/startup.ts).
@@ -31,6 +33,8 @@ const EXAMPLES = `
 Examples:
   iii-conformance                                  SDK catalogue vs the bundled Node SDK + engine catalogue vs the reference engine
   iii-conformance sdk python --case 'sdk.reconnect.*'
+  iii-conformance sdk python --sdk-source ../iii/sdk/packages/python/iii     your working copy (built and cached)
+  iii-conformance sdk node@0.22.0 node@0.22.1 python@0.24.0                   published releases, one matrix
   iii-conformance sdk cmd:"./target/release/my-driver" --baseline conformance-baseline.json
   iii-conformance engine --engine-url ws://127.0.0.1:49134 --strict
   iii-conformance list --json
@@ -68,13 +72,21 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
   addRunOptions(
     program
       .command('sdk')
-      .description('run the SDK catalogue against an SDK: node, python, rust, go, browser, or cmd:"<command>" for any driver that speaks fixtures/drivers/README.md')
-      .argument('<target>', 'node | python | rust | go | browser | cmd:"<command>"')
+      .description(
+        'run the SDK catalogue against one or more SDKs: node, python, rust, go (the pinned release), browser (III_BROWSER_SDK_DIR), <sdk>@<version> (a published release), <sdk> --sdk-source <dir> (your working copy), or cmd:"<command>" for any driver that speaks fixtures/drivers/README.md. Several targets make one report with a column each.',
+      )
+      .argument('<target...>', 'node | python | rust | go | browser | <sdk>@<version> | cmd:"<command>"')
+      .option('--sdk-source <dir>', 'build the bundled driver against this SDK source tree (e.g. ../iii/sdk/packages/python/iii); cached by content outside the checkout')
       .exitOverride(),
-  ).action(async (target: string, raw: RawRunOptions) => {
-    const spec = parseSdkTarget(target);
+  ).action(async (targets: string[], raw: RawRunOptions & { sdkSource?: string }) => {
+    const specs = sdkTargetsOf(targets, raw.sdkSource, io);
     const options = parseRunOptions(raw, io.env);
-    exitCode = await runJob([{ side: 'sdk', spec }], options, io, argv);
+    exitCode = await runJob(
+      specs.map((spec) => ({ side: 'sdk', spec })),
+      options,
+      io,
+      argv,
+    );
   });
 
   addRunOptions(
@@ -170,6 +182,17 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
   } catch (e) {
     return handleError(e, io);
   }
+}
+
+/** The targets of `sdk`: --sdk-source goes with exactly one bundled SDK; III_GO_SDK_DIR is --sdk-source for go. */
+function sdkTargetsOf(targets: readonly string[], sourceDir: string | undefined, io: CliIO): SdkTargetSpec[] {
+  if (sourceDir?.trim() === '') throw new UsageError('--sdk-source needs the folder of the SDK package, e.g. --sdk-source ../iii/sdk/packages/python/iii');
+  if (sourceDir !== undefined && targets.length !== 1) throw new UsageError('--sdk-source names the tree of one SDK: give exactly one target with it');
+  const goDir = io.env.III_GO_SDK_DIR;
+  return targets.map((t) => {
+    const dir = sourceDir ?? (t === 'go' && goDir ? goDir : undefined);
+    return parseSdkTarget(t, dir === undefined ? undefined : resolve(io.cwd, dir));
+  });
 }
 
 function handleError(e: unknown, io: CliIO): number {

@@ -14,6 +14,8 @@ import { selectCases, unmatchedPatterns } from '../runner/select.ts';
 import type { CatalogueRun } from '../runner/types.ts';
 import { BaselineError, defaultBaselinePath, loadBaseline, regenerateBaseline, writeBaseline, type Baseline } from '../baselines/baseline.ts';
 import { EXIT, evaluateGate } from '../baselines/gate.ts';
+import { baselinesOf, nearestEarlierBaseline } from '../baselines/nearest.ts';
+import type { Implementation } from '../cases/model.ts';
 import { buildResults, writeResults } from '../reports/results.ts';
 import { writeJunit } from '../reports/junit.ts';
 import { writeHtmlReport } from '../reports/html.ts';
@@ -70,6 +72,37 @@ async function preflight(plan: SidePlan, io: CliIO): Promise<void> {
   const spec = plan.spec;
   if (spec.kind === 'url') await checkEngineReachable(spec.url);
   if (spec.kind === 'cmd') await checkCommandExists(spec.command, '--engine-cmd', io.env, io.cwd);
+}
+
+/**
+ * The baseline of an implementation's own version, else (a version the harness has no file for) one line
+ * naming the nearest earlier baseline and how to use it; with --baseline-from nearest it is used, as a
+ * borrowed baseline (its failures are known, its fixed entries are not stale). Without it, failures
+ * count as they would with no baseline at all: exit 1 on a gating failure, said out loud here.
+ */
+async function defaultBaselineFor(implementation: Implementation, from: RunOptions['baselineFrom'], io: CliIO): Promise<Baseline | undefined> {
+  const own = defaultBaselinePath(PACKAGE_ROOT, implementation);
+  const exact = await loadBaseline(own, false);
+  if (exact) return exact;
+  const nearest = nearestEarlierBaseline(PACKAGE_ROOT, implementation);
+  const who = `${implementation.name} ${implementation.version}`;
+  // An implementation the harness keeps no baselines for at all (the reference engine, a cmd: driver) is
+  // gated without one, as always; the note is for a known SDK at a version it has not seen.
+  if (!nearest && baselinesOf(PACKAGE_ROOT, implementation).length === 0) return undefined;
+  if (!nearest) {
+    io.stdout.write(`No baseline for ${who} (${relative(PACKAGE_ROOT, own)}) and none for an earlier version: every gating failure counts.\n`);
+    return undefined;
+  }
+  const path = relative(io.cwd, nearest.path).startsWith('..') ? nearest.path : relative(io.cwd, nearest.path);
+  if (from === 'nearest') {
+    io.stdout.write(`No baseline for ${who}: using the nearest earlier one, ${path} (--baseline-from nearest); its entries that now pass are not stale.\n`);
+    const borrowed = await loadBaseline(nearest.path, true);
+    return borrowed ? { ...borrowed, borrowedFor: implementation.version } : undefined;
+  }
+  io.stdout.write(
+    `No baseline for ${who}: the nearest earlier is ${path}; its known failures count as regressions here unless you pass --baseline ${path} or --baseline-from nearest.\n`,
+  );
+  return undefined;
 }
 
 export async function runJob(plans: readonly SidePlan[], options: RunOptions, io: CliIO, argv: readonly string[]): Promise<number> {
@@ -138,7 +171,11 @@ export async function runJob(plans: readonly SidePlan[], options: RunOptions, io
       continue;
     }
     if (io.signal?.aborted) break;
-    if (s.plan.side === 'sdk' && s.plan.spec.kind === 'builtin' && options.setup && io.ensureDriver) await io.ensureDriver(s.plan.spec.sdk, io.stdout);
+    if (s.plan.side === 'sdk' && s.plan.spec.kind === 'builtin') {
+      const spec = s.plan.spec;
+      if (spec.source) await (await import('./driver-setup.ts')).ensureSourceDriver(spec.sdk, spec.source, io.stdout, io.env);
+      else if (options.setup && io.ensureDriver) await io.ensureDriver(spec.sdk, io.stdout);
+    }
     // The catalogue and the target spec were loaded for the same side; the casts only join the two unions.
     const run = await runCatalogue(s.catalogue as SdkCatalogue, s.plan.spec as SdkTargetSpec, {
       targetLabel: s.label,
@@ -164,7 +201,7 @@ export async function runJob(plans: readonly SidePlan[], options: RunOptions, io
       baselines.push(undefined); // --update-baseline on a new file
     else if (run.implementation) {
       try {
-        baselines.push(await loadBaseline(defaultBaselinePath(PACKAGE_ROOT, run.implementation), false));
+        baselines.push(await defaultBaselineFor(run.implementation, options.baselineFrom, io));
       } catch (e) {
         throw new SetupError(messageOf(e));
       }
@@ -230,8 +267,9 @@ export async function runJob(plans: readonly SidePlan[], options: RunOptions, io
         rerun,
         rerunFrom: { cwd: commandLine([io.cwd]), bin: commandLine([packagePath('bin', 'iii-conformance.mjs')]), args: commandLine(words) },
         // The bundle folder, not just its transcript: replay also re-sends the driver commands from its logs.
-        // An absolute path, so that the command works from any directory.
-        replay: () => `${CLI_NAME} ${commandLine(['replay', `${dir}/`, ...replayTarget])}`,
+        // An absolute path, so that the command works from any directory; `replay --sdk` selects pinned
+        // drivers only: for a tree or another version the rerun command is the way.
+        replay: () => (plan.side === 'sdk' && plan.spec.kind === 'builtin' && plan.spec.source ? undefined : `${CLI_NAME} ${commandLine(['replay', `${dir}/`, ...replayTarget])}`),
       });
       repro[i]?.set(c.info.id, { dir, command: rerun, ...(bundle.replay ? { replay: bundle.replay } : {}) });
     }

@@ -5,6 +5,7 @@ import { access, constants } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import type { EngineTargetSpec, SdkTargetSpec } from '../cases/catalogue.ts';
+import { describeTarget } from '../targets/sdk/label.ts';
 import { SetupError, UsageError } from './errors.ts';
 import { shellQuote } from '../util/shell-quote.ts';
 
@@ -12,18 +13,45 @@ export const BUILTIN_SDKS = ['node', 'python', 'rust', 'go', 'browser'] as const
 export const DEFAULT_ENGINE_PORT = 49134;
 export const DEFAULT_ENGINE_URL = `ws://127.0.0.1:${DEFAULT_ENGINE_PORT}`;
 
-export function parseSdkTarget(text: string): SdkTargetSpec {
-  if ((BUILTIN_SDKS as readonly string[]).includes(text)) return { kind: 'builtin', sdk: text as (typeof BUILTIN_SDKS)[number] };
+type BuiltinName = (typeof BUILTIN_SDKS)[number];
+const isBuiltin = (name: string): name is BuiltinName => (BUILTIN_SDKS as readonly string[]).includes(name);
+
+/**
+ * `node` (the pinned SDK), `python@0.24.0` (a published version, installed into the cache), or
+ * `cmd:"…"`. `sourceDir` (--sdk-source) builds a bundled driver against that tree instead.
+ */
+export function parseSdkTarget(text: string, sourceDir?: string): SdkTargetSpec {
+  const at = /^([a-z]+)@(.*)$/.exec(text);
+  // The browser SDK has no registry release and its tree is built by the set-up (III_BROWSER_SDK_DIR).
+  if ((at?.[1] === 'browser' || (text === 'browser' && sourceDir !== undefined)))
+    throw new UsageError('the browser driver is built from III_BROWSER_SDK_DIR=<checkout of sdk/packages/node/iii-browser> by the set-up; it takes neither @<version> (iii-browser-sdk is not on npm) nor --sdk-source yet');
+  if (at && isBuiltin(at[1] ?? '')) {
+    const version = at[2] ?? '';
+    // Registry version syntax only: the version becomes a registry request, never a path, URL or flag.
+    if (!/^v?\d+(\.[0-9A-Za-z-]+)*([+-][0-9A-Za-z.-]+)?$/.test(version)) {
+      throw new UsageError(`"${text}": "${version}" is not a release version (e.g. ${at[1]}@0.25.0)`);
+    }
+    if (sourceDir !== undefined) throw new UsageError(`--sdk-source builds from a tree: name the SDK without a version (${at[1]} --sdk-source ${sourceDir})`);
+    return { kind: 'builtin', sdk: at[1] as BuiltinName, source: { kind: 'published', version } };
+  }
+  if (isBuiltin(text)) {
+    if (sourceDir !== undefined) {
+      if (sourceDir.trim() === '') throw new UsageError('--sdk-source needs the folder of the SDK package, e.g. --sdk-source ../iii/sdk/packages/python/iii');
+      return { kind: 'builtin', sdk: text, source: { kind: 'tree', dir: sourceDir } };
+    }
+    return { kind: 'builtin', sdk: text };
+  }
+  if (sourceDir !== undefined) throw new UsageError(`--sdk-source goes with a bundled driver (node, python, rust, go), not "${text}"`);
   if (text.startsWith('cmd:')) {
     const command = text.slice(4).trim();
     if (command === '') throw new UsageError('cmd: needs the command that starts your driver, e.g. cmd:"./my-driver --flag"');
     return { kind: 'cmd', command };
   }
-  throw new UsageError(`unknown SDK target "${text}": use node, python, rust, go, browser, or cmd:"<command that starts your driver>"`);
+  throw new UsageError(`unknown SDK target "${text}": use node, python, rust, go, browser, or cmd:"<command that starts your driver>" (a bundled SDK may take @<version>: python@0.24.0)`);
 }
 
 export function sdkTargetLabel(spec: SdkTargetSpec): string {
-  return spec.kind === 'builtin' ? spec.sdk : `cmd:${spec.command}`;
+  return describeTarget(spec);
 }
 
 export interface EngineOptionValues {
@@ -85,7 +113,10 @@ export function targetArgs(side: 'engine', spec: EngineTargetSpec): string[];
 export function targetArgs(side: 'sdk' | 'engine', spec: SdkTargetSpec | EngineTargetSpec): string[] {
   if (side === 'sdk') {
     const s = spec as SdkTargetSpec;
-    return ['sdk', s.kind === 'builtin' ? s.sdk : `cmd:${s.command}`];
+    if (s.kind === 'cmd') return ['sdk', `cmd:${s.command}`];
+    if (s.source?.kind === 'published') return ['sdk', `${s.sdk}@${s.source.version}`];
+    if (s.source?.kind === 'tree') return ['sdk', s.sdk, '--sdk-source', s.source.dir];
+    return ['sdk', s.sdk];
   }
   const e = spec as EngineTargetSpec;
   switch (e.kind) {

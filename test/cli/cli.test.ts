@@ -330,7 +330,7 @@ describe('bad arguments and set-up failures: one clear message, a documented exi
     expect(help.code).toBe(0);
     expect(help.out).toContain('Exit codes:');
     expect(help.out).toMatch(/1 +a regression/);
-    expect(help.out).toContain('sdk [options] <target>');
+    expect(help.out).toContain('sdk [options] <target...>');
     const version = await cli(['--version']);
     expect(version.code).toBe(0);
     expect(version.out.trim()).toBe('0.1.0');

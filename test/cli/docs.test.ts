@@ -30,8 +30,8 @@ describe('docs', () => {
     const yml = await doc('github-actions-example.yml');
     expect(yml).not.toMatch(/\t/);
     expect(yml).toMatch(/release:\n(?:.*\n)*? {4}needs: conformance/);
-    expect(yml).toContain('npx iii-conformance sdk "cmd:');
-    expect(yml).toContain('--seed "${{ github.run_number }}"'); // run_id would exceed --seed's range
+    expect(yml).toContain('npx iii-conformance sdk "$SDK" --sdk-source'); // no driver to write in the SDK repository
+    expect(yml).toContain('--seed "$GITHUB_RUN_NUMBER"'); // GITHUB_RUN_ID would exceed --seed's range
     expect(yml).toMatch(/if \[ "\$code" -eq 2 \]/);
     expect(yml).toContain('junit.xml');
     expect(yml).toContain('actions/upload-artifact');

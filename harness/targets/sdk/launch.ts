@@ -7,7 +7,9 @@ import type { SdkTargetSpec } from '../../cases/catalogue.ts';
 import { CAPABILITIES, type Implementation } from '../../cases/model.ts';
 import { parseCommand, spawnGroup } from '../../process/index.ts';
 import { CONTRACT_VERSION, type DriverConfig, type ReadyEvent, type WorkerOptions } from './contract.ts';
-import { assertBuiltinAvailable, type DriverCommandLine } from './drivers.ts';
+import { preparedDriver } from './builders/index.ts';
+import { describeTarget } from './label.ts';
+import { assertBuiltinAvailable, DriverUnavailableError, type DriverCommandLine } from './drivers.ts';
 import { DriverProtocolError, DriverSession, implementationOf } from './session.ts';
 
 export interface LaunchOptions {
@@ -26,11 +28,16 @@ export interface LaunchOptions {
   signal?: AbortSignal;
 }
 
-export function describeTarget(spec: SdkTargetSpec): string {
-  return spec.kind === 'builtin' ? spec.sdk : `cmd:${spec.command}`;
-}
+export { describeTarget };
 
 function commandLineOf(spec: SdkTargetSpec): DriverCommandLine {
+  if (spec.kind === 'builtin' && spec.source) {
+    // Built by the CLI before the run (builders/index.ts); a failed build left its reason instead.
+    const built = preparedDriver(spec.sdk, spec.source);
+    if (built === undefined) throw new DriverUnavailableError(describeTarget(spec), 'it was not built: run it through `iii-conformance sdk`, which builds it first');
+    if ('error' in built) throw new DriverUnavailableError(describeTarget(spec), built.error);
+    return built.command;
+  }
   if (spec.kind === 'builtin') return assertBuiltinAvailable(spec.sdk);
   const { file, args } = parseCommand(spec.command);
   return { file, args, cwd: process.cwd() };

@@ -2,6 +2,7 @@
 // harness/targets/sdk/launch.ts, and the driver's events copied into the case transcript afterwards so
 // that engine frames and driver events read as one timeline.
 
+import { describeTarget } from '../../../harness/targets/sdk/label.ts';
 import { join } from 'node:path';
 import type { SdkTargetSpec } from '../../../harness/cases/catalogue.ts';
 import { launchDriver as launchTargetDriver } from '../../../harness/targets/sdk/launch.ts';
@@ -23,7 +24,7 @@ export interface DriverLaunchSpec {
 }
 
 export function targetLaunchSpec(target: SdkTargetSpec): DriverLaunchSpec {
-  return { label: target.kind === 'builtin' ? target.sdk : `cmd:${target.command}`, target };
+  return { label: describeTarget(target), target };
 }
 
 /** The bundled Node driver running the SDK module at `sdkEntry` (a mutant's dist/index.mjs). */
