@@ -6,7 +6,8 @@
 //
 // --seed/--path replay through fast-check (the same generated input, then shrinking on from it unless
 // --no-shrink); --counterexample plays the saved input once. The transcript of what was replayed is
-// written to reports/properties/replay-<property>/transcript.jsonl of the working directory. Exit code 1 when the property fails.
+// written to reports/properties/replay-<property>/transcript.jsonl of the working directory. Exit code 1 when the property fails;
+// a saved replay the loaded machine cannot judge is measured again up to 2 more times, then exits 2 (undecided).
 
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -18,6 +19,7 @@ import { launchSpecOf, openNodeMutantTarget, openSdkTarget } from '../target.ts'
 import { findProperty } from './properties.ts';
 import { runsFor, shrinkBudgetMs } from './budget.ts';
 import { runOnce, runProperty, type Counterexample } from './run-property.ts';
+import { DEFAULT_UNDECIDED_RETRIES } from '../../../harness/runner/run-catalogue.ts';
 
 interface Flags {
   sdk?: string;
@@ -73,19 +75,28 @@ async function main(): Promise<number> {
   const abort = new AbortController();
   const prepared = await opened.contextFactory({ caseId: property.id, seed, tolerance, artifactsDir, signal: abort.signal });
   let failed = false;
+  let exitUndecided = false;
   try {
     if (saved) {
       const repeat = Math.max(1, Number(flags.repeat) || 1);
       console.log(`replaying the saved counterexample of ${property.id} (seed ${saved.seed}, path ${saved.path}) ${repeat}×:\n${JSON.stringify(saved.input)}`);
       let failures = 0;
+      let undecided = 0;
       for (let i = 1; i <= repeat; i++) {
-        const verdict = await runOnce(property, prepared.ctx, saved.input);
+        // As the runner does: a replay the loaded machine could not judge is measured again, up to 2 more times.
+        let verdict = await runOnce(property, prepared.ctx, saved.input);
+        for (let again = 0; verdict.verdict === 'INDETERMINATE' && again < DEFAULT_UNDECIDED_RETRIES; again++) {
+          console.log(`#${i} INDETERMINATE (measuring again): ${verdict.summary}`);
+          verdict = await runOnce(property, prepared.ctx, saved.input);
+        }
         if (verdict.verdict === 'FAIL') failures++;
+        if (verdict.verdict === 'INDETERMINATE') undecided++;
         console.log(`#${i} ${verdict.verdict}: ${verdict.summary}`);
         for (const t of verdict.timings ?? []) console.log(`  ${t.verdict.padEnd(13)} ${t.label}: ${t.measuredMs} ms in [${t.allowedMinMs}, ${t.allowedMaxMs}] + ${t.slackMs}${t.reason ? ` (${t.reason})` : ''}`);
       }
       if (repeat > 1) console.log(`${failures} of ${repeat} replays failed`);
       failed = failures > 0;
+      if (!failed && undecided > 0) exitUndecided = true;
     } else {
       const numRuns = flags.runs ? Number(flags.runs) : flags.path ? 1 : runsFor(property);
       console.log(`${property.id} against ${opened.implementation.name} ${opened.implementation.version}: seed ${seed}${flags.path ? `, path ${flags.path}` : ''}, ${numRuns} runs`);
@@ -104,7 +115,7 @@ async function main(): Promise<number> {
     await opened.close();
     if (artifacts.transcriptFile) console.log(`transcript: ${artifacts.transcriptFile}`);
   }
-  return failed ? 1 : 0;
+  return failed ? 1 : exitUndecided ? 2 : 0;
 }
 
 main().then(
