@@ -22,9 +22,9 @@ const isBuiltin = (name: string): name is BuiltinName => (BUILTIN_SDKS as readon
  */
 export function parseSdkTarget(text: string, sourceDir?: string): SdkTargetSpec {
   const at = /^([a-z]+)@(.*)$/.exec(text);
-  // The browser SDK has no registry release and its tree is built by the set-up (III_BROWSER_SDK_DIR).
-  if ((at?.[1] === 'browser' || (text === 'browser' && sourceDir !== undefined)))
-    throw new UsageError('the browser driver is built from III_BROWSER_SDK_DIR=<checkout of sdk/packages/node/iii-browser> by the set-up; it takes neither @<version> (iii-browser-sdk is not on npm) nor --sdk-source yet');
+  // The browser SDK has no registry release: a tree (--sdk-source, or III_BROWSER_SDK_DIR at set-up) is the way.
+  if (at?.[1] === 'browser')
+    throw new UsageError('iii-browser-sdk is not published on npm, so browser takes no @<version>: give its source tree, sdk browser --sdk-source <checkout of sdk/packages/node/iii-browser>');
   if (at && isBuiltin(at[1] ?? '')) {
     const version = at[2] ?? '';
     // Registry version syntax only: the version becomes a registry request, never a path, URL or flag.
@@ -41,7 +41,7 @@ export function parseSdkTarget(text: string, sourceDir?: string): SdkTargetSpec 
     }
     return { kind: 'builtin', sdk: text };
   }
-  if (sourceDir !== undefined) throw new UsageError(`--sdk-source goes with a bundled driver (node, python, rust, go), not "${text}"`);
+  if (sourceDir !== undefined) throw new UsageError(`--sdk-source goes with a bundled driver (node, python, rust, go, browser), not "${text}"`);
   if (text.startsWith('cmd:')) {
     const command = text.slice(4).trim();
     if (command === '') throw new UsageError('cmd: needs the command that starts your driver, e.g. cmd:"./my-driver --flag"');

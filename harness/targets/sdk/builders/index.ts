@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import type { BuiltinSdk, DriverCommandLine } from '../drivers.ts';
 import { DRIVERS_DIR } from '../drivers.ts';
 import { BuildError, cacheRoot, contentHash, ensureDir, lockBuild, readJsonFile, sourceFiles, tailOf, writeJson } from './cache.ts';
+import { browserBuilder } from './browser.ts';
 import { goBuilder } from './go.ts';
 import { nodeBuilder } from './node.ts';
 import { pythonBuilder } from './python.ts';
@@ -17,8 +18,7 @@ import type { DriverBuilder, SdkSource } from './types.ts';
 export type { SdkSource } from './types.ts';
 export { BuildError, cacheRoot } from './cache.ts';
 
-/** The browser driver is built by its own set-up step (fixtures/drivers/browser/build-sdk.mjs). */
-const BUILDERS: Record<Exclude<BuiltinSdk, 'browser'>, DriverBuilder> = { node: nodeBuilder, python: pythonBuilder, rust: rustBuilder, go: goBuilder };
+const BUILDERS: Record<BuiltinSdk, DriverBuilder> = { node: nodeBuilder, python: pythonBuilder, rust: rustBuilder, go: goBuilder, browser: browserBuilder };
 
 /** Bump when a builder's output layout changes, so old cache entries are not reused. */
 const LAYOUT = 1;
@@ -69,7 +69,6 @@ export async function buildDriver(sdk: BuiltinSdk, source: SdkSource, say: (line
 }
 
 async function buildOrReuse(sdk: BuiltinSdk, source: SdkSource, say: (line: string) => void, env: NodeJS.ProcessEnv): Promise<BuiltDriver> {
-  if (sdk === 'browser') throw new BuildError('the browser driver is built from III_BROWSER_SDK_DIR by the set-up, not from --sdk-source or a version');
   const builder = BUILDERS[sdk];
   if (source.kind === 'tree') checkTree(source.dir);
   const toolchain = builder.toolchain();
