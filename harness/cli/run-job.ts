@@ -14,6 +14,7 @@ import { selectCases, unmatchedPatterns } from '../runner/select.ts';
 import type { CatalogueRun } from '../runner/types.ts';
 import { BaselineError, defaultBaselinePath, loadBaseline, regenerateBaseline, writeBaseline, type Baseline } from '../baselines/baseline.ts';
 import { EXIT, evaluateGate } from '../baselines/gate.ts';
+import { sdkBaselineKey } from '../baselines/baseline-key.ts';
 import { buildResults, writeResults } from '../reports/results.ts';
 import { writeJunit } from '../reports/junit.ts';
 import { writeHtmlReport } from '../reports/html.ts';
@@ -154,16 +155,28 @@ export async function runJob(plans: readonly SidePlan[], options: RunOptions, io
     runPlans.push(s);
   }
 
+  // Default baseline files are keyed by the target the user named, not by what the driver claims
+  // (baseline-key.ts); a claim that differs is named in the summary and in results.json.
+  const identityMismatches: (string | undefined)[] = [];
+  const defaultPaths = runs.map((run, i): string | undefined => {
+    if (!run.implementation) return undefined; // a target that did not open (or a mismatched claim, below) has no baseline
+    const plan = runPlans[i]?.plan;
+    if (plan?.side !== 'sdk') return defaultBaselinePath(PACKAGE_ROOT, run.implementation);
+    const { key, mismatch } = sdkBaselineKey(plan.spec, run.implementation);
+    identityMismatches[i] = mismatch;
+    return key ? defaultBaselinePath(PACKAGE_ROOT, key) : undefined;
+  });
+
   // Baselines: the one named, else each implementation's default file when it exists.
   let baselines: (Baseline | undefined)[] = [];
-  for (const run of runs) {
+  for (const defaultPath of defaultPaths) {
     if (options.baseline === false) baselines.push(undefined);
     else if (explicitBaseline) baselines.push(explicitBaseline);
     else if (typeof options.baseline === 'string')
       baselines.push(undefined); // --update-baseline on a new file
-    else if (run.implementation) {
+    else if (defaultPath) {
       try {
-        baselines.push(await loadBaseline(defaultBaselinePath(PACKAGE_ROOT, run.implementation), false));
+        baselines.push(await loadBaseline(defaultPath, false));
       } catch (e) {
         throw new SetupError(messageOf(e));
       }
@@ -173,12 +186,7 @@ export async function runJob(plans: readonly SidePlan[], options: RunOptions, io
   if (options.updateBaseline) {
     const byPath = new Map<string, { previous: Baseline | undefined; runs: CatalogueRun[] }>();
     for (const [i, run] of runs.entries()) {
-      const path =
-        typeof options.baseline === 'string'
-          ? resolve(io.cwd, options.baseline)
-          : run.implementation
-            ? defaultBaselinePath(PACKAGE_ROOT, run.implementation)
-            : undefined;
+      const path = typeof options.baseline === 'string' ? resolve(io.cwd, options.baseline) : defaultPaths[i];
       if (!path) continue; // a target that did not open has no version to key a baseline on
       const entry = byPath.get(path) ?? { previous: baselines[i], runs: [] };
       entry.runs.push(run);
@@ -191,13 +199,8 @@ export async function runJob(plans: readonly SidePlan[], options: RunOptions, io
       fresh.set(path, next);
       written.push({ path: shown(path), entries: next.entries.size });
     }
-    baselines = runs.map((run, i) => {
-      const path =
-        typeof options.baseline === 'string'
-          ? resolve(io.cwd, options.baseline)
-          : run.implementation
-            ? defaultBaselinePath(PACKAGE_ROOT, run.implementation)
-            : undefined;
+    baselines = runs.map((_run, i) => {
+      const path = typeof options.baseline === 'string' ? resolve(io.cwd, options.baseline) : defaultPaths[i];
       return (path && fresh.get(path)) || baselines[i];
     });
   }
@@ -247,6 +250,7 @@ export async function runJob(plans: readonly SidePlan[], options: RunOptions, io
     baselines,
     reportDir,
     repro,
+    identityMismatches,
   });
   const files = { results: join(reportDir, 'results.json'), junit: join(reportDir, 'junit.xml'), html: join(reportDir, 'index.html') };
   try {
@@ -267,6 +271,7 @@ export async function runJob(plans: readonly SidePlan[], options: RunOptions, io
     baselines,
     written,
     files: { results: shown(files.results), junit: shown(files.junit), html: shown(files.html) },
+    identityMismatches,
     shown,
     interrupted: io.signal?.aborted === true,
   });

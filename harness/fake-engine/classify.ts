@@ -4,7 +4,9 @@
 import { compileAll, validateFrame, type FrameVerdict } from '../wire/index.ts';
 import type { Direction, FrameRecord, RecordedVerdict, TelemetryInfo } from '../transcript/records.ts';
 import type { TranscriptLimits } from '../transcript/recorder.ts';
+import { keyCount } from '../util/json-depth.ts';
 
+export { keyCount };
 
 export interface ClassifiedPayload {
   /** Fields for the frame record (payload, verdict, telemetry). */
@@ -150,20 +152,6 @@ export function colonsOutsideStrings(text: string): number {
     else if (c === 58 /* : */) colons++;
   }
   return colons;
-}
-
-/** Keys of every object in a parsed JSON value. */
-export function keyCount(value: unknown): number {
-  if (typeof value !== 'object' || value === null) return 0;
-  let n = 0;
-  if (Array.isArray(value)) {
-    for (const item of value) n += keyCount(item);
-    return n;
-  }
-  for (const key in value) {
-    n += 1 + keyCount((value as Record<string, unknown>)[key]);
-  }
-  return n;
 }
 
 function judgeValue(value: unknown, dir: Direction): Judged {

@@ -32,6 +32,7 @@ export interface ColumnData {
   harness: string;
   seed: number;
   setupError?: string;
+  identityMismatch?: string;
   counts: RunRecord['counts'];
   exitCode: number;
 }
@@ -106,6 +107,7 @@ export async function collectReportData(inputs: readonly LoadedResults[], outDir
         harness: `${doc.harness.name} ${doc.harness.version}`,
         seed: doc.seed,
         ...(run.setupError ? { setupError: run.setupError } : {}),
+        ...(run.identityMismatch ? { identityMismatch: run.identityMismatch } : {}),
         counts: run.counts,
         exitCode: doc.gate.exitCode,
       });

@@ -60,6 +60,7 @@ export interface RunRecord {
   target: string;
   implementation: Implementation | null;
   setupError?: string;
+  identityMismatch?: string;
   baseline?: { file: string; entries: number };
   startedAt: string;
   durationMs: number;
@@ -106,6 +107,8 @@ export interface BuildResultsInput {
   reportDir: string;
   /** Per run, per case id: the repro bundle folder and rerun command, when one was written. */
   repro?: readonly Map<string, { dir: string; command: string; replay?: string }>[];
+  /** Per run: the identity the implementation claimed disagrees with the target named. */
+  identityMismatches?: readonly (string | undefined)[];
 }
 
 export function buildResults(input: BuildResultsInput): ResultsDocument {
@@ -159,6 +162,7 @@ export function buildResults(input: BuildResultsInput): ResultsDocument {
       target: run.target,
       implementation: run.implementation,
       ...(run.setupError !== undefined ? { setupError: run.setupError } : {}),
+      ...(input.identityMismatches?.[i] ? { identityMismatch: input.identityMismatches[i] } : {}),
       ...(baseline ? { baseline: { file: baseline.path, entries: baseline.entries.size } } : {}),
       startedAt: run.startedAt,
       durationMs: run.durationMs,
