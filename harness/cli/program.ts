@@ -13,6 +13,7 @@ import { runJob, type SidePlan } from './run-job.ts';
 import { serve, type ServeOptions } from './serve.ts';
 import { DEFAULT_ENGINE_PORT, parseEngineTarget, parseSdkTarget, type EngineOptionValues } from './targets.ts';
 import type { CaseDefinition } from '../cases/model.ts';
+import { linesForTerminal } from '../util/terminal.ts';
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -172,16 +173,17 @@ function handleError(e: unknown, io: CliIO): number {
     io.stderr.write(`Run \`iii-conformance --help\` for the commands and options.\n`);
     return EXIT.usage;
   }
+  // Messages may quote a driver (its stderr tail, its error text): every line printed inert.
   if (e instanceof UsageError) {
-    io.stderr.write(`iii-conformance: ${e.message}\n`);
+    io.stderr.write(`iii-conformance: ${linesForTerminal(e.message)}\n`);
     return EXIT.usage;
   }
   if (e instanceof SetupError) {
-    io.stderr.write(`iii-conformance: ${e.message}\n`);
+    io.stderr.write(`iii-conformance: ${linesForTerminal(e.message)}\n`);
     return EXIT.setup;
   }
   const err = e instanceof Error ? e : new Error(String(e));
-  io.stderr.write(`iii-conformance: internal error: ${err.message}\n`);
+  io.stderr.write(`iii-conformance: internal error: ${linesForTerminal(err.message)}\n`);
   if (io.env.III_CONFORMANCE_DEBUG) io.stderr.write(`${err.stack ?? ''}\n`);
   else io.stderr.write('This is a bug in the harness. Set III_CONFORMANCE_DEBUG=1 to see the stack trace, and please report it.\n');
   return INTERNAL_ERROR_EXIT;

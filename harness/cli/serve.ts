@@ -7,6 +7,7 @@ import type { OutputStream } from '../runner/progress.ts';
 import { toTimelineEvent } from '../reports/transcript-timeline.ts';
 import { SetupError, UsageError } from './errors.ts';
 import type { CliIO } from './io.ts';
+import { forTerminal } from '../util/terminal.ts';
 
 export interface ServeOptions {
   fake?: boolean;
@@ -35,7 +36,8 @@ function frameLine(record: Record<string, unknown>): string | undefined {
   const ev = toTimelineEvent(record);
   if (!ev) return undefined;
   const arrow = ev.dir === 'engine->worker' ? 'engine → worker' : ev.dir === 'worker->engine' ? 'worker → engine' : ev.kind;
-  return `${ev.t.toFixed(1).padStart(9)} ms  ${ev.conn === undefined ? '   ' : `#${String(ev.conn).padEnd(2)}`} ${arrow.padEnd(15)} ${ev.label}${ev.bad ? ' ✗' : ''}  ${ev.detail}`;
+  // Frame types, details and violation messages are the worker's: printed inert (terminal.ts).
+  return `${ev.t.toFixed(1).padStart(9)} ms  ${ev.conn === undefined ? '   ' : `#${String(ev.conn).padEnd(2)}`} ${arrow.padEnd(15)} ${forTerminal(ev.label)}${ev.bad ? ' ✗' : ''}  ${forTerminal(ev.detail)}`;
 }
 
 export async function startServer(options: ServeOptions, io: CliIO): Promise<RunningServer> {
@@ -69,7 +71,8 @@ export async function startServer(options: ServeOptions, io: CliIO): Promise<Run
       port,
       log: (level, message, fields) => {
         if (level === 'debug' && !options.verbose) return;
-        io.stderr.write(`${new Date().toISOString()} ${level.toUpperCase()} ${message}${fields ? ` ${JSON.stringify(fields)}` : ''}\n`);
+        // Log messages quote workers (engine::log::* carries a worker's text): printed inert.
+        io.stderr.write(`${new Date().toISOString()} ${level.toUpperCase()} ${forTerminal(message)}${fields ? ` ${forTerminal(JSON.stringify(fields))}` : ''}\n`);
       },
     });
     return { url: running.url, close: () => running.close() };

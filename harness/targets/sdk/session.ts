@@ -7,6 +7,7 @@ import { performance } from 'node:perf_hooks';
 import type { ExitInfo, ProcessGroup } from '../../process/index.ts';
 import type { Implementation } from '../../cases/model.ts';
 import { MAX_LINE_BYTES, readLines } from '../../util/line-reader.ts';
+import { forTerminal } from '../../util/terminal.ts';
 import {
   parseEventLine,
   type Behaviour,
@@ -26,9 +27,21 @@ export class DriverProtocolError extends Error {
     message: string,
     readonly stderrTail: string,
   ) {
-    super(stderrTail ? `${message}\n--- driver stderr (tail) ---\n${stderrTail}` : message);
+    super(stderrTail ? `${message}\n--- driver stderr (tail) ---\n${quotedTail(stderrTail)}` : message);
     this.name = 'DriverProtocolError';
   }
+}
+
+/**
+ * The driver's stderr, quoted: each line behind `| ` with controls made visible, so that no line of it can
+ * pass for the harness's own output (a forged "Result: exit 0") or drive the terminal.
+ */
+function quotedTail(tail: string): string {
+  return tail
+    .replace(/\n$/, '')
+    .split('\n')
+    .map((line) => `| ${forTerminal(line)}`)
+    .join('\n');
 }
 
 /** A command the driver answered with an `error` event. */

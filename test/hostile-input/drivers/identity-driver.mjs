@@ -5,6 +5,8 @@
 //   before ready), flood?: number (bytes written to stdout with no newline, then nothing) }.
 // It speaks no SDK: it answers commands itself, enough for a case to reach its verdict.
 import { createInterface } from 'node:readline';
+import { randomUUID } from 'node:crypto';
+import WebSocket from 'ws';
 
 const mode = JSON.parse(Buffer.from(process.argv[2] ?? 'e30=', 'base64').toString('utf8'));
 const emit = (e) => process.stdout.write(`${JSON.stringify({ ...e, t: Date.now() })}\n`);
@@ -35,6 +37,12 @@ if (mode.stderr) {
     ...mode.ready,
   };
   process.stdout.write(`${JSON.stringify(ready)}\n`);
+  // Connect like a worker would (and send nothing), so cases get past their connect step.
+  const config = JSON.parse(process.env.III_DRIVER_CONFIG ?? '{}');
+  if (config.url && mode.connect) {
+    const ws = new WebSocket(config.url).on('error', () => {});
+    ws.on('open', () => ws.send(JSON.stringify({ type: 'invokefunction', function_id: 'engine::workers::register', invocation_id: randomUUID(), data: { runtime: 'hostile' } })));
+  }
   createInterface({ input: process.stdin }).on('line', (line) => {
     const c = JSON.parse(line);
     if (mode.errorMessage) return emit({ event: 'error', id: c.id, message: mode.errorMessage, class: 'Hostile' });
