@@ -121,6 +121,9 @@ export async function runJob(plans: readonly SidePlan[], options: RunOptions, io
   try {
     await mkdir(reportDir, { recursive: true });
   } catch (e) {
+    // A file where the folder should be is a mistake in the arguments (exit 3), not in the machine.
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' || code === 'ENOTDIR') throw new UsageError(`--report-dir ${reportDir} names a file (or a path through one), not a folder: pass a folder`);
     throw new SetupError(`cannot create the report folder ${reportDir}: ${messageOf(e)}. Pass a writable --report-dir.`);
   }
   const tolerance: ToleranceModel = { ...DEFAULT_TOLERANCE, timeScale: options.timeScale };

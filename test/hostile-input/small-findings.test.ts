@@ -37,3 +37,18 @@ describe('rerun.sh', () => {
     });
   });
 });
+
+describe('--report-dir', () => {
+  it('naming a file is a usage error (exit 3) that says so', async () => {
+    await withTempDir(async (dir) => {
+      const file = join(dir, 'results-here');
+      await writeFile(file, 'not a folder');
+      for (const reportDir of [file, join(file, 'sub')]) {
+        const r = await cli(['sdk', 'node', '--case', 'sdk.synth.fails', '--report-dir', reportDir]);
+        expect(r.code).toBe(3);
+        expect(r.err).toMatch(/--report-dir .* names a file \(or a path through one\), not a folder/);
+      }
+      expect(await readFile(file, 'utf8')).toBe('not a folder');
+    });
+  });
+});
