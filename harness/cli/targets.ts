@@ -5,6 +5,7 @@ import { access, constants } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import type { EngineTargetSpec, SdkTargetSpec } from '../cases/catalogue.ts';
+import { probeEngineUpgrade } from './engine-probe.ts';
 import { SetupError, UsageError } from './errors.ts';
 
 export const BUILTIN_SDKS = ['node', 'python', 'rust', 'go'] as const;
@@ -164,7 +165,8 @@ export async function checkEngineReachable(urlText: string, timeoutMs = 3000): P
       clearTimeout(timer);
       socket.end();
       socket.destroy();
-      resolvePromise();
+      // Reachable; now tell a web server, a wrong path or a TLS mismatch from an engine.
+      probeEngineUpgrade(urlText, timeoutMs).then(resolvePromise, reject);
     });
     socket.once('error', (e: NodeJS.ErrnoException) => {
       clearTimeout(timer);
