@@ -87,11 +87,23 @@ export async function serve(options: ServeOptions, io: CliIO, out: OutputStream 
   if (options.transcript && !options.fake) throw new UsageError('--transcript records the fake engine: add --fake');
   const server = await startServer(options, io);
   out.write(`${options.fake ? 'fake' : 'reference'} engine listening on ${server.url}  (workers connect to ${server.url}; Ctrl-C stops it)\n`);
+  let orphaned = false;
   await new Promise<void>((resolveWait) => {
     if (io.signal?.aborted) return resolveWait();
     io.signal?.addEventListener('abort', () => resolveWait(), { once: true });
+    // A serve started by a script or test runner must not outlive it: when the parent dies the process is
+    // re-parented (ppid changes), and the engine stops instead of holding its port forever.
+    const parent = process.ppid;
+    const watch = setInterval(() => {
+      if (process.ppid === parent) return;
+      orphaned = true;
+      clearInterval(watch);
+      resolveWait();
+    }, 500);
+    watch.unref();
+    io.signal?.addEventListener('abort', () => clearInterval(watch), { once: true });
   });
   await server.close();
-  out.write('stopped\n');
+  out.write(orphaned ? 'stopped: the parent process exited\n' : 'stopped\n');
   return 0;
 }
