@@ -43,15 +43,30 @@ function forTypes(node) {
   return out;
 }
 
-const refOptions = {
-  resolve: {
-    file: {
-      order: 1,
-      canRead: true,
-      read: (file) => JSON.stringify(forTypes(JSON.parse(readFileSync(file.url.startsWith('file:') ? fileURLToPath(file.url) : file.url, 'utf8')))),
+/**
+ * Compiles a collector schema (one property per type to declare) into TypeScript, reading every $ref'd
+ * file through `forTypes`. Shared with scripts/gen-driver-types.mjs.
+ */
+export function compileCollector(collector, cwd, transform = forTypes) {
+  const $refOptions = {
+    resolve: {
+      file: {
+        order: 1,
+        canRead: true,
+        read: (file) => JSON.stringify(transform(JSON.parse(readFileSync(file.url.startsWith('file:') ? fileURLToPath(file.url) : file.url, 'utf8')))),
+      },
     },
-  },
-};
+  };
+  return compile(collector, collector.title, {
+    cwd,
+    additionalProperties: false,
+    bannerComment: '',
+    declareExternallyReferenced: true,
+    $refOptions,
+    format: true,
+    style: { printWidth: 120, singleQuote: true },
+  });
+}
 
 export async function generateWireTypes() {
   const titles = new Map(MESSAGE_TYPES.map((t) => [t, readSchema(`${t}.schema.json`).title]));
@@ -66,15 +81,7 @@ export async function generateWireTypes() {
   for (const p of PAYLOADS) properties[p] = { $ref: `./builtins.schema.json#/$defs/${p}` };
   const collector = { title: 'WireTypesCollector', type: 'object', additionalProperties: false, properties };
 
-  const body = await compile(collector, 'WireTypesCollector', {
-    cwd: schemaDir,
-    additionalProperties: false,
-    bannerComment: '',
-    declareExternallyReferenced: true,
-    $refOptions: refOptions,
-    format: true,
-    style: { printWidth: 120, singleQuote: true },
-  });
+  const body = await compileCollector(collector, schemaDir);
   // The collector only exists to pull every titled schema into one compilation.
   const types = body.replace(/export interface WireTypesCollector \{[^}]*\}\n/, '').trim();
 

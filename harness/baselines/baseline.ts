@@ -80,12 +80,14 @@ export async function loadBaseline(path: string, required: boolean): Promise<Bas
 
 /** fixtures/baselines/<slug of name>@<version>.json, e.g. fixtures/baselines/iii-sdk-node@0.22.1.json. */
 export function defaultBaselinePath(root: string, implementation: Pick<Implementation, 'name' | 'version'>): string {
+  // Clipped: the name and version come from the implementation, and a file name has a length limit.
   const slug =
-    implementation.name
+    String(implementation.name)
       .toLowerCase()
       .replace(/[^a-z0-9.]+/g, '-')
-      .replace(/^-+|-+$/g, '') || 'implementation';
-  const version = implementation.version.replace(/[^A-Za-z0-9.+-]+/g, '-');
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 100) || 'implementation';
+  const version = String(implementation.version).replace(/[^A-Za-z0-9.+-]+/g, '-').replace(/^\.+/, '').slice(0, 60) || 'unknown';
   return join(root, 'fixtures', 'baselines', `${slug}@${version}.json`);
 }
 

@@ -18,6 +18,7 @@ import { resolve } from 'node:path';
 // Each subcommand imports what it runs only when it runs: `--help` and a bad argument answer without
 // loading the runner, the reports, the fake peers or the reference engine (start-up: bench/startup.ts).
 const runJob: typeof import('./run-job.ts').runJob = async (...args) => (await import('./run-job.ts')).runJob(...args);
+import { linesForTerminal } from '../util/terminal.ts';
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -202,16 +203,17 @@ function handleError(e: unknown, io: CliIO): number {
     io.stderr.write(`Run \`iii-conformance --help\` for the commands and options.\n`);
     return EXIT.usage;
   }
+  // Messages may quote a driver (its stderr tail, its error text): every line printed inert.
   if (e instanceof UsageError) {
-    io.stderr.write(`iii-conformance: ${e.message}\n`);
+    io.stderr.write(`iii-conformance: ${linesForTerminal(e.message)}\n`);
     return EXIT.usage;
   }
   if (e instanceof SetupError) {
-    io.stderr.write(`iii-conformance: ${e.message}\n`);
+    io.stderr.write(`iii-conformance: ${linesForTerminal(e.message)}\n`);
     return EXIT.setup;
   }
   const err = e instanceof Error ? e : new Error(String(e));
-  io.stderr.write(`iii-conformance: internal error: ${err.message}\n`);
+  io.stderr.write(`iii-conformance: internal error: ${linesForTerminal(err.message)}\n`);
   if (io.env.III_CONFORMANCE_DEBUG) io.stderr.write(`${err.stack ?? ''}\n`);
   else io.stderr.write('This is a bug in the harness. Set III_CONFORMANCE_DEBUG=1 to see the stack trace, and please report it.\n');
   return INTERNAL_ERROR_EXIT;

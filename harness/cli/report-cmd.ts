@@ -2,7 +2,8 @@
 // SDK) into one HTML matrix (and optionally one JUnit file).
 
 import { dirname, resolve, relative } from 'node:path';
-import { readResults, ResultsReadError, type ResultsDocument } from '../reports/results.ts';
+import { readResultsWithNotes, ResultsReadError, type ResultsDocument } from '../reports/results.ts';
+import { forTerminal } from '../util/terminal.ts';
 import { writeHtmlReport } from '../reports/html.ts';
 import { writeJunit } from '../reports/junit.ts';
 import { UsageError } from './errors.ts';
@@ -16,18 +17,21 @@ export interface ReportOptions {
 
 export async function report(files: readonly string[], options: ReportOptions, io: CliIO): Promise<number> {
   if (files.length === 0) throw new UsageError('report needs at least one results.json, e.g. iii-conformance report reports/*/results.json');
-  const loaded: { doc: ResultsDocument; dir: string }[] = [];
+  const loaded: { doc: ResultsDocument; dir: string; notes: string[] }[] = [];
   for (const f of files) {
     const path = resolve(io.cwd, f);
     try {
-      loaded.push({ doc: await readResults(path), dir: dirname(path) });
+      loaded.push({ ...(await readResultsWithNotes(path)), dir: dirname(path) });
     } catch (e) {
-      if (e instanceof ResultsReadError) throw new UsageError(e.message);
+      if (e instanceof ResultsReadError) throw new UsageError(forTerminal(e.message));
       throw e;
     }
   }
   const out = resolve(io.cwd, options.output ?? 'reports/index.html');
-  await writeHtmlReport(out, loaded, options.title);
+  const notes = await writeHtmlReport(out, loaded, options.title);
+  // The results files are someone else's: what the report refused to read is said, never silently dropped.
+  for (const n of notes.slice(0, 20)) io.stderr.write(`report: left out: ${forTerminal(n)}\n`);
+  if (notes.length > 20) io.stderr.write(`report: … and ${notes.length - 20} more (listed at the top of the HTML report)\n`);
   const runs = loaded.reduce((n, l) => n + l.doc.runs.length, 0);
   const cells = loaded.reduce((n, l) => n + l.doc.runs.reduce((m, r) => m + r.cases.length, 0), 0);
   io.stdout.write(

@@ -16,6 +16,7 @@ import { BaselineError, defaultBaselinePath, loadBaseline, regenerateBaseline, w
 import { EXIT, evaluateGate } from '../baselines/gate.ts';
 import { baselinesOf, nearestEarlierBaseline } from '../baselines/nearest.ts';
 import type { Implementation } from '../cases/model.ts';
+import { sdkBaselineKey } from '../baselines/baseline-key.ts';
 import { buildResults, writeResults } from '../reports/results.ts';
 import { writeJunit } from '../reports/junit.ts';
 import { writeHtmlReport } from '../reports/html.ts';
@@ -80,7 +81,7 @@ async function preflight(plan: SidePlan, io: CliIO): Promise<void> {
  * borrowed baseline (its failures are known, its fixed entries are not stale). Without it, failures
  * count as they would with no baseline at all: exit 1 on a gating failure, said out loud here.
  */
-async function defaultBaselineFor(implementation: Implementation, from: RunOptions['baselineFrom'], io: CliIO): Promise<Baseline | undefined> {
+async function defaultBaselineFor(implementation: Pick<Implementation, 'name' | 'version'>, from: RunOptions['baselineFrom'], io: CliIO): Promise<Baseline | undefined> {
   const own = defaultBaselinePath(PACKAGE_ROOT, implementation);
   const exact = await loadBaseline(own, false);
   if (exact) return exact;
@@ -154,6 +155,9 @@ export async function runJob(plans: readonly SidePlan[], options: RunOptions, io
   try {
     await mkdir(reportDir, { recursive: true });
   } catch (e) {
+    // A file where the folder should be is a mistake in the arguments (exit 3), not in the machine.
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' || code === 'ENOTDIR') throw new UsageError(`--report-dir ${reportDir} names a file (or a path through one), not a folder: pass a folder`);
     throw new SetupError(`cannot create the report folder ${reportDir}: ${messageOf(e)}. Pass a writable --report-dir.`);
   }
   const tolerance: ToleranceModel = { ...DEFAULT_TOLERANCE, timeScale: options.timeScale };
@@ -192,16 +196,30 @@ export async function runJob(plans: readonly SidePlan[], options: RunOptions, io
     runPlans.push(s);
   }
 
+  // Default baseline files are keyed by the target the user named, not by what the driver claims
+  // (baseline-key.ts); a claim that differs is named in the summary and in results.json.
+  const identityMismatches: (string | undefined)[] = [];
+  const baselineKeys = runs.map((run, i): Pick<Implementation, 'name' | 'version'> | undefined => {
+    if (!run.implementation) return undefined; // a target that did not open (or a mismatched claim, below) has no baseline
+    const plan = runPlans[i]?.plan;
+    if (plan?.side !== 'sdk') return run.implementation;
+    const { key, mismatch } = sdkBaselineKey(plan.spec, run.implementation);
+    identityMismatches[i] = mismatch;
+    return key;
+  });
+  const defaultPaths = baselineKeys.map((key) => (key ? defaultBaselinePath(PACKAGE_ROOT, key) : undefined));
+
   // Baselines: the one named, else each implementation's default file when it exists.
   let baselines: (Baseline | undefined)[] = [];
-  for (const run of runs) {
+  for (const [i, defaultPath] of defaultPaths.entries()) {
+    const key = baselineKeys[i];
     if (options.baseline === false) baselines.push(undefined);
     else if (explicitBaseline) baselines.push(explicitBaseline);
     else if (typeof options.baseline === 'string')
       baselines.push(undefined); // --update-baseline on a new file
-    else if (run.implementation) {
+    else if (defaultPath) {
       try {
-        baselines.push(await defaultBaselineFor(run.implementation, options.baselineFrom, io));
+        baselines.push(key ? await defaultBaselineFor(key, options.baselineFrom, io) : undefined);
       } catch (e) {
         throw new SetupError(messageOf(e));
       }
@@ -211,12 +229,7 @@ export async function runJob(plans: readonly SidePlan[], options: RunOptions, io
   if (options.updateBaseline) {
     const byPath = new Map<string, { previous: Baseline | undefined; runs: CatalogueRun[] }>();
     for (const [i, run] of runs.entries()) {
-      const path =
-        typeof options.baseline === 'string'
-          ? resolve(io.cwd, options.baseline)
-          : run.implementation
-            ? defaultBaselinePath(PACKAGE_ROOT, run.implementation)
-            : undefined;
+      const path = typeof options.baseline === 'string' ? resolve(io.cwd, options.baseline) : defaultPaths[i];
       if (!path) continue; // a target that did not open has no version to key a baseline on
       const entry = byPath.get(path) ?? { previous: baselines[i], runs: [] };
       entry.runs.push(run);
@@ -229,13 +242,8 @@ export async function runJob(plans: readonly SidePlan[], options: RunOptions, io
       fresh.set(path, next);
       written.push({ path: shown(path), entries: next.entries.size });
     }
-    baselines = runs.map((run, i) => {
-      const path =
-        typeof options.baseline === 'string'
-          ? resolve(io.cwd, options.baseline)
-          : run.implementation
-            ? defaultBaselinePath(PACKAGE_ROOT, run.implementation)
-            : undefined;
+    baselines = runs.map((_run, i) => {
+      const path = typeof options.baseline === 'string' ? resolve(io.cwd, options.baseline) : defaultPaths[i];
       return (path && fresh.get(path)) || baselines[i];
     });
   }
@@ -288,6 +296,7 @@ export async function runJob(plans: readonly SidePlan[], options: RunOptions, io
     baselines,
     reportDir,
     repro,
+    identityMismatches,
   });
   const files = { results: join(reportDir, 'results.json'), junit: join(reportDir, 'junit.xml'), html: join(reportDir, 'index.html') };
   try {
@@ -308,6 +317,7 @@ export async function runJob(plans: readonly SidePlan[], options: RunOptions, io
     baselines,
     written,
     files: { results: shown(files.results), junit: shown(files.junit), html: shown(files.html) },
+    identityMismatches,
     shown,
     interrupted: io.signal?.aborted === true,
   });

@@ -7,6 +7,7 @@ import type { OutputStream } from '../runner/progress.ts';
 import { toTimelineEvent } from '../reports/transcript-timeline.ts';
 import { SetupError, UsageError } from './errors.ts';
 import type { CliIO } from './io.ts';
+import { forTerminal } from '../util/terminal.ts';
 
 export interface ServeOptions {
   fake?: boolean;
@@ -35,7 +36,8 @@ function frameLine(record: Record<string, unknown>): string | undefined {
   const ev = toTimelineEvent(record);
   if (!ev) return undefined;
   const arrow = ev.dir === 'engine->worker' ? 'engine → worker' : ev.dir === 'worker->engine' ? 'worker → engine' : ev.kind;
-  return `${ev.t.toFixed(1).padStart(9)} ms  ${ev.conn === undefined ? '   ' : `#${String(ev.conn).padEnd(2)}`} ${arrow.padEnd(15)} ${ev.label}${ev.bad ? ' ✗' : ''}  ${ev.detail}`;
+  // Frame types, details and violation messages are the worker's: printed inert (terminal.ts).
+  return `${ev.t.toFixed(1).padStart(9)} ms  ${ev.conn === undefined ? '   ' : `#${String(ev.conn).padEnd(2)}`} ${arrow.padEnd(15)} ${forTerminal(ev.label)}${ev.bad ? ' ✗' : ''}  ${forTerminal(ev.detail)}`;
 }
 
 export async function startServer(options: ServeOptions, io: CliIO): Promise<RunningServer> {
@@ -69,7 +71,8 @@ export async function startServer(options: ServeOptions, io: CliIO): Promise<Run
       port,
       log: (level, message, fields) => {
         if (level === 'debug' && !options.verbose) return;
-        io.stderr.write(`${new Date().toISOString()} ${level.toUpperCase()} ${message}${fields ? ` ${JSON.stringify(fields)}` : ''}\n`);
+        // Log messages quote workers (engine::log::* carries a worker's text): printed inert.
+        io.stderr.write(`${new Date().toISOString()} ${level.toUpperCase()} ${forTerminal(message)}${fields ? ` ${forTerminal(JSON.stringify(fields))}` : ''}\n`);
       },
     });
     return { url: running.url, close: () => running.close() };
@@ -84,11 +87,23 @@ export async function serve(options: ServeOptions, io: CliIO, out: OutputStream 
   if (options.transcript && !options.fake) throw new UsageError('--transcript records the fake engine: add --fake');
   const server = await startServer(options, io);
   out.write(`${options.fake ? 'fake' : 'reference'} engine listening on ${server.url}  (workers connect to ${server.url}; Ctrl-C stops it)\n`);
+  let orphaned = false;
   await new Promise<void>((resolveWait) => {
     if (io.signal?.aborted) return resolveWait();
     io.signal?.addEventListener('abort', () => resolveWait(), { once: true });
+    // A serve started by a script or test runner must not outlive it: when the parent dies the process is
+    // re-parented (ppid changes), and the engine stops instead of holding its port forever.
+    const parent = process.ppid;
+    const watch = setInterval(() => {
+      if (process.ppid === parent) return;
+      orphaned = true;
+      clearInterval(watch);
+      resolveWait();
+    }, 500);
+    watch.unref();
+    io.signal?.addEventListener('abort', () => clearInterval(watch), { once: true });
   });
   await server.close();
-  out.write('stopped\n');
+  out.write(orphaned ? 'stopped: the parent process exited\n' : 'stopped\n');
   return 0;
 }

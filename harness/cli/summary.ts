@@ -6,6 +6,7 @@ import type { Baseline } from '../baselines/baseline.ts';
 import type { CaseStatus, GateReport } from '../baselines/gate.ts';
 import type { OutputStream } from '../runner/progress.ts';
 import type { CatalogueRun } from '../runner/types.ts';
+import { forTerminal, linesForTerminal } from '../util/terminal.ts';
 
 export interface SideNote {
   side: 'sdk' | 'engine';
@@ -26,13 +27,16 @@ export interface SummaryInput {
   files: { results: string; junit: string; html: string };
   shown: (path: string) => string;
   interrupted: boolean;
+  /** Per run: the implementation's claimed identity disagrees with the target named. */
+  identityMismatches?: readonly (string | undefined)[];
 }
 
 const WORD: Record<Verdict, string> = { PASS: 'pass', FAIL: 'fail', UNSUPPORTED: 'unsupported', INDETERMINATE: 'undecided', ERROR: 'error' };
 
 /** Summaries can list every sample; the console keeps one readable line (the report has all of it). */
 function clip(text: string, max = 220): string {
-  const flat = text.replace(/\s+/g, ' ');
+  // Summaries quote the implementation (driver error messages, frame fields): made inert before printing.
+  const flat = forTerminal(text.replace(/[ \t\n]+/g, ' '));
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
@@ -59,9 +63,12 @@ export function printSummary(out: OutputStream, s: SummaryInput): void {
   for (const side of ['sdk', 'engine'] as const) {
     for (const [i, run] of s.runs.entries()) {
       if (run.side !== side) continue;
-      const impl = run.implementation ? `${run.implementation.name} ${run.implementation.version}` : '(not opened)';
-      w(`  ${run.side}: ${impl} — target ${run.target}, ${plural(run.cases.length, 'case')} in ${(run.durationMs / 1000).toFixed(1)} s`);
-      if (run.setupError) w(`    could not open the target: ${run.setupError}`);
+      // Names, versions and errors come from the implementation: printed inert (terminal.ts).
+      const impl = run.implementation ? forTerminal(`${run.implementation.name} ${run.implementation.version}`) : '(not opened)';
+      w(`  ${run.side}: ${impl} — target ${forTerminal(run.target)}, ${plural(run.cases.length, 'case')} in ${(run.durationMs / 1000).toFixed(1)} s`);
+      if (run.setupError) w(`    could not open the target: ${linesForTerminal(run.setupError).split('\n').join('\n    ')}`);
+      const mismatch = s.identityMismatches?.[i];
+      if (mismatch) w(`    identity mismatch: ${forTerminal(mismatch)}`);
       const counts = new Map<Verdict, number>();
       for (const c of run.cases) counts.set(c.result.outcome.verdict, (counts.get(c.result.outcome.verdict) ?? 0) + 1);
       const line = (['PASS', 'FAIL', 'ERROR', 'INDETERMINATE', 'UNSUPPORTED'] as const).filter((v) => counts.get(v)).map((v) => `${counts.get(v)} ${WORD[v]}`);
@@ -105,7 +112,7 @@ export function printSummary(out: OutputStream, s: SummaryInput): void {
     if (run?.setupError !== undefined) {
       // One line for the whole run: every case has the same reason.
       problems.push(
-        `  ${'NOT RUN'.padEnd(11)} ${plural(run.cases.length, `${run.side} case`)} against ${run.target} — could not open the target: ${run.setupError}`,
+        `  ${'NOT RUN'.padEnd(11)} ${plural(run.cases.length, `${run.side} case`)} against ${forTerminal(run.target)} — could not open the target: ${clip(run.setupError, 2000)}`,
       );
       continue;
     }

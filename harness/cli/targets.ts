@@ -6,6 +6,7 @@ import { connect } from 'node:net';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import type { EngineTargetSpec, SdkTargetSpec } from '../cases/catalogue.ts';
 import { describeTarget } from '../targets/sdk/label.ts';
+import { probeEngineUpgrade } from './engine-probe.ts';
 import { SetupError, UsageError } from './errors.ts';
 import { shellQuote } from '../util/shell-quote.ts';
 
@@ -192,7 +193,8 @@ export async function checkEngineReachable(urlText: string, timeoutMs = 3000): P
       clearTimeout(timer);
       socket.end();
       socket.destroy();
-      resolvePromise();
+      // Reachable; now tell a web server, a wrong path or a TLS mismatch from an engine.
+      probeEngineUpgrade(urlText, timeoutMs).then(resolvePromise, reject);
     });
     socket.once('error', (e: NodeJS.ErrnoException) => {
       clearTimeout(timer);

@@ -4,7 +4,9 @@
 import { compileAll, validateFrame, type FrameVerdict } from '../wire/index.ts';
 import type { Direction, FrameRecord, RecordedVerdict, TelemetryInfo } from '../transcript/records.ts';
 import type { TranscriptLimits } from '../transcript/recorder.ts';
+import { jsonDepth, keyCount, pruneDeep } from '../util/json-depth.ts';
 
+export { keyCount };
 
 export interface ClassifiedPayload {
   /** Fields for the frame record (payload, verdict, telemetry). */
@@ -62,7 +64,7 @@ export function classifyPayload(payload: Buffer | string, isBinary: boolean, lim
     // Protocol messages may arrive as binary frames: they decode like text (engine-protocol §1.3).
     const judged = judge(buf, dir);
     return {
-      fields: { encoding: 'binary', length, ...bytes, ...(judged.value !== undefined && keepParsed ? { frame: judged.value } : {}), verdict: judged.verdict },
+      fields: { encoding: 'binary', length, ...bytes, ...(judged.value !== undefined && keepParsed && !judged.tooDeep ? { frame: judged.value } : {}), verdict: judged.verdict },
       value: judged.value,
       type: judged.type ?? '(binary)',
     };
@@ -72,12 +74,12 @@ export function classifyPayload(payload: Buffer | string, isBinary: boolean, lim
     // Kept whole: the record holds the text; its parsed value (and a built frame's verdict) come on demand.
     if (parsed !== undefined) return lazyText(text, length, parsed, keepParsed, undefined);
     const judged = judge(text, dir);
-    return lazyText(text, length, judged.value, keepParsed, judged.verdict);
+    return lazyText(text, length, judged.value, keepParsed && !judged.tooDeep, judged.verdict);
   }
   const judged = parsed === undefined ? judge(text, dir) : judgeValue(parsed, dir);
   const shown = text.length > limits.maxTextChars ? { text: text.slice(0, limits.maxTextChars), truncated: true as const } : { text };
   return {
-    fields: { encoding: 'text', length, ...shown, ...(judged.value !== undefined && keepParsed ? { frame: judged.value } : {}), verdict: judged.verdict },
+    fields: { encoding: 'text', length, ...shown, ...(judged.value !== undefined && keepParsed && !judged.tooDeep ? { frame: judged.value } : {}), verdict: judged.verdict },
     value: judged.value,
     type: judged.type ?? '(invalid)',
   };
@@ -106,7 +108,12 @@ function binaryFields(buf: Buffer, limits: TranscriptLimits): Pick<FrameRecord, 
     : { base64: buf.toString('base64') };
 }
 
+/** serde_json's default recursion limit: the engine refuses a frame nested deeper. */
+export const FRAME_DEPTH_LIMIT = 128;
+
 interface Judged {
+  /** Nested deeper than FRAME_DEPTH_LIMIT: `value` is cut down, and the record keeps only the text. */
+  tooDeep?: boolean;
   value: unknown;
   type?: string;
   verdict: RecordedVerdict;
@@ -129,6 +136,13 @@ function judge(input: string | Buffer, dir: Direction): Judged {
     } catch {
       // malformed: the validator words the verdict
     }
+    if (parsed && typeof value === 'object' && value !== null && jsonDepth(value, FRAME_DEPTH_LIMIT) > FRAME_DEPTH_LIMIT) {
+      // Deeper than the engine decodes (serde_json's recursion limit): named as the violation, and cut
+      // down so nothing downstream (matching, summaries, the transcript) recurses through it.
+      pruneDeep(value, FRAME_DEPTH_LIMIT);
+      const violation = { path: '', keyword: 'depth', message: `nested deeper than ${FRAME_DEPTH_LIMIT} levels (serde_json's recursion limit: the engine cannot decode it); deeper values left out` };
+      return { ...withType(value, { ok: false, reason: 'schema', violations: [violation] } as FrameVerdict), tooDeep: true };
+    }
     if (parsed && typeof value === 'object' && value !== null && colonsOutsideStrings(input) === keyCount(value)) {
       return withType(value, safeValidate(value, dir));
     }
@@ -150,20 +164,6 @@ export function colonsOutsideStrings(text: string): number {
     else if (c === 58 /* : */) colons++;
   }
   return colons;
-}
-
-/** Keys of every object in a parsed JSON value. */
-export function keyCount(value: unknown): number {
-  if (typeof value !== 'object' || value === null) return 0;
-  let n = 0;
-  if (Array.isArray(value)) {
-    for (const item of value) n += keyCount(item);
-    return n;
-  }
-  for (const key in value) {
-    n += 1 + keyCount((value as Record<string, unknown>)[key]);
-  }
-  return n;
 }
 
 function judgeValue(value: unknown, dir: Direction): Judged {

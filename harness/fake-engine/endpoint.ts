@@ -641,7 +641,10 @@ function typeOfRecord(record: FrameRecord): string {
 export function summarize(entry: ReceivedFrame): string {
   const body = entry.record.text ?? (entry.record.base64 !== undefined ? `<${entry.record.length} bytes binary>` : '');
   const shown = body.length > 160 ? `${body.slice(0, 160)}…` : body;
-  return `#${entry.index} ${entry.type}${entry.verdict.base === 'invalid' ? ' (invalid)' : ''} ${shown}`;
+  // An invalid frame says why (e.g. nested too deep), so a timeout message names the misbehaviour.
+  const why = entry.verdict.violations[0]?.message;
+  const invalid = entry.verdict.base === 'invalid' ? ` (invalid${why ? `: ${why.length > 160 ? `${why.slice(0, 160)}…` : why}` : ''})` : '';
+  return `#${entry.index} ${entry.type}${invalid} ${shown}`;
 }
 
 function toBuffer(data: WebSocket.RawData): Buffer {

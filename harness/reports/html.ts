@@ -3,11 +3,13 @@
 // Node vs Python vs Rust vs Go, or two versions of one SDK), filters by level and verdict, and per cell the
 // expected vs actual, the transcript as a sequence diagram and, for timing cases, the delay plot.
 
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { writeFile, mkdir } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import type { CaseSource, Finding, Level, TimingSample, Verdict } from '../cases/model.ts';
 import { packagePath } from '../paths.ts';
+import { confinePath } from '../util/confined-path.ts';
 import { esc } from './escape.ts';
 import { implementationLabel } from './junit.ts';
 import type { CaseRecord, ResultsDocument, RunRecord } from './results.ts';
@@ -16,8 +18,10 @@ import { readTimeline, type Timeline } from './transcript-timeline.ts';
 
 export interface LoadedResults {
   doc: ResultsDocument;
-  /** Folder the results.json lives in (its relative paths start there). */
+  /** Folder the results.json lives in (its relative paths start there, and may not leave it). */
   dir: string;
+  /** What reading it had to leave out (see readResultsWithNotes). */
+  notes?: readonly string[];
 }
 
 export interface ColumnData {
@@ -29,6 +33,7 @@ export interface ColumnData {
   harness: string;
   seed: number;
   setupError?: string;
+  identityMismatch?: string;
   counts: RunRecord['counts'];
   exitCode: number;
 }
@@ -62,10 +67,14 @@ export interface CellData {
   repro?: string;
   rerun?: string;
   replay?: string;
+  /** Paths in the results file the report refused to read or link. */
+  notes?: string[];
 }
 
 export interface ReportData {
   generatedAt: string;
+  /** Everything the report left out of what the results files named, one line each. */
+  notes: string[];
   columns: ColumnData[];
   rows: RowData[];
   /** key: `${column.key}\u0000${row.id}` */
@@ -81,7 +90,9 @@ export async function collectReportData(inputs: readonly LoadedResults[], outDir
   const rows = new Map<string, RowData>();
   const cells: Record<string, CellData> = {};
   const labels = new Map<string, number>();
-  for (const [di, { doc, dir }] of inputs.entries()) {
+  const notes: string[] = [];
+  for (const [di, { doc, dir, notes: readNotes }] of inputs.entries()) {
+    for (const n of readNotes ?? []) notes.push(`results file ${di + 1}: ${n}`);
     for (const [ri, run] of doc.runs.entries()) {
       let label = implementationLabel(run);
       const seen = labels.get(label) ?? 0;
@@ -98,6 +109,7 @@ export async function collectReportData(inputs: readonly LoadedResults[], outDir
         harness: `${doc.harness.name} ${doc.harness.version}`,
         seed: doc.seed,
         ...(run.setupError ? { setupError: run.setupError } : {}),
+        ...(run.identityMismatch ? { identityMismatch: run.identityMismatch } : {}),
         counts: run.counts,
         exitCode: doc.gate.exitCode,
       });
@@ -112,10 +124,25 @@ export async function collectReportData(inputs: readonly LoadedResults[], outDir
             ...(c.disagreement ? { disagreement: c.disagreement } : {}),
           });
         }
-        const fromOut = (p: string) => relative(resolve(outDir), resolve(dir, p)).split('\\').join('/');
+        const cellNotes: string[] = [];
+        // Every path in a results file stays in its folder: the report reads and links nothing else.
+        const confined = (p: string, what: string): string | undefined => {
+          const checked = confinePath(dir, p);
+          if (checked.ok) return checked.path;
+          cellNotes.push(`${what} path ${JSON.stringify(p.slice(0, 200))} refused: ${checked.reason}`);
+          return undefined;
+        };
+        const fromOut = (abs: string) => relative(resolve(outDir), abs).split('\\').join('/');
         const timingSeries = c.attempts.length > 1 ? c.attempts.map((a) => a.timings ?? []) : [c.timings];
         const plot = timingSeries.some((s) => s.length > 0) ? timingPlotSvg(timingSeries) : undefined;
-        const timeline = c.transcript ? await readTimeline(resolve(dir, c.transcript), c.verdict === 'PASS' ? 150 : 400) : undefined;
+        const transcriptPath = c.transcript ? confined(c.transcript, 'transcript') : undefined;
+        const timeline = transcriptPath ? await readTimeline(transcriptPath, c.verdict === 'PASS' ? 150 : 400) : undefined;
+        const logs = (c.logs ?? []).flatMap((l) => {
+          const p = confined(l, 'log');
+          return p ? [fromOut(p)] : [];
+        });
+        const reproPath = c.repro ? confined(c.repro, 'repro') : undefined;
+        for (const n of cellNotes) notes.push(`${c.id} (${label}): ${n}`);
         cells[`${key}\u0000${c.id}`] = {
           verdict: c.verdict,
           status: c.status,
@@ -129,11 +156,12 @@ export async function collectReportData(inputs: readonly LoadedResults[], outDir
           findings: c.findings,
           timings: c.timings,
           ...(plot ? { plot } : {}),
-          ...(c.transcript ? { transcript: fromOut(c.transcript) } : {}),
+          ...(transcriptPath ? { transcript: fromOut(transcriptPath) } : {}),
           ...(timeline ? { timeline } : {}),
-          ...(c.logs ? { logs: c.logs.map(fromOut) } : {}),
+          ...(logs.length > 0 ? { logs } : {}),
           ...(c.baselineReason ? { baselineReason: c.baselineReason } : {}),
-          ...(c.repro ? { repro: fromOut(c.repro) } : {}),
+          ...(reproPath ? { repro: fromOut(reproPath) } : {}),
+          ...(cellNotes.length > 0 ? { notes: cellNotes } : {}),
           ...(c.rerun ? { rerun: c.rerun } : {}),
           ...(c.replay ? { replay: c.replay } : {}),
         };
@@ -141,7 +169,7 @@ export async function collectReportData(inputs: readonly LoadedResults[], outDir
     }
   }
   const sorted = [...rows.values()].sort((a, b) => (a.side === b.side ? a.id.localeCompare(b.id) : a.side === 'sdk' ? -1 : 1));
-  return { generatedAt: new Date().toISOString(), columns, rows: sorted, cells };
+  return { generatedAt: new Date().toISOString(), notes, columns, rows: sorted, cells };
 }
 
 /** JSON inside <script>: `<` escaped so no string in the data can close the element. */
@@ -152,14 +180,20 @@ function embedJson(value: unknown): string {
     .replace(/\u2029/g, '\\u2029');
 }
 
+/** The CSP allows exactly the one embedded script (by hash): nothing inline from the data can run. */
+export function scriptHash(script: string): string {
+  return `'sha256-${createHash('sha256').update(script, 'utf8').digest('base64')}'`;
+}
+
 export function renderHtml(data: ReportData, title = 'iii-conformance report'): string {
+  const script = asset('report.js');
   const impls = data.columns.map((c) => c.label).join(' · ');
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src ${scriptHash(script)}; img-src data:; base-uri 'none'; form-action 'none'">
 <title>${esc(title)}</title>
 <style>${asset('report.css')}</style>
 </head>
@@ -176,17 +210,19 @@ export function renderHtml(data: ReportData, title = 'iii-conformance report'): 
 <aside id="detail" hidden aria-live="polite"></aside>
 <noscript><p>This report needs JavaScript to draw the matrix; the same data is in results.json beside it.</p></noscript>
 <script type="application/json" id="report-data">${embedJson(data)}</script>
-<script>${asset('report.js')}</script>
+<script>${script}</script>
 </body>
 </html>
 `;
 }
 
-export async function writeHtmlReport(outFile: string, inputs: readonly LoadedResults[], title?: string): Promise<void> {
+/** Writes index.html; returns the notes on what it left out, for the caller to print. */
+export async function writeHtmlReport(outFile: string, inputs: readonly LoadedResults[], title?: string): Promise<string[]> {
   const outDir = dirname(resolve(outFile));
   const data = await collectReportData(inputs, outDir);
   await mkdir(outDir, { recursive: true });
   await writeFile(outFile, renderHtml(data, title));
+  return data.notes;
 }
 
 export function defaultHtmlPath(dir: string): string {

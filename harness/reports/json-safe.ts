@@ -21,7 +21,13 @@ export function toJsonSafe(value: unknown): unknown {
     try {
       if (Array.isArray(obj)) return obj.map((x) => walk(x, depth + 1));
       const out: Record<string, unknown> = {};
-      for (const [k, x] of Object.entries(obj)) if (x !== undefined) out[k] = walk(x, depth + 1);
+      for (const [k, x] of Object.entries(obj)) {
+        if (x === undefined) continue;
+        // defineProperty, not assignment: `out["__proto__"] = x` would set the prototype and drop the key,
+        // and an SDK's result may hold that key as plain data.
+        if (k === '__proto__') Object.defineProperty(out, k, { value: walk(x, depth + 1), enumerable: true, writable: true, configurable: true });
+        else out[k] = walk(x, depth + 1);
+      }
       return out;
     } finally {
       seen.delete(obj);

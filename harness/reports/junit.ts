@@ -54,6 +54,7 @@ export function buildJunit(docs: readonly ResultsDocument[]): string {
         .property('seed', String(doc.seed))
         .property('target', run.target);
       if (run.setupError) suite.property('setup-error', run.setupError);
+      if (run.identityMismatch) suite.property('identity-mismatch', run.identityMismatch);
       for (const c of run.cases) {
         const tc = suite
           .testCase()

@@ -12,6 +12,7 @@ import { basename, join } from 'node:path';
 import type { ToleranceModel } from '../timing/tolerance.ts';
 import type { CatalogueRun, CaseRun } from '../runner/types.ts';
 import { toJsonSafe } from './json-safe.ts';
+import { forTerminal } from '../util/terminal.ts';
 
 export interface ReproBundle {
   format: 'iii-conformance-repro';
@@ -135,7 +136,9 @@ export async function writeReproBundle(input: WriteReproInput): Promise<ReproBun
     ...(replay ? { replay } : {}),
   };
   await writeFile(join(dir, 'bundle.json'), `${JSON.stringify(bundle, null, 2)}\n`);
-  const script = `#!/bin/sh\n# Reruns ${c.info.id} against ${run.target} with the seed of the failing run.\n${rerunScript(input.rerunFrom)}`;
+  // The target is the user's text and may hold a newline: in a comment it would end the comment and run
+  // as a command, so every control character is shown escaped (terminal.ts does exactly that).
+  const script = `#!/bin/sh\n# Reruns ${forTerminal(c.info.id)} against ${forTerminal(run.target)} with the seed of the failing run.\n${rerunScript(input.rerunFrom)}`;
   await writeFile(join(dir, 'rerun.sh'), script);
   await chmod(join(dir, 'rerun.sh'), 0o755);
   return bundle;

@@ -3,12 +3,13 @@
 // merges several documents into one HTML matrix. Paths inside are relative to the document's folder, so a
 // report folder can be moved or uploaded as a CI artifact as it is.
 
-import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import { readFile, writeFile, mkdir, stat } from 'node:fs/promises';
 import { dirname, relative, resolve, isAbsolute } from 'node:path';
 import type { CaseSource, Capability, Finding, Implementation, Level, TimingSample, Verdict } from '../cases/model.ts';
 import type { CaseStatus, GateReport, StaleEntry } from '../baselines/gate.ts';
 import type { CatalogueRun } from '../runner/types.ts';
 import { toJsonSafe } from './json-safe.ts';
+import { JSON_DEPTH_LIMIT, pruneDeep } from '../util/json-depth.ts';
 
 export const RESULTS_FORMAT = 'iii-conformance-results';
 export const RESULTS_VERSION = 1;
@@ -59,6 +60,7 @@ export interface RunRecord {
   target: string;
   implementation: Implementation | null;
   setupError?: string;
+  identityMismatch?: string;
   baseline?: { file: string; entries: number };
   startedAt: string;
   durationMs: number;
@@ -105,6 +107,8 @@ export interface BuildResultsInput {
   reportDir: string;
   /** Per run, per case id: the repro bundle folder and rerun command, when one was written. */
   repro?: readonly Map<string, { dir: string; command: string; replay?: string }>[];
+  /** Per run: the identity the implementation claimed disagrees with the target named. */
+  identityMismatches?: readonly (string | undefined)[];
 }
 
 export function buildResults(input: BuildResultsInput): ResultsDocument {
@@ -158,6 +162,7 @@ export function buildResults(input: BuildResultsInput): ResultsDocument {
       target: run.target,
       implementation: run.implementation,
       ...(run.setupError !== undefined ? { setupError: run.setupError } : {}),
+      ...(input.identityMismatches?.[i] ? { identityMismatch: input.identityMismatches[i] } : {}),
       ...(baseline ? { baseline: { file: baseline.path, entries: baseline.entries.size } } : {}),
       startedAt: run.startedAt,
       durationMs: run.durationMs,
@@ -207,12 +212,26 @@ export async function writeResults(path: string, doc: ResultsDocument): Promise<
 
 export class ResultsReadError extends Error {}
 
+/** A results.json larger than this is refused before it is read (a real one of 140 cases is ~1 MB). */
+export const RESULTS_MAX_BYTES = 64 * 1024 * 1024;
+
 /** Reads and checks a results.json (schema-validated), for `report` and for replay of a bundle. */
 export async function readResults(path: string): Promise<ResultsDocument> {
+  return (await readResultsWithNotes(path)).doc;
+}
+
+/**
+ * Like `readResults`, and says what it had to leave out: values nested deeper than JSON_DEPTH_LIMIT
+ * (a handed-in file may nest 200,000 deep; recursive code, JSON.stringify included, would overflow).
+ */
+export async function readResultsWithNotes(path: string): Promise<{ doc: ResultsDocument; notes: string[] }> {
   let text: string;
   try {
+    const size = (await stat(path)).size;
+    if (size > RESULTS_MAX_BYTES) throw new ResultsReadError(`${path} is ${size} bytes, over the ${RESULTS_MAX_BYTES}-byte limit for a results.json`);
     text = await readFile(path, 'utf8');
   } catch (e) {
+    if (e instanceof ResultsReadError) throw e;
     throw new ResultsReadError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : String(e)}`);
   }
   let data: unknown;
@@ -221,12 +240,14 @@ export async function readResults(path: string): Promise<ResultsDocument> {
   } catch {
     throw new ResultsReadError(`${path} is not JSON; pass the results.json written by a run`);
   }
+  const pruned = pruneDeep(data, JSON_DEPTH_LIMIT);
+  const notes = pruned.map((pointer) => `${pointer} nests deeper than ${JSON_DEPTH_LIMIT} levels; left out`);
   const { validateResults } = await import('./results-schema.ts');
   const problems = validateResults(data);
   if (problems.length > 0) {
     throw new ResultsReadError(`${path} is not an iii-conformance results.json: ${problems.slice(0, 3).join('; ')}`);
   }
-  return data as ResultsDocument;
+  return { doc: data as ResultsDocument, notes };
 }
 
 function relativePath(from: string, p: string): string {

@@ -2,7 +2,7 @@
 // event list the HTML report draws as a sequence diagram. Tolerant by design: a line it does not
 // understand becomes a note, never an exception, since a report must render whatever a case left behind.
 
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 
 export interface TimelineEvent {
   /** ms since the transcript origin. */
@@ -128,9 +128,21 @@ export function parseTimeline(text: string, limit = 400): Timeline {
   return { events, omitted };
 }
 
+/** The diagram shows at most a few hundred records: no need to read more than this of a transcript. */
+export const TIMELINE_MAX_BYTES = 32 * 1024 * 1024;
+
 export async function readTimeline(path: string, limit = 400): Promise<Timeline | undefined> {
   try {
-    return parseTimeline(await readFile(path, 'utf8'), limit);
+    const file = await open(path, 'r');
+    try {
+      const buf = Buffer.alloc(Math.min((await file.stat()).size, TIMELINE_MAX_BYTES));
+      const { bytesRead } = await file.read(buf, 0, buf.length, 0);
+      const text = buf.subarray(0, bytesRead).toString('utf8');
+      // A cut-off last line would read as garbage: drop it when the file was longer than the cap.
+      return parseTimeline(bytesRead === TIMELINE_MAX_BYTES ? text.slice(0, text.lastIndexOf('\n') + 1) : text, limit);
+    } finally {
+      await file.close();
+    }
   } catch {
     return undefined;
   }

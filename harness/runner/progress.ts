@@ -3,6 +3,7 @@
 // plain lines only, no escape codes, so logs stay readable.
 
 import type { CaseResult, Verdict } from '../cases/model.ts';
+import { forTerminal } from '../util/terminal.ts';
 
 export interface ProgressSink {
   begin(label: string, total: number): void;
@@ -40,12 +41,12 @@ export function resultLine(result: CaseResult, index: number, total: number, att
 class PlainProgress implements ProgressSink {
   constructor(private readonly out: OutputStream) {}
   begin(label: string, total: number): void {
-    this.out.write(`${label}: ${total} case${total === 1 ? '' : 's'}\n`);
+    this.out.write(`${forTerminal(label)}: ${total} case${total === 1 ? '' : 's'}\n`);
   }
   caseStarted(): void {}
   caseFinished(result: CaseResult, index: number, total: number, attempt: number, repeat: number): void {
     const line = resultLine(result, index, total, attempt, repeat);
-    const why = result.outcome.verdict === 'PASS' || result.outcome.verdict === 'UNSUPPORTED' ? '' : `\n      ${result.outcome.summary}`;
+    const why = result.outcome.verdict === 'PASS' || result.outcome.verdict === 'UNSUPPORTED' ? '' : `\n      ${forTerminal(result.outcome.summary)}`;
     this.out.write(`${line}${why}\n`);
   }
   end(): void {}
@@ -62,7 +63,7 @@ class TtyProgress implements ProgressSink {
     private readonly colour: boolean,
   ) {}
   begin(label: string, total: number): void {
-    this.out.write(`${label}: ${total} case${total === 1 ? '' : 's'}\n`);
+    this.out.write(`${forTerminal(label)}: ${total} case${total === 1 ? '' : 's'}\n`);
   }
   caseStarted(id: string, index: number, total: number, attempt: number, repeat: number): void {
     this.startedAt = Date.now();
@@ -82,7 +83,7 @@ class TtyProgress implements ProgressSink {
     const v = result.outcome.verdict;
     const line = resultLine(result, index, total, attempt, repeat);
     const painted = this.colour ? line.replace(v, `\x1b[${COLOURS[v]}m${v}\x1b[0m`) : line;
-    const why = v === 'PASS' || v === 'UNSUPPORTED' ? '' : `\n      ${result.outcome.summary}`;
+    const why = v === 'PASS' || v === 'UNSUPPORTED' ? '' : `\n      ${forTerminal(result.outcome.summary)}`;
     this.out.write(`${painted}${why}\n`);
   }
   end(): void {

@@ -33,12 +33,21 @@
         if (v === undefined || v === null || v === false) return;
         if (k === 'text') node.textContent = v;
         else if (k === 'onclick') node.addEventListener('click', v);
+        else if (k === 'href') node.setAttribute(k, safeHref(v));
         else node.setAttribute(k, v === true ? '' : String(v));
       });
     (children || []).forEach(function (c) {
       if (c !== null && c !== undefined) node.appendChild(typeof c === 'string' ? document.createTextNode(c) : c);
     });
     return node;
+  }
+  // Links only to http(s) or to a relative path: a results file is untrusted, and `javascript:`, `data:` or
+  // `file:` would run or reach something. Whatever else becomes an inert '#'.
+  function safeHref(v) {
+    var s = String(v);
+    if (/^https?:\/\//i.test(s)) return s;
+    if (/^[a-z][a-z0-9+.-]*:/i.test(s) || /^[\\/]{2}/.test(s) || /[\u0000-\u001f]/.test(s)) return '#';
+    return s;
   }
   function cellKey(colKey, id) {
     return colKey + '\u0000' + id;
@@ -57,6 +66,9 @@
   // ---- summary ----
   function renderSummary() {
     var box = document.getElementById('summary');
+    (data.notes || []).forEach(function (n) {
+      box.appendChild(el('p', { class: 'report-note', text: n }));
+    });
     if (data.columns.length === 0) {
       box.appendChild(el('p', { class: 'empty', text: 'No implementation ran: the results hold no run.' }));
       return;
@@ -74,6 +86,7 @@
           el('div', { class: 'card-title' }, [el('span', { class: 'side', text: col.side }), ' ', el('strong', { text: col.label })]),
           el('div', { class: 'card-meta', text: 'target ' + col.target + ' · run ' + col.runId + ' · seed ' + col.seed + ' · exit ' + col.exitCode }),
           col.setupError ? el('div', { class: 'setup-error', text: 'Could not open the target: ' + col.setupError }) : null,
+          col.identityMismatch ? el('div', { class: 'setup-error', text: 'Identity mismatch: ' + col.identityMismatch }) : null,
           el('div', { class: 'chips' }, chips),
         ]),
       );
@@ -334,6 +347,9 @@
       ['duration', cell.durationMs + ' ms'],
     ];
     if (cell.baselineReason) meta.push(['baseline', cell.baselineReason]);
+    (cell.notes || []).forEach(function (n) {
+      meta.push(['left out', n]);
+    });
     if (row.disagreement) meta.push(['disagreement', row.disagreement]);
     box.appendChild(
       el(

@@ -4,9 +4,10 @@
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { createInterface } from 'node:readline';
 import type { ExitInfo, ProcessGroup } from '../../process/index.ts';
 import type { Implementation } from '../../cases/model.ts';
+import { MAX_LINE_BYTES, readLines } from '../../util/line-reader.ts';
+import { forTerminal } from '../../util/terminal.ts';
 import {
   parseEventLine,
   type Behaviour,
@@ -26,9 +27,21 @@ export class DriverProtocolError extends Error {
     message: string,
     readonly stderrTail: string,
   ) {
-    super(stderrTail ? `${message}\n--- driver stderr (tail) ---\n${stderrTail}` : message);
+    super(stderrTail ? `${message}\n--- driver stderr (tail) ---\n${quotedTail(stderrTail)}` : message);
     this.name = 'DriverProtocolError';
   }
+}
+
+/**
+ * The driver's stderr, quoted: each line behind `| ` with controls made visible, so that no line of it can
+ * pass for the harness's own output (a forged "Result: exit 0") or drive the terminal.
+ */
+function quotedTail(tail: string): string {
+  return tail
+    .replace(/\n$/, '')
+    .split('\n')
+    .map((line) => `| ${forTerminal(line)}`)
+    .join('\n');
 }
 
 /** A command the driver answered with an `error` event. */
@@ -55,6 +68,11 @@ export class DriverSession {
   readonly events: ReceivedEvent[] = [];
   /** Lines on stdout that were not contract events (a contract violation, kept for the report). */
   readonly strayStdout: string[] = [];
+  /** Why each stray line is not a contract event (schema problem, over-long line), in the same order. */
+  readonly strayReasons: string[] = [];
+  /** Set when the driver sent a `ready` that breaks the contract schema: the start fails at once, naming it. */
+  private readyProblem: string | undefined;
+  private onReadyProblem: ((problem: string) => void) | undefined;
   private stderrText = '';
   private waiters = new Set<Waiter>();
   private nextId = 1;
@@ -73,7 +91,10 @@ export class DriverSession {
       this.log = createWriteStream(options.logFile);
       this.log.on('error', () => {});
     }
-    createInterface({ input: group.stdout }).on('line', (line) => this.onStdout(line));
+    readLines(group.stdout, {
+      line: (line) => this.onStdout(line),
+      overflow: (bytes) => this.onStray(`<${bytes} bytes without a newline>`, `a line longer than the ${MAX_LINE_BYTES}-byte cap (${MAX_LINE_BYTES / 1024 / 1024} MiB); dropped`),
+    });
     group.stderr.on('data', (chunk: Buffer) => {
       const text = chunk.toString('utf8');
       this.stderrText = (this.stderrText + text).slice(-STDERR_TAIL);
@@ -119,8 +140,19 @@ export class DriverSession {
 
   /** Resolves with ready; rejects if the driver exits or stays silent for `timeoutMs`. */
   async waitReady(timeoutMs: number): Promise<ReadyEvent> {
-    const e = await this.waitFor((ev) => ev.event === 'ready', timeoutMs, 'ready').catch((err: unknown) => {
-      throw new DriverProtocolError(`${this.label}: no ready event: ${(err as Error).message}${this.strayNote()}`, this.stderrText);
+    const badReady = new Promise<never>((_, reject) => {
+      const fail = (problem: string): void => reject(new DriverProtocolError(`${this.label}: broke the driver contract: ${problem}`, this.stderrText));
+      if (this.readyProblem) fail(this.readyProblem);
+      else this.onReadyProblem = fail;
+    });
+    const e = await Promise.race([
+      badReady,
+      this.waitFor((ev) => ev.event === 'ready', timeoutMs, 'ready').catch((err: unknown) => {
+        throw new DriverProtocolError(`${this.label}: no ready event: ${(err as Error).message}${this.strayNote()}`, this.stderrText);
+      }),
+    ]).finally(() => {
+      this.onReadyProblem = undefined;
+      badReady.catch(() => {});
     });
     if (e.event !== 'ready') {
       throw new DriverProtocolError(`${this.label}: exited before ready (${describeExit(this.exitInfo)})`, this.stderrText);
@@ -236,7 +268,7 @@ export class DriverSession {
   private strayNote(): string {
     if (this.strayStdout.length === 0) return '';
     const first = JSON.stringify(this.strayStdout[0]!.slice(0, 60));
-    return `; instead it wrote ${this.strayStdout.length} line(s) to stdout that are not contract events (first: ${first})`;
+    return `; instead it wrote ${this.strayStdout.length} line(s) to stdout that are not contract events (first: ${first}: ${this.strayReasons[0] ?? ''})`;
   }
 
   private answerTo(id: string, timeoutMs: number, what: string): Promise<ReceivedEvent> {
@@ -251,8 +283,7 @@ export class DriverSession {
     if (line.trim() === '') return;
     const parsed = parseEventLine(line);
     if (!parsed.ok) {
-      this.strayStdout.push(line);
-      this.record({ dir: 'stray-stdout', line, reason: parsed.reason });
+      this.onStray(line, parsed.reason);
       return;
     }
     const event = { ...parsed.event, at: performance.now() } as ReceivedEvent;
@@ -260,6 +291,19 @@ export class DriverSession {
     const { at: _at, ...wire } = event;
     this.record({ dir: 'event', ...wire });
     for (const w of [...this.waiters]) if (w.match(event)) w.resolve(event);
+  }
+
+  private onStray(line: string, reason: string): void {
+    // Kept for the report, bounded: a driver may write millions of such lines.
+    if (this.strayStdout.length < 100) {
+      this.strayStdout.push(line.length > 4096 ? `${line.slice(0, 4096)}…` : line);
+      this.strayReasons.push(reason);
+    }
+    this.record({ dir: 'stray-stdout', line: line.slice(0, 4096), reason });
+    if (reason.startsWith('invalid ready event') && !this.readyEvent && !this.readyProblem) {
+      this.readyProblem = reason;
+      this.onReadyProblem?.(reason);
+    }
   }
 
   private record(entry: Record<string, unknown>): void {

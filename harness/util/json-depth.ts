@@ -1,0 +1,58 @@
+// JSON from an implementation or a handed-in file may nest arbitrarily deep (JSON.parse copes, recursive
+// code does not: 5,000 levels overflow the stack). These walk it with an explicit stack.
+
+export const JSON_DEPTH_LIMIT = 200;
+
+type Container = Record<string, unknown> | unknown[];
+
+function isContainer(v: unknown): v is Container {
+  return typeof v === 'object' && v !== null;
+}
+
+/** The nesting depth of `value` (a scalar is 0, `[]` is 1), walking no further than `stopAt`. */
+export function jsonDepth(value: unknown, stopAt = Number.POSITIVE_INFINITY): number {
+  let max = 0;
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, d] = stack.pop() as [unknown, number];
+    if (!isContainer(v)) continue;
+    if (d + 1 > max) max = d + 1;
+    if (max > stopAt) return max;
+    for (const child of Object.values(v)) if (isContainer(child)) stack.push([child, d + 1]);
+  }
+  return max;
+}
+
+/**
+ * Replaces, in place, every value nested deeper than `limit` by a string saying so; returns the JSON
+ * pointers of what it replaced (at most 20 listed), so the caller can name them.
+ */
+export function pruneDeep(value: unknown, limit = JSON_DEPTH_LIMIT): string[] {
+  const pruned: string[] = [];
+  const stack: [Container, string, number][] = isContainer(value) ? [[value, '', 1]] : [];
+  while (stack.length > 0) {
+    const [node, pointer, depth] = stack.pop() as [Container, string, number];
+    for (const [key, child] of Object.entries(node)) {
+      if (!isContainer(child)) continue;
+      const childPointer = `${pointer}/${key}`;
+      if (depth + 1 > limit) {
+        (node as Record<string, unknown>)[key] = `[left out: nested deeper than ${limit} levels]`;
+        if (pruned.length < 20) pruned.push(childPointer);
+      } else stack.push([child, childPointer, depth + 1]);
+    }
+  }
+  return pruned;
+}
+
+/** Number of object keys in `value`, counted without recursion. */
+export function keyCount(value: unknown): number {
+  let n = 0;
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (!isContainer(v)) continue;
+    if (!Array.isArray(v)) n += Object.keys(v).length;
+    for (const child of Object.values(v)) if (isContainer(child)) stack.push(child);
+  }
+  return n;
+}
