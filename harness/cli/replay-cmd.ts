@@ -3,8 +3,6 @@
 // first frame where the live behaviour diverges from the recording. Exit 0: no divergence; 1: divergence;
 // 3: bad arguments; 4: the target could not be started or reached.
 
-import { readFile, stat } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
 import type { SdkTargetSpec } from '../cases/catalogue.ts';
 import type { DriverCommandBody, DriverSession } from '../targets/sdk/index.ts';
 import { parseRecords, replayAgainstEngine, scriptFromRecords, startEngineReplay, type ReplayReport, type ReplayScript } from '../runner/replay.ts';
@@ -12,6 +10,8 @@ import { EXIT } from '../baselines/gate.ts';
 import { SetupError, UsageError } from './errors.ts';
 import type { CliIO } from './io.ts';
 import { checkEngineReachable, parseSdkTarget, parseWsUrl } from './targets.ts';
+import { loadReplaySource, readTranscriptText, visible, type ReplaySource } from '../replay/bundle.ts';
+import { isBuiltinSdkName, isInteractive, isLoopbackUrl, shellQuote } from '../replay/target-policy.ts';
 
 export interface ReplayOptions {
   sdk?: string;
@@ -19,48 +19,12 @@ export interface ReplayOptions {
   stepTimeout?: string;
 }
 
-interface Source {
-  transcript: string;
-  side?: 'sdk' | 'engine';
-  target?: string;
-  /** Driver logs of a bundle: their `command` lines are replayed to the driver. */
-  logs: string[];
-}
-
-async function resolveSource(file: string, cwd: string): Promise<Source> {
-  const path = resolve(cwd, file);
-  let info;
-  try {
-    info = await stat(path);
-  } catch {
-    throw new UsageError(`replay: ${file} does not exist; give a transcript (.jsonl) or a repro bundle folder / bundle.json`);
-  }
-  const bundlePath = info.isDirectory() ? join(path, 'bundle.json') : path.endsWith('.json') ? path : undefined;
-  if (!bundlePath) return { transcript: path, logs: [] };
-  let bundle: { format?: unknown; transcript?: unknown; side?: unknown; target?: unknown; logs?: unknown };
-  try {
-    bundle = JSON.parse(await readFile(bundlePath, 'utf8')) as typeof bundle;
-  } catch {
-    throw new UsageError(`replay: ${bundlePath} is not a repro bundle (bundle.json)`);
-  }
-  if (bundle.format !== 'iii-conformance-repro') throw new UsageError(`replay: ${bundlePath} is not a repro bundle (bundle.json)`);
-  if (typeof bundle.transcript !== 'string')
-    throw new UsageError(`replay: the bundle ${bundlePath} holds no transcript, so there is nothing to replay; rerun the case with its rerun.sh instead`);
-  const dir = dirname(bundlePath);
-  return {
-    transcript: join(dir, bundle.transcript),
-    ...(bundle.side === 'sdk' || bundle.side === 'engine' ? { side: bundle.side } : {}),
-    ...(typeof bundle.target === 'string' ? { target: bundle.target } : {}),
-    logs: Array.isArray(bundle.logs) ? bundle.logs.filter((l): l is string => typeof l === 'string').map((l) => join(dir, l)) : [],
-  };
-}
-
 async function commandsFromLogs(logs: readonly string[]): Promise<Record<string, unknown>[]> {
   const out: Record<string, unknown>[] = [];
   for (const log of logs) {
     let text: string;
     try {
-      text = await readFile(log, 'utf8');
+      text = await readTranscriptText(log);
     } catch {
       continue;
     }
@@ -76,6 +40,16 @@ async function commandsFromLogs(logs: readonly string[]): Promise<Record<string,
   return out;
 }
 
+function printable(frame: unknown): string {
+  let text: string;
+  try {
+    text = JSON.stringify(frame) ?? String(frame);
+  } catch {
+    text = '(a frame too deeply nested to print)';
+  }
+  return visible(text, 4000);
+}
+
 function printReport(io: CliIO, r: ReplayReport): number {
   const w = (s: string) => io.stdout.write(`${s}\n`);
   const other = r.role === 'worker' ? 'engine' : 'SDK';
@@ -88,10 +62,43 @@ function printReport(io: CliIO, r: ReplayReport): number {
   }
   const d = r.divergence;
   w(`replay: DIVERGED at ${other} frame ${d.index + 1} (after ${r.sent} sent, ${r.compared} matched)`);
-  w(`  ${d.message}`);
-  if (d.step.frame !== undefined) w(`  recorded: ${JSON.stringify(d.step.frame)}`);
-  if (d.actual !== undefined) w(`  live:     ${JSON.stringify(d.actual)}`);
+  // The message and the live frame come from the implementation: printed with control bytes made visible.
+  w(`  ${visible(d.message, 2000)}`);
+  if (d.step.frame !== undefined) w(`  recorded: ${printable(d.step.frame)}`);
+  if (d.actual !== undefined) w(`  live:     ${printable(d.actual)}`);
   return d.kind === 'connect-failed' ? EXIT.setup : EXIT.regression;
+}
+
+/** The bundle's engine address, when it is one replay may dial unasked: loopback only. */
+function bundledEngineUrl(source: ReplaySource): string | undefined {
+  const target = source.target;
+  if (target === undefined || !/^wss?:\/\//.test(target)) return undefined;
+  let url: URL;
+  try {
+    url = parseWsUrl(target, 'the bundle\'s target');
+  } catch {
+    return undefined;
+  }
+  if (isLoopbackUrl(url)) return target;
+  throw new UsageError(
+    `replay: the bundle names the engine ${visible(target)}, which is not on this machine; it is not dialled unless you name it: add --engine-url ${shellQuote(target)}`,
+  );
+}
+
+/**
+ * The SDK target to run when --sdk is not given: a builtin driver name from the bundle runs the harness's
+ * own code; a cmd: target is a command from the bundle, run only after the user confirms it on a terminal.
+ */
+async function confirmedBundledSdk(source: ReplaySource, io: CliIO): Promise<string> {
+  const target = source.side === 'sdk' || source.side === undefined ? source.target : undefined;
+  if (target === undefined || isBuiltinSdkName(target)) return target ?? 'node';
+  const addFlag = `add --sdk ${shellQuote(target)} to run the bundled target, or --sdk node|python|rust|go|cmd:"<your driver>"`;
+  if (!isInteractive(io.env, io.prompt !== undefined) || !io.prompt)
+    throw new UsageError(`replay: the bundle names the command ${shellQuote(target)}; a bundle's command is never run unasked: ${addFlag}`);
+  io.stderr.write(`replay: the bundle asks to run this command as the SDK driver:\n  ${visible(target, 500)}\n`);
+  const answer = (await io.prompt('Run it? Only if you trust where the bundle came from [y/N] ')).trim().toLowerCase();
+  if (answer !== 'y' && answer !== 'yes') throw new UsageError(`replay: not running the bundled command; ${addFlag}`);
+  return target;
 }
 
 export async function replay(file: string, options: ReplayOptions, io: CliIO): Promise<number> {
@@ -100,14 +107,15 @@ export async function replay(file: string, options: ReplayOptions, io: CliIO): P
   const stepTimeoutMs = options.stepTimeout === undefined ? undefined : Number(options.stepTimeout);
   if (stepTimeoutMs !== undefined && !(Number.isInteger(stepTimeoutMs) && stepTimeoutMs > 0))
     throw new UsageError(`--step-timeout "${options.stepTimeout}" must be a whole number of milliseconds above 0`);
-  const source = await resolveSource(file, io.cwd);
+  const source = await loadReplaySource(file, io.cwd);
   let script: ReplayScript;
   try {
-    script = scriptFromRecords(parseRecords(await readFile(source.transcript, 'utf8')));
+    script = scriptFromRecords(parseRecords(await readTranscriptText(source.transcript)));
   } catch (e) {
-    throw new UsageError(`replay: ${source.transcript} is not a readable transcript: ${e instanceof Error ? e.message : String(e)}`);
+    if (e instanceof UsageError) throw e;
+    throw new UsageError(`replay: ${visible(source.transcript)} is not a readable transcript: ${e instanceof Error ? e.message : String(e)}`);
   }
-  if (script.steps.length === 0) throw new UsageError(`replay: ${source.transcript} records no frame on the worker socket; there is nothing to replay`);
+  if (script.steps.length === 0) throw new UsageError(`replay: ${visible(source.transcript)} records no frame on the worker socket; there is nothing to replay`);
 
   // Which side to play: what the user said, else what the bundle says, else what the recording shows
   // (frames recorded by a peer named "engine" come from an SDK case: the fake engine was the harness).
@@ -116,7 +124,7 @@ export async function replay(file: string, options: ReplayOptions, io: CliIO): P
   const w = (s: string) => io.stdout.write(`${s}\n`);
 
   if (side === 'engine') {
-    const url = options.engineUrl ?? (source.target?.startsWith('ws') ? source.target : undefined);
+    const url = options.engineUrl ?? bundledEngineUrl(source);
     if (url) {
       parseWsUrl(url, '--engine-url');
       await checkEngineReachable(url);
@@ -136,7 +144,7 @@ export async function replay(file: string, options: ReplayOptions, io: CliIO): P
     }
   }
 
-  const targetText = options.sdk ?? (source.target && source.side === 'sdk' ? source.target : 'node');
+  const targetText = options.sdk ?? (await confirmedBundledSdk(source, io));
   const spec: SdkTargetSpec = parseSdkTarget(targetText);
   const server = await startEngineReplay(script, { ...(stepTimeoutMs ? { stepTimeoutMs } : {}), target: targetText });
   let session: DriverSession | undefined;

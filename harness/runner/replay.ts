@@ -86,16 +86,36 @@ export function scriptFromRecords(records: readonly unknown[]): ReplayScript {
   return { steps, connections, driverCommands };
 }
 
+/** Deeper than any frame of the protocol; comparison recurses, so a crafted transcript is refused first. */
+export const MAX_FRAME_DEPTH = 200;
+
+/** Nesting depth of a parsed JSON value, measured without recursion (the value may be hostile). */
+export function jsonDepth(value: unknown, stopAt = Infinity): number {
+  let max = 0;
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, d] = stack.pop() as [unknown, number];
+    if (v === null || typeof v !== 'object') continue;
+    if (d + 1 > max) max = d + 1;
+    if (max > stopAt) return max;
+    for (const child of Object.values(v as object)) stack.push([child, d + 1]);
+  }
+  return max;
+}
+
 export function parseRecords(text: string): unknown[] {
   return text
     .split('\n')
     .filter((l) => l.trim() !== '')
     .map((l, i) => {
+      let record: unknown;
       try {
-        return JSON.parse(l) as unknown;
+        record = JSON.parse(l) as unknown;
       } catch {
         throw new Error(`line ${i + 1} of the transcript is not JSON`);
       }
+      if (jsonDepth(record, MAX_FRAME_DEPTH + 2) > MAX_FRAME_DEPTH + 2) throw new Error(`line ${i + 1} of the transcript nests deeper than ${MAX_FRAME_DEPTH} levels`);
+      return record;
     });
 }
 
