@@ -4,14 +4,17 @@
 // 3: bad arguments; 4: the target could not be started or reached.
 
 import type { SdkTargetSpec } from '../cases/catalogue.ts';
-import type { DriverCommandBody, DriverSession } from '../targets/sdk/index.ts';
-import { parseRecords, replayAgainstEngine, scriptFromRecords, startEngineReplay, type ReplayReport, type ReplayScript } from '../runner/replay.ts';
+import { parseRecords, replayAgainstEngine, scriptFromRecords, type ReplayReport, type ReplayScript } from '../runner/replay.ts';
+import { replayAgainstSdk, SdkStartError } from '../replay/sdk.ts';
 import { EXIT } from '../baselines/gate.ts';
 import { SetupError, UsageError } from './errors.ts';
 import type { CliIO } from './io.ts';
 import { checkEngineReachable, parseSdkTarget, parseWsUrl } from './targets.ts';
 import { loadReplaySource, readTranscriptText, visible, type ReplaySource } from '../replay/bundle.ts';
 import { isBuiltinSdkName, isInteractive, isLoopbackUrl, shellQuote } from '../replay/target-policy.ts';
+
+/** How long replay waits for each recorded frame of the other side, before the time scale. */
+const DEFAULT_STEP_TIMEOUT_MS = { sdk: 5000, engine: 3000 } as const;
 
 export interface ReplayOptions {
   sdk?: string;
@@ -108,6 +111,8 @@ export async function replay(file: string, options: ReplayOptions, io: CliIO): P
   if (stepTimeoutMs !== undefined && !(Number.isInteger(stepTimeoutMs) && stepTimeoutMs > 0))
     throw new UsageError(`--step-timeout "${options.stepTimeout}" must be a whole number of milliseconds above 0`);
   const source = await loadReplaySource(file, io.cwd);
+  // The recorded run's time scale stretches the default waits, as it stretched the case's own.
+  const scaled = (ms: number) => Math.round(ms * (source.timeScale ?? 1));
   let script: ReplayScript;
   try {
     script = scriptFromRecords(parseRecords(await readTranscriptText(source.transcript)));
@@ -129,7 +134,7 @@ export async function replay(file: string, options: ReplayOptions, io: CliIO): P
       parseWsUrl(url, '--engine-url');
       await checkEngineReachable(url);
       w(`replay: playing the recorded worker side (${script.steps.length} frames) against ${url}`);
-      return printReport(io, await replayAgainstEngine(script, url, stepTimeoutMs ? { stepTimeoutMs } : {}));
+      return printReport(io, await replayAgainstEngine(script, url, { stepTimeoutMs: stepTimeoutMs ?? scaled(DEFAULT_STEP_TIMEOUT_MS[side]) }));
     }
     const { startReferenceEngine } = await import('../reference-engine/index.ts');
     const engine = await startReferenceEngine({ log: () => {} }).catch((e: unknown) => {
@@ -137,7 +142,7 @@ export async function replay(file: string, options: ReplayOptions, io: CliIO): P
     });
     try {
       w(`replay: playing the recorded worker side (${script.steps.length} frames) against the reference engine (${engine.url})`);
-      const r = await replayAgainstEngine(script, engine.url, stepTimeoutMs ? { stepTimeoutMs } : {});
+      const r = await replayAgainstEngine(script, engine.url, { stepTimeoutMs: stepTimeoutMs ?? scaled(DEFAULT_STEP_TIMEOUT_MS[side]) });
       return printReport(io, { ...r, target: 'reference engine' });
     } finally {
       await engine.close();
@@ -146,28 +151,24 @@ export async function replay(file: string, options: ReplayOptions, io: CliIO): P
 
   const targetText = options.sdk ?? (await confirmedBundledSdk(source, io));
   const spec: SdkTargetSpec = parseSdkTarget(targetText);
-  const server = await startEngineReplay(script, { ...(stepTimeoutMs ? { stepTimeoutMs } : {}), target: targetText });
-  let session: DriverSession | undefined;
+  const logCommands = await commandsFromLogs(source.logs.slice(0, 1));
   try {
-    const { launchDriver } = await import('../targets/sdk/index.ts');
-    try {
-      session = await launchDriver(spec, { url: server.url });
-    } catch (e) {
-      throw new SetupError(
-        `the ${targetText} driver did not start: ${e instanceof Error ? e.message : String(e)}. Run \`npm run setup\` to install the drivers, or check the cmd: command.`,
-      );
-    }
-    const commands = [...script.driverCommands, ...(await commandsFromLogs(source.logs))].filter((c) => c.cmd !== 'shutdown');
-    w(
-      `replay: playing the recorded engine side (${script.steps.length} frames, ${commands.length} driver command${commands.length === 1 ? '' : 's'}) against ${targetText}`,
+    const report = await replayAgainstSdk(script, spec, {
+      commands: [...script.driverCommands, ...logCommands],
+      label: targetText,
+      stepTimeoutMs: stepTimeoutMs ?? scaled(DEFAULT_STEP_TIMEOUT_MS.sdk),
+      onStart: ({ commands, drivers }) => {
+        w(
+          `replay: playing the recorded engine side (${script.steps.length} frames, ${commands} driver command${commands === 1 ? '' : 's'}) against ${visible(targetText)}`,
+        );
+        if (drivers > 1) w(`        the case started ${drivers} drivers; replay starts the first (with its recorded worker options) and plays its commands`);
+      },
+    });
+    return printReport(io, report);
+  } catch (e) {
+    if (!(e instanceof SdkStartError)) throw e;
+    throw new SetupError(
+      `the ${visible(targetText)} driver did not start: ${visible(e.message, 2000)}. Run \`npm run setup\` to install the drivers, or check the cmd: command.`,
     );
-    for (const c of commands) {
-      const { id: _id, dir: _dir, at: _at, t: _t, ...body } = c;
-      session?.send(body as DriverCommandBody);
-    }
-    return printReport(io, await server.report);
-  } finally {
-    await session?.stop().catch(() => undefined);
-    await server.close();
   }
 }

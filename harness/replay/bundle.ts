@@ -18,8 +18,8 @@ export interface ReplaySource {
   target?: string;
   /** Driver logs of a bundle, confined to its folder: their `command` lines are replayed to the driver. */
   logs: string[];
-  /** What the case configured beyond the transcript (worker options, time scale…), when the bundle has it. */
-  config?: Record<string, unknown>;
+  /** The run's time scale (tolerance model): replay's waits stretch by it, as the case's did. */
+  timeScale?: number;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -66,6 +66,11 @@ export async function readTranscriptText(path: string): Promise<string> {
   return readLimited(path, MAX_TRANSCRIPT_BYTES, 'transcript');
 }
 
+function timeScaleOf(tolerance: unknown): number | undefined {
+  const scale = isRecord(tolerance) ? tolerance.timeScale : undefined;
+  return typeof scale === 'number' && Number.isFinite(scale) && scale >= 1 && scale <= 100 ? scale : undefined;
+}
+
 /** A transcript path, a bundle folder, or its bundle.json -> what to replay. */
 export async function loadReplaySource(file: string, cwd: string): Promise<ReplaySource> {
   const path = resolve(cwd, file);
@@ -108,6 +113,6 @@ export async function loadReplaySource(file: string, cwd: string): Promise<Repla
     ...(bundle.side === 'sdk' || bundle.side === 'engine' ? { side: bundle.side } : {}),
     ...(typeof bundle.target === 'string' ? { target: bundle.target } : {}),
     logs,
-    ...(isRecord(bundle.config) ? { config: bundle.config } : {}),
+    ...(timeScaleOf(bundle.tolerance) !== undefined ? { timeScale: timeScaleOf(bundle.tolerance) } : {}),
   };
 }

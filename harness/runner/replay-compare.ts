@@ -1,25 +1,12 @@
 // Frame comparison for replay. Recorded and live runs differ in values that are random by design (worker
 // ids, reattach tokens, invocation ids, pids, timestamps); everything else must be equal. A random value
 // is bound the first time it is seen (recorded -> live), and every later occurrence must keep the binding,
-// so "the result went to the wrong invocation" still shows as a divergence.
+// so "the result went to the wrong invocation" still shows as a divergence. Which values, and why:
+// harness/replay/varying-values.ts.
+
+import { IGNORED_KEYS } from '../replay/varying-values.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/** Keys whose values change from run to run and carry no protocol meaning. */
-const IGNORED_KEYS = new Set([
-  'pid',
-  'timestamp',
-  'time',
-  'ts',
-  'started_at',
-  'startedAt',
-  'uptime',
-  'uptime_ms',
-  'duration_ms',
-  'created_at',
-  'last_seen',
-  'connected_at',
-]);
-
 function looksRandom(key: string | undefined, value: string): boolean {
   if (UUID.test(value)) return true;
   return key !== undefined && /(^|_)(token|id)$/i.test(key) && value.length >= 16 && /\d/.test(value) && /[a-z]/i.test(value);

@@ -9,6 +9,7 @@
 
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { compareFrames, IdBindings, type FrameDifference } from './replay-compare.ts';
+import { mayArriveEarly } from '../replay/order-model.ts';
 
 export type Role = 'worker' | 'engine';
 type Dir = 'engine->worker' | 'worker->engine';
@@ -31,6 +32,11 @@ export interface ReplayScript {
   connections: { key: string; path: string }[];
   /** Driver commands found in the transcript (notes carrying a `cmd`), for SDK replay. */
   driverCommands: Record<string, unknown>[];
+  /**
+   * The worker options each driver of the case was started with (the case's `starting driver n` notes:
+   * worker name, reconnection config, timeouts, already scaled by the run's time scale), in start order.
+   */
+  driverStarts: Record<string, unknown>[];
 }
 
 export interface Divergence {
@@ -62,8 +68,11 @@ export function scriptFromRecords(records: readonly unknown[]): ReplayScript {
   const steps: ReplayStep[] = [];
   const connections: { key: string; path: string }[] = [];
   const driverCommands: Record<string, unknown>[] = [];
+  const driverStarts: Record<string, unknown>[] = [];
   for (const r of records) {
     if (!isRecord(r)) continue;
+    if (r.kind === 'note' && r.source === 'case' && typeof r.text === 'string' && /^starting driver \d+/.test(r.text) && isRecord(r.data))
+      driverStarts.push(r.data);
     if (r.kind === 'note' && isRecord(r.data) && typeof r.data.cmd === 'string') driverCommands.push(r.data);
     if (r.kind !== 'frame' || r.encoding === 'binary') continue;
     const path = typeof r.path === 'string' ? r.path : '/';
@@ -83,7 +92,7 @@ export function scriptFromRecords(records: readonly unknown[]): ReplayScript {
     } as ReplayStep);
   }
   steps.sort((a, b) => a.seq - b.seq);
-  return { steps, connections, driverCommands };
+  return { steps, connections, driverCommands, driverStarts };
 }
 
 /** Deeper than any frame of the protocol; comparison recurses, so a crafted transcript is refused first. */
@@ -256,7 +265,12 @@ async function play(
         const frame = conn.inbox.at(index);
         taken.set(key, index + 1);
         progressed = true;
-        const candidates = [...current, ...ahead].filter((x) => !matched.has(x) && (steps[x] as ReplayStep).conn === key);
+        // The order model: beyond the window, any later frame of this connection that its sender sends
+        // without waiting on us (a registration, a call) may be the one that arrived.
+        const later = range(ahead.length > 0 ? (ahead.at(-1) as number) + 1 : end, steps.length).filter(
+          (x) => (steps[x] as ReplayStep).dir !== ours && mayArriveEarly((steps[x] as ReplayStep).dir, (steps[x] as ReplayStep).frame),
+        );
+        const candidates = [...current, ...ahead, ...later].filter((x) => !matched.has(x) && (steps[x] as ReplayStep).conn === key);
         const hit = candidates.find((x) => tryMatch(steps[x] as ReplayStep, frame));
         if (hit === undefined) {
           const nearest = candidates.find((x) => sameType(steps[x] as ReplayStep, frame)) ?? candidates[0];
@@ -374,7 +388,12 @@ export async function startEngineReplay(
   const accepted: LiveConnection[] = [];
   const waiting: (() => void)[] = [];
   const notifier = new Notifier();
-  wss.on('connection', (ws) => {
+  wss.on('connection', (ws, request) => {
+    // Only worker sockets are replayed: an /otel socket (a case with OTel on) is accepted and ignored.
+    if ((request.url ?? '/').split('?')[0] !== '/') {
+      ws.on('error', () => {});
+      return;
+    }
     // The inbox exists from the first moment: the SDK talks before the replay asks for the connection.
     const inbox = new Inbox(notifier);
     ws.on('message', (data) => inbox.push(parseData(data)));
