@@ -20,8 +20,22 @@ export interface SdkReplayOptions {
 }
 
 export async function replayAgainstSdk(script: ReplayScript, spec: SdkTargetSpec, options: SdkReplayOptions): Promise<ReplayReport> {
-  const server = await startEngineReplay(script, { ...(options.stepTimeoutMs ? { stepTimeoutMs: options.stepTimeoutMs } : {}), target: options.label });
+  // Commands recorded in the transcript are re-sent at their place among the frames; older transcripts
+  // (commands only in the driver log) get them all at the start.
+  const placed = script.steps.some((s) => s.command !== undefined);
   let session: DriverSession | undefined;
+  const early: Record<string, unknown>[] = [];
+  const deliver = (c: Record<string, unknown>): void => {
+    if (c.cmd === 'shutdown') return;
+    const { id: _id, dir: _dir, at: _at, t: _t, ms: _ms, ...body } = c;
+    if (session) session.send(body as DriverCommandBody);
+    else early.push(c);
+  };
+  const server = await startEngineReplay(script, {
+    ...(options.stepTimeoutMs ? { stepTimeoutMs: options.stepTimeoutMs } : {}),
+    target: options.label,
+    ...(placed ? { onCommand: deliver } : {}),
+  });
   try {
     const { launchDriver } = await import('../targets/sdk/index.ts');
     // The first driver the case started, with its options (worker name, reconnection, timeouts).
@@ -35,12 +49,9 @@ export async function replayAgainstSdk(script: ReplayScript, spec: SdkTargetSpec
     } catch (e) {
       throw new SdkStartError(e instanceof Error ? e.message : String(e));
     }
-    const commands = options.commands.filter((c) => c.cmd !== 'shutdown');
-    options.onStart?.({ commands: commands.length, drivers: script.driverStarts.length });
-    for (const c of commands) {
-      const { id: _id, dir: _dir, at: _at, t: _t, ms: _ms, ...body } = c;
-      session.send(body as DriverCommandBody);
-    }
+    const commands = placed ? script.steps.flatMap((s) => (s.command ? [s.command] : [])) : options.commands;
+    options.onStart?.({ commands: commands.filter((c) => c.cmd !== 'shutdown').length, drivers: script.driverStarts.length });
+    for (const c of placed ? early.splice(0) : commands) deliver(c);
     return await server.report;
   } finally {
     await session?.stop().catch(() => undefined);

@@ -10,6 +10,7 @@
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { compareFrames, IdBindings, type FrameDifference } from './replay-compare.ts';
 import { mayArriveEarly } from '../replay/order-model.ts';
+import { CLOSING_NOTE } from '../transcript/records.ts';
 
 export type Role = 'worker' | 'engine';
 type Dir = 'engine->worker' | 'worker->engine';
@@ -24,6 +25,12 @@ export interface ReplayStep {
   /** Parsed JSON, or undefined when only raw text was recorded. */
   frame: unknown;
   text?: string;
+  /** Not a frame: a driver command the case wrote here (SDK replay re-sends it at the same point). */
+  command?: Record<string, unknown>;
+  /** Recorded after our side had started closing its connection: it may race the close and be lost. */
+  afterClose?: boolean;
+  /** Not a frame: the recorded side closed this connection here (a case's close/terminate, or a fault). */
+  close?: { code?: number; reason: string; terminate: boolean };
 }
 
 export interface ReplayScript {
@@ -73,7 +80,27 @@ export function scriptFromRecords(records: readonly unknown[]): ReplayScript {
     if (!isRecord(r)) continue;
     if (r.kind === 'note' && r.source === 'case' && typeof r.text === 'string' && /^starting driver \d+/.test(r.text) && isRecord(r.data))
       driverStarts.push(r.data);
-    if (r.kind === 'note' && isRecord(r.data) && typeof r.data.cmd === 'string') driverCommands.push(r.data);
+    if (r.kind === 'note' && isRecord(r.data) && typeof r.data.cmd === 'string') {
+      driverCommands.push(r.data);
+      // Commands of the first driver keep their place among the frames; the replay starts only that one.
+      if (r.source === 'driver#1')
+        steps.push({ seq: typeof r.seq === 'number' ? r.seq : steps.length, t: typeof r.t === 'number' ? r.t : 0, conn: '', path: '/', dir: 'engine->worker', frame: undefined, command: r.data });
+    }
+    if (r.kind === 'note' && r.text === CLOSING_NOTE && isRecord(r.data) && (r.data.path === '/' || r.data.path === undefined) && typeof r.source === 'string') {
+      const key = `${r.source}#${String(r.data.conn ?? 0)}`;
+      if (!connections.some((c) => c.key === key)) connections.push({ key, path: '/' });
+      const code = typeof r.data.code === 'number' ? r.data.code : undefined;
+      steps.push({
+        seq: typeof r.seq === 'number' ? r.seq : steps.length,
+        t: typeof r.t === 'number' ? r.t : 0,
+        conn: key,
+        path: '/',
+        // The closing peer's own direction: a fake engine closing plays on the engine side.
+        dir: key.startsWith('engine#') ? 'engine->worker' : 'worker->engine',
+        frame: undefined,
+        close: { ...(code !== undefined ? { code } : {}), reason: typeof r.data.reason === 'string' ? r.data.reason : '', terminate: r.data.terminate === true },
+      });
+    }
     if (r.kind !== 'frame' || r.encoding === 'binary') continue;
     const path = typeof r.path === 'string' ? r.path : '/';
     if (path !== '/' && path !== '') continue;
@@ -91,8 +118,7 @@ export function scriptFromRecords(records: readonly unknown[]): ReplayScript {
       ...(r.delivered === false ? { dropped: true } : {}),
     } as ReplayStep);
   }
-  steps.sort((a, b) => a.seq - b.seq);
-  return { steps, connections, driverCommands, driverStarts };
+  return { steps: inRecordedOrder(steps), connections, driverCommands, driverStarts };
 }
 
 /** Deeper than any frame of the protocol; comparison recurses, so a crafted transcript is refused first. */
@@ -110,6 +136,28 @@ export function jsonDepth(value: unknown, stopAt = Infinity): number {
     for (const child of Object.values(v as object)) stack.push([child, d + 1]);
   }
   return max;
+}
+
+/**
+ * Frames and closes in recorded (seq) order. Driver commands are copied into the transcript after the case,
+ * so their seq is late; they go by their time instead, before the first frame recorded after them.
+ */
+function inRecordedOrder(steps: ReplayStep[]): ReplayStep[] {
+  const frames = steps.filter((s) => !s.command).sort((a, b) => a.seq - b.seq);
+  const commands = steps.filter((s) => s.command).sort((a, b) => a.t - b.t || a.seq - b.seq);
+  const out: ReplayStep[] = [];
+  let c = 0;
+  for (const f of frames) {
+    while (c < commands.length && (commands[c] as ReplayStep).t <= f.t) out.push(commands[c++] as ReplayStep);
+    out.push(f);
+  }
+  const ordered = [...out, ...commands.slice(c)];
+  const closing = new Set<string>();
+  for (const s of ordered) {
+    if (s.close) closing.add(s.conn);
+    else if (closing.has(s.conn) && s.frame !== undefined) s.afterClose = true;
+  }
+  return ordered;
 }
 
 export function parseRecords(text: string): unknown[] {
@@ -183,6 +231,26 @@ interface LiveConnection {
   send(text: string): void;
   inbox: Inbox;
   close(): void;
+  /** Closes where the recording closed: with its code, or by destroying the socket. */
+  closeWith(code: number | undefined, reason: string): void;
+  terminate(): void;
+}
+
+function liveConnection(ws: WebSocket, inbox: Inbox): LiveConnection {
+  return {
+    inbox,
+    send: (t) => ws.send(t),
+    close: () => ws.close(),
+    closeWith: (code, reason) => {
+      try {
+        if (code === undefined) ws.close();
+        else ws.close(code, reason);
+      } catch {
+        ws.terminate(); // a code ws refuses to send (the recording may hold one): the socket still goes
+      }
+    },
+    terminate: () => ws.terminate(),
+  };
 }
 
 /**
@@ -198,12 +266,13 @@ async function play(
   connect: (key: string, inbox: Inbox) => Promise<LiveConnection>,
   stepTimeoutMs: number,
   notifier: Notifier,
+  onCommand?: (command: Record<string, unknown>) => void,
 ): Promise<Omit<ReplayReport, 'role' | 'target'>> {
   const ids = new IdBindings();
   const live = new Map<string, LiveConnection>();
   const taken = new Map<string, number>();
   const matched = new Set<number>();
-  const steps = script.steps.filter((s) => !(s.dir === ours && (s as ReplayStep & { dropped?: boolean }).dropped));
+  const steps = script.steps.filter((s) => !(s.dir === ours && (s as ReplayStep & { dropped?: boolean }).dropped) && !(s.command && s.dir !== ours));
   let sent = 0;
   let compared = 0;
   const finish = (divergence?: Divergence) => {
@@ -232,12 +301,23 @@ async function play(
   let i = 0;
   while (i < steps.length) {
     const step = steps[i] as ReplayStep;
+    if (step.command) {
+      if (step.dir === ours) onCommand?.(step.command);
+      i++;
+      continue;
+    }
     if (step.dir === ours) {
       let conn: LiveConnection;
       try {
         conn = await ensure(step.conn);
       } catch (e) {
         return finish({ kind: 'connect-failed', step, index: compared, message: e instanceof Error ? e.message : String(e) });
+      }
+      if (step.close) {
+        if (step.close.terminate) conn.terminate();
+        else conn.closeWith(step.close.code, step.close.reason);
+        i++;
+        continue;
       }
       conn.send(step.frame !== undefined ? JSON.stringify(ids.rewrite(step.frame)) : (step.text ?? ''));
       sent++;
@@ -301,6 +381,12 @@ async function play(
       if (progressed) continue;
       const waiting = current.filter((x) => !matched.has(x)).map((x) => steps[x] as ReplayStep);
       const first = waiting[0] as ReplayStep;
+      // A frame that raced our own close in the recording may lose the race live: not a divergence.
+      const lost = waiting.filter((w) => w.afterClose && live.get(w.conn)?.inbox.closed);
+      if (lost.length > 0) {
+        for (const x of current) if (lost.includes(steps[x] as ReplayStep)) matched.add(x);
+        continue;
+      }
       const closed = waiting.map((w) => live.get(w.conn)).find((c) => c?.inbox.closed);
       if (closed?.inbox.closed) {
         const c = closed.inbox.closed;
@@ -355,7 +441,7 @@ export async function replayAgainstEngine(script: ReplayScript, url: string, opt
           ws.on('message', (data) => inbox.push(parseData(data)));
           ws.on('close', (code, reason) => inbox.close(code, reason.toString()));
           ws.once('error', (e) => reject(new Error(`cannot open connection ${key} to ${url}: ${e.message}`)));
-          ws.once('open', () => resolve({ inbox, send: (t) => ws.send(t), close: () => ws.close() }));
+          ws.once('open', () => resolve(liveConnection(ws, inbox)));
         }),
       options.stepTimeoutMs ?? 3000,
       new Notifier(),
@@ -378,7 +464,7 @@ export interface EngineReplayServer {
  */
 export async function startEngineReplay(
   script: ReplayScript,
-  options: { stepTimeoutMs?: number; connectTimeoutMs?: number; target?: string } = {},
+  options: { stepTimeoutMs?: number; connectTimeoutMs?: number; target?: string; onCommand?: (command: Record<string, unknown>) => void } = {},
 ): Promise<EngineReplayServer> {
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
   await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
@@ -399,7 +485,7 @@ export async function startEngineReplay(
     ws.on('message', (data) => inbox.push(parseData(data)));
     ws.on('close', (code, reason) => inbox.close(code, reason.toString()));
     ws.on('error', () => {});
-    accepted.push({ inbox, send: (t) => ws.send(t), close: () => ws.close() });
+    accepted.push(liveConnection(ws, inbox));
     for (const w of waiting.splice(0)) w();
   });
   const order = script.connections.map((c) => c.key);
@@ -425,6 +511,7 @@ export async function startEngineReplay(
     },
     options.stepTimeoutMs ?? 5000,
     notifier,
+    options.onCommand,
   ).then((r) => ({ role: 'engine' as const, target: options.target ?? url, ...r }));
   return {
     url,
