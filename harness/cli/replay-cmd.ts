@@ -4,7 +4,7 @@
 // 3: bad arguments; 4: the target could not be started or reached.
 
 import type { SdkTargetSpec } from '../cases/catalogue.ts';
-import { parseRecords, replayAgainstEngine, scriptFromRecords, type ReplayReport, type ReplayScript } from '../runner/replay.ts';
+import { parseRecords, replayAgainstEngine, scriptFromRecords, unreplayable, type ReplayReport, type ReplayScript } from '../runner/replay.ts';
 import { replayAgainstSdk, SdkStartError } from '../replay/sdk.ts';
 import { EXIT } from '../baselines/gate.ts';
 import { SetupError, UsageError } from './errors.ts';
@@ -120,6 +120,8 @@ export async function replay(file: string, options: ReplayOptions, io: CliIO): P
     if (e instanceof UsageError) throw e;
     throw new UsageError(`replay: ${visible(source.transcript)} is not a readable transcript: ${e instanceof Error ? e.message : String(e)}`);
   }
+  const cannot = unreplayable(script);
+  if (cannot) throw new UsageError(`replay: ${cannot}; rerun the case with its rerun.sh instead`);
   if (script.steps.length === 0) throw new UsageError(`replay: ${visible(source.transcript)} records no frame on the worker socket; there is nothing to replay`);
 
   // Which side to play: what the user said, else what the bundle says, else what the recording shows

@@ -9,7 +9,7 @@ import type { Catalogue, SdkTargetSpec } from '../cases/catalogue.ts';
 import type { CaseDefinition } from '../cases/model.ts';
 import { runCatalogue } from '../runner/run-catalogue.ts';
 import type { ProgressSink } from '../runner/progress.ts';
-import { parseRecords, replayAgainstEngine, scriptFromRecords, type ReplayReport, type ReplayScript } from '../runner/replay.ts';
+import { parseRecords, replayAgainstEngine, scriptFromRecords, unreplayable, type ReplayReport, type ReplayScript } from '../runner/replay.ts';
 import { DEFAULT_TOLERANCE } from '../timing/tolerance.ts';
 import { replayAgainstSdk } from './sdk.ts';
 
@@ -69,7 +69,7 @@ export async function selfReplay<Context, Target>(catalogue: Catalogue<Context, 
         continue;
       }
       const script = scriptFromRecords(parseRecords(await readFile(file, 'utf8')));
-      const why = script.steps.length === 0 ? 'the transcript holds no frame on the worker socket' : options.cannotReplay?.(script);
+      const why = script.steps.length === 0 ? 'the transcript holds no frame on the worker socket' : (unreplayable(script) ?? options.cannotReplay?.(script));
       if (why) {
         out.push({ ...base, skipped: why });
         continue;

@@ -27,6 +27,8 @@ export interface ReplayStep {
   text?: string;
   /** Not a frame: a driver command the case wrote here (SDK replay re-sends it at the same point). */
   command?: Record<string, unknown>;
+  /** The recorder kept only a prefix of this frame (it was larger than its limit): it cannot be replayed. */
+  truncated?: boolean;
   /** Recorded after our side had started closing its connection: it may race the close and be lost. */
   afterClose?: boolean;
   /** Not a frame: the recorded side closed this connection here (a case's close/terminate, or a fault). */
@@ -116,6 +118,7 @@ export function scriptFromRecords(records: readonly unknown[]): ReplayScript {
       frame: r.frame,
       ...(typeof r.text === 'string' ? { text: r.text } : {}),
       ...(r.delivered === false ? { dropped: true } : {}),
+      ...(r.truncated === true ? { truncated: true } : {}),
     } as ReplayStep);
   }
   return { steps: inRecordedOrder(steps), connections, driverCommands, driverStarts };
@@ -136,6 +139,14 @@ export function jsonDepth(value: unknown, stopAt = Infinity): number {
     for (const child of Object.values(v as object)) stack.push([child, d + 1]);
   }
   return max;
+}
+
+/** Why a script cannot be replayed as recorded, or undefined when it can. */
+export function unreplayable(script: ReplayScript): string | undefined {
+  const cut = script.steps.find((s) => s.truncated);
+  return cut
+    ? `the transcript keeps only a prefix of frame seq ${cut.seq} (${cut.dir}, larger than the recorder's limit), so that frame cannot be replayed`
+    : undefined;
 }
 
 /**
@@ -175,6 +186,9 @@ export function parseRecords(text: string): unknown[] {
       return record;
     });
 }
+
+/** The longest recorded gap replay reproduces; a longer one is shortened to this. */
+const MAX_PACING_GAP_MS = 10_000;
 
 /** Wakes whoever waits when any live connection receives a frame or closes. */
 class Notifier {
@@ -298,9 +312,21 @@ async function play(
     return to;
   };
 
+  // Pacing: a step of ours goes no earlier than its recorded offset from the first one. The recording's
+  // gaps carry waits the case made for things that send no frame (an engine's clean-up after a
+  // disconnect, a timer), so sending sooner would ask a question the recording did not ask yet.
+  const t0 = steps[0]?.t ?? 0;
+  let startedAt: number | undefined;
+  const paced = async (step: ReplayStep): Promise<void> => {
+    startedAt ??= Date.now();
+    const due = step.t - t0 - (Date.now() - startedAt);
+    if (due > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(due, MAX_PACING_GAP_MS)));
+  };
+
   let i = 0;
   while (i < steps.length) {
     const step = steps[i] as ReplayStep;
+    if (step.dir === ours) await paced(step);
     if (step.command) {
       if (step.dir === ours) onCommand?.(step.command);
       i++;

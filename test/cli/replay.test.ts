@@ -86,7 +86,9 @@ describe('replay', () => {
   it('reports a frame that never comes as missing, with the step timeout', async () => {
     const records = parseRecords(await readFile(transcript, 'utf8')) as Record<string, unknown>[];
     const last = records.filter((r) => r.kind === 'frame' && r.dir === 'engine->worker').at(-1) as Record<string, unknown>;
-    const extra = { ...last, seq: 10_000, t: 99_999, frame: { type: 'pong' } };
+    // Placed right after the last engine frame: before the workers close their connections (a frame
+    // recorded after our own close may race it and is not required).
+    const extra = { ...last, seq: (last.seq as number) + 0.5, frame: { type: 'pong' } };
     const file = join(dir, 'extra.jsonl');
     await writeFile(file, [...records, extra].map((r) => JSON.stringify(r)).join('\n'));
     const r = await cli(['replay', file, '--step-timeout', '300']);
