@@ -8,6 +8,9 @@ import { parseRecords, replayAgainstEngine, scriptFromRecords, unreplayable, typ
 import { replayAgainstSdk, SdkStartError } from '../replay/sdk.ts';
 import { EXIT } from '../baselines/gate.ts';
 import { SetupError, UsageError } from './errors.ts';
+import { writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { minimalTranscript, minimize } from '../replay/minimize.ts';
 import type { CliIO } from './io.ts';
 import { checkEngineReachable, parseSdkTarget, parseWsUrl } from './targets.ts';
 import { loadReplaySource, readTranscriptText, visible, type ReplaySource } from '../replay/bundle.ts';
@@ -20,6 +23,8 @@ export interface ReplayOptions {
   sdk?: string;
   engineUrl?: string;
   stepTimeout?: string;
+  /** Shrink the diverging transcript to the fewest steps that diverge the same way; write it here. */
+  minimize?: boolean | string;
 }
 
 async function commandsFromLogs(logs: readonly string[]): Promise<Record<string, unknown>[]> {
@@ -72,6 +77,32 @@ function printReport(io: CliIO, r: ReplayReport): number {
   return d.kind === 'connect-failed' ? EXIT.setup : EXIT.regression;
 }
 
+/** Runs ddmin, writes minimal.jsonl (or the file named) and prints the command that replays it. */
+async function minimizeAndWrite(
+  io: CliIO,
+  script: ReplayScript,
+  transcriptText: string,
+  once: (s: ReplayScript) => Promise<ReplayReport>,
+  output: boolean | string,
+  targetArgs: string,
+): Promise<number> {
+  const w = (s: string) => io.stdout.write(`${s}\n`);
+  let result;
+  try {
+    result = await minimize(script, once);
+  } catch (e) {
+    w(`replay: ${e instanceof Error ? e.message : String(e)}`);
+    return EXIT.ok;
+  }
+  const file = resolve(io.cwd, typeof output === 'string' ? output : 'minimal.jsonl');
+  await writeFile(file, minimalTranscript(transcriptText.split('\n'), result.steps));
+  const frames = result.steps.filter((s) => s.frame !== undefined || s.text !== undefined).length;
+  w(`replay: minimised from ${script.steps.length} steps to ${result.steps.length} (${frames} frame${frames === 1 ? '' : 's'}) in ${result.trials} replays; it still diverges the same way (${visible(result.signature)})`);
+  w(`        wrote ${visible(file)}`);
+  w(`        rerun: npx iii-conformance replay ${shellQuote(file)}${targetArgs ? ` ${targetArgs}` : ''}`);
+  return EXIT.regression;
+}
+
 /** The bundle's engine address, when it is one replay may dial unasked: loopback only. */
 function bundledEngineUrl(source: ReplaySource): string | undefined {
   const target = source.target;
@@ -114,8 +145,10 @@ export async function replay(file: string, options: ReplayOptions, io: CliIO): P
   // The recorded run's time scale stretches the default waits, as it stretched the case's own.
   const scaled = (ms: number) => Math.round(ms * (source.timeScale ?? 1));
   let script: ReplayScript;
+  let transcriptText: string;
   try {
-    script = scriptFromRecords(parseRecords(await readTranscriptText(source.transcript)));
+    transcriptText = await readTranscriptText(source.transcript);
+    script = scriptFromRecords(parseRecords(transcriptText));
   } catch (e) {
     if (e instanceof UsageError) throw e;
     throw new UsageError(`replay: ${visible(source.transcript)} is not a readable transcript: ${e instanceof Error ? e.message : String(e)}`);
@@ -135,8 +168,10 @@ export async function replay(file: string, options: ReplayOptions, io: CliIO): P
     if (url) {
       parseWsUrl(url, '--engine-url');
       await checkEngineReachable(url);
-      w(`replay: playing the recorded worker side (${script.steps.length} frames) against ${url}`);
-      return printReport(io, await replayAgainstEngine(script, url, { stepTimeoutMs: stepTimeoutMs ?? scaled(DEFAULT_STEP_TIMEOUT_MS[side]) }));
+      w(`replay: playing the recorded worker side (${script.steps.length} frames) against ${visible(url)}`);
+      const once = (s: ReplayScript) => replayAgainstEngine(s, url, { stepTimeoutMs: stepTimeoutMs ?? scaled(DEFAULT_STEP_TIMEOUT_MS[side]) });
+      if (options.minimize) return minimizeAndWrite(io, script, transcriptText, once, options.minimize, `--engine-url ${shellQuote(url)}`);
+      return printReport(io, await once(script));
     }
     const { startReferenceEngine } = await import('../reference-engine/index.ts');
     const engine = await startReferenceEngine({ log: () => {} }).catch((e: unknown) => {
@@ -144,8 +179,12 @@ export async function replay(file: string, options: ReplayOptions, io: CliIO): P
     });
     try {
       w(`replay: playing the recorded worker side (${script.steps.length} frames) against the reference engine (${engine.url})`);
-      const r = await replayAgainstEngine(script, engine.url, { stepTimeoutMs: stepTimeoutMs ?? scaled(DEFAULT_STEP_TIMEOUT_MS[side]) });
-      return printReport(io, { ...r, target: 'reference engine' });
+      const once = async (s: ReplayScript) => ({
+        ...(await replayAgainstEngine(s, engine.url, { stepTimeoutMs: stepTimeoutMs ?? scaled(DEFAULT_STEP_TIMEOUT_MS[side]) })),
+        target: 'reference engine',
+      });
+      if (options.minimize) return minimizeAndWrite(io, script, transcriptText, once, options.minimize, '');
+      return printReport(io, await once(script));
     } finally {
       await engine.close();
     }
@@ -154,6 +193,16 @@ export async function replay(file: string, options: ReplayOptions, io: CliIO): P
   const targetText = options.sdk ?? (await confirmedBundledSdk(source, io));
   const spec: SdkTargetSpec = parseSdkTarget(targetText);
   const logCommands = await commandsFromLogs(source.logs.slice(0, 1));
+  if (options.minimize) {
+    const once = (s: ReplayScript) =>
+      replayAgainstSdk(s, spec, { commands: [...s.driverCommands, ...logCommands], label: targetText, stepTimeoutMs: stepTimeoutMs ?? scaled(DEFAULT_STEP_TIMEOUT_MS.sdk) });
+    try {
+      return await minimizeAndWrite(io, script, transcriptText, once, options.minimize, `--sdk ${shellQuote(targetText)}`);
+    } catch (e) {
+      if (e instanceof SdkStartError) throw new SetupError(`the ${visible(targetText)} driver did not start: ${visible(e.message, 2000)}`);
+      throw e;
+    }
+  }
   try {
     const report = await replayAgainstSdk(script, spec, {
       commands: [...script.driverCommands, ...logCommands],

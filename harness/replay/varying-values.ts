@@ -39,6 +39,11 @@ export const VARYING_VALUES: readonly VaryingValue[] = [
   { key: 'uptime_ms', treatment: 'ignore', why: 'a duration of this run' },
   { key: 'duration_ms', treatment: 'ignore', why: 'a duration of this run' },
   { key: 'elapsed_ms', treatment: 'ignore', why: 'a duration of this run' },
+  {
+    key: 'project_name',
+    treatment: 'ignore',
+    why: 'worker-metadata telemetry: the package name or working directory of the driver (sdk-behaviour §2.2), which differs between a builtin and a cmd: launch of the same SDK',
+  },
   { key: 'hostname', treatment: 'ignore', why: 'the machine the recording was made on; a bundle is replayed elsewhere' },
 ];
 
