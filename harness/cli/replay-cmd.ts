@@ -11,6 +11,8 @@ import { SetupError, UsageError } from './errors.ts';
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { minimalTranscript, minimize } from '../replay/minimize.ts';
+import { formatRecord } from '../transcript/pretty.ts';
+import type { TranscriptRecord } from '../transcript/records.ts';
 import type { CliIO } from './io.ts';
 import { checkEngineReachable, parseSdkTarget, parseWsUrl } from './targets.ts';
 import { loadReplaySource, readTranscriptText, visible, type ReplaySource } from '../replay/bundle.ts';
@@ -25,6 +27,8 @@ export interface ReplayOptions {
   stepTimeout?: string;
   /** Shrink the diverging transcript to the fewest steps that diverge the same way; write it here. */
   minimize?: boolean | string;
+  /** Print the transcript as a timeline (E→W / W→E per frame), the diverging frame marked. */
+  print?: boolean;
 }
 
 async function commandsFromLogs(logs: readonly string[]): Promise<Record<string, unknown>[]> {
@@ -58,7 +62,30 @@ function printable(frame: unknown): string {
   return visible(text, 4000);
 }
 
-function printReport(io: CliIO, r: ReplayReport): number {
+/**
+ * The recorded timeline, one line per record (harness/transcript/pretty.ts), with the frame replay diverged
+ * at marked. The records come from an untrusted file: a record pretty.ts cannot format is shown as JSON,
+ * and every line goes through the control-byte filter.
+ */
+function printTimeline(io: CliIO, records: readonly unknown[], r: ReplayReport): void {
+  const at = r.divergence?.step.seq;
+  io.stdout.write('replay: the recording, as a timeline (E→W engine to worker, W→E worker to engine):\n');
+  for (const record of records) {
+    if (typeof record !== 'object' || record === null) continue;
+    const rec = record as { kind?: unknown; t?: unknown; seq?: unknown };
+    let line: string;
+    try {
+      line = typeof rec.t === 'number' && typeof rec.kind === 'string' ? formatRecord(record as TranscriptRecord, { maxPayloadChars: 120 }) : printable(record);
+    } catch {
+      line = printable(record);
+    }
+    const mark = at !== undefined && rec.seq === at ? '  <<< DIVERGED here' : '';
+    io.stdout.write(`${mark ? '>>' : '  '}${visible(line, 400)}${mark}\n`);
+  }
+}
+
+function printReport(io: CliIO, r: ReplayReport, records?: readonly unknown[]): number {
+  if (records) printTimeline(io, records, r);
   const w = (s: string) => io.stdout.write(`${s}\n`);
   const other = r.role === 'worker' ? 'engine' : 'SDK';
   if (!r.divergence) {
@@ -146,9 +173,11 @@ export async function replay(file: string, options: ReplayOptions, io: CliIO): P
   const scaled = (ms: number) => Math.round(ms * (source.timeScale ?? 1));
   let script: ReplayScript;
   let transcriptText: string;
+  let records: unknown[];
   try {
     transcriptText = await readTranscriptText(source.transcript);
-    script = scriptFromRecords(parseRecords(transcriptText));
+    records = parseRecords(transcriptText);
+    script = scriptFromRecords(records);
   } catch (e) {
     if (e instanceof UsageError) throw e;
     throw new UsageError(`replay: ${visible(source.transcript)} is not a readable transcript: ${e instanceof Error ? e.message : String(e)}`);
@@ -171,7 +200,7 @@ export async function replay(file: string, options: ReplayOptions, io: CliIO): P
       w(`replay: playing the recorded worker side (${script.steps.length} frames) against ${visible(url)}`);
       const once = (s: ReplayScript) => replayAgainstEngine(s, url, { stepTimeoutMs: stepTimeoutMs ?? scaled(DEFAULT_STEP_TIMEOUT_MS[side]) });
       if (options.minimize) return minimizeAndWrite(io, script, transcriptText, once, options.minimize, `--engine-url ${shellQuote(url)}`);
-      return printReport(io, await once(script));
+      return printReport(io, await once(script), options.print ? records : undefined);
     }
     const { startReferenceEngine } = await import('../reference-engine/index.ts');
     const engine = await startReferenceEngine({ log: () => {} }).catch((e: unknown) => {
@@ -184,7 +213,7 @@ export async function replay(file: string, options: ReplayOptions, io: CliIO): P
         target: 'reference engine',
       });
       if (options.minimize) return minimizeAndWrite(io, script, transcriptText, once, options.minimize, '');
-      return printReport(io, await once(script));
+      return printReport(io, await once(script), options.print ? records : undefined);
     } finally {
       await engine.close();
     }
@@ -215,7 +244,7 @@ export async function replay(file: string, options: ReplayOptions, io: CliIO): P
         if (drivers > 1) w(`        the case started ${drivers} drivers; replay starts the first (with its recorded worker options) and plays its commands`);
       },
     });
-    return printReport(io, report);
+    return printReport(io, report, options.print ? records : undefined);
   } catch (e) {
     if (!(e instanceof SdkStartError)) throw e;
     throw new SetupError(
