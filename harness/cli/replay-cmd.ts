@@ -90,7 +90,7 @@ function printReport(io: CliIO, r: ReplayReport, records?: readonly unknown[]): 
   const other = r.role === 'worker' ? 'engine' : 'SDK';
   if (!r.divergence) {
     w(
-      `replay: no divergence — sent ${r.sent} recorded frame${r.sent === 1 ? '' : 's'} as the ${r.role}, and the ${other} (${r.target}) answered like the recording (${r.compared} frame${r.compared === 1 ? '' : 's'} compared).`,
+      `replay: no divergence — sent ${r.sent} recorded frame${r.sent === 1 ? '' : 's'} as the ${r.role}, and the ${other} (${visible(r.target)}) answered like the recording (${r.compared} frame${r.compared === 1 ? '' : 's'} compared).`,
     );
     if (r.extra > 0) w(`        the ${other} sent ${r.extra} more frame${r.extra === 1 ? '' : 's'} after the recording ended.`);
     return EXIT.ok;
@@ -114,11 +114,9 @@ async function minimizeAndWrite(
   targetArgs: string,
 ): Promise<number> {
   const w = (s: string) => io.stdout.write(`${s}\n`);
-  let result;
-  try {
-    result = await minimize(script, once);
-  } catch (e) {
-    w(`replay: ${e instanceof Error ? e.message : String(e)}`);
+  const result = await minimize(script, once);
+  if (!result) {
+    w('replay: the transcript replays without divergence: there is nothing to minimise');
     return EXIT.ok;
   }
   const file = resolve(io.cwd, typeof output === 'string' ? output : 'minimal.jsonl');

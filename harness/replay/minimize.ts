@@ -23,15 +23,15 @@ function subScript(script: ReplayScript, steps: ReplayStep[]): ReplayScript {
 
 /**
  * ddmin over `script.steps`. `replayOnce` replays a candidate script; a candidate "fails" when it diverges
- * with the same signature as the original. Throws when the original does not diverge.
+ * with the same signature as the original. Undefined when the original does not diverge.
  */
 export async function minimize(
   script: ReplayScript,
   replayOnce: (candidate: ReplayScript) => Promise<ReplayReport>,
   options: { maxTrials?: number } = {},
-): Promise<MinimizeResult> {
+): Promise<MinimizeResult | undefined> {
   const first = await replayOnce(script);
-  if (!first.divergence) throw new Error('the transcript replays without divergence: there is nothing to minimise');
+  if (!first.divergence) return undefined; // nothing to minimise
   const signature = divergenceSignature(first.divergence);
   let trials = 1;
   const maxTrials = options.maxTrials ?? 400;
