@@ -64,6 +64,20 @@ export class IdBindings {
     for (const [k, v] of trial.pids) this.pids.set(k, v);
   }
 
+  /**
+   * Binds every random-looking value in a frame we send to itself: the other side must echo exactly what it
+   * received (an invocation id we sent, answered with another one, is a divergence, not a new binding).
+   */
+  bindOwn(value: unknown, key?: string): void {
+    if (typeof value === 'string') {
+      if (looksRandom(key, value) && this.toLive.get(value) === undefined && this.toRecorded.get(value) === undefined) this.bind(value, value);
+    } else if (Array.isArray(value)) {
+      for (const v of value) this.bindOwn(v, key);
+    } else if (value !== null && typeof value === 'object') {
+      for (const [k, v] of Object.entries(value)) this.bindOwn(v, k);
+    }
+  }
+
   /** A recorded frame of our side with its random values replaced by the live ones bound so far. */
   rewrite(value: unknown): unknown {
     if (typeof value === 'string') return this.toLive.get(value) ?? value;

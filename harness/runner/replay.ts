@@ -347,7 +347,9 @@ async function play(
         i++;
         continue;
       }
-      conn.send(step.frame !== undefined ? JSON.stringify(ids.rewrite(step.frame)) : (step.text ?? ''));
+      const outgoing = step.frame !== undefined ? ids.rewrite(step.frame) : undefined;
+      if (outgoing !== undefined) ids.bindOwn(outgoing);
+      conn.send(outgoing !== undefined ? JSON.stringify(outgoing) : (step.text ?? ''));
       sent++;
       i++;
       continue;
