@@ -24,6 +24,8 @@ export interface CliIO {
   signal?: AbortSignal;
   /** Sets up a bundled driver that is not ready yet (absent in tests: nothing is installed). */
   ensureDriver?(sdk: 'node' | 'python' | 'rust' | 'go' | 'browser', out: OutputStream): Promise<void>;
+  /** Asks the user a question on the terminal; absent when stdin is not a TTY (nothing can be confirmed). */
+  prompt?(question: string): Promise<string>;
 }
 
 export function harnessVersion(): string {
@@ -56,5 +58,16 @@ export function defaultIO(signal?: AbortSignal): CliIO {
         : importBuiltinEngineCatalogue<EngineCatalogue>(),
     ...(signal ? { signal } : {}),
     ensureDriver: async (sdk, out) => (await import('./driver-setup.ts')).ensureBuiltinDriver(sdk, out),
+    ...(process.stdin.isTTY ? { prompt: askOnTerminal } : {}),
   };
+}
+
+async function askOnTerminal(question: string): Promise<string> {
+  const { createInterface } = await import('node:readline/promises');
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return await rl.question(question);
+  } finally {
+    rl.close();
+  }
 }

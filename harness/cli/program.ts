@@ -158,6 +158,8 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     .option('--sdk <target>', 'play the recorded engine side against this SDK: node | python | rust | go | browser | cmd:"<command>"')
     .option('--engine-url <url>', 'play the recorded worker side against this engine (default: the reference engine)')
     .option('--step-timeout <ms>', 'how long to wait for each recorded frame of the other side')
+    .option('--print', 'also print the recording as a timeline (E→W / W→E), the diverging frame marked')
+    .option('--minimize [file]', 'shrink a diverging transcript to the fewest frames that diverge the same way; write it (default minimal.jsonl)')
     .exitOverride()
     .action(async (file: string, opts: ReplayOptions) => {
       const { replay } = await import('./replay-cmd.ts');

@@ -3,56 +3,32 @@
 // first frame where the live behaviour diverges from the recording. Exit 0: no divergence; 1: divergence;
 // 3: bad arguments; 4: the target could not be started or reached.
 
-import { readFile, stat } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
 import type { SdkTargetSpec } from '../cases/catalogue.ts';
-import type { DriverCommandBody, DriverSession } from '../targets/sdk/index.ts';
-import { parseRecords, replayAgainstEngine, scriptFromRecords, startEngineReplay, type ReplayReport, type ReplayScript } from '../runner/replay.ts';
+import { parseRecords, replayAgainstEngine, scriptFromRecords, unreplayable, type ReplayReport, type ReplayScript } from '../runner/replay.ts';
+import { replayAgainstSdk, SdkStartError } from '../replay/sdk.ts';
 import { EXIT } from '../baselines/gate.ts';
 import { SetupError, UsageError } from './errors.ts';
+import { writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { minimalTranscript, minimize } from '../replay/minimize.ts';
+import { formatRecord } from '../transcript/pretty.ts';
+import type { TranscriptRecord } from '../transcript/records.ts';
 import type { CliIO } from './io.ts';
 import { checkEngineReachable, parseSdkTarget, parseWsUrl } from './targets.ts';
+import { loadReplaySource, readTranscriptText, visible, type ReplaySource } from '../replay/bundle.ts';
+import { isBuiltinSdkName, isInteractive, isLoopbackUrl, pastableArgument } from '../replay/target-policy.ts';
+
+/** How long replay waits for each recorded frame of the other side, before the time scale. */
+const DEFAULT_STEP_TIMEOUT_MS = { sdk: 5000, engine: 3000 } as const;
 
 export interface ReplayOptions {
   sdk?: string;
   engineUrl?: string;
   stepTimeout?: string;
-}
-
-interface Source {
-  transcript: string;
-  side?: 'sdk' | 'engine';
-  target?: string;
-  /** Driver logs of a bundle: their `command` lines are replayed to the driver. */
-  logs: string[];
-}
-
-async function resolveSource(file: string, cwd: string): Promise<Source> {
-  const path = resolve(cwd, file);
-  let info;
-  try {
-    info = await stat(path);
-  } catch {
-    throw new UsageError(`replay: ${file} does not exist; give a transcript (.jsonl) or a repro bundle folder / bundle.json`);
-  }
-  const bundlePath = info.isDirectory() ? join(path, 'bundle.json') : path.endsWith('.json') ? path : undefined;
-  if (!bundlePath) return { transcript: path, logs: [] };
-  let bundle: { format?: unknown; transcript?: unknown; side?: unknown; target?: unknown; logs?: unknown };
-  try {
-    bundle = JSON.parse(await readFile(bundlePath, 'utf8')) as typeof bundle;
-  } catch {
-    throw new UsageError(`replay: ${bundlePath} is not a repro bundle (bundle.json)`);
-  }
-  if (bundle.format !== 'iii-conformance-repro') throw new UsageError(`replay: ${bundlePath} is not a repro bundle (bundle.json)`);
-  if (typeof bundle.transcript !== 'string')
-    throw new UsageError(`replay: the bundle ${bundlePath} holds no transcript, so there is nothing to replay; rerun the case with its rerun.sh instead`);
-  const dir = dirname(bundlePath);
-  return {
-    transcript: join(dir, bundle.transcript),
-    ...(bundle.side === 'sdk' || bundle.side === 'engine' ? { side: bundle.side } : {}),
-    ...(typeof bundle.target === 'string' ? { target: bundle.target } : {}),
-    logs: Array.isArray(bundle.logs) ? bundle.logs.filter((l): l is string => typeof l === 'string').map((l) => join(dir, l)) : [],
-  };
+  /** Shrink the diverging transcript to the fewest steps that diverge the same way; write it here. */
+  minimize?: boolean | string;
+  /** Print the transcript as a timeline (E→W / W→E per frame), the diverging frame marked. */
+  print?: boolean;
 }
 
 async function commandsFromLogs(logs: readonly string[]): Promise<Record<string, unknown>[]> {
@@ -60,7 +36,7 @@ async function commandsFromLogs(logs: readonly string[]): Promise<Record<string,
   for (const log of logs) {
     let text: string;
     try {
-      text = await readFile(log, 'utf8');
+      text = await readTranscriptText(log);
     } catch {
       continue;
     }
@@ -76,22 +52,112 @@ async function commandsFromLogs(logs: readonly string[]): Promise<Record<string,
   return out;
 }
 
-function printReport(io: CliIO, r: ReplayReport): number {
+function printable(frame: unknown): string {
+  let text: string;
+  try {
+    text = JSON.stringify(frame) ?? String(frame);
+  } catch {
+    text = '(a frame too deeply nested to print)';
+  }
+  return visible(text, 4000);
+}
+
+/**
+ * The recorded timeline, one line per record (harness/transcript/pretty.ts), with the frame replay diverged
+ * at marked. The records come from an untrusted file: a record pretty.ts cannot format is shown as JSON,
+ * and every line goes through the control-byte filter.
+ */
+function printTimeline(io: CliIO, records: readonly unknown[], r: ReplayReport): void {
+  const at = r.divergence?.step.seq;
+  io.stdout.write('replay: the recording, as a timeline (E→W engine to worker, W→E worker to engine):\n');
+  for (const record of records) {
+    if (typeof record !== 'object' || record === null) continue;
+    const rec = record as { kind?: unknown; t?: unknown; seq?: unknown };
+    let line: string;
+    try {
+      line = typeof rec.t === 'number' && typeof rec.kind === 'string' ? formatRecord(record as TranscriptRecord, { maxPayloadChars: 120 }) : printable(record);
+    } catch {
+      line = printable(record);
+    }
+    const mark = at !== undefined && rec.seq === at ? '  <<< DIVERGED here' : '';
+    io.stdout.write(`${mark ? '>>' : '  '}${visible(line, 400)}${mark}\n`);
+  }
+}
+
+function printReport(io: CliIO, r: ReplayReport, records?: readonly unknown[]): number {
+  if (records) printTimeline(io, records, r);
   const w = (s: string) => io.stdout.write(`${s}\n`);
   const other = r.role === 'worker' ? 'engine' : 'SDK';
   if (!r.divergence) {
     w(
-      `replay: no divergence — sent ${r.sent} recorded frame${r.sent === 1 ? '' : 's'} as the ${r.role}, and the ${other} (${r.target}) answered like the recording (${r.compared} frame${r.compared === 1 ? '' : 's'} compared).`,
+      `replay: no divergence — sent ${r.sent} recorded frame${r.sent === 1 ? '' : 's'} as the ${r.role}, and the ${other} (${visible(r.target)}) answered like the recording (${r.compared} frame${r.compared === 1 ? '' : 's'} compared).`,
     );
     if (r.extra > 0) w(`        the ${other} sent ${r.extra} more frame${r.extra === 1 ? '' : 's'} after the recording ended.`);
     return EXIT.ok;
   }
   const d = r.divergence;
   w(`replay: DIVERGED at ${other} frame ${d.index + 1} (after ${r.sent} sent, ${r.compared} matched)`);
-  w(`  ${d.message}`);
-  if (d.step.frame !== undefined) w(`  recorded: ${JSON.stringify(d.step.frame)}`);
-  if (d.actual !== undefined) w(`  live:     ${JSON.stringify(d.actual)}`);
+  // The message and the live frame come from the implementation: printed with control bytes made visible.
+  w(`  ${visible(d.message, 2000)}`);
+  if (d.step.frame !== undefined) w(`  recorded: ${printable(d.step.frame)}`);
+  if (d.actual !== undefined) w(`  live:     ${printable(d.actual)}`);
   return d.kind === 'connect-failed' ? EXIT.setup : EXIT.regression;
+}
+
+/** Runs ddmin, writes minimal.jsonl (or the file named) and prints the command that replays it. */
+async function minimizeAndWrite(
+  io: CliIO,
+  script: ReplayScript,
+  transcriptText: string,
+  once: (s: ReplayScript) => Promise<ReplayReport>,
+  output: boolean | string,
+  targetArgs: string,
+): Promise<number> {
+  const w = (s: string) => io.stdout.write(`${s}\n`);
+  const result = await minimize(script, once);
+  if (!result) {
+    w('replay: the transcript replays without divergence: there is nothing to minimise');
+    return EXIT.ok;
+  }
+  const file = resolve(io.cwd, typeof output === 'string' ? output : 'minimal.jsonl');
+  await writeFile(file, minimalTranscript(transcriptText.split('\n'), result.steps));
+  const frames = result.steps.filter((s) => s.frame !== undefined || s.text !== undefined).length;
+  w(`replay: minimised from ${script.steps.length} steps to ${result.steps.length} (${frames} frame${frames === 1 ? '' : 's'}) in ${result.trials} replays; it still diverges the same way (${visible(result.signature)})`);
+  w(`        wrote ${visible(file)}`);
+  w(`        rerun: npx iii-conformance replay ${pastableArgument(file)}${targetArgs ? ` ${targetArgs}` : ''}`);
+  return EXIT.regression;
+}
+
+/** The bundle's engine address, when it is one replay may dial unasked: loopback only. */
+function bundledEngineUrl(source: ReplaySource): string | undefined {
+  const target = source.target;
+  if (target === undefined || !/^wss?:\/\//.test(target)) return undefined;
+  let url: URL;
+  try {
+    url = parseWsUrl(target, 'the bundle\'s target');
+  } catch {
+    return undefined;
+  }
+  if (isLoopbackUrl(url)) return target;
+  throw new UsageError(
+    `replay: the bundle names the engine ${visible(target)}, which is not on this machine; it is not dialled unless you name it: add --engine-url ${pastableArgument(target)}`,
+  );
+}
+
+/**
+ * The SDK target to run when --sdk is not given: a builtin driver name from the bundle runs the harness's
+ * own code; a cmd: target is a command from the bundle, run only after the user confirms it on a terminal.
+ */
+async function confirmedBundledSdk(source: ReplaySource, io: CliIO): Promise<string> {
+  const target = source.side === 'sdk' || source.side === undefined ? source.target : undefined;
+  if (target === undefined || isBuiltinSdkName(target)) return target ?? 'node';
+  const addFlag = `add --sdk ${pastableArgument(target)} to run the bundled target, or --sdk node|python|rust|go|cmd:"<your driver>"`;
+  if (!isInteractive(io.env, io.prompt !== undefined) || !io.prompt)
+    throw new UsageError(`replay: the bundle names the command ${pastableArgument(target)}; a bundle's command is never run unasked: ${addFlag}`);
+  io.stderr.write(`replay: the bundle asks to run this command as the SDK driver:\n  ${visible(target, 500)}\n`);
+  const answer = (await io.prompt('Run it? Only if you trust where the bundle came from [y/N] ')).trim().toLowerCase();
+  if (answer !== 'y' && answer !== 'yes') throw new UsageError(`replay: not running the bundled command; ${addFlag}`);
+  return target;
 }
 
 export async function replay(file: string, options: ReplayOptions, io: CliIO): Promise<number> {
@@ -100,14 +166,23 @@ export async function replay(file: string, options: ReplayOptions, io: CliIO): P
   const stepTimeoutMs = options.stepTimeout === undefined ? undefined : Number(options.stepTimeout);
   if (stepTimeoutMs !== undefined && !(Number.isInteger(stepTimeoutMs) && stepTimeoutMs > 0))
     throw new UsageError(`--step-timeout "${options.stepTimeout}" must be a whole number of milliseconds above 0`);
-  const source = await resolveSource(file, io.cwd);
+  const source = await loadReplaySource(file, io.cwd);
+  // The recorded run's time scale stretches the default waits, as it stretched the case's own.
+  const scaled = (ms: number) => Math.round(ms * (source.timeScale ?? 1));
   let script: ReplayScript;
+  let transcriptText: string;
+  let records: unknown[];
   try {
-    script = scriptFromRecords(parseRecords(await readFile(source.transcript, 'utf8')));
+    transcriptText = await readTranscriptText(source.transcript);
+    records = parseRecords(transcriptText);
+    script = scriptFromRecords(records);
   } catch (e) {
-    throw new UsageError(`replay: ${source.transcript} is not a readable transcript: ${e instanceof Error ? e.message : String(e)}`);
+    if (e instanceof UsageError) throw e;
+    throw new UsageError(`replay: ${visible(source.transcript)} is not a readable transcript: ${e instanceof Error ? e.message : String(e)}`);
   }
-  if (script.steps.length === 0) throw new UsageError(`replay: ${source.transcript} records no frame on the worker socket; there is nothing to replay`);
+  const cannot = unreplayable(script);
+  if (cannot) throw new UsageError(`replay: ${cannot}; rerun the case with its rerun.sh instead`);
+  if (script.steps.length === 0) throw new UsageError(`replay: ${visible(source.transcript)} records no frame on the worker socket; there is nothing to replay`);
 
   // Which side to play: what the user said, else what the bundle says, else what the recording shows
   // (frames recorded by a peer named "engine" come from an SDK case: the fake engine was the harness).
@@ -116,12 +191,14 @@ export async function replay(file: string, options: ReplayOptions, io: CliIO): P
   const w = (s: string) => io.stdout.write(`${s}\n`);
 
   if (side === 'engine') {
-    const url = options.engineUrl ?? (source.target?.startsWith('ws') ? source.target : undefined);
+    const url = options.engineUrl ?? bundledEngineUrl(source);
     if (url) {
       parseWsUrl(url, '--engine-url');
       await checkEngineReachable(url);
-      w(`replay: playing the recorded worker side (${script.steps.length} frames) against ${url}`);
-      return printReport(io, await replayAgainstEngine(script, url, stepTimeoutMs ? { stepTimeoutMs } : {}));
+      w(`replay: playing the recorded worker side (${script.steps.length} frames) against ${visible(url)}`);
+      const once = (s: ReplayScript) => replayAgainstEngine(s, url, { stepTimeoutMs: stepTimeoutMs ?? scaled(DEFAULT_STEP_TIMEOUT_MS[side]) });
+      if (options.minimize) return minimizeAndWrite(io, script, transcriptText, once, options.minimize, `--engine-url ${pastableArgument(url)}`);
+      return printReport(io, await once(script), options.print ? records : undefined);
     }
     const { startReferenceEngine } = await import('../reference-engine/index.ts');
     const engine = await startReferenceEngine({ log: () => {} }).catch((e: unknown) => {
@@ -129,37 +206,47 @@ export async function replay(file: string, options: ReplayOptions, io: CliIO): P
     });
     try {
       w(`replay: playing the recorded worker side (${script.steps.length} frames) against the reference engine (${engine.url})`);
-      const r = await replayAgainstEngine(script, engine.url, stepTimeoutMs ? { stepTimeoutMs } : {});
-      return printReport(io, { ...r, target: 'reference engine' });
+      const once = async (s: ReplayScript) => ({
+        ...(await replayAgainstEngine(s, engine.url, { stepTimeoutMs: stepTimeoutMs ?? scaled(DEFAULT_STEP_TIMEOUT_MS[side]) })),
+        target: 'reference engine',
+      });
+      if (options.minimize) return minimizeAndWrite(io, script, transcriptText, once, options.minimize, '');
+      return printReport(io, await once(script), options.print ? records : undefined);
     } finally {
       await engine.close();
     }
   }
 
-  const targetText = options.sdk ?? (source.target && source.side === 'sdk' ? source.target : 'node');
+  const targetText = options.sdk ?? (await confirmedBundledSdk(source, io));
   const spec: SdkTargetSpec = parseSdkTarget(targetText);
-  const server = await startEngineReplay(script, { ...(stepTimeoutMs ? { stepTimeoutMs } : {}), target: targetText });
-  let session: DriverSession | undefined;
-  try {
-    const { launchDriver } = await import('../targets/sdk/index.ts');
+  const logCommands = await commandsFromLogs(source.logs.slice(0, 1));
+  if (options.minimize) {
+    const once = (s: ReplayScript) =>
+      replayAgainstSdk(s, spec, { commands: [...s.driverCommands, ...logCommands], label: targetText, stepTimeoutMs: stepTimeoutMs ?? scaled(DEFAULT_STEP_TIMEOUT_MS.sdk) });
     try {
-      session = await launchDriver(spec, { url: server.url });
+      return await minimizeAndWrite(io, script, transcriptText, once, options.minimize, `--sdk ${pastableArgument(targetText)}`);
     } catch (e) {
-      throw new SetupError(
-        `the ${targetText} driver did not start: ${e instanceof Error ? e.message : String(e)}. Run \`npm run setup\` to install the drivers, or check the cmd: command.`,
-      );
+      if (e instanceof SdkStartError) throw new SetupError(`the ${visible(targetText)} driver did not start: ${visible(e.message, 2000)}`);
+      throw e;
     }
-    const commands = [...script.driverCommands, ...(await commandsFromLogs(source.logs))].filter((c) => c.cmd !== 'shutdown');
-    w(
-      `replay: playing the recorded engine side (${script.steps.length} frames, ${commands.length} driver command${commands.length === 1 ? '' : 's'}) against ${targetText}`,
+  }
+  try {
+    const report = await replayAgainstSdk(script, spec, {
+      commands: [...script.driverCommands, ...logCommands],
+      label: targetText,
+      stepTimeoutMs: stepTimeoutMs ?? scaled(DEFAULT_STEP_TIMEOUT_MS.sdk),
+      onStart: ({ commands, drivers }) => {
+        w(
+          `replay: playing the recorded engine side (${script.steps.length} frames, ${commands} driver command${commands === 1 ? '' : 's'}) against ${visible(targetText)}`,
+        );
+        if (drivers > 1) w(`        the case started ${drivers} drivers; replay starts the first (with its recorded worker options) and plays its commands`);
+      },
+    });
+    return printReport(io, report, options.print ? records : undefined);
+  } catch (e) {
+    if (!(e instanceof SdkStartError)) throw e;
+    throw new SetupError(
+      `the ${visible(targetText)} driver did not start: ${visible(e.message, 2000)}. Run \`npm run setup\` to install the drivers, or check the cmd: command.`,
     );
-    for (const c of commands) {
-      const { id: _id, dir: _dir, at: _at, t: _t, ...body } = c;
-      session?.send(body as DriverCommandBody);
-    }
-    return printReport(io, await server.report);
-  } finally {
-    await session?.stop().catch(() => undefined);
-    await server.close();
   }
 }

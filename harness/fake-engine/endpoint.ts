@@ -11,6 +11,7 @@ import { performance } from 'node:perf_hooks';
 import WebSocket, * as wsModule from 'ws';
 import type { Direction, FrameRecord, RecordedVerdict, TelemetryInfo } from '../transcript/records.ts';
 import type { TranscriptRecorder } from '../transcript/recorder.ts';
+import { CLOSING_NOTE } from '../transcript/records.ts';
 import { LazyFrameRecord } from '../transcript/lazy.ts';
 import type { FaultInjector, FiredFault } from '../faults/injector.ts';
 import { classifyPayload, judgeText, type ClassifiedPayload } from './classify.ts';
@@ -539,6 +540,7 @@ export class Endpoint {
    */
   close(code?: number, reason = ''): void {
     if (this.ws.readyState === WebSocket.CLOSED) return;
+    this.noteClosing({ code: code ?? null, reason, terminate: false });
     try {
       if (code === undefined) this.ws.close();
       else this.ws.close(code, reason);
@@ -548,8 +550,14 @@ export class Endpoint {
     }
   }
 
+  /** Who closed is not in the close event; replay needs it to close where the recording did. */
+  private noteClosing(how: { code: number | null; reason: string; terminate: boolean }): void {
+    this.transcript.note(this.peer, CLOSING_NOTE, { conn: this.conn, path: this.path, ...how }, 'debug');
+  }
+
   /** Destroys the TCP socket without a close frame. */
   terminate(): void {
+    if (this.ws.readyState !== WebSocket.CLOSED) this.noteClosing({ code: null, reason: '', terminate: true });
     try {
       this.ws.terminate();
     } catch (e) {

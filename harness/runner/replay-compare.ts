@@ -1,25 +1,12 @@
 // Frame comparison for replay. Recorded and live runs differ in values that are random by design (worker
 // ids, reattach tokens, invocation ids, pids, timestamps); everything else must be equal. A random value
 // is bound the first time it is seen (recorded -> live), and every later occurrence must keep the binding,
-// so "the result went to the wrong invocation" still shows as a divergence.
+// so "the result went to the wrong invocation" still shows as a divergence. Which values, and why:
+// harness/replay/varying-values.ts.
+
+import { IGNORED_KEYS } from '../replay/varying-values.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/** Keys whose values change from run to run and carry no protocol meaning. */
-const IGNORED_KEYS = new Set([
-  'pid',
-  'timestamp',
-  'time',
-  'ts',
-  'started_at',
-  'startedAt',
-  'uptime',
-  'uptime_ms',
-  'duration_ms',
-  'created_at',
-  'last_seen',
-  'connected_at',
-]);
-
 function looksRandom(key: string | undefined, value: string): boolean {
   if (UUID.test(value)) return true;
   return key !== undefined && /(^|_)(token|id)$/i.test(key) && value.length >= 16 && /\d/.test(value) && /[a-z]/i.test(value);
@@ -75,6 +62,20 @@ export class IdBindings {
     for (const [k, v] of trial.toLive) this.toLive.set(k, v);
     for (const [k, v] of trial.toRecorded) this.toRecorded.set(k, v);
     for (const [k, v] of trial.pids) this.pids.set(k, v);
+  }
+
+  /**
+   * Binds every random-looking value in a frame we send to itself: the other side must echo exactly what it
+   * received (an invocation id we sent, answered with another one, is a divergence, not a new binding).
+   */
+  bindOwn(value: unknown, key?: string): void {
+    if (typeof value === 'string') {
+      if (looksRandom(key, value) && this.toLive.get(value) === undefined && this.toRecorded.get(value) === undefined) this.bind(value, value);
+    } else if (Array.isArray(value)) {
+      for (const v of value) this.bindOwn(v, key);
+    } else if (value !== null && typeof value === 'object') {
+      for (const [k, v] of Object.entries(value)) this.bindOwn(v, k);
+    }
   }
 
   /** A recorded frame of our side with its random values replaced by the live ones bound so far. */

@@ -9,6 +9,8 @@
 
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { compareFrames, IdBindings, type FrameDifference } from './replay-compare.ts';
+import { mayArriveEarly } from '../replay/order-model.ts';
+import { CLOSING_NOTE } from '../transcript/records.ts';
 
 export type Role = 'worker' | 'engine';
 type Dir = 'engine->worker' | 'worker->engine';
@@ -23,6 +25,14 @@ export interface ReplayStep {
   /** Parsed JSON, or undefined when only raw text was recorded. */
   frame: unknown;
   text?: string;
+  /** Not a frame: a driver command the case wrote here (SDK replay re-sends it at the same point). */
+  command?: Record<string, unknown>;
+  /** The recorder kept only a prefix of this frame (it was larger than its limit): it cannot be replayed. */
+  truncated?: boolean;
+  /** Recorded after our side had started closing its connection: it may race the close and be lost. */
+  afterClose?: boolean;
+  /** Not a frame: the recorded side closed this connection here (a case's close/terminate, or a fault). */
+  close?: { code?: number; reason: string; terminate: boolean };
 }
 
 export interface ReplayScript {
@@ -31,6 +41,11 @@ export interface ReplayScript {
   connections: { key: string; path: string }[];
   /** Driver commands found in the transcript (notes carrying a `cmd`), for SDK replay. */
   driverCommands: Record<string, unknown>[];
+  /**
+   * The worker options each driver of the case was started with (the case's `starting driver n` notes:
+   * worker name, reconnection config, timeouts, already scaled by the run's time scale), in start order.
+   */
+  driverStarts: Record<string, unknown>[];
 }
 
 export interface Divergence {
@@ -62,9 +77,32 @@ export function scriptFromRecords(records: readonly unknown[]): ReplayScript {
   const steps: ReplayStep[] = [];
   const connections: { key: string; path: string }[] = [];
   const driverCommands: Record<string, unknown>[] = [];
+  const driverStarts: Record<string, unknown>[] = [];
   for (const r of records) {
     if (!isRecord(r)) continue;
-    if (r.kind === 'note' && isRecord(r.data) && typeof r.data.cmd === 'string') driverCommands.push(r.data);
+    if (r.kind === 'note' && r.source === 'case' && typeof r.text === 'string' && /^starting driver \d+/.test(r.text) && isRecord(r.data))
+      driverStarts.push(r.data);
+    if (r.kind === 'note' && isRecord(r.data) && typeof r.data.cmd === 'string') {
+      driverCommands.push(r.data);
+      // Commands of the first driver keep their place among the frames; the replay starts only that one.
+      if (r.source === 'driver#1')
+        steps.push({ seq: typeof r.seq === 'number' ? r.seq : steps.length, t: typeof r.t === 'number' ? r.t : 0, conn: '', path: '/', dir: 'engine->worker', frame: undefined, command: r.data });
+    }
+    if (r.kind === 'note' && r.text === CLOSING_NOTE && isRecord(r.data) && (r.data.path === '/' || r.data.path === undefined) && typeof r.source === 'string') {
+      const key = `${r.source}#${String(r.data.conn ?? 0)}`;
+      if (!connections.some((c) => c.key === key)) connections.push({ key, path: '/' });
+      const code = typeof r.data.code === 'number' ? r.data.code : undefined;
+      steps.push({
+        seq: typeof r.seq === 'number' ? r.seq : steps.length,
+        t: typeof r.t === 'number' ? r.t : 0,
+        conn: key,
+        path: '/',
+        // The closing peer's own direction: a fake engine closing plays on the engine side.
+        dir: key.startsWith('engine#') ? 'engine->worker' : 'worker->engine',
+        frame: undefined,
+        close: { ...(code !== undefined ? { code } : {}), reason: typeof r.data.reason === 'string' ? r.data.reason : '', terminate: r.data.terminate === true },
+      });
+    }
     if (r.kind !== 'frame' || r.encoding === 'binary') continue;
     const path = typeof r.path === 'string' ? r.path : '/';
     if (path !== '/' && path !== '') continue;
@@ -80,10 +118,57 @@ export function scriptFromRecords(records: readonly unknown[]): ReplayScript {
       frame: r.frame,
       ...(typeof r.text === 'string' ? { text: r.text } : {}),
       ...(r.delivered === false ? { dropped: true } : {}),
+      ...(r.truncated === true ? { truncated: true } : {}),
     } as ReplayStep);
   }
-  steps.sort((a, b) => a.seq - b.seq);
-  return { steps, connections, driverCommands };
+  return { steps: inRecordedOrder(steps), connections, driverCommands, driverStarts };
+}
+
+/** Deeper than any frame of the protocol; comparison recurses, so a crafted transcript is refused first. */
+export const MAX_FRAME_DEPTH = 200;
+
+/** Nesting depth of a parsed JSON value, measured without recursion (the value may be hostile). */
+export function jsonDepth(value: unknown, stopAt = Infinity): number {
+  let max = 0;
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, d] = stack.pop() as [unknown, number];
+    if (v === null || typeof v !== 'object') continue;
+    if (d + 1 > max) max = d + 1;
+    if (max > stopAt) return max;
+    for (const child of Object.values(v as object)) stack.push([child, d + 1]);
+  }
+  return max;
+}
+
+/** Why a script cannot be replayed as recorded, or undefined when it can. */
+export function unreplayable(script: ReplayScript): string | undefined {
+  const cut = script.steps.find((s) => s.truncated);
+  return cut
+    ? `the transcript keeps only a prefix of frame seq ${cut.seq} (${cut.dir}, larger than the recorder's limit), so that frame cannot be replayed`
+    : undefined;
+}
+
+/**
+ * Frames and closes in recorded (seq) order. Driver commands are copied into the transcript after the case,
+ * so their seq is late; they go by their time instead, before the first frame recorded after them.
+ */
+function inRecordedOrder(steps: ReplayStep[]): ReplayStep[] {
+  const frames = steps.filter((s) => !s.command).sort((a, b) => a.seq - b.seq);
+  const commands = steps.filter((s) => s.command).sort((a, b) => a.t - b.t || a.seq - b.seq);
+  const out: ReplayStep[] = [];
+  let c = 0;
+  for (const f of frames) {
+    while (c < commands.length && (commands[c] as ReplayStep).t <= f.t) out.push(commands[c++] as ReplayStep);
+    out.push(f);
+  }
+  const ordered = [...out, ...commands.slice(c)];
+  const closing = new Set<string>();
+  for (const s of ordered) {
+    if (s.close) closing.add(s.conn);
+    else if (closing.has(s.conn) && s.frame !== undefined) s.afterClose = true;
+  }
+  return ordered;
 }
 
 export function parseRecords(text: string): unknown[] {
@@ -91,13 +176,19 @@ export function parseRecords(text: string): unknown[] {
     .split('\n')
     .filter((l) => l.trim() !== '')
     .map((l, i) => {
+      let record: unknown;
       try {
-        return JSON.parse(l) as unknown;
+        record = JSON.parse(l) as unknown;
       } catch {
         throw new Error(`line ${i + 1} of the transcript is not JSON`);
       }
+      if (jsonDepth(record, MAX_FRAME_DEPTH + 2) > MAX_FRAME_DEPTH + 2) throw new Error(`line ${i + 1} of the transcript nests deeper than ${MAX_FRAME_DEPTH} levels`);
+      return record;
     });
 }
+
+/** The longest recorded gap replay reproduces; a longer one is shortened to this. */
+const MAX_PACING_GAP_MS = 10_000;
 
 /** Wakes whoever waits when any live connection receives a frame or closes. */
 class Notifier {
@@ -154,6 +245,26 @@ interface LiveConnection {
   send(text: string): void;
   inbox: Inbox;
   close(): void;
+  /** Closes where the recording closed: with its code, or by destroying the socket. */
+  closeWith(code: number | undefined, reason: string): void;
+  terminate(): void;
+}
+
+function liveConnection(ws: WebSocket, inbox: Inbox): LiveConnection {
+  return {
+    inbox,
+    send: (t) => ws.send(t),
+    close: () => ws.close(),
+    closeWith: (code, reason) => {
+      try {
+        if (code === undefined) ws.close();
+        else ws.close(code, reason);
+      } catch {
+        ws.terminate(); // a code ws refuses to send (the recording may hold one): the socket still goes
+      }
+    },
+    terminate: () => ws.terminate(),
+  };
 }
 
 /**
@@ -169,12 +280,14 @@ async function play(
   connect: (key: string, inbox: Inbox) => Promise<LiveConnection>,
   stepTimeoutMs: number,
   notifier: Notifier,
+  onCommand?: (command: Record<string, unknown>) => void,
 ): Promise<Omit<ReplayReport, 'role' | 'target'>> {
   const ids = new IdBindings();
   const live = new Map<string, LiveConnection>();
   const taken = new Map<string, number>();
   const matched = new Set<number>();
-  const steps = script.steps.filter((s) => !(s.dir === ours && (s as ReplayStep & { dropped?: boolean }).dropped));
+  const steps = script.steps.filter((s) => !(s.dir === ours && (s as ReplayStep & { dropped?: boolean }).dropped) && !(s.command && s.dir !== ours));
+  const closedByUs = new Set<string>();
   let sent = 0;
   let compared = 0;
   const finish = (divergence?: Divergence) => {
@@ -200,9 +313,26 @@ async function play(
     return to;
   };
 
+  // Pacing: a step of ours goes no earlier than its recorded offset from the first one. The recording's
+  // gaps carry waits the case made for things that send no frame (an engine's clean-up after a
+  // disconnect, a timer), so sending sooner would ask a question the recording did not ask yet.
+  const t0 = steps[0]?.t ?? 0;
+  let startedAt: number | undefined;
+  const paced = async (step: ReplayStep): Promise<void> => {
+    startedAt ??= Date.now();
+    const due = step.t - t0 - (Date.now() - startedAt);
+    if (due > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(due, MAX_PACING_GAP_MS)));
+  };
+
   let i = 0;
   while (i < steps.length) {
     const step = steps[i] as ReplayStep;
+    if (step.dir === ours) await paced(step);
+    if (step.command) {
+      if (step.dir === ours) onCommand?.(step.command);
+      i++;
+      continue;
+    }
     if (step.dir === ours) {
       let conn: LiveConnection;
       try {
@@ -210,7 +340,16 @@ async function play(
       } catch (e) {
         return finish({ kind: 'connect-failed', step, index: compared, message: e instanceof Error ? e.message : String(e) });
       }
-      conn.send(step.frame !== undefined ? JSON.stringify(ids.rewrite(step.frame)) : (step.text ?? ''));
+      if (step.close) {
+        closedByUs.add(step.conn);
+        if (step.close.terminate) conn.terminate();
+        else conn.closeWith(step.close.code, step.close.reason);
+        i++;
+        continue;
+      }
+      const outgoing = step.frame !== undefined ? ids.rewrite(step.frame) : undefined;
+      if (outgoing !== undefined) ids.bindOwn(outgoing);
+      conn.send(outgoing !== undefined ? JSON.stringify(outgoing) : (step.text ?? ''));
       sent++;
       i++;
       continue;
@@ -236,10 +375,28 @@ async function play(
         const frame = conn.inbox.at(index);
         taken.set(key, index + 1);
         progressed = true;
-        const candidates = [...current, ...ahead].filter((x) => !matched.has(x) && (steps[x] as ReplayStep).conn === key);
+        // The order model: beyond the window, any later frame of this connection that its sender sends
+        // without waiting on us (a registration, a call) may be the one that arrived.
+        const later = range(ahead.length > 0 ? (ahead.at(-1) as number) + 1 : end, steps.length).filter(
+          (x) => (steps[x] as ReplayStep).dir !== ours && mayArriveEarly((steps[x] as ReplayStep).dir, (steps[x] as ReplayStep).frame),
+        );
+        const candidates = [...current, ...ahead, ...later].filter((x) => !matched.has(x) && (steps[x] as ReplayStep).conn === key);
         const hit = candidates.find((x) => tryMatch(steps[x] as ReplayStep, frame));
         if (hit === undefined) {
           const nearest = candidates.find((x) => sameType(steps[x] as ReplayStep, frame)) ?? candidates[0];
+          // A frame racing our own close (sent before the SDK saw it) may arrive live though the recording lost it.
+          // If the recording has it on a later connection (SDKs queue results and deliver them on the next
+          // one, sdk-behaviour §2.3), it counts there.
+          if (nearest === undefined && closedByUs.has(key)) {
+            const moved = range(i, steps.length).find(
+              (x) => !matched.has(x) && (steps[x] as ReplayStep).dir !== ours && (steps[x] as ReplayStep).conn !== key && tryMatch(steps[x] as ReplayStep, frame),
+            );
+            if (moved !== undefined) {
+              matched.add(moved);
+              compared++;
+            }
+            continue;
+          }
           if (nearest === undefined) {
             return finish({
               kind: 'different',
@@ -267,6 +424,12 @@ async function play(
       if (progressed) continue;
       const waiting = current.filter((x) => !matched.has(x)).map((x) => steps[x] as ReplayStep);
       const first = waiting[0] as ReplayStep;
+      // A frame that raced our own close in the recording may lose the race live: not a divergence.
+      const lost = waiting.filter((w) => w.afterClose && live.get(w.conn)?.inbox.closed);
+      if (lost.length > 0) {
+        for (const x of current) if (lost.includes(steps[x] as ReplayStep)) matched.add(x);
+        continue;
+      }
       const closed = waiting.map((w) => live.get(w.conn)).find((c) => c?.inbox.closed);
       if (closed?.inbox.closed) {
         const c = closed.inbox.closed;
@@ -321,7 +484,7 @@ export async function replayAgainstEngine(script: ReplayScript, url: string, opt
           ws.on('message', (data) => inbox.push(parseData(data)));
           ws.on('close', (code, reason) => inbox.close(code, reason.toString()));
           ws.once('error', (e) => reject(new Error(`cannot open connection ${key} to ${url}: ${e.message}`)));
-          ws.once('open', () => resolve({ inbox, send: (t) => ws.send(t), close: () => ws.close() }));
+          ws.once('open', () => resolve(liveConnection(ws, inbox)));
         }),
       options.stepTimeoutMs ?? 3000,
       new Notifier(),
@@ -344,7 +507,7 @@ export interface EngineReplayServer {
  */
 export async function startEngineReplay(
   script: ReplayScript,
-  options: { stepTimeoutMs?: number; connectTimeoutMs?: number; target?: string } = {},
+  options: { stepTimeoutMs?: number; connectTimeoutMs?: number; target?: string; onCommand?: (command: Record<string, unknown>) => void } = {},
 ): Promise<EngineReplayServer> {
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
   await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
@@ -354,13 +517,18 @@ export async function startEngineReplay(
   const accepted: LiveConnection[] = [];
   const waiting: (() => void)[] = [];
   const notifier = new Notifier();
-  wss.on('connection', (ws) => {
+  wss.on('connection', (ws, request) => {
+    // Only worker sockets are replayed: an /otel socket (a case with OTel on) is accepted and ignored.
+    if ((request.url ?? '/').split('?')[0] !== '/') {
+      ws.on('error', () => {});
+      return;
+    }
     // The inbox exists from the first moment: the SDK talks before the replay asks for the connection.
     const inbox = new Inbox(notifier);
     ws.on('message', (data) => inbox.push(parseData(data)));
     ws.on('close', (code, reason) => inbox.close(code, reason.toString()));
     ws.on('error', () => {});
-    accepted.push({ inbox, send: (t) => ws.send(t), close: () => ws.close() });
+    accepted.push(liveConnection(ws, inbox));
     for (const w of waiting.splice(0)) w();
   });
   const order = script.connections.map((c) => c.key);
@@ -386,6 +554,7 @@ export async function startEngineReplay(
     },
     options.stepTimeoutMs ?? 5000,
     notifier,
+    options.onCommand,
   ).then((r) => ({ role: 'engine' as const, target: options.target ?? url, ...r }));
   return {
     url,

@@ -80,6 +80,9 @@ export interface FrameRecord extends RecordBase {
   delivered?: false;
 }
 
+/** The note a fake peer writes when it closes a connection itself (data: conn, path, code, reason, terminate). */
+export const CLOSING_NOTE = 'closing the connection';
+
 export const EVENT_NAMES = [
   'listening',
   'listener-down',

@@ -57,6 +57,14 @@ describe('replay', () => {
     expect(script.steps.some((s) => s.dir === 'engine->worker')).toBe(true);
   });
 
+  it('--print on a clean replay: the timeline, nothing marked', async () => {
+    const r = await cli(['replay', transcript, '--print']);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('replay: the recording, as a timeline');
+    expect(r.out).toMatch(/E→W workerregistered/);
+    expect(r.out).not.toContain('DIVERGED');
+  });
+
   it('against the reference engine: no divergence (exit 0)', async () => {
     const r = await cli(['replay', transcript]);
     expect(r.err).toBe('');
@@ -78,6 +86,13 @@ describe('replay', () => {
       expect(r.out).toMatch(
         /invocationresult \(engine->worker, connection caller#1, .*\) differs at \/error\/code: recorded "function_not_found", live "NOT_FOUND"/,
       );
+      // --print: the recording as a timeline, the diverging frame (and only it) marked.
+      const printed = await cli(['replay', transcript, '--engine-url', engine.url, '--print']);
+      const marked = printed.out.split('\n').filter((l) => l.includes('<<< DIVERGED here'));
+      expect(marked).toHaveLength(1);
+      expect(marked[0]).toMatch(/^>>.*caller #1 .*E→W invocationresult /);
+      expect(printed.out).toMatch(/W→E invokefunction/);
+      expect(printed.out).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f]/);
     } finally {
       await engine?.close();
     }
@@ -86,7 +101,9 @@ describe('replay', () => {
   it('reports a frame that never comes as missing, with the step timeout', async () => {
     const records = parseRecords(await readFile(transcript, 'utf8')) as Record<string, unknown>[];
     const last = records.filter((r) => r.kind === 'frame' && r.dir === 'engine->worker').at(-1) as Record<string, unknown>;
-    const extra = { ...last, seq: 10_000, t: 99_999, frame: { type: 'pong' } };
+    // Placed right after the last engine frame: before the workers close their connections (a frame
+    // recorded after our own close may race it and is not required).
+    const extra = { ...last, seq: (last.seq as number) + 0.5, frame: { type: 'pong' } };
     const file = join(dir, 'extra.jsonl');
     await writeFile(file, [...records, extra].map((r) => JSON.stringify(r)).join('\n'));
     const r = await cli(['replay', file, '--step-timeout', '300']);

@@ -66,6 +66,8 @@ export interface SessionOptions {
 
 export class DriverSession {
   readonly events: ReceivedEvent[] = [];
+  /** Commands written, with when (performance.now()): copied into the case transcript so replay re-sends each in its place. */
+  readonly commands: { at: number; command: DriverCommand }[] = [];
   /** Lines on stdout that were not contract events (a contract violation, kept for the report). */
   readonly strayStdout: string[] = [];
   /** Why each stray line is not a contract event (schema problem, over-long line), in the same order. */
@@ -190,6 +192,7 @@ export class DriverSession {
   send(body: DriverCommandBody): string {
     const id = `c${this.nextId++}`;
     const command = { ...body, id } as DriverCommand;
+    this.commands.push({ at: performance.now(), command });
     this.record({ dir: 'command', ...command });
     this.group.stdin?.write(`${JSON.stringify(command)}\n`);
     return id;

@@ -52,7 +52,7 @@ export function launchDriver(spec: DriverLaunchSpec, options: LaunchOptions): Pr
   });
 }
 
-/** Copies a driver's events and stderr tail into the transcript, stamped with when the harness saw them. */
+/** Copies a driver's commands, events and stderr tail into the transcript, stamped with when the harness saw them. */
 export function mirrorDriverIntoTranscript(session: DriverSession, source: string, transcript: TranscriptRecorder): void {
   for (const e of session.events) {
     const { at, ...rest } = e;
@@ -60,6 +60,7 @@ export function mirrorDriverIntoTranscript(session: DriverSession, source: strin
     const text = e.event === 'log' ? `sdk log: ${e.message}` : `event ${e.event}`;
     transcript.append({ kind: 'note', source, level, text, data: rest }, at);
   }
+  for (const { at, command } of session.commands) transcript.append({ kind: 'note', source, level: 'info', text: `command ${command.cmd}`, data: command }, at);
   const tail = session.stderrTail();
   if (tail.trim() !== '') transcript.note(source, 'stderr (tail)', tail.slice(-4000), 'debug');
   if (session.strayStdout.length > 0) transcript.note(source, 'stdout lines that were not contract events', session.strayStdout.slice(0, 20), 'warn');

@@ -1,0 +1,31 @@
+// What a case configured beyond its frames, read back from its transcript so a replay starts the SDK the
+// way the case did. The recorded options come from an untrusted file: only the worker options of the driver
+// contract are taken, each with its type checked (anything else is dropped, never passed to a driver).
+
+import type { ReconnectionOptions, WorkerOptions } from '../targets/sdk/contract.ts';
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+const RECONNECTION_KEYS = ['initialDelayMs', 'maxDelayMs', 'backoffMultiplier', 'jitterFactor', 'maxRetries'] as const;
+
+export function workerOptionsFrom(recorded: Record<string, unknown>): WorkerOptions {
+  const out: WorkerOptions = {};
+  for (const key of ['workerName', 'description', 'namespace'] as const) if (typeof recorded[key] === 'string') out[key] = recorded[key];
+  if (typeof recorded.invocationTimeoutMs === 'number') out.invocationTimeoutMs = recorded.invocationTimeoutMs;
+  for (const key of ['metrics', 'otel'] as const) if (typeof recorded[key] === 'boolean') out[key] = recorded[key];
+  if (isRecord(recorded.reconnection)) {
+    const r: ReconnectionOptions = {};
+    for (const key of RECONNECTION_KEYS) {
+      const v = recorded.reconnection[key];
+      if (typeof v === 'number' && Number.isFinite(v)) r[key] = v;
+    }
+    out.reconnection = r;
+  }
+  if (isRecord(recorded.headers)) {
+    const h = Object.entries(recorded.headers).filter((e): e is [string, string] => typeof e[1] === 'string');
+    out.headers = Object.fromEntries(h);
+  }
+  return out;
+}

@@ -1,0 +1,45 @@
+// Issue 14, self-replay: every engine case runs against the reference engine, then each case's own
+// transcript is replayed (worker side) against a fresh reference engine three times. Every divergence is
+// spurious, so the count must be 0 per case. Cases not replayed, and cases whose replay is known not to
+// reproduce yet (left out of this run), are listed with their reason.
+
+import { describe, expect, it } from 'vitest';
+import { engineCatalogue } from '../../specs/engine/index.ts';
+import { referenceEngineSelfReplay, selfReplay } from '../../harness/replay/self-replay.ts';
+
+const TIMES = 3;
+
+/** Cases replay cannot play (the runner says why). */
+const NOT_REPLAYED: Record<string, RegExp> = {
+  'engine.connect.unknown-path-refused': /no frame on the worker socket/,
+  'engine.bad-input.large-frames': /keeps only a prefix of frame/,
+  'engine.bad-input.oversized-frame': /keeps only a prefix of frame/,
+};
+
+/**
+ * Replays known to diverge spuriously, left out of the count with the reason (measured, issue 14 open):
+ * the observer's list call is sent before the engine's clean-up of another worker, which the case waited
+ * for by polling; the transcript's per-peer clocks do not order the observer after that wait.
+ */
+const KNOWN_SPURIOUS: Record<string, string> = {
+  'engine.disconnect.functions-removed': 'observer list call races the clean-up the case polled for',
+  'engine.disconnect.trigger-types-removed': 'observer list call races the clean-up the case polled for',
+  'engine.disconnect.successor-keeps-function': 'observer list call races the hand-over the case polled for',
+  'engine.namespaces.grace-falls-back-to-default': 'observer list call races the grace period the case polled for',
+  'engine.bad-input.binary-and-empty-frames': 'binary frames are not replayed, so the engine never answers the probe after them',
+  'engine.churn.no-registrations-left': 'hundreds of concurrent calls: the invocation-id binding pairs results with the wrong calls',
+};
+
+describe('self-replay: engine cases against the reference engine', () => {
+  it(`replays each case's transcript ${TIMES} times with 0 divergences`, async () => {
+    const cases = engineCatalogue.cases.filter((c) => c.lane !== 'slow' && !(c.id in KNOWN_SPURIOUS));
+    const results = await selfReplay(engineCatalogue, { kind: 'reference' }, { cases, times: TIMES, ...referenceEngineSelfReplay() });
+    const lines = results.map((r) => `${r.id} ${r.verdict} ${r.skipped ? `not replayed: ${r.skipped}` : `${r.divergences.length}/${r.replays} diverged`}`);
+    console.log(`self-replay (engine, reference):\n${lines.join('\n')}`);
+    expect(results.map((r) => r.id)).toEqual(cases.map((c) => c.id));
+    for (const r of results.filter((x) => x.skipped)) expect(r.skipped, r.id).toMatch(NOT_REPLAYED[r.id] ?? /^$/);
+    const diverged = results.filter((r) => r.divergences.length > 0).map((r) => `${r.id}: ${r.divergences.length}/${r.replays}: ${r.divergences[0]?.message}`);
+    expect(diverged).toEqual([]);
+    for (const r of results.filter((x) => !x.skipped)) expect(r.replays, r.id).toBe(TIMES);
+  }, 300_000);
+});
