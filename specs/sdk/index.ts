@@ -16,6 +16,7 @@ import { badInputCases } from './bad-input.ts';
 import { wireHygieneCases } from './wire-hygiene.ts';
 import { backoffCases } from './backoff/cases.ts';
 import { propertyCases } from './properties/cases.ts';
+import { sdkFuzzCases } from './fuzz.ts';
 
 export type { SdkCaseContext, SdkTiming, StartOptions, ConnectedWorker, SdkTargetInfo } from './context.ts';
 export { sdkContextFactory, sdkTiming, FAST_WORKER_DEFAULTS } from './context.ts';
@@ -38,6 +39,7 @@ const cases: SdkCase[] = [
   ...badInputCases,
   ...wireHygieneCases,
   ...propertyCases,
+  ...sdkFuzzCases,
 ];
 
 assertCatalogue(cases);
