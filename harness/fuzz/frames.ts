@@ -16,7 +16,7 @@ export type FuzzFrame =
 export const MUTATIONS = ['valid', 'wrong-type', 'missing-field', 'extra-field', 'boundary-number', 'huge-value', 'deep-value', 'bad-utf8', 'duplicate-key', 'not-an-object', 'binary-json'] as const;
 export type Mutation = (typeof MUTATIONS)[number];
 
-export const HUGE_MAX_BYTES = 512 * 1024;
+export const HUGE_MAX_BYTES = 256 * 1024;
 export const DEEP_MAX = 1000;
 
 type Frame = Record<string, unknown>;
@@ -77,7 +77,8 @@ export function mutate(frame: Frame, m: { mutation: Mutation; pick: number; size
     case 'boundary-number':
       return text(withRawValue(frame, key, BOUNDARY_TEXT[m.wrong % BOUNDARY_TEXT.length]!));
     case 'huge-value': {
-      const bytes = 1024 * (1 + (m.size % (HUGE_MAX_BYTES / 1024)));
+      // One huge value in four is up to HUGE_MAX_BYTES, the rest up to 8 KiB: the lane's own memory stays small.
+      const bytes = 1024 * (1 + (m.size % (m.pick % 4 === 0 ? HUGE_MAX_BYTES / 1024 : 8)));
       return text(m.wrong % 2 === 0 ? JSON.stringify({ ...frame, [key]: 'x'.repeat(bytes) }) : withRawValue(frame, key, `[${'1,'.repeat(bytes / 2 - 1)}1]`));
     }
     case 'deep-value': {

@@ -50,7 +50,7 @@ function numberArb(schema: JsonObject, integer: boolean): Arb {
 
 function objectArb(schema: JsonObject, file: string, depth: number): Arb {
   const props = isObject(schema.properties) ? schema.properties : undefined;
-  if (!props) return anyJson(depth + 2).filter(isObject).map((o) => o as unknown);
+  if (!props) return fc.dictionary(fc.string({ maxLength: 12 }), anyJson(depth + 1), { maxKeys: depth >= MAX_DEPTH ? 0 : 3 });
   const required = Array.isArray(schema.required) ? schema.required.filter((k): k is string => typeof k === 'string') : [];
   const model: Record<string, Arb> = {};
   for (const [key, sub] of Object.entries(props)) model[key] = schemaArbitrary(sub, file, depth + 1);
