@@ -11,6 +11,7 @@ import { replay, type ReplayOptions } from './replay-cmd.ts';
 import { report, type ReportOptions } from './report-cmd.ts';
 import { runJob, type SidePlan } from './run-job.ts';
 import { serve, type ServeOptions } from './serve.ts';
+import { fuzz, type FuzzOptions } from './fuzz-cmd.ts';
 import { DEFAULT_ENGINE_PORT, parseEngineTarget, parseSdkTarget, type EngineOptionValues } from './targets.ts';
 import type { CaseDefinition } from '../cases/model.ts';
 
@@ -30,6 +31,7 @@ Examples:
   iii-conformance sdk python --case 'sdk.reconnect.*'
   iii-conformance sdk cmd:"./target/release/my-driver" --baseline conformance-baseline.json
   iii-conformance engine --engine-url ws://127.0.0.1:49134 --strict
+  iii-conformance fuzz sdk python --frames 10000
   iii-conformance list --json
   iii-conformance serve --fake --port 49134
   iii-conformance replay reports/<run>/repro/sdk/<case id>/
@@ -86,6 +88,21 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     const spec = parseEngineTarget(raw);
     const options = parseRunOptions(raw, io.env);
     exitCode = await runJob([{ side: 'engine', spec }], options, io, argv);
+  });
+
+  addRunOptions(
+    program
+      .command('fuzz')
+      .description('the fuzz lane only: schema-derived frames, valid and mutated, thrown at an SDK through the fake engine or at an engine through fake workers; prints frames and frames/s per side')
+      .argument('<side>', 'sdk | engine')
+      .argument('[target]', 'with sdk: node | python | rust | go | cmd:"<command>"')
+      .option('--frames <n>', 'frames per side (default: $III_CONFORMANCE_FUZZ_FRAMES or 10000)')
+      .option('--engine-url <url>', 'with engine: an engine that is already running')
+      .option('--engine-cmd <command>', 'with engine: start the engine with this command (it must listen on --engine-url, default ws://127.0.0.1:49134)')
+      .option('--engine-image <image>', 'with engine: start the engine from this container image (needs Docker)')
+      .exitOverride(),
+  ).action(async (side: string, target: string | undefined, raw: FuzzOptions) => {
+    exitCode = await fuzz(side, target, raw, io, argv);
   });
 
   program

@@ -8,6 +8,7 @@ import { describeFrame, fuzzFrameArbitrary, wirePayload, type FuzzFrame } from '
 import { fuzzFaultSchedule } from '../../harness/fuzz/faults.ts';
 import { describeLane, runFuzzLane, type Death } from '../../harness/fuzz/lane.ts';
 import { fuzzFrames, FUZZ_BATCH_SIZE } from '../../harness/fuzz/settings.ts';
+import { recordFuzzLane } from '../../harness/fuzz/tally.ts';
 import type { FakeWorker } from '../../harness/fake-worker/index.ts';
 import type { EngineCaseContext } from './context.ts';
 import { doc, engineCase } from './support/define.ts';
@@ -86,6 +87,7 @@ export const engineFuzzCases = [
         shrinkRuns: 60,
         shrinkMs: 60_000,
       });
+      recordFuzzLane({ side: 'engine', implementation: ctx.url, result: lane });
       const death = lane.death;
       if (!death) return `kept serving: ${describeLane(lane)}; per mutation ${JSON.stringify(lane.byMutation)}`;
       let replayed: Death = 'the engine could not be reached for the replay';

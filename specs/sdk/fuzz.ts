@@ -11,6 +11,7 @@ import { describeFrame, fuzzFrameArbitrary, wirePayload, type FuzzFrame } from '
 import { describeLane, runFuzzLane, type Death } from '../../harness/fuzz/lane.ts';
 import { fuzzFaultSchedule } from '../../harness/fuzz/faults.ts';
 import { fuzzFrames, FUZZ_BATCH_SIZE } from '../../harness/fuzz/settings.ts';
+import { recordFuzzLane } from '../../harness/fuzz/tally.ts';
 import type { SdkCaseContext } from './context.ts';
 import { sdkCase, src, type SdkCase } from './support/define.ts';
 import { invokeRaw, registerEcho, sameJson, sleep } from './support/frames.ts';
@@ -107,6 +108,7 @@ export const sdkFuzzCases: SdkCase[] = [
         await live.stop();
       }
       ctx.note(`sdk fuzz lane: ${describeLane(lane)}`, { byMutation: lane.byMutation });
+      recordFuzzLane({ side: 'sdk', implementation: `${ctx.implementation.name} ${ctx.implementation.version}`, result: lane });
       const death = lane.death;
       if (!death) return outcome.pass(`kept serving: ${describeLane(lane)}`, { findings: [{ severity: 'info', message: `frames per mutation: ${JSON.stringify(lane.byMutation)}` }] });
       // Once more on the case's own engine, so the transcript and the repro bundle hold the minimal sequence.
