@@ -90,6 +90,15 @@ async function shrinkDeath(o: FuzzLaneOptions, batch: FuzzFrame[], afterFrames: 
     return death === undefined;
   });
   await fc.check(property, { examples: [[batch]], numRuns: 1, seed: o.seed, endOnFailure: false });
+  // fast-check shrinks a value it did not generate with fewer strategies; finish with one-frame removals.
+  for (let i = 0; smallest && smallest.frames.length > 1 && i < smallest.frames.length; ) {
+    if (runs >= o.shrinkRuns || performance.now() > deadline || o.signal?.aborted) break;
+    const without = smallest.frames.filter((_, j) => j !== i);
+    runs += 1;
+    const death = await o.trial(without);
+    if (death !== undefined) smallest = { frames: without, reason: death };
+    else i += 1;
+  }
   return {
     afterFrames,
     reason,
