@@ -3,7 +3,7 @@
 
 import { describeLane } from '../fuzz/lane.ts';
 import { setFuzzFrames } from '../fuzz/settings.ts';
-import { fuzzTallies } from '../fuzz/tally.ts';
+import { fuzzTallies, resetFuzzTallies } from '../fuzz/tally.ts';
 import { UsageError } from './errors.ts';
 import type { CliIO } from './io.ts';
 import { parseRunOptions, type RawRunOptions } from './options.ts';
@@ -28,6 +28,7 @@ export async function fuzz(side: string, target: string | undefined, raw: FuzzOp
     setFuzzFrames(Number(raw.frames));
   }
   const options = { ...parseRunOptions(raw, io.env), cases: [`${side}.fuzz.*`] };
+  resetFuzzTallies();
   try {
     const code = await runJob([plan], options, io, argv);
     for (const t of fuzzTallies()) {

@@ -18,3 +18,8 @@ export function recordFuzzLane(t: FuzzTally): void {
 export function fuzzTallies(): readonly FuzzTally[] {
   return tallies;
 }
+
+/** Forgets earlier lanes: one `fuzz` command prints its own. */
+export function resetFuzzTallies(): void {
+  tallies.length = 0;
+}
