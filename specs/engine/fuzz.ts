@@ -4,7 +4,8 @@
 // is shrunk to the smallest sequence that kills a fresh offender connection, then replayed once more so the
 // case transcript (and the repro bundle) ends with exactly the killing frames.
 
-import { describeFrame, fuzzFrameArbitrary, wirePayload, type FuzzFrame } from '../../harness/fuzz/frames.ts';
+import { describeFrame, fuzzFrameArbitrary } from '../../harness/fuzz/frames.ts';
+import { sendFuzzFrames } from '../../harness/fuzz/send.ts';
 import { fuzzFaultSchedule } from '../../harness/fuzz/faults.ts';
 import { describeLane, runFuzzLane, type Death } from '../../harness/fuzz/lane.ts';
 import { fuzzFrames, FUZZ_BATCH_SIZE } from '../../harness/fuzz/settings.ts';
@@ -14,13 +15,6 @@ import type { EngineCaseContext } from './context.ts';
 import { doc, engineCase } from './support/define.ts';
 import { CaseFailure } from './support/failure.ts';
 import { call, registerOk, serve, settle, uniqueFunctionId } from './support/protocol.ts';
-
-async function sendFrames(w: FakeWorker, frames: readonly FuzzFrame[]): Promise<void> {
-  for (const f of frames) {
-    const p = wirePayload(f);
-    await w.sendRaw(p.data, { binary: p.binary });
-  }
-}
 
 /** The offender and a bystander both get a call through to the executor, or the reason they did not. */
 async function serves(ctx: EngineCaseContext, offender: FakeWorker, bystander: FakeWorker, executor: FakeWorker, fn: string): Promise<Death> {
@@ -67,7 +61,7 @@ export const engineFuzzCases = [
         seed: ctx.seed,
         arbitrary: fuzzFrameArbitrary('worker->engine'),
         signal: ctx.signal,
-        send: (batch) => sendFrames(live, batch),
+        send: (batch) => sendFuzzFrames(live, batch),
         check: () => serves(ctx, live, bystander, executor, fn),
         trial: async (seq) => {
           trials += 1;
@@ -78,7 +72,7 @@ export const engineFuzzCases = [
             return undefined; // the engine is gone altogether: nothing left to shrink against
           }
           try {
-            await sendFrames(offender, seq);
+            await sendFuzzFrames(offender, seq);
             return await serves(ctx, offender, bystander, executor, fn);
           } finally {
             offender.terminate();
@@ -93,7 +87,7 @@ export const engineFuzzCases = [
       let replayed: Death = 'the engine could not be reached for the replay';
       try {
         const last = await ctx.worker('minimal-replay');
-        await sendFrames(last, death.minimal);
+        await sendFuzzFrames(last, death.minimal);
         replayed = (await serves(ctx, last, bystander, executor, fn)) ?? 'survived this time';
       } catch {
         // keep the first finding; the replay is a convenience for the transcript

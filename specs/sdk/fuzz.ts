@@ -7,7 +7,8 @@
 import { randomUUID } from 'node:crypto';
 import { outcome } from '../../harness/cases/model.ts';
 import { FakeEngine, type EngineConnection } from '../../harness/fake-engine/index.ts';
-import { describeFrame, fuzzFrameArbitrary, wirePayload, type FuzzFrame } from '../../harness/fuzz/frames.ts';
+import { describeFrame, fuzzFrameArbitrary } from '../../harness/fuzz/frames.ts';
+import { sendFuzzFrames } from '../../harness/fuzz/send.ts';
 import { describeLane, runFuzzLane, type Death } from '../../harness/fuzz/lane.ts';
 import { fuzzFaultSchedule } from '../../harness/fuzz/faults.ts';
 import { fuzzFrames, FUZZ_BATCH_SIZE } from '../../harness/fuzz/settings.ts';
@@ -20,13 +21,6 @@ const FN = 'conf::fuzz-echo';
 
 /** registrationrejected is fatal for an SDK by design (sdk-behaviour.md §4.3): never fuzzed on this side. */
 export const SDK_FUZZ_EXCLUDED_TYPES = ['registrationrejected'] as const;
-
-async function sendFrames(conn: EngineConnection, frames: readonly FuzzFrame[]): Promise<void> {
-  for (const f of frames) {
-    const p = wirePayload(f);
-    await conn.sendRaw(p.data, { binary: p.binary });
-  }
-}
 
 /** A valid invocation round-trips on the same connection, or the reason it did not. */
 async function serves(ctx: SdkCaseContext, conn: EngineConnection): Promise<Death> {
@@ -84,7 +78,7 @@ export const sdkFuzzCases: SdkCase[] = [
           seed: ctx.seed,
           arbitrary,
           signal: ctx.signal,
-          send: (batch) => sendFrames(live.conn, batch),
+          send: (batch) => sendFuzzFrames(live.conn, batch),
           check: async () => {
             await sleep(20); // a crash or a close needs a moment to show
             return serves(ctx, live.conn);
@@ -94,7 +88,7 @@ export const sdkFuzzCases: SdkCase[] = [
             trials += 1;
             const s = await freshSession(ctx);
             try {
-              await sendFrames(s.conn, seq);
+              await sendFuzzFrames(s.conn, seq);
               await sleep(50);
               return await serves(ctx, s.conn);
             } finally {
@@ -115,7 +109,7 @@ export const sdkFuzzCases: SdkCase[] = [
       const { driver, conn } = await ctx.connect();
       await registerEcho(ctx, driver, conn, FN);
       ctx.note(`minimal killing sequence (${death.minimal.length} frames), replayed`, { frames: death.minimal });
-      await sendFrames(conn, death.minimal);
+      await sendFuzzFrames(conn, death.minimal);
       await sleep(50);
       const replayed = await serves(ctx, conn);
       return outcome.fail(
