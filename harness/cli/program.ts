@@ -6,6 +6,7 @@ import { EXIT } from '../baselines/gate.ts';
 import { INTERNAL_ERROR_EXIT, SetupError, UsageError } from './errors.ts';
 import { harnessVersion, type CliIO } from './io.ts';
 import { addRunOptions, parseRunOptions, type RawRunOptions } from './options.ts';
+import type { FuzzOptions } from './fuzz-cmd.ts';
 import { DEFAULT_ENGINE_PORT, parseEngineTarget, parseSdkTarget, type EngineOptionValues } from './targets.ts';
 import type { ReplayOptions } from './replay-cmd.ts';
 import type { ReportOptions } from './report-cmd.ts';
@@ -14,11 +15,12 @@ import type { ServeOptions } from './serve.ts';
 import type { CaseDefinition } from '../cases/model.ts';
 import type { SdkTargetSpec } from '../cases/catalogue.ts';
 import { resolve } from 'node:path';
+import { linesForTerminal } from '../util/terminal.ts';
 
 // Each subcommand imports what it runs only when it runs: `--help` and a bad argument answer without
 // loading the runner, the reports, the fake peers or the reference engine (start-up: bench/startup.ts).
 const runJob: typeof import('./run-job.ts').runJob = async (...args) => (await import('./run-job.ts')).runJob(...args);
-import { linesForTerminal } from '../util/terminal.ts';
+const fuzz: typeof import('./fuzz-cmd.ts').fuzz = async (...args) => (await import('./fuzz-cmd.ts')).fuzz(...args);
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -38,6 +40,7 @@ Examples:
   iii-conformance sdk node@0.22.0 node@0.22.1 python@0.24.0                   published releases, one matrix
   iii-conformance sdk cmd:"./target/release/my-driver" --baseline conformance-baseline.json
   iii-conformance engine --engine-url ws://127.0.0.1:49134 --strict
+  iii-conformance fuzz sdk python --frames 10000
   iii-conformance list --json
   iii-conformance serve --fake --port 49134
   iii-conformance replay reports/<run>/repro/sdk/<case id>/
@@ -102,6 +105,21 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     const spec = parseEngineTarget(raw);
     const options = parseRunOptions(raw, io.env);
     exitCode = await runJob([{ side: 'engine', spec }], options, io, argv);
+  });
+
+  addRunOptions(
+    program
+      .command('fuzz')
+      .description('the fuzz lane only: schema-derived frames, valid and mutated, thrown at an SDK through the fake engine or at an engine through fake workers; prints frames and frames/s per side')
+      .argument('<side>', 'sdk | engine')
+      .argument('[target]', 'with sdk: node | python | rust | go | cmd:"<command>"')
+      .option('--frames <n>', 'frames per side (default: $III_CONFORMANCE_FUZZ_FRAMES or 10000)')
+      .option('--engine-url <url>', 'with engine: an engine that is already running')
+      .option('--engine-cmd <command>', 'with engine: start the engine with this command (it must listen on --engine-url, default ws://127.0.0.1:49134)')
+      .option('--engine-image <image>', 'with engine: start the engine from this container image (needs Docker)')
+      .exitOverride(),
+  ).action(async (side: string, target: string | undefined, raw: FuzzOptions) => {
+    exitCode = await fuzz(side, target, raw, io, argv);
   });
 
   program

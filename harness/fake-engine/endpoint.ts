@@ -525,7 +525,8 @@ export class Endpoint {
       for (let offset = 0; offset < framed.length; offset += size) {
         if (socket.destroyed) return false;
         socket.write(framed.subarray(offset, offset + size));
-        if (offset + size < framed.length) await this.timers.sleep(delayMs);
+        // With no delay the parts go out in one turn: an automatic pong written in a gap would land inside the frame.
+        if (delayMs > 0 && offset + size < framed.length) await this.timers.sleep(delayMs);
       }
       return true;
     };

@@ -19,10 +19,11 @@ import { triggerCases } from './triggers.ts';
 import { namespaceCases } from './namespaces.ts';
 import { robustnessCases } from './robustness.ts';
 import { churnCases } from './churn.ts';
+import { engineFuzzCases } from './fuzz.ts';
 
 export type { EngineCaseContext } from './context.ts';
 
-export const engineCases = [...connectCases, ...livenessCases, ...builtinCases, ...routingCases, ...disconnectCases, ...reattachCases, ...conflictCases, ...triggerCases, ...namespaceCases, ...robustnessCases, ...churnCases];
+export const engineCases = [...connectCases, ...livenessCases, ...builtinCases, ...routingCases, ...disconnectCases, ...reattachCases, ...conflictCases, ...triggerCases, ...namespaceCases, ...robustnessCases, ...churnCases, ...engineFuzzCases];
 assertCatalogue(engineCases);
 
 /** The namespace grace the embedded reference engine runs with: short, so the grace case stays fast, yet far

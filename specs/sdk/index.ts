@@ -17,6 +17,7 @@ import { wireHygieneCases } from './wire-hygiene.ts';
 import { backoffCases } from './backoff/cases.ts';
 import { propertyCases } from './properties/cases.ts';
 import { browserCases } from './browser.ts';
+import { sdkFuzzCases } from './fuzz.ts';
 
 export type { SdkCaseContext, SdkTiming, StartOptions, ConnectedWorker, SdkTargetInfo } from './context.ts';
 export { sdkContextFactory, sdkTiming, FAST_WORKER_DEFAULTS } from './context.ts';
@@ -40,6 +41,7 @@ const cases: SdkCase[] = [
   ...wireHygieneCases,
   ...propertyCases,
   ...browserCases,
+  ...sdkFuzzCases,
 ];
 
 assertCatalogue(cases);
