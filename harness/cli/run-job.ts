@@ -264,7 +264,8 @@ export async function runJob(plans: readonly SidePlan[], options: RunOptions, io
       if (options.timeScale !== 1) words.push('--time-scale', String(options.timeScale));
       const rerun = `${CLI_NAME} ${commandLine(words)}`;
       const dir = join(reportDir, 'repro', run.side, c.info.id);
-      const replayTarget = plan.side === 'sdk' ? ['--sdk', target[1] as string] : target.slice(1);
+      // replay takes the engine's address only: --engine-name is for gating, which a replay does not do.
+      const replayTarget = plan.side === 'sdk' ? ['--sdk', target[1] as string] : target.slice(1).filter((w, k, all) => w !== '--engine-name' && all[k - 1] !== '--engine-name');
       const bundle = await writeReproBundle({
         dir,
         run,
