@@ -1,11 +1,13 @@
 // `report <results.json...>`: merges several runs (Node vs Python vs Rust vs Go, or two versions of one
-// SDK) into one HTML matrix (and optionally one JUnit file).
+// SDK) into one HTML matrix (and optionally one JUnit file); the `--shard i/n` runs of one implementation
+// fill one column (reports/shards.ts), and a missing or repeated shard is named.
 
 import { dirname, resolve, relative } from 'node:path';
 import { readResultsWithNotes, ResultsReadError, type ResultsDocument } from '../reports/results.ts';
 import { forTerminal } from '../util/terminal.ts';
 import { writeHtmlReport } from '../reports/html.ts';
 import { writeJunit } from '../reports/junit.ts';
+import { planColumns } from '../reports/shards.ts';
 import { UsageError } from './errors.ts';
 import type { CliIO } from './io.ts';
 
@@ -28,7 +30,11 @@ export async function report(files: readonly string[], options: ReportOptions, i
     }
   }
   const out = resolve(io.cwd, options.output ?? 'reports/index.html');
-  const notes = await writeHtmlReport(out, loaded, options.title);
+  // Shards of one implementation (--shard i/n) become one column; a missing or repeated shard is said first.
+  const shardProblems = planColumns(loaded.map((l) => l.doc)).problems;
+  for (const p of shardProblems) io.stderr.write(`report: ${forTerminal(p)}\n`);
+  // The page lists the shard problems first among its notes; they were printed just above.
+  const notes = (await writeHtmlReport(out, loaded, options.title)).slice(shardProblems.length);
   // The results files are someone else's: what the report refused to read is said, never silently dropped.
   for (const n of notes.slice(0, 20)) io.stderr.write(`report: left out: ${forTerminal(n)}\n`);
   if (notes.length > 20) io.stderr.write(`report: … and ${notes.length - 20} more (listed at the top of the HTML report)\n`);

@@ -1,0 +1,68 @@
+// `report` over the results.json of `--shard i/n` runs: the shards of one implementation make ONE column
+// (and one JUnit suite), not one each. Runs are the same implementation when side, implementation name and
+// version (or, unopened, the target) and shard count agree. A shard given twice is shown once and named; a
+// shard that is absent is named, so a merged matrix never looks complete when it is not.
+
+import { implementationLabel } from './implementation-label.ts';
+import type { ResultsDocument } from './results.ts';
+
+export interface ShardSet {
+  count: number;
+  /** Shard indexes present, ascending. */
+  present: number[];
+}
+
+export interface ColumnPlan {
+  /** The column (and JUnit suite) of run `ri` of document `di`. */
+  keyOf(di: number, ri: number): string;
+  /** A shard already given by an earlier file: left out. */
+  isDuplicate(di: number, ri: number): boolean;
+  /** The shards a merged column holds; undefined for a run that was not sharded. */
+  shardsOf(key: string): ShardSet | undefined;
+  /** Missing and duplicated shards, one line each (they name the implementation: print them inert). */
+  problems: string[];
+}
+
+export function planColumns(docs: readonly Pick<ResultsDocument, 'options' | 'runs'>[]): ColumnPlan {
+  const keys = new Map<string, string>();
+  const duplicates = new Set<string>();
+  const groups = new Map<string, { label: string; side: string; count: number; files: Map<number, number> }>();
+  const problems: string[] = [];
+  for (const [di, doc] of docs.entries()) {
+    const shard = doc.options.shard;
+    for (const [ri, run] of doc.runs.entries()) {
+      const at = `${di}-${ri}`;
+      if (!shard) {
+        keys.set(at, at);
+        continue;
+      }
+      const label = implementationLabel(run);
+      const key = `shards:${JSON.stringify([run.side, label, shard.count])}`;
+      keys.set(at, key);
+      const group = groups.get(key) ?? { label, side: run.side, count: shard.count, files: new Map<number, number>() };
+      groups.set(key, group);
+      const first = group.files.get(shard.index);
+      if (first !== undefined) {
+        duplicates.add(at);
+        problems.push(`shard ${shard.index}/${shard.count} of ${run.side} ${label} is in results files ${first + 1} and ${di + 1}: file ${di + 1}'s is left out`);
+      } else group.files.set(shard.index, di);
+    }
+  }
+  for (const group of groups.values()) {
+    const missing: number[] = [];
+    for (let i = 1; i <= group.count; i++) if (!group.files.has(i)) missing.push(i);
+    if (missing.length > 0)
+      problems.push(
+        `${group.side} ${group.label}: no results for shard${missing.length === 1 ? '' : 's'} ${missing.map((i) => `${i}/${group.count}`).join(', ')}: the column holds ${group.files.size} of ${group.count} shards (pass every shard's results.json)`,
+      );
+  }
+  return {
+    keyOf: (di, ri) => keys.get(`${di}-${ri}`) ?? `${di}-${ri}`,
+    isDuplicate: (di, ri) => duplicates.has(`${di}-${ri}`),
+    shardsOf: (key) => {
+      const group = groups.get(key);
+      return group ? { count: group.count, present: [...group.files.keys()].sort((a, b) => a - b) } : undefined;
+    },
+    problems,
+  };
+}
