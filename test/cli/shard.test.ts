@@ -69,6 +69,7 @@ describe('sharded runs and report', () => {
       const merged = await cli(['report', join(a, 'results.json'), join(b, 'results.json'), '-o', join(dir, 'merged.html'), '--junit', join(dir, 'merged.xml')]);
       expect(merged.code, merged.err).toBe(0);
       expect(merged.err).toBe('');
+      expect(merged.out).toContain('2 implementation runs in 1 column');
       const data = await reportData(join(dir, 'merged.html'));
       expect(data.columns).toHaveLength(1);
       expect(data.columns[0]?.shards).toBe('shards 1, 2 of 2');
