@@ -101,7 +101,7 @@ export async function collectReportData(inputs: readonly LoadedResults[], outDir
     for (const n of readNotes ?? []) notes.push(`results file ${di + 1}: ${n}`);
     for (const [ri, run] of doc.runs.entries()) {
       if (plan.isDuplicate(di, ri)) continue;
-      // Position-based, so two documents with the same run id (same second, same seed) never collide.
+      // Position-based (or one per shard group), so two documents with the same run id never collide.
       const key = plan.keyOf(di, ri);
       let column = columnByKey.get(key);
       if (column) mergeShardColumn(column, doc, run);

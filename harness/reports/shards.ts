@@ -26,6 +26,7 @@ export interface ColumnPlan {
 export function planColumns(docs: readonly Pick<ResultsDocument, 'options' | 'runs'>[]): ColumnPlan {
   const keys = new Map<string, string>();
   const duplicates = new Set<string>();
+  const groupKeys = new Map<string, string>();
   const groups = new Map<string, { label: string; side: string; count: number; files: Map<number, number> }>();
   const problems: string[] = [];
   for (const [di, doc] of docs.entries()) {
@@ -37,7 +38,10 @@ export function planColumns(docs: readonly Pick<ResultsDocument, 'options' | 'ru
         continue;
       }
       const label = implementationLabel(run);
-      const key = `shards:${JSON.stringify([run.side, label, shard.count])}`;
+      const identity = JSON.stringify([run.side, label, shard.count]);
+      // A short key of plain characters: it is part of the page's `#case=<column>:<case id>` links.
+      const key = groupKeys.get(identity) ?? `shards-${groupKeys.size}`;
+      groupKeys.set(identity, key);
       keys.set(at, key);
       const group = groups.get(key) ?? { label, side: run.side, count: shard.count, files: new Map<number, number>() };
       groups.set(key, group);

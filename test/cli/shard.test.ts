@@ -73,6 +73,7 @@ describe('sharded runs and report', () => {
       const data = await reportData(join(dir, 'merged.html'));
       expect(data.columns).toHaveLength(1);
       expect(data.columns[0]?.shards).toBe('shards 1, 2 of 2');
+      expect(data.columns[0]?.key).toMatch(/^[\w-]+$/); // part of the page's #case=<column>:<id> links
       expect(data.columns[0]?.counts.total).toBe(sw.ids.length);
       expect(Object.keys(data.cells)).toHaveLength(sw.ids.length);
       const junit = await readFile(join(dir, 'merged.xml'), 'utf8');
