@@ -44,24 +44,27 @@ export function buildJunit(docs: readonly ResultsDocument[]): string {
   const builder = junit.newBuilder().name('iii-conformance');
   // The shards of one implementation (--shard i/n) share one suite, as they share one matrix column.
   const plan = planColumns(docs);
-  const suites = new Map<string, ReturnType<Builder['testSuite']>>();
+  const suites = new Map<string, { suite: ReturnType<Builder['testSuite']>; seconds: number }>();
   for (const [di, doc] of docs.entries()) {
     for (const [ri, run] of doc.runs.entries()) {
       if (plan.isDuplicate(di, ri)) continue;
       const label = implementationLabel(run);
       const key = plan.keyOf(di, ri);
-      let suite = suites.get(key);
-      if (!suite) {
-        suite = builder
+      let entry = suites.get(key);
+      if (!entry) {
+        const created = builder
           .testSuite()
           .name(`${run.side}: ${label}`)
           .timestamp(new Date(run.startedAt))
-          .time(run.durationMs / 1000)
           .property('harness', `${doc.harness.name} ${doc.harness.version}`)
           .property('seed', String(doc.seed))
           .property('target', run.target);
-        suites.set(key, suite);
+        entry = { suite: created, seconds: 0 };
+        suites.set(key, entry);
       }
+      // A merged suite's time is the sum of its shards' (the runner time spent, not the wall clock).
+      entry.seconds += run.durationMs / 1000;
+      const suite = entry.suite.time(entry.seconds);
       const shard = doc.options.shard;
       if (shard) suite.property('shard', `${shard.index}/${shard.count} seed ${doc.seed}`);
       if (run.setupError) suite.property('setup-error', run.setupError);

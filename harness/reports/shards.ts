@@ -27,7 +27,7 @@ export function planColumns(docs: readonly Pick<ResultsDocument, 'options' | 'ru
   const keys = new Map<string, string>();
   const duplicates = new Set<string>();
   const groupKeys = new Map<string, string>();
-  const groups = new Map<string, { label: string; side: string; count: number; files: Map<number, number> }>();
+  const groups = new Map<string, { label: string; side: string; count: number; files: Map<number, number>; selection: string; mixed: boolean }>();
   const problems: string[] = [];
   for (const [di, doc] of docs.entries()) {
     const shard = doc.options.shard;
@@ -43,8 +43,14 @@ export function planColumns(docs: readonly Pick<ResultsDocument, 'options' | 'ru
       const key = groupKeys.get(identity) ?? `shards-${groupKeys.size}`;
       groupKeys.set(identity, key);
       keys.set(at, key);
-      const group = groups.get(key) ?? { label, side: run.side, count: shard.count, files: new Map<number, number>() };
+      // Shards split one selection only when every runner selected alike (--case, --slow).
+      const selection = JSON.stringify([doc.options.cases, doc.options.slow]);
+      const group = groups.get(key) ?? { label, side: run.side, count: shard.count, files: new Map<number, number>(), selection, mixed: false };
       groups.set(key, group);
+      if (selection !== group.selection && !group.mixed) {
+        group.mixed = true;
+        problems.push(`the shards of ${run.side} ${label} were run with different --case/--slow selections (results file ${di + 1} differs): together they need not cover one selection`);
+      }
       const first = group.files.get(shard.index);
       if (first !== undefined) {
         duplicates.add(at);

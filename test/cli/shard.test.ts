@@ -99,6 +99,13 @@ describe('sharded runs and report', () => {
       const twice = await cli(['report', join(a, 'results.json'), join(a, 'results.json'), '-o', join(dir, 't.html')]);
       expect(twice.err).toMatch(/shard 1\/2 of sdk .* is in results files 1 and 2: file 2's is left out/);
       expect((await reportData(join(dir, 't.html'))).columns).toHaveLength(1);
+
+      // Shards of different selections do not split one selection: said, though the column is still one.
+      const other = join(dir, 'other');
+      await cli(['sdk', 'node', '--case', 'sdk.synth.fails', '--shard', '2/2', '--report-dir', other]);
+      const mixed = await cli(['report', join(a, 'results.json'), join(other, 'results.json'), '-o', join(dir, 'x.html')]);
+      expect(mixed.err).toMatch(/different --case\/--slow selections \(results file 2 differs\)/);
+      expect(missing.err).not.toMatch(/different --case/);
     });
   });
 });
