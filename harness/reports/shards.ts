@@ -30,7 +30,12 @@ export function planColumns(docs: readonly Pick<ResultsDocument, 'options' | 'ru
   const groups = new Map<string, { label: string; side: string; count: number; files: Map<number, number>; selection: string; mixed: boolean }>();
   const problems: string[] = [];
   for (const [di, doc] of docs.entries()) {
-    const shard = doc.options.shard;
+    let shard = doc.options.shard;
+    // The schema cannot say index <= count; a file that breaks it (edited, or crafted) stands alone.
+    if (shard && shard.index > shard.count) {
+      problems.push(`results file ${di + 1} claims shard ${shard.index}/${shard.count}, which is no shard of ${shard.count}: shown as a column of its own`);
+      shard = undefined;
+    }
     for (const [ri, run] of doc.runs.entries()) {
       const at = `${di}-${ri}`;
       if (!shard) {

@@ -106,6 +106,17 @@ describe('sharded runs and report', () => {
       const mixed = await cli(['report', join(a, 'results.json'), join(other, 'results.json'), '-o', join(dir, 'x.html')]);
       expect(mixed.err).toMatch(/different --case\/--slow selections \(results file 2 differs\)/);
       expect(missing.err).not.toMatch(/different --case/);
+
+      // A crafted shard beyond the count stands alone, named.
+      const crafted = join(dir, 'crafted');
+      await cli(['sdk', 'node', ...FOUR, '--shard', '2/2', '--report-dir', crafted]);
+      const doc = JSON.parse(await readFile(join(crafted, 'results.json'), 'utf8')) as { options: { shard: { index: number } } };
+      doc.options.shard.index = 9;
+      await writeFile(join(crafted, 'results.json'), JSON.stringify(doc));
+      const odd = await cli(['report', join(a, 'results.json'), join(crafted, 'results.json'), '-o', join(dir, 'c.html')]);
+      expect(odd.code).toBe(0);
+      expect(odd.err).toContain('results file 2 claims shard 9/2, which is no shard of 2');
+      expect((await reportData(join(dir, 'c.html'))).columns).toHaveLength(2);
     });
   });
 });
