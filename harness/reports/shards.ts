@@ -1,7 +1,8 @@
 // `report` over the results.json of `--shard i/n` runs: the shards of one implementation make ONE column
 // (and one JUnit suite), not one each. Runs are the same implementation when side, implementation name and
 // version (or, unopened, the target) and shard count agree. A shard given twice is shown once and named; a
-// shard that is absent is named, so a merged matrix never looks complete when it is not.
+// shard that is absent, shards of different --case/--slow selections and a shard beyond its count are
+// named, so a merged matrix never looks complete when it is not.
 
 import { implementationLabel } from './implementation-label.ts';
 import type { ResultsDocument } from './results.ts';
@@ -19,7 +20,7 @@ export interface ColumnPlan {
   isDuplicate(di: number, ri: number): boolean;
   /** The shards a merged column holds; undefined for a run that was not sharded. */
   shardsOf(key: string): ShardSet | undefined;
-  /** Missing and duplicated shards, one line each (they name the implementation: print them inert). */
+  /** Missing, repeated, mixed and impossible shards, one line each (they name the implementation: print them inert). */
   problems: string[];
 }
 
