@@ -4,6 +4,7 @@
 import type { CaseDefinition, ContextFactory, Implementation } from './model.ts';
 import type { ToleranceModel } from '../timing/tolerance.ts';
 import type { SdkSource } from '../targets/sdk/builders/types.ts';
+import type { EngineNameOverride } from '../targets/engine/identity.ts';
 
 /**
  * An SDK under test: one of the bundled drivers (on the pinned SDK, or built against a source tree or a
@@ -11,12 +12,15 @@ import type { SdkSource } from '../targets/sdk/builders/types.ts';
  */
 export type SdkTargetSpec = { kind: 'builtin'; sdk: 'node' | 'python' | 'rust' | 'go' | 'browser'; source?: SdkSource } | { kind: 'cmd'; command: string };
 
-/** An engine under test. `reference` is the embedded TypeScript engine. */
+/**
+ * An engine under test. `reference` is the embedded TypeScript engine. `engineName` (--engine-name) names
+ * an engine the user points at, over what it says of itself (harness/targets/engine/identity.ts).
+ */
 export type EngineTargetSpec =
   | { kind: 'reference' }
-  | { kind: 'url'; url: string }
-  | { kind: 'cmd'; command: string; url: string }
-  | { kind: 'image'; image: string };
+  | { kind: 'url'; url: string; engineName?: EngineNameOverride }
+  | { kind: 'cmd'; command: string; url: string; engineName?: EngineNameOverride }
+  | { kind: 'image'; image: string; engineName?: EngineNameOverride };
 
 export interface OpenOptions {
   tolerance: ToleranceModel;

@@ -3,6 +3,7 @@
 import { Option, type Command } from 'commander';
 import { toleranceFromEnv } from '../timing/tolerance.ts';
 import { UsageError } from './errors.ts';
+import type { Shard } from '../runner/select.ts';
 
 export interface RawRunOptions {
   case?: string[];
@@ -16,6 +17,7 @@ export interface RawRunOptions {
   slow?: boolean;
   setup?: boolean;
   baselineFrom?: string;
+  shard?: string;
 }
 
 export interface RunOptions {
@@ -33,6 +35,8 @@ export interface RunOptions {
   setup: boolean;
   /** With no baseline for the implementation's version: `exact` names the nearest one, `nearest` uses it. */
   baselineFrom: 'exact' | 'nearest';
+  /** `--shard i/n`: run only this part of the selected cases (harness/runner/select.ts shardOf). */
+  shard: Shard | undefined;
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -61,6 +65,7 @@ export function addRunOptions(cmd: Command): Command {
     .option('--report-dir <dir>', 'where results.json, junit.xml, index.html and repro bundles go (default: reports/<run id>)')
     .option('--time-scale <x>', 'multiply every timing slack by x on a slow machine (default: $III_CONFORMANCE_TIME_SCALE or 1)')
     .option('--slow', 'also run the slow lane (real default timings, idle timeouts)')
+    .option('--shard <i/n>', 'run only part i of n of the selected cases (split by a hash of the case id), for n parallel CI runners; `report` merges their results.json into one column')
     .option('--no-setup', 'do not set up a bundled driver (node, python, rust, go, browser) that is not ready; report it instead');
 }
 
@@ -69,6 +74,19 @@ function integer(text: string, flag: string, min: number, max: number): number {
   const n = Number(text);
   if (n < min || n > max) throw new UsageError(`${flag} ${text} is out of range: give an integer from ${min} to ${max}`);
   return n;
+}
+
+/** The shard count is capped: more runners than cases leaves most of them empty, and the cap keeps the number sane. */
+export const MAX_SHARDS = 256;
+
+function shardOption(text: string | undefined): Shard | undefined {
+  if (text === undefined) return undefined;
+  const m = /^(\d{1,4})\/(\d{1,4})$/.exec(text.trim());
+  const index = Number(m?.[1]);
+  const count = Number(m?.[2]);
+  if (!m || count < 1 || count > MAX_SHARDS || index < 1 || index > count)
+    throw new UsageError(`--shard "${text}" must be i/n with 1 <= i <= n <= ${MAX_SHARDS}, e.g. --shard 2/4 on the second of four runners`);
+  return { index, count };
 }
 
 export function parseRunOptions(raw: RawRunOptions, env: NodeJS.ProcessEnv): RunOptions {
@@ -101,5 +119,6 @@ export function parseRunOptions(raw: RawRunOptions, env: NodeJS.ProcessEnv): Run
     slow: raw.slow === true,
     setup: raw.setup !== false,
     baselineFrom,
+    shard: shardOption(raw.shard),
   };
 }

@@ -100,6 +100,10 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
       .option('--engine-url <url>', 'an engine that is already running, e.g. ws://127.0.0.1:49134')
       .option('--engine-cmd <command>', 'start the engine with this command (it must listen on --engine-url, default ws://127.0.0.1:49134)')
       .option('--engine-image <image>', 'start the engine from this container image (needs Docker)')
+      .option(
+        '--engine-name <name[@version]>',
+        'name (and version) the engine is reported and baselined under, over what it says of itself (default: iii-engine at the version its engine::workers::list gives, else the target)',
+      )
       .exitOverride(),
   ).action(async (raw: RawRunOptions & EngineOptionValues) => {
     const spec = parseEngineTarget(raw);

@@ -10,7 +10,7 @@ import { DEFAULT_TOLERANCE, type ToleranceModel } from '../timing/tolerance.ts';
 import { createProgress } from '../runner/progress.ts';
 import { runCatalogue } from '../runner/run-catalogue.ts';
 import { randomBaseSeed } from '../runner/seed.ts';
-import { selectCases, unmatchedPatterns } from '../runner/select.ts';
+import { inShard, selectCases, unmatchedPatterns } from '../runner/select.ts';
 import type { CatalogueRun } from '../runner/types.ts';
 import { BaselineError, defaultBaselinePath, loadBaseline, regenerateBaseline, writeBaseline, type Baseline } from '../baselines/baseline.ts';
 import { EXIT, evaluateGate } from '../baselines/gate.ts';
@@ -162,14 +162,19 @@ export async function runJob(plans: readonly SidePlan[], options: RunOptions, io
   }
   const tolerance: ToleranceModel = { ...DEFAULT_TOLERANCE, timeScale: options.timeScale };
   const version = harnessVersion();
-  io.stdout.write(`iii-conformance ${version} · seed ${seed} · reports in ${shown(reportDir)}/\n`);
+  io.stdout.write(
+    `iii-conformance ${version} · seed ${seed}${options.shard ? ` · shard ${options.shard.index}/${options.shard.count}` : ''} · reports in ${shown(reportDir)}/\n`,
+  );
 
   const progress = createProgress(io.stdout, io.env);
   const runs: CatalogueRun[] = [];
   const runPlans: LoadedSide[] = [];
   const notes: SideNote[] = [];
   for (const s of sides) {
-    const { selected, skippedSlow } = selectCases(s.catalogue.cases as readonly CaseDefinition<unknown>[], options.cases, options.slow);
+    const selection = selectCases(s.catalogue.cases as readonly CaseDefinition<unknown>[], options.cases, options.slow);
+    // The shard is cut from the selection, so that n runners with the same options cover it exactly once.
+    const selected = inShard(selection.selected, options.shard);
+    const skippedSlow = inShard(selection.skippedSlow, options.shard);
     if (selected.length === 0) {
       notes.push({ side: s.plan.side, target: s.label, catalogueSize: s.catalogue.cases.length, skippedSlow: skippedSlow.length });
       continue;
@@ -264,7 +269,8 @@ export async function runJob(plans: readonly SidePlan[], options: RunOptions, io
       if (options.timeScale !== 1) words.push('--time-scale', String(options.timeScale));
       const rerun = `${CLI_NAME} ${commandLine(words)}`;
       const dir = join(reportDir, 'repro', run.side, c.info.id);
-      const replayTarget = plan.side === 'sdk' ? ['--sdk', target[1] as string] : target.slice(1);
+      // replay takes the engine's address only: --engine-name is for gating, which a replay does not do.
+      const replayTarget = plan.side === 'sdk' ? ['--sdk', target[1] as string] : target.slice(1).filter((w, k, all) => w !== '--engine-name' && all[k - 1] !== '--engine-name');
       const bundle = await writeReproBundle({
         dir,
         run,
@@ -290,7 +296,14 @@ export async function runJob(plans: readonly SidePlan[], options: RunOptions, io
     startedAt: startedAt.toISOString(),
     seed,
     command: [...argv],
-    options: { strict: options.strict, repeat: options.repeat, timeScale: options.timeScale, slow: options.slow, cases: options.cases },
+    options: {
+      strict: options.strict,
+      repeat: options.repeat,
+      timeScale: options.timeScale,
+      slow: options.slow,
+      cases: options.cases,
+      ...(options.shard ? { shard: options.shard } : {}),
+    },
     runs,
     gate: { ...gate, exitCode },
     baselines,

@@ -9,6 +9,7 @@ import { describeTarget } from '../targets/sdk/label.ts';
 import { probeEngineUpgrade } from './engine-probe.ts';
 import { SetupError, UsageError } from './errors.ts';
 import { shellQuote } from '../util/shell-quote.ts';
+import { IDENTIFIER_MAX_LENGTH, parseEngineName, type EngineNameOverride } from '../targets/engine/identity.ts';
 
 export const BUILTIN_SDKS = ['node', 'python', 'rust', 'go', 'browser'] as const;
 export const DEFAULT_ENGINE_PORT = 49134;
@@ -59,6 +60,18 @@ export interface EngineOptionValues {
   engineUrl?: string;
   engineCmd?: string;
   engineImage?: string;
+  engineName?: string;
+}
+
+/** `--engine-name <name>[@<version>]`: the user's own words, so refused (not silently changed) when unprintable or long. */
+function engineNameOf(text: string | undefined): EngineNameOverride | undefined {
+  if (text === undefined) return undefined;
+  const parsed = parseEngineName(text);
+  if (!parsed || `${parsed.name}${parsed.version === undefined ? '' : `@${parsed.version}`}` !== text)
+    throw new UsageError(
+      `--engine-name ${JSON.stringify(text)} is not <name>[@<version>] with a printable name and version of 1 to ${IDENTIFIER_MAX_LENGTH} characters each, e.g. --engine-name my-engine@1.4.0`,
+    );
+  return parsed;
 }
 
 export function parseWsUrl(text: string, flag: string): URL {
@@ -75,23 +88,27 @@ export function parseWsUrl(text: string, flag: string): URL {
 }
 
 export function parseEngineTarget(o: EngineOptionValues): EngineTargetSpec {
+  const engineName = engineNameOf(o.engineName);
+  const named = engineName ? { engineName } : {};
   if (o.engineImage !== undefined && (o.engineUrl !== undefined || o.engineCmd !== undefined)) {
     throw new UsageError('--engine-image starts its own container: do not combine it with --engine-url or --engine-cmd');
   }
   if (o.engineImage !== undefined) {
     if (o.engineImage.trim() === '') throw new UsageError('--engine-image needs an image name, e.g. --engine-image ghcr.io/iii-hq/iii:latest');
-    return { kind: 'image', image: o.engineImage };
+    return { kind: 'image', image: o.engineImage, ...named };
   }
   if (o.engineCmd !== undefined) {
     if (o.engineCmd.trim() === '') throw new UsageError('--engine-cmd needs the command that starts the engine');
     const url = o.engineUrl ?? DEFAULT_ENGINE_URL;
     parseWsUrl(url, '--engine-url');
-    return { kind: 'cmd', command: o.engineCmd, url };
+    return { kind: 'cmd', command: o.engineCmd, url, ...named };
   }
   if (o.engineUrl !== undefined) {
     parseWsUrl(o.engineUrl, '--engine-url');
-    return { kind: 'url', url: o.engineUrl };
+    return { kind: 'url', url: o.engineUrl, ...named };
   }
+  // The embedded engine is the harness's own, with its own identity (reference-engine 0.23.0-reference).
+  if (engineName) throw new UsageError('--engine-name names an engine you point at (--engine-url, --engine-cmd, --engine-image); the embedded reference engine keeps its own name');
   return { kind: 'reference' };
 }
 
@@ -120,15 +137,16 @@ export function targetArgs(side: 'sdk' | 'engine', spec: SdkTargetSpec | EngineT
     return ['sdk', s.sdk];
   }
   const e = spec as EngineTargetSpec;
+  if (e.kind === 'reference') return ['engine'];
+  // The name goes along, so that a rerun is gated against the same baseline.
+  const named = e.engineName ? ['--engine-name', `${e.engineName.name}${e.engineName.version === undefined ? '' : `@${e.engineName.version}`}`] : [];
   switch (e.kind) {
-    case 'reference':
-      return ['engine'];
     case 'url':
-      return ['engine', '--engine-url', e.url];
+      return ['engine', '--engine-url', e.url, ...named];
     case 'cmd':
-      return ['engine', '--engine-cmd', e.command, '--engine-url', e.url];
+      return ['engine', '--engine-cmd', e.command, '--engine-url', e.url, ...named];
     case 'image':
-      return ['engine', '--engine-image', e.image];
+      return ['engine', '--engine-image', e.image, ...named];
   }
 }
 

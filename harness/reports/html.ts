@@ -11,7 +11,8 @@ import type { CaseSource, Finding, Level, TimingSample, Verdict } from '../cases
 import { packagePath } from '../paths.ts';
 import { confinePath } from '../util/confined-path.ts';
 import { esc } from './escape.ts';
-import { implementationLabel } from './junit.ts';
+import { implementationLabel } from './implementation-label.ts';
+import { planColumns } from './shards.ts';
 import type { CaseRecord, ResultsDocument, RunRecord } from './results.ts';
 import { timingPlotSvg } from './timing-plot.ts';
 import { readTimeline, type Timeline } from './transcript-timeline.ts';
@@ -36,6 +37,8 @@ export interface ColumnData {
   identityMismatch?: string;
   counts: RunRecord['counts'];
   exitCode: number;
+  /** A column merged from `--shard i/n` runs: which shards it holds, as text ("shards 1, 3 of 3"). */
+  shards?: string;
 }
 
 export interface RowData {
@@ -87,33 +90,50 @@ const asset = (name: string) => readFileSync(packagePath('harness', 'reports', '
 /** Gathers the data the page needs; paths become relative to `outDir` so links work from the HTML. */
 export async function collectReportData(inputs: readonly LoadedResults[], outDir: string): Promise<ReportData> {
   const columns: ColumnData[] = [];
+  const columnByKey = new Map<string, ColumnData>();
   const rows = new Map<string, RowData>();
   const cells: Record<string, CellData> = {};
   const labels = new Map<string, number>();
-  const notes: string[] = [];
+  // The shards of one implementation (--shard i/n) fill one column; a missing or repeated shard is named.
+  const plan = planColumns(inputs.map((i) => i.doc));
+  const notes: string[] = [...plan.problems];
   for (const [di, { doc, dir, notes: readNotes }] of inputs.entries()) {
     for (const n of readNotes ?? []) notes.push(`results file ${di + 1}: ${n}`);
     for (const [ri, run] of doc.runs.entries()) {
-      let label = implementationLabel(run);
-      const seen = labels.get(label) ?? 0;
-      labels.set(label, seen + 1);
-      if (seen > 0) label = `${label} (${doc.runId})`;
-      // Position-based, so two documents with the same run id (same second, same seed) never collide.
-      const key = `${di}-${ri}`;
-      columns.push({
-        key,
-        side: run.side,
-        label,
-        target: run.target,
-        runId: doc.runId,
-        harness: `${doc.harness.name} ${doc.harness.version}`,
-        seed: doc.seed,
-        ...(run.setupError ? { setupError: run.setupError } : {}),
-        ...(run.identityMismatch ? { identityMismatch: run.identityMismatch } : {}),
-        counts: run.counts,
-        exitCode: doc.gate.exitCode,
-      });
+      if (plan.isDuplicate(di, ri)) continue;
+      // Position-based (or one per shard group), so two documents with the same run id never collide.
+      const key = plan.keyOf(di, ri);
+      let column = columnByKey.get(key);
+      if (column) mergeShardColumn(column, doc, run);
+      else {
+        let label = implementationLabel(run);
+        const seen = labels.get(label) ?? 0;
+        labels.set(label, seen + 1);
+        if (seen > 0) label = `${label} (${doc.runId})`;
+        const shards = plan.shardsOf(key);
+        column = {
+          key,
+          side: run.side,
+          label,
+          target: run.target,
+          runId: doc.runId,
+          harness: `${doc.harness.name} ${doc.harness.version}`,
+          seed: doc.seed,
+          ...(run.setupError ? { setupError: run.setupError } : {}),
+          ...(run.identityMismatch ? { identityMismatch: run.identityMismatch } : {}),
+          counts: { ...run.counts },
+          exitCode: doc.gate.exitCode,
+          ...(shards ? { shards: `shard${shards.present.length === 1 ? '' : 's'} ${shards.present.join(', ')} of ${shards.count}` } : {}),
+        };
+        columns.push(column);
+        columnByKey.set(key, column);
+      }
       for (const c of run.cases) {
+        if (cells[`${key}\u0000${c.id}`]) {
+          // Two shards of one split never hold the same case; files from different catalogues or options may.
+          notes.push(`${c.id} (${column.label}): in more than one shard's results; the first is shown`);
+          continue;
+        }
         if (!rows.has(c.id)) {
           rows.set(c.id, {
             id: c.id,
@@ -142,7 +162,7 @@ export async function collectReportData(inputs: readonly LoadedResults[], outDir
           return p ? [fromOut(p)] : [];
         });
         const reproPath = c.repro ? confined(c.repro, 'repro') : undefined;
-        for (const n of cellNotes) notes.push(`${c.id} (${label}): ${n}`);
+        for (const n of cellNotes) notes.push(`${c.id} (${column.label}): ${n}`);
         cells[`${key}\u0000${c.id}`] = {
           verdict: c.verdict,
           status: c.status,
@@ -170,6 +190,24 @@ export async function collectReportData(inputs: readonly LoadedResults[], outDir
   }
   const sorted = [...rows.values()].sort((a, b) => (a.side === b.side ? a.id.localeCompare(b.id) : a.side === 'sdk' ? -1 : 1));
   return { generatedAt: new Date().toISOString(), notes, columns, rows: sorted, cells };
+}
+
+/** Adds one more shard's run to the column of its implementation: counts summed, the worst exit code kept. */
+function mergeShardColumn(column: ColumnData, doc: ResultsDocument, run: RunRecord): void {
+  for (const k of Object.keys(column.counts) as (keyof RunRecord['counts'])[]) column.counts[k] += run.counts[k];
+  column.runId = `${column.runId}, ${doc.runId}`;
+  column.exitCode = worseExit(column.exitCode, doc.gate.exitCode);
+  if (run.setupError && !column.setupError) column.setupError = run.setupError;
+  if (run.identityMismatch && !column.identityMismatch) column.identityMismatch = run.identityMismatch;
+}
+
+/** The exit code that reads worse for CI: a regression, then a set-up failure, then undecided, then the rest. */
+function worseExit(a: number, b: number): number {
+  const rank = (code: number) => [1, 4, 2, 130, 0].indexOf(code);
+  const ra = rank(a);
+  const rb = rank(b);
+  if (ra === -1 || rb === -1) return ra === -1 ? a : b;
+  return ra <= rb ? a : b;
 }
 
 /** JSON inside <script>: `<` escaped so no string in the data can close the element. */

@@ -7,14 +7,14 @@ import { writeFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import junitModule from 'junit-report-builder';
 import type { Builder } from 'junit-report-builder';
-import type { CaseRecord, ResultsDocument, RunRecord } from './results.ts';
+import type { CaseRecord, ResultsDocument } from './results.ts';
+import { implementationLabel } from './implementation-label.ts';
+import { planColumns } from './shards.ts';
 
 // CommonJS module: at run time the default import is the builder itself; the typings wrap it in `default`.
 const junit = ((junitModule as unknown as { default?: Builder }).default ?? junitModule) as unknown as Builder;
 
-export function implementationLabel(run: Pick<RunRecord, 'implementation' | 'target' | 'side'>): string {
-  return run.implementation ? `${run.implementation.name} ${run.implementation.version}` : `${run.side} ${run.target} (not opened)`;
-}
+export { implementationLabel };
 
 function details(c: CaseRecord): string {
   const lines = [c.summary];
@@ -42,17 +42,31 @@ function systemOut(c: CaseRecord): string {
 
 export function buildJunit(docs: readonly ResultsDocument[]): string {
   const builder = junit.newBuilder().name('iii-conformance');
-  for (const doc of docs) {
-    for (const run of doc.runs) {
+  // The shards of one implementation (--shard i/n) share one suite, as they share one matrix column.
+  const plan = planColumns(docs);
+  const suites = new Map<string, { suite: ReturnType<Builder['testSuite']>; seconds: number }>();
+  for (const [di, doc] of docs.entries()) {
+    for (const [ri, run] of doc.runs.entries()) {
+      if (plan.isDuplicate(di, ri)) continue;
       const label = implementationLabel(run);
-      const suite = builder
-        .testSuite()
-        .name(`${run.side}: ${label}`)
-        .timestamp(new Date(run.startedAt))
-        .time(run.durationMs / 1000)
-        .property('harness', `${doc.harness.name} ${doc.harness.version}`)
-        .property('seed', String(doc.seed))
-        .property('target', run.target);
+      const key = plan.keyOf(di, ri);
+      let entry = suites.get(key);
+      if (!entry) {
+        const created = builder
+          .testSuite()
+          .name(`${run.side}: ${label}`)
+          .timestamp(new Date(run.startedAt))
+          .property('harness', `${doc.harness.name} ${doc.harness.version}`)
+          .property('seed', String(doc.seed))
+          .property('target', run.target);
+        entry = { suite: created, seconds: 0 };
+        suites.set(key, entry);
+      }
+      // A merged suite's time is the sum of its shards' (the runner time spent, not the wall clock).
+      entry.seconds += run.durationMs / 1000;
+      const suite = entry.suite.time(entry.seconds);
+      const shard = doc.options.shard;
+      if (shard) suite.property('shard', `${shard.index}/${shard.count} seed ${doc.seed}`);
       if (run.setupError) suite.property('setup-error', run.setupError);
       if (run.identityMismatch) suite.property('identity-mismatch', run.identityMismatch);
       for (const c of run.cases) {

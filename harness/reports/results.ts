@@ -80,7 +80,8 @@ export interface ResultsDocument {
   seed: number;
   /** The command line as typed (after `iii-conformance`). */
   command: string[];
-  options: { strict: boolean; repeat: number; timeScale: number; slow: boolean; cases: string[] };
+  /** `shard`: this document holds part `index` of `count` of the selected cases (`--shard i/n`). */
+  options: { strict: boolean; repeat: number; timeScale: number; slow: boolean; cases: string[]; shard?: { index: number; count: number } };
   runs: RunRecord[];
   gate: {
     exitCode: number;

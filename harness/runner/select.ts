@@ -1,4 +1,7 @@
-// Which cases a run executes: `--case` patterns (exact id, dotted group prefix, or glob) and the slow lane.
+// Which cases a run executes: `--case` patterns (exact id, dotted group prefix, or glob), the slow lane, and
+// `--shard i/n` (one runner's part of the selection).
+
+import { createHash } from 'node:crypto';
 
 export interface SelectableCase {
   id: string;
@@ -61,4 +64,25 @@ export function unmatchedPatterns(patterns: readonly string[], ids: readonly str
     const match = patternMatcher(p);
     return !ids.some((id) => match(id));
   });
+}
+
+/** `--shard i/n`: this runner takes part `index` (1-based) of `count`. */
+export interface Shard {
+  index: number;
+  count: number;
+}
+
+/**
+ * The shard (1..count) a case belongs to: the first 32 bits of the SHA-256 of its id, mod count. A hash and
+ * not round-robin over the sorted ids: a case's shard depends on its own id only, so adding or removing a
+ * case elsewhere moves no other case to another runner (round-robin would shift every id after it), and
+ * every runner computes the same split with no shared state.
+ */
+export function shardOf(id: string, count: number): number {
+  return (createHash('sha256').update(id, 'utf8').digest().readUInt32BE(0) % count) + 1;
+}
+
+/** The cases of one shard; all of them without a shard. */
+export function inShard<C extends SelectableCase>(cases: readonly C[], shard: Shard | undefined): C[] {
+  return shard ? cases.filter((c) => shardOf(c.id, shard.count) === shard.index) : [...cases];
 }

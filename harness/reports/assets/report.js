@@ -84,7 +84,7 @@
       box.appendChild(
         el('div', { class: 'card' + (col.setupError ? ' broken' : '') }, [
           el('div', { class: 'card-title' }, [el('span', { class: 'side', text: col.side }), ' ', el('strong', { text: col.label })]),
-          el('div', { class: 'card-meta', text: 'target ' + col.target + ' · run ' + col.runId + ' · seed ' + col.seed + ' · exit ' + col.exitCode }),
+          el('div', { class: 'card-meta', text: 'target ' + col.target + ' · run ' + col.runId + ' · seed ' + col.seed + ' · exit ' + col.exitCode + (col.shards ? ' · ' + col.shards : '') }),
           col.setupError ? el('div', { class: 'setup-error', text: 'Could not open the target: ' + col.setupError }) : null,
           col.identityMismatch ? el('div', { class: 'setup-error', text: 'Identity mismatch: ' + col.identityMismatch }) : null,
           el('div', { class: 'chips' }, chips),

@@ -11,11 +11,13 @@ import { probeDocker } from './docker.ts';
 import { probeEngine } from './probe.ts';
 import { launchCommand, waitForPort } from './process.ts';
 import { fileOutput, LineOutput, type EngineOutput } from './output.ts';
+import { askEngineVersion, resolveEngineIdentity, type EngineNameOverride } from './identity.ts';
 
 export { probeDocker, type DockerProbe } from './docker.ts';
 export { probeEngine, type ProbeResult } from './probe.ts';
 export { launchCommand, waitForPort, type LaunchedCommand } from './process.ts';
 export { fileOutput, LineOutput, type EngineOutput } from './output.ts';
+export { parseEngineName, sanitizeIdentifier, type EngineIdentity, type EngineNameOverride } from './identity.ts';
 
 /** The port an iii engine listens on inside its container (engine-protocol.md §1.1). */
 export const ENGINE_CONTAINER_PORT = 49134;
@@ -63,16 +65,24 @@ function implementation(name: string, version = 'unknown'): Implementation {
   return { kind: 'engine', name, version, capabilities: ENGINE_CAPABILITIES };
 }
 
+/** An engine the user pointed at, identified by its answer or --engine-name (identity.ts), else by `label`. */
+async function identified(url: string, override: EngineNameOverride | undefined, label: string): Promise<Implementation> {
+  // Both given by the user: nothing to ask the engine.
+  const answered = override?.version === undefined ? await askEngineVersion(url) : undefined;
+  const identity = resolveEngineIdentity(answered, override, label);
+  return implementation(identity.name, identity.version);
+}
+
 export async function openEngineTarget(spec: EngineTargetSpec, options: OpenEngineOptions): Promise<EngineEndpoint> {
   switch (spec.kind) {
     case 'reference':
       return openReference(options);
     case 'url':
-      return openUrl(spec.url);
+      return openUrl(spec.url, spec.engineName);
     case 'cmd':
-      return openCommand(spec.command, spec.url, options);
+      return openCommand(spec.command, spec.url, spec.engineName, options);
     case 'image':
-      return openImage(spec.image, options);
+      return openImage(spec.image, spec.engineName, options);
   }
 }
 
@@ -101,32 +111,34 @@ function checkWsUrl(url: string): URL {
   return parsed;
 }
 
-async function openUrl(url: string): Promise<EngineEndpoint> {
+async function openUrl(url: string, engineName: EngineNameOverride | undefined): Promise<EngineEndpoint> {
   checkWsUrl(url);
   const probe = await probeEngine(url);
   if (!probe.ok) throw new Error(`${probe.reason}. Is the engine running? Start it, or let the harness launch it with --engine-cmd.`);
-  return { url, implementation: implementation(url), logFiles: () => [], outputTail: () => '', close: async () => {} };
+  return { url, implementation: await identified(url, engineName, url), logFiles: () => [], outputTail: () => '', close: async () => {} };
 }
 
-async function openCommand(command: string, url: string, options: OpenEngineOptions): Promise<EngineEndpoint> {
+async function openCommand(command: string, url: string, engineName: EngineNameOverride | undefined, options: OpenEngineOptions): Promise<EngineEndpoint> {
   const parsed = checkWsUrl(url);
   const port = Number(parsed.port || (parsed.protocol === 'wss:' ? 443 : 80));
   const host = parsed.hostname.replace(/^\[|\]$/g, '');
   const launched = launchCommand(command, join(options.artifactsRoot, 'engine-target', 'engine.log'));
   const timeoutMs = options.readyTimeoutMs ?? 30_000;
+  let engine: Implementation;
   try {
     await waitForPort(host, port, timeoutMs, () =>
       launched.hasExited() ? `the engine command exited before ${host}:${port} answered. Its output:\n${launched.outputTail() || '(none)'}` : null,
     );
     const probe = await probeEngine(url);
     if (!probe.ok) throw new Error(`${probe.reason}. Engine output:\n${launched.outputTail() || '(none)'}`);
+    engine = await identified(url, engineName, `cmd: ${command}`);
   } catch (e) {
     await launched.stop();
     throw new Error(`could not start the engine with \`${command}\`: ${e instanceof Error ? e.message : String(e)}`);
   }
   return {
     url,
-    implementation: implementation(`cmd: ${command}`),
+    implementation: engine,
     logFiles: () => [launched.logFile],
     outputTail: () => launched.outputTail(),
     output: fileOutput(launched.logFile),
@@ -136,7 +148,7 @@ async function openCommand(command: string, url: string, options: OpenEngineOpti
   };
 }
 
-async function openImage(image: string, options: OpenEngineOptions): Promise<EngineEndpoint> {
+async function openImage(image: string, engineName: EngineNameOverride | undefined, options: OpenEngineOptions): Promise<EngineEndpoint> {
   const docker = await probeDocker();
   if (!docker.available) throw new EngineTargetSkipped(docker.reason);
   const { GenericContainer, Wait } = await import('testcontainers');
@@ -161,9 +173,11 @@ async function openImage(image: string, options: OpenEngineOptions): Promise<Eng
     .start();
   const url = `ws://${container.getHost()}:${container.getMappedPort(ENGINE_CONTAINER_PORT)}`;
   let closing: Promise<void> | null = null;
+  // Never throws: an engine that does not answer is named by the image.
+  const engine = await identified(url, engineName, `image: ${image}`);
   return {
     url,
-    implementation: implementation(`image: ${image}`),
+    implementation: engine,
     logFiles: () => [logFile],
     outputTail: () => tail,
     output: fileOutput(logFile),

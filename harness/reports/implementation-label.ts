@@ -1,0 +1,7 @@
+// The one name of an implementation run in reports: the matrix column, the JUnit suite, the shard groups.
+
+import type { RunRecord } from './results.ts';
+
+export function implementationLabel(run: Pick<RunRecord, 'implementation' | 'target' | 'side'>): string {
+  return run.implementation ? `${run.implementation.name} ${run.implementation.version}` : `${run.side} ${run.target} (not opened)`;
+}
