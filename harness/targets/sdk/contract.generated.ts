@@ -252,7 +252,7 @@ export interface TriggerRequestEvent {
   trigger: {
     id: string;
     functionId: string;
-    config: JsonValue;
+    config?: JsonValue;
     metadata?: JsonValue;
   };
 }
