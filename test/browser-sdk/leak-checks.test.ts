@@ -5,6 +5,7 @@
 
 import { readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FakeEngine } from '../../harness/fake-engine/index.ts';
 import { groupMembers, processAlive } from '../../harness/process/index.ts';
@@ -55,6 +56,10 @@ describe.skipIf(browserSkip !== undefined)(`browser driver leaves no Chromium be
     });
     const profilesOf = (pid: number): string[] => readdirSync(tmpdir()).filter((n) => n.startsWith(`iii-browser-driver-${pid}-`));
     expect(profilesOf(killed)).toHaveLength(1);
+    // Chromium's singleton folder (org.chromium.Chromium.*), which a SIGKILL leaves, is inside the profile,
+    // not loose in the system's temp folder, so the sweep takes it too.
+    const scratch = readdirSync(join(tmpdir(), profilesOf(killed)[0] as string, 'tmp'));
+    expect(scratch.some((n) => n.startsWith('org.chromium.Chromium.'))).toBe(true);
     await withBrowserDriver(async () => {});
     expect(profilesOf(killed)).toEqual([]);
   }, 60_000);
