@@ -1,6 +1,8 @@
 // `report <results.json...>`: merges several runs (Node vs Python vs Rust vs Go, or two versions of one
 // SDK) into one HTML matrix (and optionally one JUnit file); the `--shard i/n` runs of one implementation
-// fill one column (reports/shards.ts), and a missing or repeated shard is named.
+// fill one column (reports/shards.ts), and a missing or repeated shard is named. Exit 2 when a merged column
+// is incomplete (a shard absent, mixed selections, an impossible shard): the matrix is written, but a CI
+// step that merges shards must not read it as every case judged.
 
 import { dirname, resolve, relative } from 'node:path';
 import { readResultsWithNotes, ResultsReadError, type ResultsDocument } from '../reports/results.ts';
@@ -53,6 +55,10 @@ export async function report(files: readonly string[], options: ReportOptions, i
       loaded.map((l) => l.doc),
     );
     io.stdout.write(`report: JUnit -> ${relative(io.cwd, junitOut)}\n`);
+  }
+  if (plan.incomplete) {
+    io.stderr.write('report: exit 2: a merged column is incomplete (above), so some of its cases were not judged\n');
+    return 2;
   }
   return 0;
 }

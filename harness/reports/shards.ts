@@ -22,6 +22,12 @@ export interface ColumnPlan {
   shardsOf(key: string): ShardSet | undefined;
   /** Missing, repeated, mixed and impossible shards, one line each (they name the implementation: print them inert). */
   problems: string[];
+  /**
+   * A merged column does not cover its selection: a shard is absent, shards of different selections were
+   * merged, or a file claims a shard beyond its count. A repeated shard alone does not count: the copy is
+   * left out and nothing is missing.
+   */
+  incomplete: boolean;
 }
 
 export function planColumns(docs: readonly Pick<ResultsDocument, 'options' | 'runs'>[]): ColumnPlan {
@@ -30,11 +36,13 @@ export function planColumns(docs: readonly Pick<ResultsDocument, 'options' | 'ru
   const groupKeys = new Map<string, string>();
   const groups = new Map<string, { label: string; side: string; count: number; files: Map<number, number>; selection: string; mixed: boolean }>();
   const problems: string[] = [];
+  let incomplete = false;
   for (const [di, doc] of docs.entries()) {
     let shard = doc.options.shard;
     // The schema cannot say index <= count; a file that breaks it (edited, or crafted) stands alone.
     if (shard && shard.index > shard.count) {
       problems.push(`results file ${di + 1} claims shard ${shard.index}/${shard.count}, which is no shard of ${shard.count}: shown as a column of its own`);
+      incomplete = true;
       shard = undefined;
     }
     for (const [ri, run] of doc.runs.entries()) {
@@ -55,6 +63,7 @@ export function planColumns(docs: readonly Pick<ResultsDocument, 'options' | 'ru
       groups.set(key, group);
       if (selection !== group.selection && !group.mixed) {
         group.mixed = true;
+        incomplete = true;
         problems.push(`the shards of ${run.side} ${label} were run with different --case/--slow selections (results file ${di + 1} differs): together they need not cover one selection`);
       }
       const first = group.files.get(shard.index);
@@ -67,6 +76,7 @@ export function planColumns(docs: readonly Pick<ResultsDocument, 'options' | 'ru
   for (const group of groups.values()) {
     const missing: number[] = [];
     for (let i = 1; i <= group.count; i++) if (!group.files.has(i)) missing.push(i);
+    if (missing.length > 0) incomplete = true;
     if (missing.length > 0)
       problems.push(
         `${group.side} ${group.label}: no results for shard${missing.length === 1 ? '' : 's'} ${missing.map((i) => `${i}/${group.count}`).join(', ')}: the column holds ${group.files.size} of ${group.count} shards (pass every shard's results.json)`,
@@ -80,5 +90,6 @@ export function planColumns(docs: readonly Pick<ResultsDocument, 'options' | 'ru
       return group ? { count: group.count, present: [...group.files.keys()].sort((a, b) => a - b) } : undefined;
     },
     problems,
+    incomplete,
   };
 }

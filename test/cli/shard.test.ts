@@ -92,12 +92,15 @@ describe('sharded runs and report', () => {
       await cli(['sdk', 'node', ...FOUR, '--shard', '1/2', '--report-dir', a]);
       const missing = await cli(['report', join(a, 'results.json'), '-o', join(dir, 'm.html')]);
       expect(missing.err).toMatch(/no results for shard 2\/2: the column holds 1 of 2 shards/);
+      // The matrix is written, but a CI step merging shards must not read it as complete.
+      expect(missing.code).toBe(2);
       const data = await reportData(join(dir, 'm.html'));
       expect(data.columns[0]?.shards).toBe('shard 1 of 2');
       expect(data.notes.join('\n')).toContain('no results for shard 2/2');
 
       const twice = await cli(['report', join(a, 'results.json'), join(a, 'results.json'), '-o', join(dir, 't.html')]);
       expect(twice.err).toMatch(/shard 1\/2 of sdk .* is in results files 1 and 2: file 2's is left out/);
+      expect(twice.code).toBe(2); // still missing shard 2
       expect((await reportData(join(dir, 't.html'))).columns).toHaveLength(1);
 
       // Shards of different selections do not split one selection: said, though the column is still one.
@@ -105,6 +108,7 @@ describe('sharded runs and report', () => {
       await cli(['sdk', 'node', '--case', 'sdk.synth.fails', '--shard', '2/2', '--report-dir', other]);
       const mixed = await cli(['report', join(a, 'results.json'), join(other, 'results.json'), '-o', join(dir, 'x.html')]);
       expect(mixed.err).toMatch(/different --case\/--slow selections \(results file 2 differs\)/);
+      expect(mixed.code).toBe(2);
       expect(missing.err).not.toMatch(/different --case/);
 
       // A crafted shard beyond the count stands alone, named.
@@ -114,7 +118,7 @@ describe('sharded runs and report', () => {
       doc.options.shard.index = 9;
       await writeFile(join(crafted, 'results.json'), JSON.stringify(doc));
       const odd = await cli(['report', join(a, 'results.json'), join(crafted, 'results.json'), '-o', join(dir, 'c.html')]);
-      expect(odd.code).toBe(0);
+      expect(odd.code).toBe(2);
       expect(odd.err).toContain('results file 2 claims shard 9/2, which is no shard of 2');
       expect((await reportData(join(dir, 'c.html'))).columns).toHaveLength(2);
     });
