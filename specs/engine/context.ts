@@ -10,6 +10,7 @@ import { TranscriptRecorder } from '../../harness/transcript/recorder.ts';
 import { streamTranscript } from '../../harness/transcript/jsonl.ts';
 import { CaseFailure } from './support/failure.ts';
 import type { EngineOutput } from '../../harness/targets/engine/index.ts';
+import type { Implementation } from '../../harness/cases/model.ts';
 import { writeFile } from 'node:fs/promises';
 
 export interface EngineTiming {
@@ -26,6 +27,8 @@ export type WorkerOptions = Omit<FakeWorkerOptions, 'transcript' | 'peerName'>;
 export interface EngineCaseContext {
   /** ws://host:port of the engine under test. */
   url: string;
+  /** Who the engine under test is (its own answer, --engine-name, or its target): for what a case prints. */
+  implementation: Implementation;
   seed: number;
   tolerance: ToleranceModel;
   signal: AbortSignal;
@@ -49,6 +52,7 @@ export function engineTiming(tolerance: ToleranceModel): EngineTiming {
 
 export interface EngineContextOptions {
   url: string;
+  implementation: Implementation;
   namespaceGraceMs: number;
   handshakeTimeoutMs: number;
   /** The engine's own output; the part written during a case is kept beside its transcript. */
@@ -73,6 +77,7 @@ export function engineContextFactory(options: EngineContextOptions): ContextFact
     env.signal.addEventListener('abort', () => workers.forEach((w) => w.terminate()), { once: true });
     const ctx: EngineCaseContext = {
       url: options.url,
+      implementation: options.implementation,
       seed: env.seed,
       tolerance: env.tolerance,
       signal: env.signal,

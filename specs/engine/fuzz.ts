@@ -81,7 +81,7 @@ export const engineFuzzCases = [
         shrinkRuns: 60,
         shrinkMs: 60_000,
       });
-      recordFuzzLane({ side: 'engine', implementation: ctx.url, result: lane });
+      recordFuzzLane({ side: 'engine', implementation: `${ctx.implementation.name} ${ctx.implementation.version}`, result: lane });
       const death = lane.death;
       if (!death) return `kept serving: ${describeLane(lane)}; per mutation ${JSON.stringify(lane.byMutation)}`;
       let replayed: Death = 'the engine could not be reached for the replay';

@@ -56,6 +56,7 @@ export async function openEngine(target: EngineTargetSpec, options: OpenEngineOp
     implementation: endpoint.implementation,
     contextFactory: engineContextFactory({
       url: endpoint.url,
+      implementation: endpoint.implementation,
       namespaceGraceMs: graceMs,
       handshakeTimeoutMs: handshakeMs,
       ...(endpoint.output ? { engineOutput: endpoint.output } : {}),
