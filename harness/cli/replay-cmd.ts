@@ -3,6 +3,7 @@
 // first frame where the live behaviour diverges from the recording. Exit 0: no divergence; 1: divergence;
 // 3: bad arguments; 4: the target could not be started or reached.
 
+import { CLI_NAME } from './cli-name.ts';
 import type { SdkTargetSpec } from '../cases/catalogue.ts';
 import { parseRecords, replayAgainstEngine, scriptFromRecords, unreplayable, type ReplayReport, type ReplayScript } from '../runner/replay.ts';
 import { replayAgainstSdk, SdkStartError } from '../replay/sdk.ts';
@@ -124,7 +125,7 @@ async function minimizeAndWrite(
   const frames = result.steps.filter((s) => s.frame !== undefined || s.text !== undefined).length;
   w(`replay: minimised from ${script.steps.length} steps to ${result.steps.length} (${frames} frame${frames === 1 ? '' : 's'}) in ${result.trials} replays; it still diverges the same way (${visible(result.signature)})`);
   w(`        wrote ${visible(file)}`);
-  w(`        rerun: npx iii-conformance replay ${pastableArgument(file)}${targetArgs ? ` ${targetArgs}` : ''}`);
+  w(`        rerun: ${CLI_NAME} replay ${pastableArgument(file)}${targetArgs ? ` ${targetArgs}` : ''}`);
   return EXIT.regression;
 }
 

@@ -27,10 +27,9 @@ import { PACKAGE_ROOT, harnessVersion, type CliIO, type EngineCatalogue, type Sd
 import type { RunOptions } from './options.ts';
 import { checkCommandExists, checkEngineReachable, commandLine, engineTargetLabel, sdkTargetLabel, targetArgs } from './targets.ts';
 import { printSummary, type SideNote } from './summary.ts';
+import { CLI_NAME } from './cli-name.ts';
 
 export type SidePlan = { side: 'sdk'; spec: SdkTargetSpec } | { side: 'engine'; spec: EngineTargetSpec };
-
-export const CLI_NAME = 'npx iii-conformance';
 
 interface LoadedSide {
   plan: SidePlan;

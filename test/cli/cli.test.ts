@@ -69,7 +69,7 @@ describe('iii-conformance runs', () => {
       const r = await cli(['sdk', 'node', '--report-dir', dir, '--seed', '42']);
       expect(r.code).toBe(1);
       expect(r.out).toContain('REGRESSION  [MUST] sdk.synth.fails (node)');
-      expect(r.out).toContain('rerun:  npx iii-conformance sdk node --case sdk.synth.fails --seed 42');
+      expect(r.out).toContain('rerun:  npx --no iii-conformance sdk node --case sdk.synth.fails --seed 42');
       expect(r.out).toContain('1 slow case not run (add --slow)');
       expect(r.out).toMatch(/Result: exit 1 — 2 regressions, 1 case the harness could not run, 1 undecided case/);
       const doc = await read(join(dir, 'results.json'));
@@ -110,17 +110,17 @@ describe('iii-conformance runs', () => {
         transcript: 'transcript.jsonl',
         faultSchedule: { rules: [{ action: { kind: 'delay' } }] },
         tolerance: { timeScale: 1.5 },
-        rerun: 'npx iii-conformance sdk node --case sdk.synth.fails --seed 42 --time-scale 1.5',
+        rerun: 'npx --no iii-conformance sdk node --case sdk.synth.fails --seed 42 --time-scale 1.5',
       });
       expect(bundle.harness).toMatchObject({ version: '0.1.0' });
-      expect(String(bundle.replay)).toBe(`npx iii-conformance replay ${bundleDir}/ --sdk node`);
+      expect(String(bundle.replay)).toBe(`npx --no iii-conformance replay ${bundleDir}/ --sdk node`);
       expect(await readFile(join(bundleDir, 'rerun.sh'), 'utf8')).toContain('exec npx --no iii-conformance sdk node --case sdk.synth.fails --seed 42');
       expect(await exists(join(bundleDir, 'transcript.jsonl'))).toBe(true);
       // Passing cases get no bundle; every non-passing one does.
       expect(await exists(join(dir, 'first', 'repro', 'sdk', 'sdk.synth.passes'))).toBe(false);
       expect(await exists(join(dir, 'first', 'repro', 'sdk', 'sdk.synth.undecided', 'bundle.json'))).toBe(true);
 
-      const words = String(bundle.rerun).split(' ').slice(2);
+      const words = String(bundle.rerun).split(' ').slice(3); // after `npx --no iii-conformance`
       const again = await cli([...words, '--report-dir', join(dir, 'again')]);
       const doc = await read(join(dir, 'again', 'results.json'));
       expect(doc.runs[0]?.cases.map((c) => [c.id, c.verdict, c.seed])).toEqual([['sdk.synth.fails', 'FAIL', (bundle.seed as { case: number }).case]]);

@@ -103,7 +103,7 @@ describe.skipIf(!HAVE_CHROMIUM)(
       expect(await detail.locator('pre.expected').textContent()).toContain('"invocation_failed"');
       expect(await detail.locator('pre.actual').textContent()).toContain('"result": null');
       expect(await detail.locator('.seq-row .seq-arrow').count()).toBe(4);
-      expect(await detail.locator('.cmd code').first().textContent()).toBe('npx iii-conformance sdk node --case sdk.synth.fails --seed 7');
+      expect(await detail.locator('.cmd code').first().textContent()).toBe('npx --no iii-conformance sdk node --case sdk.synth.fails --seed 7');
       expect(page.url()).toContain('#case=');
 
       await page.locator('.cell[data-id="sdk.synth.backoff-too-early"]').first().click();

@@ -28,7 +28,7 @@ describe('junit.xml', () => {
       const body = (id: string) => tcs.find((t) => t.name === id)?.body ?? '';
       expect(body('sdk.synth.passes')).not.toMatch(/<failure|<error|<skipped/);
       expect(body('sdk.synth.fails')).toMatch(/<failure message="the SDK answered with a null result instead of an error body" type="regression">/);
-      expect(body('sdk.synth.fails')).toContain('rerun: npx iii-conformance sdk node --case sdk.synth.fails --seed 7');
+      expect(body('sdk.synth.fails')).toContain('rerun: npx --no iii-conformance sdk node --case sdk.synth.fails --seed 7');
       expect(body('sdk.synth.harness-error')).toMatch(/<error message="the case threw: fixture exploded on purpose" type="ERROR">/);
       expect(body('sdk.synth.undecided')).toMatch(/<error message="undecided: [^"]*" type="INDETERMINATE">/);
       expect(body('sdk.synth.needs-metrics')).toMatch(/<skipped\/>/);
