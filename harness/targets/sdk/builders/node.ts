@@ -43,11 +43,14 @@ async function npm(args: string[], ctx: BuildContext, cwd: string, what: string)
   if (code !== 0) throw new BuildError(`${what} (npm ${args[0]}) exited ${code}`);
 }
 
+/** The Node driver and the worker commands it imports (shared with the browser driver's page). */
+const DRIVER_FILES = ['driver.mjs', 'worker-commands.mjs'] as const;
+
 export const nodeBuilder: DriverBuilder = {
   toolchain: () => `node ${process.versions.node.split('.')[0]} npm ${toolVersion('npm', ['--version'], 'install Node.js with npm')}`,
-  driverFiles: () => ['driver.mjs'],
+  driverFiles: () => [...DRIVER_FILES],
   async build(source: SdkSource, ctx: BuildContext): Promise<string> {
-    copyFileSync(join(DRIVERS_DIR, 'node', 'driver.mjs'), join(ctx.dir, 'driver.mjs'));
+    for (const f of DRIVER_FILES) copyFileSync(join(DRIVERS_DIR, 'node', f), join(ctx.dir, f));
     if (source.kind === 'published') {
       writeFileSync(join(ctx.dir, 'package.json'), `${JSON.stringify({ private: true, type: 'module', dependencies: { 'iii-sdk': source.version } }, null, 2)}\n`);
       await npm(['install', ...NPM_QUIET], ctx, ctx.dir, `installing iii-sdk@${source.version} from npm`);
