@@ -75,6 +75,7 @@ async function buildOrReuse(sdk: BuiltinSdk, source: SdkSource, say: (line: stri
   const driverDir = join(DRIVERS_DIR, sdk);
   const trees = [{ root: driverDir, files: builder.driverFiles() }];
   if (source.kind === 'tree') trees.push({ root: resolve(source.dir), files: sourceFiles(resolve(source.dir)) });
+  for (const dep of builder.dependencyTrees?.(source) ?? []) trees.push({ root: dep, files: sourceFiles(dep) });
   const hash = contentHash([String(LAYOUT), sdk, toolchain, source.kind, source.kind === 'published' ? source.version : ''], trees);
   const root = cacheRoot(env);
   const dir = join(root, 'drivers', `${sdk}-${source.kind === 'published' ? source.version.replace(/[^A-Za-z0-9.+-]/g, '_') : 'src'}-${hash}`);

@@ -1,12 +1,14 @@
 // The Node driver against a package directory or a published npm version. A tree is copied into the
 // cache (its build output included); when its entry point is missing it is built there with its own
 // `build` script; its runtime dependencies are installed in the copy. The driver finds it as
-// node_modules/iii-sdk beside a copy of driver.mjs, exactly as it finds the pinned install.
+// node_modules/iii-sdk beside a copy of driver.mjs, exactly as it finds the pinned install. Dependencies
+// given with `workspace:` (a monorepo's) are packed from the workspace around the tree (npm-workspace.ts).
 
-import { copyFileSync, existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DRIVERS_DIR } from '../drivers.ts';
 import { BuildError, copySourceTree, ensureDir, runLogged } from './cache.ts';
+import { pointAtTarballs, workspaceClosure } from './npm-workspace.ts';
 import { toolVersion } from './toolchain.ts';
 import type { BuildContext, DriverBuilder, SdkSource } from './types.ts';
 
@@ -43,12 +45,53 @@ async function npm(args: string[], ctx: BuildContext, cwd: string, what: string)
   if (code !== 0) throw new BuildError(`${what} (npm ${args[0]}) exited ${code}`);
 }
 
+/** Every file a package's exports map (types aside), module and main point at. */
+function entryFiles(pkg: PackageJson): string[] {
+  const files: string[] = [];
+  const walk = (v: unknown, key: string): void => {
+    if (typeof v === 'string') {
+      if (key !== 'types') files.push(v);
+    } else if (typeof v === 'object' && v !== null) for (const [k, w] of Object.entries(v)) walk(w, k);
+  };
+  walk(pkg.exports, '');
+  for (const f of [pkg.module, pkg.main]) if (f) files.push(f);
+  return files;
+}
+
+/**
+ * Packs the workspace packages the tree depends on through `workspace:` (dependencies first), each from
+ * a copy built with its own script when its build output is missing; resolves with name → tarball.
+ */
+async function packWorkspaceDependencies(tree: string, ctx: BuildContext): Promise<Map<string, string>> {
+  const tarballs = new Map<string, string>();
+  for (const [i, dep] of workspaceClosure(tree).entries()) {
+    const copy = join(ctx.dir, 'workspace', String(i));
+    copySourceTree(dep.dir, copy);
+    pointAtTarballs(copy, tarballs);
+    const pkg = readPackage(copy);
+    const missing = entryFiles(pkg).filter((f) => !existsSync(join(copy, f)));
+    if (missing.length > 0) {
+      if (!pkg.scripts?.build) throw new BuildError(`${dep.dir} (workspace package ${dep.name}) has no ${missing[0]} and no "build" script to make it`);
+      await npm(['install', ...NPM_QUIET], ctx, copy, `installing the build dependencies of ${dep.dir}`);
+      await npm(['run', 'build'], ctx, copy, `building ${dep.dir}`);
+    }
+    const dest = join(ctx.dir, 'workspace', `${i}-packed`);
+    ensureDir(dest);
+    await npm(['pack', '--ignore-scripts', '--pack-destination', dest, ...NPM_QUIET], ctx, copy, `packing ${dep.dir}`);
+    const tarball = readdirSync(dest).find((n) => n.endsWith('.tgz'));
+    if (!tarball) throw new BuildError(`npm pack of ${dep.dir} made no tarball`);
+    tarballs.set(dep.name, join(dest, tarball));
+  }
+  return tarballs;
+}
+
 /** The Node driver and the worker commands it imports (shared with the browser driver's page). */
 const DRIVER_FILES = ['driver.mjs', 'worker-commands.mjs'] as const;
 
 export const nodeBuilder: DriverBuilder = {
   toolchain: () => `node ${process.versions.node.split('.')[0]} npm ${toolVersion('npm', ['--version'], 'install Node.js with npm')}`,
   driverFiles: () => [...DRIVER_FILES],
+  dependencyTrees: (source) => (source.kind === 'tree' ? workspaceClosure(source.dir).map((d) => d.dir) : []),
   async build(source: SdkSource, ctx: BuildContext): Promise<string> {
     for (const f of DRIVER_FILES) copyFileSync(join(DRIVERS_DIR, 'node', f), join(ctx.dir, f));
     if (source.kind === 'published') {
@@ -59,6 +102,8 @@ export const nodeBuilder: DriverBuilder = {
     const pkg = readPackage(source.dir);
     const sdk = join(ctx.dir, 'sdk');
     copySourceTree(source.dir, sdk);
+    const tarballs = await packWorkspaceDependencies(source.dir, ctx);
+    if (tarballs.size > 0) pointAtTarballs(sdk, tarballs);
     const entry = entryPoint(pkg);
     if (entry === undefined) throw new BuildError(`${source.dir}/package.json names no entry point (exports, module or main)`);
     if (!existsSync(join(sdk, entry))) {

@@ -19,6 +19,8 @@ export interface DriverBuilder {
   toolchain(): string;
   /** The bundled driver's own source files, relative to its folder in fixtures/drivers (part of the key). */
   driverFiles(): string[];
+  /** Source folders outside the tree that its build reads (workspace packages it depends on): part of the key. */
+  dependencyTrees?(source: SdkSource): string[];
   /** Builds into ctx.dir; resolves with the SDK version the build runs (from the tree or the registry). */
   build(source: SdkSource, ctx: BuildContext): Promise<string>;
   /** How to start the driver built in dir. */
