@@ -13,6 +13,7 @@ import { goBuilder } from './go.ts';
 import { nodeBuilder } from './node.ts';
 import { pythonBuilder } from './python.ts';
 import { rustBuilder } from './rust.ts';
+import { keepFromEnv, MARKER, pruneBuilds, touchBuild } from './prune.ts';
 import type { DriverBuilder, SdkSource } from './types.ts';
 
 export type { SdkSource } from './types.ts';
@@ -79,7 +80,7 @@ async function buildOrReuse(sdk: BuiltinSdk, source: SdkSource, say: (line: stri
   const hash = contentHash([String(LAYOUT), sdk, toolchain, source.kind, source.kind === 'published' ? source.version : ''], trees);
   const root = cacheRoot(env);
   const dir = join(root, 'drivers', `${sdk}-${source.kind === 'published' ? source.version.replace(/[^A-Za-z0-9.+-]/g, '_') : 'src'}-${hash}`);
-  const markerFile = join(dir, 'built.json');
+  const markerFile = join(dir, MARKER);
   ensureDir(join(root, 'drivers'));
   const release = await lockBuild(`${dir}.lock`, (pid) => say(`waiting for the build of the same ${sdk} driver running as pid ${pid}`));
   try {
@@ -103,11 +104,15 @@ async function buildOrReuse(sdk: BuiltinSdk, source: SdkSource, say: (line: stri
       built = true;
     }
     const marker = readJsonFile(markerFile) as Marker;
+    touchBuild(dir);
     const result: BuiltDriver = { command: builder.command(dir), sdkVersion: marker.sdkVersion, dir, built };
     prepared.set(sourceKey(sdk, source), result);
     return result;
   } finally {
     release();
+    const keep = keepFromEnv(env);
+    const removed = pruneBuilds(join(root, 'drivers'), sdk, keep);
+    if (removed.length > 0) say(`removed ${removed.length} older ${sdk} build${removed.length === 1 ? '' : 's'} from the cache (it keeps the ${keep} most recently used; III_CONFORMANCE_CACHE_KEEP=0 keeps all)`);
   }
 }
 
