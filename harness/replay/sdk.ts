@@ -3,11 +3,17 @@
 // the recording are re-sent. Shared by `replay --sdk` and the self-replay tests.
 
 import type { SdkTargetSpec } from '../cases/catalogue.ts';
+import { performance } from 'node:perf_hooks';
 import { startEngineReplay, type ReplayReport, type ReplayScript } from '../runner/replay.ts';
 import type { DriverCommandBody, DriverSession } from '../targets/sdk/index.ts';
+import { LoadProbe, toleranceFromEnv } from '../timing/tolerance.ts';
 import { workerOptionsFrom } from './config.ts';
+import { firstDivergence } from './sdk-divergence.ts';
 
 export class SdkStartError extends Error {}
+
+/** How long a replay waits for the SDK's process to exit after it closed a connection the recording kept. */
+const EXIT_GRACE_MS = 500;
 
 export interface SdkReplayOptions {
   /** Driver commands to re-send (the transcript's and the bundle's driver log). */
@@ -25,12 +31,27 @@ export async function replayAgainstSdk(script: ReplayScript, spec: SdkTargetSpec
   const placed = script.steps.some((s) => s.command !== undefined);
   let session: DriverSession | undefined;
   const early: Record<string, unknown>[] = [];
+  const stepTimeoutMs = options.stepTimeoutMs ?? 5000;
+  // A command the case wrote after its driver reported something (a settled call, an invocation) waits for
+  // the live driver to report as much first: sent by the clock alone, it could overtake what it followed.
+  let sending = Promise.resolve();
   const deliver = (c: Record<string, unknown>): void => {
     if (c.cmd === 'shutdown') return;
     const { id: _id, dir: _dir, at: _at, t: _t, ms: _ms, ...body } = c;
-    if (session) session.send(body as DriverCommandBody);
-    else early.push(c);
+    const live = session;
+    if (!live) {
+      early.push(c);
+      return;
+    }
+    const need = reportedBefore(script, c);
+    sending = sending.then(async () => {
+      const deadline = performance.now() + stepTimeoutMs;
+      while (reportedCount(live.events) < need && performance.now() < deadline && !live.exit) await new Promise((resolve) => setTimeout(resolve, 5));
+      live.send(body as DriverCommandBody);
+    });
   };
+  const probe = new LoadProbe().start();
+  let exitAt: number | undefined;
   const server = await startEngineReplay(script, {
     ...(options.stepTimeoutMs ? { stepTimeoutMs: options.stepTimeoutMs } : {}),
     target: options.label,
@@ -49,12 +70,43 @@ export async function replayAgainstSdk(script: ReplayScript, spec: SdkTargetSpec
     } catch (e) {
       throw new SdkStartError(e instanceof Error ? e.message : String(e));
     }
+    void session.exited.then(() => {
+      exitAt ??= performance.now();
+    });
     const commands = placed ? script.steps.flatMap((s) => (s.command ? [s.command] : [])) : options.commands;
     options.onStart?.({ commands: commands.filter((c) => c.cmd !== 'shutdown').length, drivers: script.driverStarts.length });
     for (const c of placed ? early.splice(0) : commands) deliver(c);
-    return await server.report;
+    const report = await server.report;
+    // A connection the SDK ended may mean its process is going: give the exit a moment to be seen.
+    if (exitAt === undefined && server.observed.connections.some((c) => c.closedAt !== undefined && !(c.closedByUs !== undefined && c.closedByUs <= c.closedAt))) {
+      await Promise.race([session.exited, new Promise((resolve) => setTimeout(resolve, EXIT_GRACE_MS))]);
+    }
+    // Judged before the driver is stopped: its process ending now would be the replay's doing.
+    const live = session;
+    return firstDivergence(report, script, {
+      live: server.observed,
+      driver: { events: live.events, commands: live.commands, ...(exitAt !== undefined ? { exitAt, exitCode: live.exit?.code ?? null } : {}) },
+      tolerance: toleranceFromEnv(),
+      observedLagMs: probe.maxLagMs(),
+    });
   } finally {
+    probe.stop();
     await session?.stop().catch(() => undefined);
     await server.close();
   }
+}
+
+/** Driver events that report an outcome to the SDK's user (what a case waits for before its next command). */
+const REPORTED = new Set(['settled', 'invoked', 'triggerRequest', 'error']);
+
+function reportedCount(events: readonly { event: string }[]): number {
+  return events.filter((e) => REPORTED.has(e.event)).length;
+}
+
+/** How many outcome events the recording's driver had reported before the case wrote this command. */
+function reportedBefore(script: ReplayScript, command: Record<string, unknown>): number {
+  const recorded = script.observations;
+  const at = recorded?.commands.find((c) => c.data.id === command.id)?.t;
+  if (!recorded || at === undefined) return 0;
+  return recorded.events.filter((e) => REPORTED.has(String(e.data.event)) && e.t < at).length;
 }
