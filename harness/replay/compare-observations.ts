@@ -35,6 +35,9 @@ export interface ObservedDivergence {
  */
 export const MIN_JUDGED_DELAY_MS = 100;
 
+/** Something extra must come this long before the recording's end to count: at its tail, the recording may just have missed it. */
+export const TAIL_MARGIN_MS = 50;
+
 export interface DriverSide {
   events: readonly ReceivedEvent[];
   commands: readonly { at: number; command: { id: string; cmd: string } }[];
@@ -107,10 +110,22 @@ function compareUpgrades(input: ObservationInput, toRecorded: (at: number) => nu
     }
   }
   if (recorded.attemptsUnpaired) return out;
-  for (const l of live.upgrades.slice(recorded.upgrades.length)) {
-    const t = toRecorded(l.startAt);
-    if (t <= recorded.endT) {
-      out.push({ record: 'upgrade', kind: 'extra', type: 'attempt', t, verdict: 'DIVERGED', message: `connection attempt ${l.attempt}: the recording ends after ${recorded.upgrades.length} attempts, the live SDK made another` });
+  // An extra attempt is timed from the attempt before it (the global clock drifts over a long recording), and
+  // counts only if it came while the recording still watched, well before its end.
+  const lastRecorded = recorded.upgrades.at(-1);
+  const extra = live.upgrades[recorded.upgrades.length];
+  const before = live.upgrades[recorded.upgrades.length - 1];
+  if (lastRecorded && extra && before) {
+    const after = extra.startAt - before.at;
+    if (after < recorded.endT - lastRecorded.t - TAIL_MARGIN_MS) {
+      out.push({
+        record: 'upgrade',
+        kind: 'extra',
+        type: 'attempt',
+        t: lastRecorded.t + after,
+        verdict: 'DIVERGED',
+        message: `connection attempt ${extra.attempt}: the recording ends after ${recorded.upgrades.length} attempts and watched ${round(recorded.endT - lastRecorded.t)} ms more; the live SDK made another ${round(after)} ms after the last`,
+      });
     }
   }
   for (const r of recorded.upgrades.slice(live.upgrades.length)) {
@@ -212,7 +227,7 @@ function comparePongs(input: ObservationInput, toRecorded: (at: number) => numbe
   for (const [i, x] of live.pongs.entries()) {
     if (used.has(i)) continue;
     const t = toRecorded(x.at);
-    if (t <= recorded.endT) out.push({ record: 'ws-pong', kind: 'extra', t, verdict: 'DIVERGED', message: `the live SDK sent a WebSocket pong the recording does not have` });
+    if (t <= recorded.endT - TAIL_MARGIN_MS) out.push({ record: 'ws-pong', kind: 'extra', t, verdict: 'DIVERGED', message: `the live SDK sent a WebSocket pong the recording does not have` });
   }
   return out;
 }
@@ -268,7 +283,8 @@ function compareDriver(input: ObservationInput, driver: DriverSide, toRecorded: 
       continue;
     }
     const when = id !== undefined ? commandAt.get(id) : undefined;
-    if (when && name === 'settled') {
+    // Only a settle the engine did not cause (a timeout): one after an engine answer times replay's pacing.
+    if (when && name === 'settled' && !engineAnswered(input.frames, when.recorded, r.t)) {
       const judged = judgeDelay(`${name} ${id}`, r.t - when.recorded, l.at - when.live, input);
       if (judged) out.push({ ...judged, record: 'timing', type: 'settled', t: r.t, seq: r.seq });
     }
@@ -276,7 +292,7 @@ function compareDriver(input: ObservationInput, driver: DriverSide, toRecorded: 
   for (const [i, l] of liveEvents.entries()) {
     if (used.has(i)) continue;
     const t = toRecorded(l.at);
-    if (t <= recorded.endT) out.push({ record: 'driver-event', kind: 'extra', type: l.event, t, verdict: 'DIVERGED', message: `the live driver reported ${l.event} (${short(eventBody(l as unknown as Record<string, unknown>))}), which the recording does not have` });
+    if (t <= recorded.endT - TAIL_MARGIN_MS) out.push({ record: 'driver-event', kind: 'extra', type: l.event, t, verdict: 'DIVERGED', message: `the live driver reported ${l.event} (${short(eventBody(l as unknown as Record<string, unknown>))}), which the recording does not have` });
   }
   return out;
 }
@@ -319,11 +335,16 @@ function compareAnswerDelays(input: ObservationInput): ObservedDivergence[] {
     const from = sentAt.get(id);
     const liveFrom = liveSent.get(id);
     const liveTo = liveAnswered.get(id);
-    if (from === undefined || liveFrom === undefined || liveTo === undefined) continue;
+    if (from === undefined || liveFrom === undefined || liveTo === undefined || engineAnswered(input.frames, from, f.t)) continue;
     const judged = judgeDelay(`answer to invocation ${id}`, f.t - from, liveTo - liveFrom, input);
     if (judged) out.push({ ...judged, record: 'timing', type: 'invocationresult', t: f.t, seq: f.seq });
   }
   return out;
+}
+
+/** Did the recorded engine answer a call of the SDK's between two moments? Then a delay spanning them is partly replay's. */
+function engineAnswered(frames: ObservationInput['frames'], from: number, to: number): boolean {
+  return frames.some((f) => f.dir === 'engine->worker' && f.t > from && f.t < to && isRecord(f.frame) && f.frame.type === 'invocationresult');
 }
 
 function short(v: unknown): string {

@@ -5,7 +5,7 @@
 
 import type { Divergence, ReplayReport, ReplayScript, ReplayStep } from '../runner/replay.ts';
 import type { ToleranceModel } from '../timing/tolerance.ts';
-import { clockOffset, compareObservations, type DriverSide, type ObservedDivergence } from './compare-observations.ts';
+import { clockOffset, compareObservations, TAIL_MARGIN_MS, type DriverSide, type ObservedDivergence } from './compare-observations.ts';
 import type { LiveObservations } from './observations.ts';
 import { frameType } from './order-model.ts';
 
@@ -27,9 +27,16 @@ export function firstDivergence(report: ReplayReport, script: ReplayScript, side
   if (report.divergence) candidates.push({ t: report.divergence.step.t, divergence: { ...report.divergence, record: 'frame', type: frameType(report.divergence.step.frame) ?? frameType(report.divergence.actual) ?? 'frame' } });
   else {
     for (const extra of report.extraFrames ?? []) {
+      // Timed from the connection's last frame, not by the global clock (it drifts over a long recording):
+      // the frame counts only if it came while the recording still watched that connection, well before it ended.
       const seen = side.live.frames.find((f) => f.frame === extra.frame && f.dir === 'worker->engine');
-      const t = seen ? seen.at + offset : recorded.endT;
-      if (t > recorded.endT) continue;
+      const index = script.connections.findIndex((c) => c.key === extra.conn);
+      if (!seen || index < 0) continue;
+      const lastRecorded = Math.max(...script.steps.filter((s) => s.conn === extra.conn).map((s) => s.t));
+      const lastLive = side.live.frames.filter((f) => f.conn === index && f.at < seen.at).at(-1)?.at ?? side.live.connections[index]?.openedAt ?? seen.at;
+      const after = seen.at - lastLive;
+      if (!(after < recorded.endT - lastRecorded - TAIL_MARGIN_MS)) continue;
+      const t = lastRecorded + after;
       const type = frameType(extra.frame) ?? 'frame';
       candidates.push({
         t,
@@ -40,7 +47,7 @@ export function firstDivergence(report: ReplayReport, script: ReplayScript, side
           step: stepNear(frames, t, extra.conn),
           index: report.compared,
           actual: extra.frame,
-          message: `the live side sent ${type} on connection ${extra.conn} after everything the recording has there`,
+          message: `the live side sent ${type} on connection ${extra.conn} ${Math.round(after)} ms after its last frame there; the recording watched that connection ${Math.round(recorded.endT - lastRecorded)} ms longer and has nothing`,
         },
       });
     }
