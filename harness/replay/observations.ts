@@ -6,6 +6,7 @@
 
 import type { ReconnectionConfig } from '../timing/backoff.ts';
 import { DEFAULT_RECONNECTION } from '../timing/backoff.ts';
+import { CASE_END_NOTE } from '../transcript/records.ts';
 
 export interface RecordedUpgrade {
   /** 1-based, among the attempts on the worker path "/". */
@@ -59,7 +60,7 @@ export interface RecordedObservations {
   attemptsUnpaired?: string;
   /** The reconnection config the first driver was started with (the SDK's documented defaults if none). */
   reconnection: ReconnectionConfig;
-  /** The last recorded moment: the live run is watched until then. */
+  /** The end of what the recording watched (the case's end note, else its last record): the live run is watched until then. */
   endT: number;
 }
 
@@ -94,12 +95,14 @@ export function recordedObservations(records: readonly unknown[], driverStart: R
   const peers = new Set<string>();
   let listenerDown = false;
   let endT = 0;
+  let caseEndT: number | undefined;
   for (const r of records) {
     if (!isRecord(r)) continue;
     const t = num(r.t);
     const seq = num(r.seq);
     if (t === undefined || seq === undefined) continue;
-    if (r.kind !== 'header') endT = Math.max(endT, t);
+    if (r.kind !== 'header' && caseEndT === undefined) endT = Math.max(endT, t);
+    if (r.kind === 'note' && r.source === 'case' && r.text === CASE_END_NOTE) caseEndT = t;
     if (r.kind === 'note' && r.source === 'driver#1' && typeof r.text === 'string' && isRecord(r.data)) {
       if (r.text.startsWith('event ') && typeof r.data.event === 'string') events.push({ seq, t, data: r.data });
       if (r.text.startsWith('command ') && typeof r.data.cmd === 'string' && typeof r.data.id === 'string') commands.push({ seq, t, data: r.data });
@@ -155,7 +158,7 @@ export function recordedObservations(records: readonly unknown[], driverStart: R
     commands: commands.sort(byT),
     ...(attemptsUnpaired ? { attemptsUnpaired } : {}),
     reconnection: reconnectionOf(driverStart),
-    endT,
+    endT: caseEndT ?? endT,
   };
 }
 
