@@ -333,6 +333,8 @@ async function play(
     (s) => !(s.dir === ours && (s as ReplayStep & { dropped?: boolean }).dropped) && !(s.command && s.dir !== ours) && !(s.binary !== undefined && s.dir !== ours),
   );
   const closedByUs = new Set<string>();
+  /** Frames that raced our close and were matched on a later connection, per that connection. */
+  const movedInto = new Map<string, number>();
   let sent = 0;
   let compared = 0;
   const finish = (divergence?: Divergence) => {
@@ -445,6 +447,9 @@ async function play(
             if (moved !== undefined) {
               matched.add(moved);
               compared++;
+              // Live, the SDK may deliver it on the later connection too (a queued copy): not an extra there.
+              const into = (steps[moved] as ReplayStep).conn;
+              movedInto.set(into, (movedInto.get(into) ?? 0) + 1);
             }
             continue;
           }
@@ -502,7 +507,7 @@ async function play(
   let extra = 0;
   const extraFrames: { conn: string; frame: unknown }[] = [];
   for (const [key, conn] of live) {
-    const from = taken.get(key) ?? 0;
+    const from = (taken.get(key) ?? 0) + (movedInto.get(key) ?? 0);
     extra += Math.max(0, conn.inbox.size - from);
     if (conn.inbox.size > from && !closedByUs.has(key)) extraFrames.push({ conn: key, frame: conn.inbox.at(from) });
   }
@@ -646,7 +651,9 @@ export async function startEngineReplay(
       const timer = setTimeout(
         () => {
           timers.delete(timer);
-          if (ws.readyState === WebSocket.OPEN) ws.ping(Buffer.from(p.message, 'base64'));
+          // The payload comes from the file: a control frame carries at most 125 bytes (RFC 6455 §5.5).
+          const payload = Buffer.from(p.message, 'base64');
+          if (ws.readyState === WebSocket.OPEN && payload.length <= 125) ws.ping(payload);
         },
         due === undefined ? 0 : Math.min(MAX_LINGER_MS, Math.max(0, due - performance.now() - 2)),
       );
@@ -675,7 +682,9 @@ export async function startEngineReplay(
     };
     observed.upgrades.push(upgrade);
     if (plan && plan.conn === undefined && plan.status !== undefined) {
-      socket.end(`HTTP/1.1 ${plan.status} Replayed\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      // The status comes from the file: only a real HTTP error status is sent as recorded.
+      const status = Number.isInteger(plan.status) && plan.status >= 400 && plan.status <= 599 ? plan.status : 503;
+      socket.end(`HTTP/1.1 ${status} Replayed\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
