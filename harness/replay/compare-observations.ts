@@ -264,8 +264,11 @@ function compareDriver(input: ObservationInput, driver: DriverSide, toRecorded: 
   for (const r of recEvents) {
     const name = String(r.data.event);
     const id = typeof r.data.id === 'string' ? r.data.id : undefined;
-    // Events answering a command pair by its id; the others (invoked, triggerRequest) by order of their kind.
-    const hit = liveEvents.findIndex((l, i) => !used.has(i) && l.event === name && (id === undefined ? idOf(l) === undefined : idOf(l) === liveId.get(id)));
+    // Events answering a command pair by its id; the others (invoked, triggerRequest) with an equal one of their
+    // kind if there is one (concurrent handlers may start in another order), else the next one of their kind.
+    const candidates = liveEvents.flatMap((l, i) => (!used.has(i) && l.event === name && (id === undefined ? idOf(l) === undefined : idOf(l) === liveId.get(id)) ? [i] : []));
+    const equal = id === undefined ? candidates.find((i) => !compareFrames(eventBody(r.data), eventBody(liveEvents[i] as unknown as Record<string, unknown>), new IdBindings())) : undefined;
+    const hit = equal ?? candidates[0] ?? -1;
     const place = { record: 'driver-event' as const, type: name, t: r.t, seq: r.seq, verdict: 'DIVERGED' as const };
     if (hit < 0) {
       out.push({ ...place, kind: 'missing', message: `the recording's driver reported ${name}${id ? ` for ${id}` : ''} (${short(eventBody(r.data))}); the live driver did not` });

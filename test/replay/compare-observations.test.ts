@@ -79,6 +79,16 @@ describe('compareObservations', () => {
     expect(compareObservations(none)).toMatchObject([{ record: 'driver-event', kind: 'missing', type: 'settled', t: 600 }]);
   });
 
+  it('handlers started in another order still pair (concurrent invocations), a changed input does not', () => {
+    const inv = (n: number, seq: number) => ({ seq, t: 300 + n, data: { event: 'invoked', functionId: 'f', input: { n } } });
+    const r = recorded({ events: [inv(1, 30), inv(2, 31)], commands: [] });
+    const swapped = input(0, 0, live(), r);
+    swapped.driver = { commands: [], events: [{ event: 'invoked', functionId: 'f', input: { n: 2 }, at: 5201 }, { event: 'invoked', functionId: 'f', input: { n: 1 }, at: 5202 }] as ReceivedEvent[] };
+    expect(compareObservations(swapped)).toEqual([]);
+    swapped.driver = { commands: [], events: [{ event: 'invoked', functionId: 'f', input: { n: 2 }, at: 5201 }, { event: 'invoked', functionId: 'f', input: { n: 3 }, at: 5202 }] as ReceivedEvent[] };
+    expect(compareObservations(swapped)[0]).toMatchObject({ record: 'driver-event', kind: 'different', type: 'invoked' });
+  });
+
   it('the SDK closing a connection the recording kept open, or exiting, diverges', () => {
     expect(compareObservations(input(400, 0, live({ connections: [{ openedAt: 5000, closedAt: 5200, closeCode: 1006 }] })))).toMatchObject([{ record: 'connection', kind: 'closed', conn: 1 }]);
     const exited = input(400, 0);
