@@ -127,25 +127,10 @@ export function scriptFromRecords(records: readonly unknown[]): ReplayScript {
     if (r.kind !== 'frame') continue;
     const path = typeof r.path === 'string' ? r.path : '/';
     if (path !== '/' && path !== '') continue;
-    if (r.encoding === 'binary') {
-      // The engine's binary frames are played (an SDK must survive one); the worker's (telemetry) are not compared.
-      if (r.dir === 'engine->worker' && typeof r.base64 === 'string' && r.delivered !== false) {
-        const key = `${typeof r.peer === 'string' ? r.peer : 'peer'}#${String(r.conn ?? 0)}`;
-        if (!connections.some((c) => c.key === key)) connections.push({ key, path: '/' });
-        steps.push({
-          seq: typeof r.seq === 'number' ? r.seq : steps.length,
-          t: typeof r.t === 'number' ? r.t : 0,
-          conn: key,
-          path: '/',
-          dir: 'engine->worker',
-          frame: undefined,
-          binary: r.base64,
-          ...(r.truncated === true ? { truncated: true } : {}),
-        });
-      }
-      continue;
-    }
     if (r.dir !== 'engine->worker' && r.dir !== 'worker->engine') continue;
+    // The engine's binary frames are played (an SDK must survive one); the worker's (telemetry) are not compared.
+    const binary = r.encoding === 'binary';
+    if (binary && (r.dir !== 'engine->worker' || typeof r.base64 !== 'string' || r.delivered === false)) continue;
     const key = `${typeof r.peer === 'string' ? r.peer : 'peer'}#${String(r.conn ?? 0)}`;
     if (!connections.some((c) => c.key === key)) connections.push({ key, path: '/' });
     steps.push({
@@ -154,8 +139,9 @@ export function scriptFromRecords(records: readonly unknown[]): ReplayScript {
       conn: key,
       path: '/',
       dir: r.dir,
-      frame: r.frame,
-      ...(typeof r.text === 'string' ? { text: r.text } : {}),
+      frame: binary ? undefined : r.frame,
+      ...(binary ? { binary: r.base64 } : {}),
+      ...(!binary && typeof r.text === 'string' ? { text: r.text } : {}),
       ...(r.delivered === false ? { dropped: true } : {}),
       ...(r.truncated === true ? { truncated: true } : {}),
     } as ReplayStep);
