@@ -127,7 +127,7 @@ describe.skipIf(!HAVE_NODE_DRIVER)('mutant replay: the real SDK\'s transcript of
       const entry = join(await materializeNodeVariant(SDK_DIR, p.patches), 'dist', 'index.mjs');
       let r: ReplayReport | undefined;
       for (let attempt = 0; attempt <= UNDECIDED_RETRIES; attempt++) {
-        r = await replayAgainstSdk(script, { kind: 'builtin', sdk: 'node' }, { commands: script.driverCommands, label: p.mutant, stepTimeoutMs: 3000, env: { III_CONFORMANCE_NODE_SDK: entry } });
+        r = await replayAgainstSdk(script, { kind: 'builtin', sdk: 'node' }, { commands: script.driverCommands, label: p.mutant, env: { III_CONFORMANCE_NODE_SDK: entry } });
         if (!r.undecided || matches(r, p.expected)) break;
       }
       results.set(`${p.caseId} ${p.mutant}`, r as ReplayReport);
