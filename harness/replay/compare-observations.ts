@@ -38,6 +38,13 @@ export const MIN_JUDGED_DELAY_MS = 100;
 /** Something extra must come this long before the recording's end to count: at its tail, the recording may just have missed it. */
 export const TAIL_MARGIN_MS = 50;
 
+/**
+ * The driver events replay compares: what the SDK reported to its user (a settled call, an invocation of a
+ * handler, a trigger request to a provider, an error). Not `ready` (identity and capabilities), `ack`
+ * (bookkeeping of a command) or `log` (free text).
+ */
+export const REPORTED_EVENTS: ReadonlySet<string> = new Set(['settled', 'invoked', 'triggerRequest', 'error']);
+
 export interface DriverSide {
   events: readonly ReceivedEvent[];
   commands: readonly { at: number; command: { id: string; cmd: string } }[];
@@ -257,9 +264,8 @@ function compareDriver(input: ObservationInput, driver: DriverSide, toRecorded: 
       commandAt.set(c.data.id, { recorded: c.t, live: l.at });
     }
   });
-  const compared = ['settled', 'invoked', 'triggerRequest', 'error'];
-  const recEvents = recorded.events.filter((e) => compared.includes(String(e.data.event)));
-  const liveEvents = driver.events.filter((e) => compared.includes(e.event));
+  const recEvents = recorded.events.filter((e) => REPORTED_EVENTS.has(String(e.data.event)));
+  const liveEvents = driver.events.filter((e) => REPORTED_EVENTS.has(e.event));
   const used = new Set<number>();
   for (const r of recEvents) {
     const name = String(r.data.event);

@@ -8,6 +8,7 @@ import { startEngineReplay, type ReplayReport, type ReplayScript } from '../runn
 import type { DriverCommandBody, DriverSession } from '../targets/sdk/index.ts';
 import { LoadProbe, toleranceFromEnv } from '../timing/tolerance.ts';
 import { workerOptionsFrom } from './config.ts';
+import { REPORTED_EVENTS } from './compare-observations.ts';
 import { firstDivergence } from './sdk-divergence.ts';
 
 export class SdkStartError extends Error {}
@@ -35,6 +36,7 @@ export async function replayAgainstSdk(script: ReplayScript, spec: SdkTargetSpec
   // A command the case wrote after its driver reported something (a settled call, an invocation) waits for
   // the live driver to report as much first: sent by the clock alone, it could overtake what it followed.
   let sending = Promise.resolve();
+  let finished = false;
   const deliver = (c: Record<string, unknown>): void => {
     if (c.cmd === 'shutdown') return;
     const { id: _id, dir: _dir, at: _at, t: _t, ms: _ms, ...body } = c;
@@ -46,8 +48,8 @@ export async function replayAgainstSdk(script: ReplayScript, spec: SdkTargetSpec
     const need = reportedBefore(script, c);
     sending = sending.then(async () => {
       const deadline = performance.now() + stepTimeoutMs;
-      while (reportedCount(live.events) < need && performance.now() < deadline && !live.exit) await new Promise((resolve) => setTimeout(resolve, 5));
-      live.send(body as DriverCommandBody);
+      while (reportedCount(live.events) < need && performance.now() < deadline && !live.exit && !finished) await new Promise((resolve) => setTimeout(resolve, 5));
+      if (!finished) live.send(body as DriverCommandBody);
     });
   };
   const probe = new LoadProbe().start();
@@ -79,7 +81,9 @@ export async function replayAgainstSdk(script: ReplayScript, spec: SdkTargetSpec
     const report = await server.report;
     // A connection the SDK ended may mean its process is going: give the exit a moment to be seen.
     if (exitAt === undefined && server.observed.connections.some((c) => c.closedAt !== undefined && !(c.closedByUs !== undefined && c.closedByUs <= c.closedAt))) {
-      await Promise.race([session.exited, new Promise((resolve) => setTimeout(resolve, EXIT_GRACE_MS))]);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([session.exited, new Promise((resolve) => (timer = setTimeout(resolve, EXIT_GRACE_MS)))]);
+      clearTimeout(timer);
     }
     // Judged before the driver is stopped: its process ending now would be the replay's doing.
     const live = session;
@@ -90,17 +94,15 @@ export async function replayAgainstSdk(script: ReplayScript, spec: SdkTargetSpec
       observedLagMs: probe.maxLagMs(),
     });
   } finally {
+    finished = true;
     probe.stop();
     await session?.stop().catch(() => undefined);
     await server.close();
   }
 }
 
-/** Driver events that report an outcome to the SDK's user (what a case waits for before its next command). */
-const REPORTED = new Set(['settled', 'invoked', 'triggerRequest', 'error']);
-
 function reportedCount(events: readonly { event: string }[]): number {
-  return events.filter((e) => REPORTED.has(e.event)).length;
+  return events.filter((e) => REPORTED_EVENTS.has(e.event)).length;
 }
 
 /** How many outcome events the recording's driver had reported before the case wrote this command. */
@@ -108,5 +110,5 @@ function reportedBefore(script: ReplayScript, command: Record<string, unknown>):
   const recorded = script.observations;
   const at = recorded?.commands.find((c) => c.data.id === command.id)?.t;
   if (!recorded || at === undefined) return 0;
-  return recorded.events.filter((e) => REPORTED.has(String(e.data.event)) && e.t < at).length;
+  return recorded.events.filter((e) => REPORTED_EVENTS.has(String(e.data.event)) && e.t < at).length;
 }
