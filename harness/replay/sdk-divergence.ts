@@ -32,7 +32,7 @@ export function firstDivergence(report: ReplayReport, script: ReplayScript, side
       const seen = side.live.frames.find((f) => f.frame === extra.frame && f.dir === 'worker->engine');
       const index = script.connections.findIndex((c) => c.key === extra.conn);
       if (!seen || index < 0) continue;
-      const lastRecorded = Math.max(...script.steps.filter((s) => s.conn === extra.conn).map((s) => s.t));
+      const lastRecorded = script.steps.reduce((max, s) => (s.conn === extra.conn && s.t > max ? s.t : max), 0);
       const lastLive = side.live.frames.filter((f) => f.conn === index && f.at < seen.at).at(-1)?.at ?? side.live.connections[index]?.openedAt ?? seen.at;
       const after = seen.at - lastLive;
       if (!(after < recorded.endT - lastRecorded - TAIL_MARGIN_MS)) continue;
