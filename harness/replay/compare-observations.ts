@@ -82,7 +82,7 @@ export function compareObservations(input: ObservationInput): ObservedDivergence
   const toRecorded = (at: number) => at + offset;
   const out: ObservedDivergence[] = [];
   const within = (t: number) => t <= input.cutoffT;
-  out.push(...compareUpgrades(input, toRecorded));
+  out.push(...compareUpgrades(input));
   out.push(...compareGaps(input));
   out.push(...compareEnd(input, toRecorded));
   out.push(...comparePongs(input, toRecorded));
@@ -92,7 +92,7 @@ export function compareObservations(input: ObservationInput): ObservedDivergence
   return out.filter((d) => within(d.t) || d.record === 'process' || d.record === 'connection').sort((a, b) => a.t - b.t);
 }
 
-function compareUpgrades(input: ObservationInput, toRecorded: (at: number) => number): ObservedDivergence[] {
+function compareUpgrades(input: ObservationInput): ObservedDivergence[] {
   const { recorded, live } = input;
   const out: ObservedDivergence[] = [];
   // Without pairing (a listener went down), only the first request is surely the same one.
