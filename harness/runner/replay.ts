@@ -321,6 +321,8 @@ async function play(
   const closedByUs = new Set<string>();
   /** Frames that raced our close and were matched on a later connection, per that connection. */
   const movedInto = new Map<string, number>();
+  /** Recorded frames that raced our close and were lost live: the SDK may deliver them on its next connection. */
+  const lostToClose: ReplayStep[] = [];
   let sent = 0;
   let compared = 0;
   const finish = (divergence?: Divergence) => {
@@ -470,6 +472,7 @@ async function play(
       const lost = waiting.filter((w) => w.afterClose && live.get(w.conn)?.inbox.closed);
       if (lost.length > 0) {
         for (const x of current) if (lost.includes(steps[x] as ReplayStep)) matched.add(x);
+        lostToClose.push(...lost);
         continue;
       }
       const closed = waiting.map((w) => live.get(w.conn)).find((c) => c?.inbox.closed);
@@ -495,7 +498,17 @@ async function play(
   for (const [key, conn] of live) {
     const from = (taken.get(key) ?? 0) + (movedInto.get(key) ?? 0);
     extra += Math.max(0, conn.inbox.size - from);
-    if (conn.inbox.size > from && !closedByUs.has(key)) extraFrames.push({ conn: key, frame: conn.inbox.at(from) });
+    if (closedByUs.has(key)) continue;
+    for (let k = from; k < conn.inbox.size; k++) {
+      // A frame the live SDK lost to our close and delivered here instead is the recorded one, not an extra.
+      const late = lostToClose.findIndex((s) => s.conn !== key && !compareFrames(s.frame ?? s.text, conn.inbox.at(k), ids.clone()));
+      if (late >= 0) {
+        lostToClose.splice(late, 1);
+        continue;
+      }
+      extraFrames.push({ conn: key, frame: conn.inbox.at(k) });
+      break;
+    }
   }
   return { ...finish(), extra, ...(extraFrames.length > 0 ? { extraFrames } : {}) };
 }
