@@ -4,7 +4,7 @@
 
 import type { SdkTargetSpec } from '../cases/catalogue.ts';
 import { performance } from 'node:perf_hooks';
-import { startEngineReplay, type ReplayReport, type ReplayScript } from '../runner/replay.ts';
+import { startEngineReplay, type EngineReplayServer, type ReplayReport, type ReplayScript } from '../runner/replay.ts';
 import type { DriverCommandBody, DriverSession } from '../targets/sdk/index.ts';
 import { LoadProbe, toleranceFromEnv } from '../timing/tolerance.ts';
 import { workerOptionsFrom } from './config.ts';
@@ -33,8 +33,9 @@ export async function replayAgainstSdk(script: ReplayScript, spec: SdkTargetSpec
   let session: DriverSession | undefined;
   const early: Record<string, unknown>[] = [];
   const stepTimeoutMs = options.stepTimeoutMs ?? 5000;
-  // A command the case wrote after its driver reported something (a settled call, an invocation) waits for
-  // the live driver to report as much first: sent by the clock alone, it could overtake what it followed.
+  // A command the case wrote after its driver reported something (a settled call, an invocation) or after the
+  // engine saw a connection attempt waits for the live side to get as far first: sent by the clock alone, it
+  // could overtake what it followed (a call meant for while the SDK is offline would meet it connecting).
   let sending = Promise.resolve();
   let finished = false;
   const deliver = (c: Record<string, unknown>): void => {
@@ -46,15 +47,18 @@ export async function replayAgainstSdk(script: ReplayScript, spec: SdkTargetSpec
       return;
     }
     const need = reportedBefore(script, c);
+    const attempts = attemptsBefore(script, c);
+    const behind = () => reportedCount(live.events) < need || (server?.observed.upgrades.length ?? 0) < attempts;
     sending = sending.then(async () => {
       const deadline = performance.now() + stepTimeoutMs;
-      while (reportedCount(live.events) < need && performance.now() < deadline && !live.exit && !finished) await new Promise((resolve) => setTimeout(resolve, 5));
+      while (behind() && performance.now() < deadline && !live.exit && !finished) await new Promise((resolve) => setTimeout(resolve, 5));
       if (!finished) live.send(body as DriverCommandBody);
     });
   };
   const probe = new LoadProbe().start();
   let exitAt: number | undefined;
-  const server = await startEngineReplay(script, {
+  let server: EngineReplayServer | undefined;
+  server = await startEngineReplay(script, {
     ...(options.stepTimeoutMs ? { stepTimeoutMs: options.stepTimeoutMs } : {}),
     target: options.label,
     ...(placed ? { onCommand: deliver } : {}),
@@ -111,4 +115,12 @@ function reportedBefore(script: ReplayScript, command: Record<string, unknown>):
   const at = recorded?.commands.find((c) => c.data.id === command.id)?.t;
   if (!recorded || at === undefined) return 0;
   return recorded.events.filter((e) => REPORTED_EVENTS.has(String(e.data.event)) && e.t < at).length;
+}
+
+/** How many connection attempts the recording's engine had seen before the case wrote this command. */
+function attemptsBefore(script: ReplayScript, command: Record<string, unknown>): number {
+  const recorded = script.observations;
+  const at = recorded?.commands.find((c) => c.data.id === command.id)?.t;
+  if (!recorded || at === undefined || recorded.attemptsUnpaired) return 0;
+  return recorded.upgrades.filter((u) => u.t < at).length;
 }
