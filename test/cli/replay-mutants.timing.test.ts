@@ -144,11 +144,15 @@ describe.skipIf(!HAVE_NODE_DRIVER)('mutant replay: the real SDK\'s transcript of
 
   for (const [id, row] of rows) {
     for (const p of pairsOf(id, row)) {
-      it(`${id}: replayed against ${p.mutant}, first diverges at ${p.expected.record}${p.expected.type ? ` ${p.expected.type}` : ''}`, () => {
+      it(`${id}: replayed against ${p.mutant}, first diverges at ${p.expected.record}${p.expected.type ? ` ${p.expected.type}` : ''}`, (t) => {
         const script = scripts.get(id);
         expect(typeof script === 'string' ? script : undefined, `${id} has no replayable transcript; exclude the pair with a reason or fix the case`).toBeUndefined();
         const r = results.get(`${id} ${p.mutant}`);
         expect(r, 'replayed').toBeDefined();
+        // As test/sdk/mutants.test.ts does with an INDETERMINATE verdict: the busy machine could not decide
+        // the timing at the expected place, in every try. Said as a skip, never counted as a pass.
+        const undecided = r?.undecided ?? [];
+        if (!r?.divergence && undecided.length > 0 && undecided.every((u) => at(u, p.expected))) return t.skip(`INDETERMINATE: ${undecided[0]?.message}`);
         expect(matches(r as ReplayReport, p.expected), `expected the first divergence at ${JSON.stringify(p.expected)}, got: ${describeDivergence(r as ReplayReport)}`).toBe(true);
       });
     }
