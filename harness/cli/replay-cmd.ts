@@ -97,7 +97,9 @@ function printReport(io: CliIO, r: ReplayReport, records?: readonly unknown[]): 
     return EXIT.ok;
   }
   const d = r.divergence;
-  w(`replay: DIVERGED at ${other} frame ${d.index + 1} (after ${r.sent} sent, ${r.compared} matched)`);
+  // SDK replay also compares what is not a frame (harness/replay/compare-observations.ts): say which record.
+  const where = d.record && d.record !== 'frame' ? `the ${d.record}${d.type ? ` (${visible(d.type, 200)})` : ''}` : `${other} frame ${d.index + 1}`;
+  w(`replay: DIVERGED at ${where} (after ${r.sent} sent, ${r.compared} matched)`);
   // The message and the live frame come from the implementation: printed with control bytes made visible.
   w(`  ${visible(d.message, 2000)}`);
   if (d.step.frame !== undefined) w(`  recorded: ${printable(d.step.frame)}`);

@@ -20,6 +20,8 @@ export interface SelfReplayCase {
   skipped?: string;
   replays: number;
   divergences: { message: string }[];
+  /** Timing findings a busy machine could not decide (INDETERMINATE): neither a divergence nor a match. */
+  undecided: { message: string }[];
 }
 
 const SILENT: ProgressSink = { begin() {}, caseStarted() {}, caseFinished() {}, end() {} };
@@ -62,7 +64,7 @@ export async function selfReplay<Context, Target>(catalogue: Catalogue<Context, 
     });
     const out: SelfReplayCase[] = [];
     for (const c of run.cases) {
-      const base = { id: c.info.id, verdict: c.result.outcome.verdict, replays: 0, divergences: [] as { message: string }[] };
+      const base = { id: c.info.id, verdict: c.result.outcome.verdict, replays: 0, divergences: [] as { message: string }[], undecided: [] as { message: string }[] };
       const file = c.result.artifacts.transcriptFile;
       if (!file) {
         out.push({ ...base, skipped: 'the case wrote no transcript' });
@@ -79,6 +81,7 @@ export async function selfReplay<Context, Target>(catalogue: Catalogue<Context, 
         const r = await options.replayOnce(script, commands);
         base.replays++;
         if (r.divergence) base.divergences.push({ message: r.divergence.message });
+        for (const u of r.undecided ?? []) base.undecided.push({ message: u.message });
       }
       out.push(base);
     }

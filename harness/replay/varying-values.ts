@@ -49,3 +49,16 @@ export const VARYING_VALUES: readonly VaryingValue[] = [
 
 /** Keys not compared as they stand: measurements of one run, and the pid (bound separately to derive names). */
 export const IGNORED_KEYS: ReadonlySet<string> = new Set(VARYING_VALUES.filter((v) => v.treatment !== 'bind').map((v) => v.key));
+
+/**
+ * Upgrade-request headers replay does not compare, each with why; every other header (the path, a
+ * requested subprotocol, the headers a worker was configured to send, the extensions it offers) must be
+ * equal, and a header only one side sent diverges.
+ */
+export const HANDSHAKE_HEADERS_NOT_COMPARED: readonly { header: string; why: string }[] = [
+  { header: 'sec-websocket-key', why: 'a fresh random nonce per handshake (RFC 6455 §4.1)' },
+  { header: 'host', why: 'names the replay server\'s own port, which differs from the recording\'s' },
+  { header: 'user-agent', why: 'names the runtime and HTTP library build, not protocol behaviour; it changes with the machine the bundle is replayed on' },
+];
+
+export const IGNORED_HANDSHAKE_HEADERS: ReadonlySet<string> = new Set(HANDSHAKE_HEADERS_NOT_COMPARED.map((h) => h.header));

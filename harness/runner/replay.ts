@@ -7,10 +7,14 @@
 // Causality is kept per step: a frame of ours is sent only after every frame the other side had sent
 // before it (in the recording) has arrived, on every connection.
 
+import { createServer, type IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { compareFrames, IdBindings, type FrameDifference } from './replay-compare.ts';
 import { mayArriveEarly } from '../replay/order-model.ts';
 import { CLOSING_NOTE } from '../transcript/records.ts';
+import { headerMap, recordedObservations, type LiveObservations, type RecordedObservations } from '../replay/observations.ts';
 
 export type Role = 'worker' | 'engine';
 type Dir = 'engine->worker' | 'worker->engine';
@@ -33,6 +37,8 @@ export interface ReplayStep {
   afterClose?: boolean;
   /** Not a frame: the recorded side closed this connection here (a case's close/terminate, or a fault). */
   close?: { code?: number; reason: string; terminate: boolean };
+  /** A binary frame the engine side sent (base64); SDK-side replay sends it, nothing compares one. */
+  binary?: string;
 }
 
 export interface ReplayScript {
@@ -46,10 +52,21 @@ export interface ReplayScript {
    * worker name, reconnection config, timeouts, already scaled by the run's time scale), in start order.
    */
   driverStarts: Record<string, unknown>[];
+  /** What the recording holds besides frames (upgrades, closes, pongs, driver events): SDK-side replay compares it. */
+  observations?: RecordedObservations;
 }
 
 export interface Divergence {
-  kind: 'different' | 'missing' | 'closed' | 'connect-failed';
+  /** Frames: different | missing | closed | connect-failed | extra; other records: what happened to them (missing, extra, exited, early, late…). */
+  kind: 'different' | 'missing' | 'closed' | 'connect-failed' | 'extra' | 'exited' | 'early' | 'late';
+  /**
+   * Which kind of record diverged: a frame (the default), the upgrade request, a connection the SDK closed,
+   * its process, a WebSocket pong, a driver event, or a timing envelope; `type` says what within it (a frame
+   * or event type, a header name, a timing label).
+   */
+  record?: 'frame' | 'upgrade' | 'connection' | 'process' | 'ws-pong' | 'driver-event' | 'timing';
+  type?: string;
+  /** The recorded record it is about (for a frame: its step); for a live-only happening, the step nearest before it. */
   step: ReplayStep;
   /** Frames of the other side compared before this one. */
   index: number;
@@ -66,6 +83,10 @@ export interface ReplayReport {
   divergence?: Divergence;
   /** Frames the live side sent after the recording ended (informational). */
   extra: number;
+  /** The first of them per connection, for the SDK-side comparison (a frame the recording does not have). */
+  extraFrames?: { conn: string; frame: unknown }[];
+  /** Timing findings the loaded machine could not decide (INDETERMINATE), each named; never counted as a match. */
+  undecided?: Divergence[];
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -103,10 +124,13 @@ export function scriptFromRecords(records: readonly unknown[]): ReplayScript {
         close: { ...(code !== undefined ? { code } : {}), reason: typeof r.data.reason === 'string' ? r.data.reason : '', terminate: r.data.terminate === true },
       });
     }
-    if (r.kind !== 'frame' || r.encoding === 'binary') continue;
+    if (r.kind !== 'frame') continue;
     const path = typeof r.path === 'string' ? r.path : '/';
     if (path !== '/' && path !== '') continue;
     if (r.dir !== 'engine->worker' && r.dir !== 'worker->engine') continue;
+    // The engine's binary frames are played (an SDK must survive one); the worker's (telemetry) are not compared.
+    const binary = r.encoding === 'binary';
+    if (binary && (r.dir !== 'engine->worker' || typeof r.base64 !== 'string' || r.delivered === false)) continue;
     const key = `${typeof r.peer === 'string' ? r.peer : 'peer'}#${String(r.conn ?? 0)}`;
     if (!connections.some((c) => c.key === key)) connections.push({ key, path: '/' });
     steps.push({
@@ -115,13 +139,14 @@ export function scriptFromRecords(records: readonly unknown[]): ReplayScript {
       conn: key,
       path: '/',
       dir: r.dir,
-      frame: r.frame,
-      ...(typeof r.text === 'string' ? { text: r.text } : {}),
+      frame: binary ? undefined : r.frame,
+      ...(binary ? { binary: r.base64 } : {}),
+      ...(!binary && typeof r.text === 'string' ? { text: r.text } : {}),
       ...(r.delivered === false ? { dropped: true } : {}),
       ...(r.truncated === true ? { truncated: true } : {}),
     } as ReplayStep);
   }
-  return { steps: inRecordedOrder(steps), connections, driverCommands, driverStarts };
+  return { steps: inRecordedOrder(steps), connections, driverCommands, driverStarts, observations: recordedObservations(records, driverStarts[0]) };
 }
 
 /** Deeper than any frame of the protocol; comparison recurses, so a crafted transcript is refused first. */
@@ -243,6 +268,7 @@ function parseData(data: RawData): unknown {
 
 interface LiveConnection {
   send(text: string): void;
+  sendBinary(data: Buffer): void;
   inbox: Inbox;
   close(): void;
   /** Closes where the recording closed: with its code, or by destroying the socket. */
@@ -254,6 +280,7 @@ function liveConnection(ws: WebSocket, inbox: Inbox): LiveConnection {
   return {
     inbox,
     send: (t) => ws.send(t),
+    sendBinary: (data) => ws.send(data, { binary: true }),
     close: () => ws.close(),
     closeWith: (code, reason) => {
       try {
@@ -281,13 +308,21 @@ async function play(
   stepTimeoutMs: number,
   notifier: Notifier,
   onCommand?: (command: Record<string, unknown>) => void,
+  /** SDK side: keeps watching the live side after the last step, until the recording's end. */
+  linger?: () => Promise<void>,
 ): Promise<Omit<ReplayReport, 'role' | 'target'>> {
   const ids = new IdBindings();
   const live = new Map<string, LiveConnection>();
   const taken = new Map<string, number>();
   const matched = new Set<number>();
-  const steps = script.steps.filter((s) => !(s.dir === ours && (s as ReplayStep & { dropped?: boolean }).dropped) && !(s.command && s.dir !== ours));
+  const steps = script.steps.filter(
+    (s) => !(s.dir === ours && (s as ReplayStep & { dropped?: boolean }).dropped) && !(s.command && s.dir !== ours) && !(s.binary !== undefined && s.dir !== ours),
+  );
   const closedByUs = new Set<string>();
+  /** Frames that raced our close and were matched on a later connection, per that connection. */
+  const movedInto = new Map<string, number>();
+  /** Recorded frames that raced our close and were lost live: the SDK may deliver them on its next connection. */
+  const lostToClose: ReplayStep[] = [];
   let sent = 0;
   let compared = 0;
   const finish = (divergence?: Divergence) => {
@@ -347,6 +382,12 @@ async function play(
         i++;
         continue;
       }
+      if (step.binary !== undefined) {
+        conn.sendBinary(Buffer.from(step.binary, 'base64'));
+        sent++;
+        i++;
+        continue;
+      }
       const outgoing = step.frame !== undefined ? ids.rewrite(step.frame) : undefined;
       if (outgoing !== undefined) ids.bindOwn(outgoing);
       conn.send(outgoing !== undefined ? JSON.stringify(outgoing) : (step.text ?? ''));
@@ -394,6 +435,9 @@ async function play(
             if (moved !== undefined) {
               matched.add(moved);
               compared++;
+              // Live, the SDK may deliver it on the later connection too (a queued copy): not an extra there.
+              const into = (steps[moved] as ReplayStep).conn;
+              movedInto.set(into, (movedInto.get(into) ?? 0) + 1);
             }
             continue;
           }
@@ -428,6 +472,7 @@ async function play(
       const lost = waiting.filter((w) => w.afterClose && live.get(w.conn)?.inbox.closed);
       if (lost.length > 0) {
         for (const x of current) if (lost.includes(steps[x] as ReplayStep)) matched.add(x);
+        lostToClose.push(...lost);
         continue;
       }
       const closed = waiting.map((w) => live.get(w.conn)).find((c) => c?.inbox.closed);
@@ -447,10 +492,25 @@ async function play(
     i = end;
   }
   // Anything the live side sent beyond the recording.
-  await notifier.wait(100);
+  await (linger ? linger() : notifier.wait(100));
   let extra = 0;
-  for (const [key, conn] of live) extra += Math.max(0, conn.inbox.size - (taken.get(key) ?? 0));
-  return { ...finish(), extra };
+  const extraFrames: { conn: string; frame: unknown }[] = [];
+  for (const [key, conn] of live) {
+    const from = (taken.get(key) ?? 0) + (movedInto.get(key) ?? 0);
+    extra += Math.max(0, conn.inbox.size - from);
+    if (closedByUs.has(key)) continue;
+    for (let k = from; k < conn.inbox.size; k++) {
+      // A frame the live SDK lost to our close and delivered here instead is the recorded one, not an extra.
+      const late = lostToClose.findIndex((s) => s.conn !== key && !compareFrames(s.frame ?? s.text, conn.inbox.at(k), ids.clone()));
+      if (late >= 0) {
+        lostToClose.splice(late, 1);
+        continue;
+      }
+      extraFrames.push({ conn: key, frame: conn.inbox.at(k) });
+      break;
+    }
+  }
+  return { ...finish(), extra, ...(extraFrames.length > 0 ? { extraFrames } : {}) };
 }
 
 function range(from: number, to: number): number[] {
@@ -498,50 +558,160 @@ export async function replayAgainstEngine(script: ReplayScript, url: string, opt
 export interface EngineReplayServer {
   url: string;
   report: Promise<ReplayReport>;
+  /** What the live SDK did besides its frames (upgrade requests, closes, pongs, frame times), filled as it happens. */
+  observed: LiveObservations;
   close(): Promise<void>;
 }
 
+/** How long after the recording's last moment the live side is still watched (a little later is not wrong). */
+const LINGER_GRACE_MS = 250;
+/** The longest the live side is watched beyond the last step, whatever the recording's length. */
+const MAX_LINGER_MS = 15_000;
+
 /**
  * Plays the recorded engine side: listens on 127.0.0.1 and maps the k-th live connection to the k-th
- * recorded one. Start the SDK (driver) against `url` after calling this.
+ * recorded one. Start the SDK (driver) against `url` after calling this. Each upgrade attempt on "/" gets
+ * what the recording's engine did with the same attempt (refused with its status, or accepted), unless the
+ * recording cannot pair attempts (a listener that went down); the engine's WebSocket pings are re-sent where
+ * the recording has their pongs; and after the last step the SDK is watched until the recording's end.
  */
 export async function startEngineReplay(
   script: ReplayScript,
   options: { stepTimeoutMs?: number; connectTimeoutMs?: number; target?: string; onCommand?: (command: Record<string, unknown>) => void } = {},
 ): Promise<EngineReplayServer> {
-  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
-  await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
-  const address = wss.address();
+  const recorded = script.observations;
+  const observed: LiveObservations = { upgrades: [], connections: [], pongs: [], frames: [] };
+  const http = createServer((_req, res) => {
+    res.writeHead(426).end();
+  });
+  const tcpAt = new WeakMap<Socket, number>();
+  http.on('connection', (socket: Socket) => tcpAt.set(socket, performance.now()));
+  const wss = new WebSocketServer({ noServer: true });
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', () => resolve()));
+  const address = http.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   const url = `ws://127.0.0.1:${port}`;
   const accepted: LiveConnection[] = [];
   const waiting: (() => void)[] = [];
   const notifier = new Notifier();
-  wss.on('connection', (ws, request) => {
-    // Only worker sockets are replayed: an /otel socket (a case with OTel on) is accepted and ignored.
-    if ((request.url ?? '/').split('?')[0] !== '/') {
-      ws.on('error', () => {});
-      return;
-    }
+  const timers = new Set<NodeJS.Timeout>();
+  // Live moments onto the recorded clock, fixed by the first upgrade request (the same moment in both).
+  const toLive = (t: number): number | undefined => {
+    const r0 = recorded?.upgrades[0];
+    const l0 = observed.upgrades[0];
+    return r0 && l0 ? t - r0.t + l0.at : undefined;
+  };
+  const accept = (ws: WebSocket): void => {
+    const index = accepted.length;
+    const info: LiveObservations['connections'][number] = { openedAt: performance.now() };
+    observed.connections.push(info);
     // The inbox exists from the first moment: the SDK talks before the replay asks for the connection.
     const inbox = new Inbox(notifier);
-    ws.on('message', (data) => inbox.push(parseData(data)));
-    ws.on('close', (code, reason) => inbox.close(code, reason.toString()));
+    ws.on('message', (data) => {
+      const frame = parseData(data);
+      observed.frames.push({ conn: index, dir: 'worker->engine', at: performance.now(), frame });
+      inbox.push(frame);
+    });
+    ws.on('close', (code, reason) => {
+      info.closedAt = performance.now();
+      info.closeCode = code;
+      inbox.close(code, reason.toString());
+    });
+    ws.on('pong', (data: Buffer) => observed.pongs.push({ conn: index, at: performance.now(), message: data.toString('base64') }));
     ws.on('error', () => {});
-    accepted.push(liveConnection(ws, inbox));
+    const base = liveConnection(ws, inbox);
+    const ours = () => {
+      info.closedByUs ??= performance.now();
+    };
+    accepted.push({
+      ...base,
+      send: (text) => {
+        let frame: unknown = text;
+        try {
+          frame = JSON.parse(text);
+        } catch {
+          // raw text the recording sent on purpose
+        }
+        observed.frames.push({ conn: index, dir: 'engine->worker', at: performance.now(), frame });
+        base.send(text);
+      },
+      sendBinary: (data) => {
+        observed.frames.push({ conn: index, dir: 'engine->worker', at: performance.now(), frame: undefined });
+        base.sendBinary(data);
+      },
+      close: () => (ours(), base.close()),
+      closeWith: (code, reason) => (ours(), base.closeWith(code, reason)),
+      terminate: () => (ours(), base.terminate()),
+    });
+    // The recording's engine pinged here (its pong is recorded): ping with the same payload at that moment.
+    const conn = recorded?.upgrades.filter((u) => u.conn !== undefined)[index]?.conn;
+    for (const p of recorded?.pongs.filter((x) => x.conn === conn) ?? []) {
+      const due = toLive(p.t);
+      const timer = setTimeout(
+        () => {
+          timers.delete(timer);
+          // The payload comes from the file: a control frame carries at most 125 bytes (RFC 6455 §5.5).
+          const payload = Buffer.from(p.message, 'base64');
+          if (ws.readyState === WebSocket.OPEN && payload.length <= 125) ws.ping(payload);
+        },
+        due === undefined ? 0 : Math.min(MAX_LINGER_MS, Math.max(0, due - performance.now() - 2)),
+      );
+      timers.add(timer);
+    }
     for (const w of waiting.splice(0)) w();
+  };
+  http.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    socket.on('error', () => {});
+    const path = (req.url ?? '/').split('?')[0];
+    // Only worker sockets are replayed: an /otel socket (a case with OTel on) is accepted and ignored.
+    if (path !== '/') {
+      wss.handleUpgrade(req, socket, head, (ws) => ws.on('error', () => {}));
+      return;
+    }
+    const at = performance.now();
+    const attempt = observed.upgrades.length + 1;
+    const plan = recorded && !recorded.attemptsUnpaired ? recorded.upgrades[attempt - 1] : undefined;
+    const upgrade: LiveObservations['upgrades'][number] = {
+      attempt,
+      at,
+      startAt: tcpAt.get(socket) ?? at,
+      url: req.url ?? '/',
+      headers: headerMap(req.headers),
+      outcome: plan?.outcome ?? 'accepted',
+    };
+    observed.upgrades.push(upgrade);
+    if (plan && plan.conn === undefined && plan.status !== undefined) {
+      // The status comes from the file: only a real HTTP error status is sent as recorded.
+      const status = Number.isInteger(plan.status) && plan.status >= 400 && plan.status <= 599 ? plan.status : 503;
+      socket.end(`HTTP/1.1 ${status} Replayed\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      upgrade.accepted = accepted.length;
+      accept(ws);
+    });
   });
   const order = script.connections.map((c) => c.key);
   const connectTimeoutMs = options.connectTimeoutMs ?? 20_000;
+  const linger = async (): Promise<void> => {
+    const until = recorded ? toLive(recorded.endT + LINGER_GRACE_MS) : undefined;
+    const left = until === undefined ? 100 : Math.min(MAX_LINGER_MS, until - performance.now());
+    if (left > 0) await new Promise((resolve) => setTimeout(resolve, left));
+  };
   const report = play(
     script,
     'engine->worker',
     async (key) => {
       const k = order.indexOf(key);
-      const deadline = Date.now() + connectTimeoutMs;
+      // A reconnection gets what the recording took from the previous connection to this one, plus a step's
+      // time: an SDK that never reconnects is named in seconds, not after the first connection's allowance.
+      const acceptedAt = recorded?.upgrades.filter((u) => u.conn !== undefined).map((u) => u.t) ?? [];
+      const span = k > 0 && acceptedAt[k] !== undefined && acceptedAt[k - 1] !== undefined ? (acceptedAt[k] as number) - (acceptedAt[k - 1] as number) : undefined;
+      const allowed = span === undefined ? connectTimeoutMs : Math.min(connectTimeoutMs, span + (options.stepTimeoutMs ?? 5000));
+      const deadline = Date.now() + allowed;
       while (accepted.length <= k) {
         const left = deadline - Date.now();
-        if (left <= 0) throw new Error(`the SDK did not open connection ${k + 1} within ${connectTimeoutMs} ms`);
+        if (left <= 0) throw new Error(`the SDK did not open connection ${k + 1} within ${allowed} ms`);
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, left);
           waiting.push(() => {
@@ -555,13 +725,18 @@ export async function startEngineReplay(
     options.stepTimeoutMs ?? 5000,
     notifier,
     options.onCommand,
+    linger,
   ).then((r) => ({ role: 'engine' as const, target: options.target ?? url, ...r }));
   return {
     url,
     report,
+    observed,
     close: async () => {
+      for (const t of timers) clearTimeout(t);
       for (const c of wss.clients) c.terminate();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
+      http.closeAllConnections();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
     },
   };
 }

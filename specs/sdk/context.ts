@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { FakeEngine, type EngineConnection, type FakeEngineOptions } from '../../harness/fake-engine/index.ts';
 import type { CaseArtifacts, CaseRunEnvironment, ContextFactory, Implementation, TimingSample } from '../../harness/cases/model.ts';
 import { judgeInterval, LoadProbe, type JudgeInput, type ToleranceModel } from '../../harness/timing/tolerance.ts';
+import { CASE_END_NOTE } from '../../harness/transcript/records.ts';
 import type { DriverSession } from '../../harness/targets/sdk/session.ts';
 import type { Json, WorkerOptions } from '../../harness/targets/sdk/contract.ts';
 import { CaseSetupError } from './support/define.ts';
@@ -171,6 +172,7 @@ export function sdkContextFactory(target: SdkTargetInfo, engineOptions: FakeEngi
     return {
       ctx,
       async collect(): Promise<CaseArtifacts> {
+        engine.transcript.note('case', CASE_END_NOTE);
         drivers.forEach((d, i) => mirrorDriverIntoTranscript(d, `driver#${i + 1}`, engine.transcript));
         const transcriptFile = join(env.artifactsDir, 'transcript.jsonl');
         await writeFile(transcriptFile, engine.transcript.toJsonLines());

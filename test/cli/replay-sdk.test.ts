@@ -73,5 +73,14 @@ describe.skipIf(!HAVE_NODE_DRIVER)(
       expect(r.out).toMatch(/invokefunction \(worker->engine, .*\) differs at \/data\/runtime: recorded "node", live undefined/);
       expect(r.code).toBe(1);
     }, 60_000);
+
+    it('a mutant that changes no frame (it requests a subprotocol) diverges at the upgrade request (exit 1)', async () => {
+      const mutant = await materializeNodeMutant(SDK_DIR, 'requests-subprotocol');
+      const driver = join(ROOT, 'fixtures', 'drivers', 'node', 'driver.mjs');
+      const r = await cli(['replay', dir, '--sdk', `cmd:env III_CONFORMANCE_NODE_SDK=${join(mutant, 'dist', 'index.mjs')} ${process.execPath} ${driver}`]);
+      expect(r.out).toMatch(/DIVERGED at the upgrade \(sec-websocket-protocol\)/);
+      expect(r.out).toMatch(/header sec-websocket-protocol: recorded undefined, live "/);
+      expect(r.code).toBe(1);
+    }, 60_000);
   },
 );

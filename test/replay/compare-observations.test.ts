@@ -1,0 +1,104 @@
+// The comparison of what an SDK replay sees besides frames, on made-up observations: it says yes and no for
+// each kind of record, and a late delay on a machine whose own timers ran late is INDETERMINATE, never a match.
+
+import { describe, expect, it } from 'vitest';
+import { compareObservations, type ObservationInput } from '../../harness/replay/compare-observations.ts';
+import type { LiveObservations, RecordedObservations } from '../../harness/replay/observations.ts';
+import { DEFAULT_RECONNECTION } from '../../harness/timing/backoff.ts';
+import { DEFAULT_TOLERANCE } from '../../harness/timing/tolerance.ts';
+import type { ReceivedEvent } from '../../harness/targets/sdk/contract.ts';
+
+const HEADERS = { 'sec-websocket-key': 'abc==', host: '127.0.0.1:1', 'x-team': 'conf', 'sec-websocket-version': '13' };
+
+function recorded(over: Partial<RecordedObservations> = {}): RecordedObservations {
+  return {
+    upgrades: [{ attempt: 1, seq: 4, t: 100, startT: 99, url: '/', headers: HEADERS, outcome: 'accepted', conn: 1 }],
+    closes: [],
+    engineCloses: new Map(),
+    pongs: [],
+    // The case called, the call timed out after 400 ms (the engine never answered).
+    commands: [{ seq: 20, t: 200, data: { cmd: 'trigger', id: 'c1', functionId: 'f' } }],
+    events: [{ seq: 21, t: 600, data: { event: 'settled', id: 'c1', ok: false, error: { code: 'TIMEOUT', message: 'x', class: 'E' } } }],
+    reconnection: DEFAULT_RECONNECTION,
+    endT: 700,
+    ...over,
+  };
+}
+
+function live(over: Partial<LiveObservations> = {}): LiveObservations {
+  return {
+    upgrades: [{ attempt: 1, at: 5000, startAt: 4999, url: '/', headers: { ...HEADERS, 'sec-websocket-key': 'other==', host: '127.0.0.1:2' }, outcome: 'accepted', accepted: 0 }],
+    connections: [{ openedAt: 5000 }],
+    pongs: [],
+    frames: [],
+    ...over,
+  };
+}
+
+function input(settledAfterMs: number, observedLagMs: number, l: LiveObservations = live(), r: RecordedObservations = recorded()): ObservationInput {
+  const events = [{ event: 'settled', id: 'c1', ok: false, error: { code: 'TIMEOUT', message: 'x', class: 'E' }, at: 5100 + settledAfterMs }] as ReceivedEvent[];
+  return {
+    recorded: r,
+    live: l,
+    driver: { events, commands: [{ at: 5100, command: { id: 'c1', cmd: 'trigger' } }] },
+    frames: [],
+    cutoffT: Infinity,
+    tolerance: DEFAULT_TOLERANCE,
+    observedLagMs,
+  };
+}
+
+describe('compareObservations', () => {
+  it('finds nothing when the live SDK did what the recording holds (the nonce and host differ by design)', () => {
+    expect(compareObservations(input(400, 0))).toEqual([]);
+  });
+
+  it('names a header the live SDK left out, and one it added', () => {
+    const { 'x-team': _gone, ...rest } = HEADERS;
+    const dropped = compareObservations(input(400, 0, live({ upgrades: [{ ...live().upgrades[0]!, headers: rest }] })));
+    expect(dropped).toMatchObject([{ record: 'upgrade', kind: 'missing', type: 'x-team', verdict: 'DIVERGED' }]);
+    const added = compareObservations(input(400, 0, live({ upgrades: [{ ...live().upgrades[0]!, headers: { ...HEADERS, 'sec-websocket-protocol': 'v1' } }] })));
+    expect(added).toMatchObject([{ record: 'upgrade', kind: 'extra', type: 'sec-websocket-protocol' }]);
+  });
+
+  it('holds a timeout to the recording: early diverges even under load, late diverges on a quiet machine', () => {
+    expect(compareObservations(input(200, 500))).toMatchObject([{ record: 'timing', kind: 'early', type: 'settled', verdict: 'DIVERGED' }]);
+    expect(compareObservations(input(900, 0))).toMatchObject([{ record: 'timing', kind: 'late', verdict: 'DIVERGED' }]);
+  });
+
+  it('a late timeout while the harness itself ran late is INDETERMINATE, not a match', () => {
+    expect(compareObservations(input(900, 600))).toMatchObject([{ record: 'timing', kind: 'late', verdict: 'INDETERMINATE' }]);
+  });
+
+  it('a driver event that says something else, or never comes, diverges', () => {
+    const other = input(400, 0);
+    other.driver = { ...other.driver!, events: [{ event: 'settled', id: 'c1', ok: true, value: 1, at: 5500 }] as ReceivedEvent[] };
+    expect(compareObservations(other)).toMatchObject([{ record: 'driver-event', kind: 'different', type: 'settled' }]);
+    const none = input(400, 0);
+    none.driver = { ...none.driver!, events: [] };
+    expect(compareObservations(none)).toMatchObject([{ record: 'driver-event', kind: 'missing', type: 'settled', t: 600 }]);
+  });
+
+  it('handlers started in another order still pair (concurrent invocations), a changed input does not', () => {
+    const inv = (n: number, seq: number) => ({ seq, t: 300 + n, data: { event: 'invoked', functionId: 'f', input: { n } } });
+    const r = recorded({ events: [inv(1, 30), inv(2, 31)], commands: [] });
+    const swapped = input(0, 0, live(), r);
+    swapped.driver = { commands: [], events: [{ event: 'invoked', functionId: 'f', input: { n: 2 }, at: 5201 }, { event: 'invoked', functionId: 'f', input: { n: 1 }, at: 5202 }] as ReceivedEvent[] };
+    expect(compareObservations(swapped)).toEqual([]);
+    swapped.driver = { commands: [], events: [{ event: 'invoked', functionId: 'f', input: { n: 2 }, at: 5201 }, { event: 'invoked', functionId: 'f', input: { n: 3 }, at: 5202 }] as ReceivedEvent[] };
+    expect(compareObservations(swapped)[0]).toMatchObject({ record: 'driver-event', kind: 'different', type: 'invoked' });
+  });
+
+  it('the SDK closing a connection the recording kept open, or exiting, diverges', () => {
+    expect(compareObservations(input(400, 0, live({ connections: [{ openedAt: 5000, closedAt: 5200, closeCode: 1006 }] })))).toMatchObject([{ record: 'connection', kind: 'closed', conn: 1 }]);
+    const exited = input(400, 0);
+    exited.driver = { ...exited.driver!, exitAt: 5300, exitCode: 1 };
+    expect(compareObservations(exited)).toMatchObject([{ record: 'process', kind: 'exited' }]);
+  });
+
+  it('a WebSocket pong the recording has must come live', () => {
+    const r = recorded({ pongs: [{ conn: 1, seq: 9, t: 300, message: 'cGluZw==' }] });
+    expect(compareObservations(input(400, 0, live(), r))).toMatchObject([{ record: 'ws-pong', kind: 'missing' }]);
+    expect(compareObservations(input(400, 0, live({ pongs: [{ conn: 0, at: 5200, message: 'cGluZw==' }] }), r))).toEqual([]);
+  });
+});
