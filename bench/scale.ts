@@ -93,12 +93,16 @@ async function startEngineProcess(nofile: number | null): Promise<EngineProcess>
   const proc: ChildProcessByStdio<Writable, Readable, null> = spawn(file, args, { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] });
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
   const lines = createInterface({ input: proc.stdout });
-  const waiting: ((s: ScaleEngineStats) => void)[] = [];
+  // Answers come back in the order asked; an engine that dies fails every pending question at once.
+  const waiting: { resolve: (s: ScaleEngineStats) => void; reject: (e: Error) => void }[] = [];
+  proc.once('exit', (code, signal) => {
+    for (const w of waiting.splice(0)) w.reject(new Error(`engine process exited (${code ?? signal})`));
+  });
   const ready = new Promise<string>((resolve, reject) => {
-    proc.once('exit', (code) => reject(new Error(`engine process exited (${code}) before it was ready`)));
+    proc.once('exit', (code, signal) => reject(new Error(`engine process exited (${code ?? signal}) before it was ready`)));
     lines.on('line', (line) => {
       if (line.startsWith('READY ')) resolve(line.slice('READY '.length));
-      else if (line.startsWith('STATS ')) waiting.shift()?.(JSON.parse(line.slice('STATS '.length)) as ScaleEngineStats);
+      else if (line.startsWith('STATS ')) waiting.shift()?.resolve(JSON.parse(line.slice('STATS '.length)) as ScaleEngineStats);
     });
   });
   const stop = async (): Promise<void> => {
@@ -119,8 +123,9 @@ async function startEngineProcess(nofile: number | null): Promise<EngineProcess>
   return {
     url,
     stats: () =>
-      new Promise<ScaleEngineStats>((resolve) => {
-        waiting.push(resolve);
+      new Promise<ScaleEngineStats>((resolve, reject) => {
+        if (proc.exitCode !== null || proc.signalCode !== null) return reject(new Error('engine process has exited'));
+        waiting.push({ resolve, reject });
         proc.stdin.write('stats\n');
       }),
     stop,
@@ -170,6 +175,7 @@ async function runRaw(engine: EngineProcess, n: number, batch: number): Promise<
     sockets[i] = ws;
     const registered = new Promise<void>((resolve, reject) => {
       ws.once('error', reject);
+      ws.once('close', (code) => reject(new Error(`closed (${code}) before workerregistered`)));
       ws.on('message', (data) => {
         const text = String(data);
         if (text.includes('"workerregistered"')) return resolve();
@@ -240,7 +246,7 @@ function runChild(kind: 'fake' | 'raw', n: number, batch: number, nofile: number
   const [file, args] = nofile === null ? [process.execPath, nodeArgs] : ['prlimit', [`--nofile=${nofile}:${nofile}`, process.execPath, ...nodeArgs]];
   const r = spawnSync(file, args, { cwd: root, encoding: 'utf8', timeout: 600_000, maxBuffer: 16 * 1024 * 1024 });
   const line = r.stdout?.split('\n').find((l) => l.startsWith('RESULT '));
-  if (!line) return { kind, workers: n, error: (r.stderr || r.error?.message || `exit ${r.status}`).trim().split('\n').slice(-3).join(' | ') };
+  if (!line) return { kind, workers: n, error: (r.stderr || r.error?.message || `exit ${r.status ?? r.signal}`).trim().split('\n').slice(-3).join(' | ') };
   return JSON.parse(line.slice('RESULT '.length)) as ChildResult;
 }
 
