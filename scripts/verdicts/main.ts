@@ -1,7 +1,7 @@
 // `npm run verdicts -- record [--out DIR] [--seeds 1,2,3] [node python rust engine]`
 //   runs the whole fast-lane catalogue against each target (the pinned SDK drivers, the reference engine)
-//   once per seed, through the built command (bin/iii-conformance.mjs, so `npm run build` first), and
-//   writes DIR/<target>.json (scripts/verdicts/snapshot.ts).
+//   once per seed, through the built command (bin/iii-conformance.mjs; built first, so that a stale dist/
+//   is never what gets recorded), and writes DIR/<target>.json (scripts/verdicts/snapshot.ts).
 // `npm run verdicts -- compare <before> <after>`
 //   two snapshot files, or two folders (every <target>.json of the first, matched by name); prints each
 //   case that differs and exits 1 on a difference, 2 on unreadable input.
@@ -39,6 +39,11 @@ function record(argv: string[]): number {
   if (seeds.some((s) => !Number.isSafeInteger(s) || s < 0)) {
     console.error('verdicts: --seeds takes comma-separated non-negative integers');
     return 2;
+  }
+  const build = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+  if (build.status !== 0) {
+    console.error(`verdicts: the build (npm run build) failed (exit ${build.status ?? build.signal})`);
+    return 4;
   }
   const out = values.out ?? join(root, 'reports', 'verdicts');
   mkdirSync(out, { recursive: true });
