@@ -89,6 +89,13 @@ function tally(results: ResultsExcerpt): string {
   return [...counts].map(([v, n]) => `${n} ${v}`).join(', ');
 }
 
+/** A snapshot is a few kilobytes; a file far larger is not one, and is not read into memory. */
+const MAX_SNAPSHOT_BYTES = 16 * 1024 * 1024;
+function readBounded(file: string): string {
+  if (statSync(file).size > MAX_SNAPSHOT_BYTES) throw new Error(`${file}: over ${MAX_SNAPSHOT_BYTES} bytes, not a snapshot`);
+  return readFileSync(file, 'utf8');
+}
+
 function compare(argv: string[]): number {
   const [before, after] = argv;
   if (!before || !after || argv.length !== 2) {
@@ -108,7 +115,7 @@ function compare(argv: string[]): number {
   let failed = false;
   for (const [b, a] of pairs) {
     try {
-      const c = compareSnapshots(parseSnapshot(readFileSync(b, 'utf8'), b), parseSnapshot(readFileSync(a, 'utf8'), a));
+      const c = compareSnapshots(parseSnapshot(readBounded(b), b), parseSnapshot(readBounded(a), a));
       for (const line of formatComparison(c, { before: b, after: a })) console.log(line);
       failed ||= c.failed;
     } catch (e) {

@@ -98,8 +98,8 @@ export function parseSnapshot(text: string, name: string): Snapshot {
   let doc: unknown;
   try {
     doc = JSON.parse(text);
-  } catch (e) {
-    throw new Error(`${name}: not JSON (${(e as Error).message})`);
+  } catch {
+    throw new Error(`${name}: not JSON`); // the parser's message quotes the file, which may hold terminal escapes
   }
   const d = doc as Partial<Snapshot> | null;
   if (!d || typeof d !== 'object' || d.format !== SNAPSHOT_FORMAT || d.version !== SNAPSHOT_VERSION) {
