@@ -2,6 +2,8 @@
 // A case is data plus one async `run`; the runner, the vitest wrappers, the CLI and the reports all
 // read the same definition, so an id, its level and its source are written exactly once.
 
+import type { TimingSample, ToleranceModel } from '../timing/tolerance.ts';
+
 export const LEVELS = ['MUST', 'SHOULD', 'INFO'] as const;
 export type Level = (typeof LEVELS)[number];
 
@@ -48,20 +50,8 @@ export const CAPABILITIES = [
 ] as const;
 export type Capability = (typeof CAPABILITIES)[number];
 
-/** One measured interval with the envelope it was judged against (backoff delays, timeouts). */
-export interface TimingSample {
-  label: string;
-  /** Reconnection attempt index n (0-based) where the sample is a backoff delay. */
-  attempt?: number;
-  measuredMs: number;
-  allowedMinMs: number;
-  allowedMaxMs: number;
-  /** Upper slack the tolerance model granted on top of allowedMaxMs. */
-  slackMs: number;
-  verdict: 'PASS' | 'FAIL' | 'INDETERMINATE';
-  /** Why it was judged so, in words (e.g. "harness timers ran 140 ms late in this window"). */
-  reason?: string;
-}
+// A timing sample is the tolerance model's judgement of one measured delay: it lives with that model.
+export type { TimingSample };
 
 /** Something noticed on the way that is not itself the verdict (strict-schema extras, quirks). */
 export interface Finding {
@@ -158,7 +148,7 @@ export interface CaseRunEnvironment {
   caseId: string;
   /** Seed for everything random in the case (fast-check, generated ids, jitter sampling). */
   seed: number;
-  tolerance: import('../timing/tolerance.ts').ToleranceModel;
+  tolerance: ToleranceModel;
   /** Folder the case may write its transcript and logs into (created by the runner). */
   artifactsDir: string;
   /** Aborted when the case times out; contexts stop their peers on it. */

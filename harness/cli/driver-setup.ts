@@ -6,8 +6,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { SetupError } from './errors.ts';
-import { PACKAGE_ROOT } from './io.ts';
-import { setupCommand } from '../paths.ts';
+import { PACKAGE_ROOT, setupCommand } from '../paths.ts';
 import type { OutputStream } from '../runner/progress.ts';
 import type { SdkSource } from '../targets/sdk/builders/types.ts';
 

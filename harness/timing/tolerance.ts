@@ -6,7 +6,21 @@
 // if its own timers ran late by a comparable amount, the result is INDETERMINATE, never a silent pass.
 
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import type { TimingSample } from '../cases/model.ts';
+
+/** One measured interval with the envelope it was judged against (backoff delays, timeouts). */
+export interface TimingSample {
+  label: string;
+  /** Reconnection attempt index n (0-based) where the sample is a backoff delay. */
+  attempt?: number;
+  measuredMs: number;
+  allowedMinMs: number;
+  allowedMaxMs: number;
+  /** Upper slack the tolerance model granted on top of allowedMaxMs. */
+  slackMs: number;
+  verdict: 'PASS' | 'FAIL' | 'INDETERMINATE';
+  /** Why it was judged so, in words (e.g. "harness timers ran 140 ms late in this window"). */
+  reason?: string;
+}
 
 export interface ToleranceModel {
   /** Allowed earliness: clock granularity and rounding (ms). */

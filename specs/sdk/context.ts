@@ -20,8 +20,12 @@ import { judgeInterval, LoadProbe, type JudgeInput, type ToleranceModel } from '
 import { CASE_END_NOTE } from '../../harness/transcript/records.ts';
 import type { DriverSession } from '../../harness/targets/sdk/session.ts';
 import type { Json, WorkerOptions } from '../../harness/targets/sdk/contract.ts';
-import { CaseSetupError } from './support/define.ts';
 import { launchDriver, mirrorDriverIntoTranscript, type DriverLaunchSpec } from './support/launch.ts';
+
+/** The driver could not be started: the harness's problem (ERROR), not the SDK's. Thrown here, where drivers start. */
+export class CaseSetupError extends Error {
+  override name = 'CaseSetupError';
+}
 
 /** Time allowances for one case, already multiplied by the tolerance model's timeScale. */
 export interface SdkTiming {

@@ -82,20 +82,3 @@ describe('launchDriver failure paths', () => {
     noDriverLeft();
   });
 });
-
-describe('openSdkTarget', () => {
-  it('probes a driver for its identity and stops every driver it launched', async () => {
-    const { openSdkTarget, driverInventory } = await import('../../harness/targets/sdk/index.ts');
-    const target = await openSdkTarget(cmd(`console.log(${JSON.stringify(READY)}); setInterval(() => {}, 1000)`));
-    expect(target.implementation).toMatchObject({ name: 'fake (test)', version: '0.0.1' });
-    const a = await target.launch({ url: 'ws://127.0.0.1:9' });
-    const b = await target.launch({ url: 'ws://127.0.0.1:9' });
-    expect(groupAlive(a.pid) && groupAlive(b.pid)).toBe(true);
-    await target.closeAll();
-    expect(groupAlive(a.pid) || groupAlive(b.pid)).toBe(false);
-    noDriverLeft();
-    const inventory = driverInventory();
-    expect(inventory.map((i) => i.sdk)).toEqual(['node', 'python', 'rust', 'go', 'browser']);
-    for (const i of inventory) expect(i.available || typeof i.reason === 'string').toBe(true);
-  });
-});

@@ -2,5 +2,4 @@
 export * from './contract.ts';
 export { BUILTIN_SDKS, DriverUnavailableError, readPinnedVersions, readDriverStatus, builtinCommand, type BuiltinSdk, type PinnedSdk, type DriverStatus } from './drivers.ts';
 export { DriverSession, DriverProtocolError, DriverCommandError, describeExit, implementationOf } from './session.ts';
-export { launchDriver, probeDriver, describeTarget, implementationOfSession, type LaunchOptions } from './launch.ts';
-export { openSdkTarget, driverInventory, type SdkTarget, type DriverInventoryEntry } from './target.ts';
+export { launchDriver, describeTarget, implementationOfSession, type LaunchOptions } from './launch.ts';

@@ -2,11 +2,10 @@
 // options, waits for its ready event, and hands back a DriverSession. On any failure the process group
 // is stopped before the error is thrown, so a failed start leaves nothing running.
 
-import { join } from 'node:path';
 import type { SdkTargetSpec } from '../../cases/catalogue.ts';
 import { CAPABILITIES, type Implementation } from '../../cases/model.ts';
 import { parseCommand, spawnGroup } from '../../process/index.ts';
-import { CONTRACT_VERSION, type DriverConfig, type ReadyEvent, type WorkerOptions } from './contract.ts';
+import { CONTRACT_VERSION, type DriverConfig, type WorkerOptions } from './contract.ts';
 import { preparedDriver } from './builders/index.ts';
 import { describeTarget } from './label.ts';
 import { assertBuiltinAvailable, DriverUnavailableError, type DriverCommandLine } from './drivers.ts';
@@ -86,24 +85,4 @@ export async function launchDriver(spec: SdkTargetSpec, options: LaunchOptions):
 /** The harness-side view of a running driver. */
 export function implementationOfSession(session: DriverSession): Implementation {
   return implementationOf(session.ready, CAPABILITIES);
-}
-
-/**
- * Starts the driver once against a port nothing listens on, only to read its ready event (SDK name,
- * version, capabilities), then stops it. Used to build the Implementation before any case runs.
- */
-export async function probeDriver(spec: SdkTargetSpec, options: { logDir?: string; startTimeoutMs?: number } = {}): Promise<{ ready: ReadyEvent; implementation: Implementation }> {
-  const session = await launchDriver(spec, {
-    // Port 9 (discard) on loopback: nothing listens, the SDK's connect attempts just fail.
-    url: 'ws://127.0.0.1:9',
-    worker: { workerName: 'iii-conformance-probe', reconnection: { maxRetries: 0, initialDelayMs: 60_000 } },
-    startTimeoutMs: options.startTimeoutMs,
-    graceMs: 2000,
-    ...(options.logDir ? { logFile: join(options.logDir, `probe-${describeTarget(spec).replace(/[^a-z0-9]+/gi, '_')}.jsonl`) } : {}),
-  });
-  try {
-    return { ready: session.ready, implementation: implementationOfSession(session) };
-  } finally {
-    await session.stop();
-  }
 }

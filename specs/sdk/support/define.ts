@@ -7,7 +7,9 @@ import type { CaseDefinition, CaseOutcome, CaseSource, Finding, TimingSample } f
 import { outcome } from '../../../harness/cases/model.ts';
 import { ConnectionClosedError, WaitTimeoutError } from '../../../harness/fake-engine/index.ts';
 import { DriverCommandError, DriverProtocolError } from '../../../harness/targets/sdk/session.ts';
-import type { SdkCaseContext } from '../context.ts';
+import { CaseSetupError, type SdkCaseContext } from '../context.ts';
+
+export { CaseSetupError };
 
 export type SdkCase = CaseDefinition<SdkCaseContext>;
 
@@ -37,11 +39,6 @@ export class CaseFailure extends Error {
 /** Fails the case unless `condition` holds. */
 export function check(condition: boolean, summary: string, expected: unknown, actual: unknown): asserts condition {
   if (!condition) throw new CaseFailure(summary, expected, actual);
-}
-
-/** The driver could not be started: the harness's problem (ERROR), not the SDK's. */
-export class CaseSetupError extends Error {
-  override name = 'CaseSetupError';
 }
 
 export function sdkCase(def: SdkCase): SdkCase {
