@@ -12,7 +12,7 @@ import { SetupError, UsageError } from './errors.ts';
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { minimalTranscript, minimize } from '../replay/minimize.ts';
-import { formatRecord } from '../transcript/pretty.ts';
+import { sequenceDiagram } from '../transcript/sequence-diagram.ts';
 import type { TranscriptRecord } from '../transcript/records.ts';
 import type { CliIO } from './io.ts';
 import { checkEngineReachable, parseSdkTarget, parseWsUrl } from './targets.ts';
@@ -64,25 +64,13 @@ function printable(frame: unknown): string {
 }
 
 /**
- * The recorded timeline, one line per record (harness/transcript/pretty.ts), with the frame replay diverged
- * at marked. The records come from an untrusted file: a record pretty.ts cannot format is shown as JSON,
- * and every line goes through the control-byte filter.
+ * The recording as a sequence diagram (harness/transcript/sequence-diagram.ts), with the frame replay diverged
+ * at marked. The records come from an untrusted file: every piece of their text is made inert there, and
+ * each line once more here.
  */
 function printTimeline(io: CliIO, records: readonly unknown[], r: ReplayReport): void {
-  const at = r.divergence?.step.seq;
-  io.stdout.write('replay: the recording, as a timeline (E→W engine to worker, W→E worker to engine):\n');
-  for (const record of records) {
-    if (typeof record !== 'object' || record === null) continue;
-    const rec = record as { kind?: unknown; t?: unknown; seq?: unknown };
-    let line: string;
-    try {
-      line = typeof rec.t === 'number' && typeof rec.kind === 'string' ? formatRecord(record as TranscriptRecord, { maxPayloadChars: 120 }) : printable(record);
-    } catch {
-      line = printable(record);
-    }
-    const mark = at !== undefined && rec.seq === at ? '  <<< DIVERGED here' : '';
-    io.stdout.write(`${mark ? '>>' : '  '}${visible(line, 400)}${mark}\n`);
-  }
+  io.stdout.write('replay: the recording, as a sequence diagram (▶ engine to worker, ◀ worker to engine):\n');
+  for (const line of sequenceDiagram(records, r.divergence ? { markSeq: r.divergence.step.seq } : {})) io.stdout.write(`${visible(line, 400)}\n`);
 }
 
 function printReport(io: CliIO, r: ReplayReport, records?: readonly unknown[]): number {

@@ -57,11 +57,11 @@ describe('replay', () => {
     expect(script.steps.some((s) => s.dir === 'engine->worker')).toBe(true);
   });
 
-  it('--print on a clean replay: the timeline, nothing marked', async () => {
+  it('--print on a clean replay: the sequence diagram, nothing marked', async () => {
     const r = await cli(['replay', transcript, '--print']);
     expect(r.code).toBe(0);
-    expect(r.out).toContain('replay: the recording, as a timeline');
-    expect(r.out).toMatch(/E→W workerregistered/);
+    expect(r.out).toContain('replay: the recording, as a sequence diagram');
+    expect(r.out).toMatch(/│── workerregistered .*─▶│ provider #1/);
     expect(r.out).not.toContain('DIVERGED');
   });
 
@@ -90,8 +90,8 @@ describe('replay', () => {
       const printed = await cli(['replay', transcript, '--engine-url', engine.url, '--print']);
       const marked = printed.out.split('\n').filter((l) => l.includes('<<< DIVERGED here'));
       expect(marked).toHaveLength(1);
-      expect(marked[0]).toMatch(/^>>.*caller #1 .*E→W invocationresult /);
-      expect(printed.out).toMatch(/W→E invokefunction/);
+      expect(marked[0]).toMatch(/^>>.*│── invocationresult .*▶│ caller #1 {2}<<< DIVERGED here$/);
+      expect(printed.out).toMatch(/│◀─+ invokefunction .*──│ caller #1/);
       expect(printed.out).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f]/);
     } finally {
       await engine?.close();
