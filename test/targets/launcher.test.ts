@@ -3,7 +3,11 @@
 
 import { describe, expect, it } from 'vitest';
 import { groupAlive, liveGroups } from '../../harness/process/index.ts';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DriverProtocolError, launchDriver } from '../../harness/targets/sdk/index.ts';
+import { NOISE_CAPS } from '../../harness/targets/sdk/session.ts';
 
 const node = JSON.stringify(process.execPath);
 const cmd = (script: string): { kind: 'cmd'; command: string } => ({ kind: 'cmd', command: `${node} -e ${JSON.stringify(script.replace(/\n/g, ' '))}` });
@@ -70,6 +74,40 @@ describe('launchDriver failure paths', () => {
     }
     noDriverLeft();
   });
+
+  it('keeps a flooding driver\'s noise bounded (log file, log events, stray lines) and names each cap it hit', async () => {
+    // 40,000 stray lines, 20,000 log events of ~300 bytes and 4 MiB of stderr: ~20 MiB of noise, then a marker event.
+    const script = `
+      console.log(${JSON.stringify(READY)});
+      const pad = 'x'.repeat(250);
+      for (let i = 0; i < 40000; i++) process.stdout.write('garbage ' + i + '\\n');
+      for (let i = 0; i < 20000; i++) process.stdout.write(JSON.stringify({ event: 'log', level: 'info', message: 'flood ' + i + pad, source: 'sdk' }) + '\\n');
+      process.stderr.write(('e'.repeat(1023) + '\\n').repeat(4096));
+      process.stdout.write(JSON.stringify({ event: 'log', level: 'info', message: 'done', source: 'driver' }) + '\\n');
+      process.stdin.on('data', () => {});
+      process.stdin.on('end', () => process.exit(0));
+    `;
+    const dir = mkdtempSync(join(tmpdir(), 'iii-flood-'));
+    try {
+      const logFile = join(dir, 'driver.jsonl');
+      const session = await launchDriver(cmd(script), { url: 'ws://127.0.0.1:9', logFile });
+      // The marker is seen on arrival although it is beyond the kept log events.
+      await session.waitFor((e) => e.event === 'log' && e.message === 'done', 20_000);
+      expect(session.logs()).toHaveLength(NOISE_CAPS.logEvents);
+      expect(session.strayStdout).toHaveLength(NOISE_CAPS.strayLines);
+      expect(session.strayCount).toBe(40_000);
+      await session.shutdown(2000);
+      const size = statSync(logFile).size;
+      expect(size).toBeLessThan(NOISE_CAPS.logFileBytes + 64 * 1024);
+      expect(size).toBeGreaterThan(NOISE_CAPS.logFileBytes / 2);
+      const summary = session.capSummary();
+      expect(summary.some((n) => /more than 8 MiB of stderr, stray stdout and log events/.test(n))).toBe(true);
+      expect(summary.some((n) => /more than 5000 log events: .* 15001 log events dropped/.test(n))).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    noDriverLeft();
+  }, 30_000);
 
   it('stops the driver when the case aborts', async () => {
     const abort = new AbortController();

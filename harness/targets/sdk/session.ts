@@ -57,6 +57,12 @@ type Waiter = { match: (e: ReceivedEvent) => boolean; resolve: (e: ReceivedEvent
 
 const STDERR_TAIL = 16 * 1024;
 const DEFAULT_COMMAND_TIMEOUT_MS = 10_000;
+/**
+ * What a driver may make the harness keep of its noise (stray stdout, stderr, `log` events): a flooding
+ * driver must not exhaust memory or disk. Beyond these the rest is counted, not kept, and the cap is named
+ * (capNotes, copied into the case transcript as a warning).
+ */
+export const NOISE_CAPS = { logFileBytes: 8 * 1024 * 1024, logEvents: 5000, strayLines: 100 } as const;
 
 export interface SessionOptions {
   /** Transcript file: every command and event as JSON Lines, plus stderr lines, with harness times. */
@@ -72,6 +78,13 @@ export class DriverSession {
   readonly strayStdout: string[] = [];
   /** Why each stray line is not a contract event (schema problem, over-long line), in the same order. */
   readonly strayReasons: string[] = [];
+  /** Each noise cap the driver hit, in words (NOISE_CAPS); empty while it stays within them. */
+  readonly capNotes: string[] = [];
+  /** Every stray stdout line seen, kept or not. */
+  strayCount = 0;
+  private keptLogEvents = 0;
+  private droppedLogEvents = 0;
+  private noiseBytes = 0;
   /** Set when the driver sent a `ready` that breaks the contract schema: the start fails at once, naming it. */
   private readyProblem: string | undefined;
   private onReadyProblem: ((problem: string) => void) | undefined;
@@ -100,7 +113,7 @@ export class DriverSession {
     group.stderr.on('data', (chunk: Buffer) => {
       const text = chunk.toString('utf8');
       this.stderrText = (this.stderrText + text).slice(-STDERR_TAIL);
-      for (const line of text.split('\n')) if (line) this.record({ dir: 'stderr', line });
+      for (const line of text.split('\n')) if (line) this.recordNoise({ dir: 'stderr', line });
     });
     void group.exited.then((info) => {
       this.exitInfo = info;
@@ -290,28 +303,61 @@ export class DriverSession {
       return;
     }
     const event = { ...parsed.event, at: performance.now() } as ReceivedEvent;
-    this.events.push(event);
     const { at: _at, ...wire } = event;
-    this.record({ dir: 'event', ...wire });
+    if (event.event === 'log') {
+      // Waiters still see every log event on arrival; only keeping them is bounded.
+      if (this.keptLogEvents < NOISE_CAPS.logEvents) {
+        this.keptLogEvents++;
+        this.events.push(event);
+      } else if (this.droppedLogEvents++ === 0) this.capNotes.push(`the driver sent more than ${NOISE_CAPS.logEvents} log events: later ones are not kept (counted at the end)`);
+      this.recordNoise({ dir: 'event', ...wire });
+    } else {
+      this.events.push(event);
+      this.record({ dir: 'event', ...wire });
+    }
     for (const w of [...this.waiters]) if (w.match(event)) w.resolve(event);
   }
 
   private onStray(line: string, reason: string): void {
     // Kept for the report, bounded: a driver may write millions of such lines.
-    if (this.strayStdout.length < 100) {
+    this.strayCount++;
+    if (this.strayStdout.length < NOISE_CAPS.strayLines) {
       this.strayStdout.push(line.length > 4096 ? `${line.slice(0, 4096)}…` : line);
       this.strayReasons.push(reason);
     }
-    this.record({ dir: 'stray-stdout', line: line.slice(0, 4096), reason });
+    this.recordNoise({ dir: 'stray-stdout', line: line.slice(0, 4096), reason });
     if (reason.startsWith('invalid ready event') && !this.readyEvent && !this.readyProblem) {
       this.readyProblem = reason;
       this.onReadyProblem?.(reason);
     }
   }
 
+  /** Noise goes to the driver's log file up to NOISE_CAPS.logFileBytes; then one record says so and the rest is dropped. */
+  private recordNoise(entry: Record<string, unknown>): void {
+    if (this.noiseBytes > NOISE_CAPS.logFileBytes) return;
+    const line = this.line(entry);
+    this.noiseBytes += Buffer.byteLength(line);
+    if (this.noiseBytes <= NOISE_CAPS.logFileBytes) {
+      this.log?.write(line);
+      return;
+    }
+    const note = `the driver wrote more than ${NOISE_CAPS.logFileBytes / 1024 / 1024} MiB of stderr, stray stdout and log events: the driver log keeps the first ${NOISE_CAPS.logFileBytes / 1024 / 1024} MiB`;
+    this.capNotes.push(note);
+    this.record({ dir: 'capped', note });
+  }
+
+  /** The noise caps hit, with the final counts (for the case transcript). */
+  capSummary(): string[] {
+    return this.capNotes.map((n) => (n.includes('log events') ? `${n}; ${this.droppedLogEvents} log events dropped` : n));
+  }
+
   private record(entry: Record<string, unknown>): void {
+    this.log?.write(this.line(entry));
+  }
+
+  private line(entry: Record<string, unknown>): string {
     // `ms`: harness time since the driver was started, so that commands, events and stderr line up.
-    this.log?.write(`${JSON.stringify({ ms: Math.round((performance.now() - this.startedAt) * 1000) / 1000, ...entry })}\n`);
+    return `${JSON.stringify({ ms: Math.round((performance.now() - this.startedAt) * 1000) / 1000, ...entry })}\n`;
   }
 }
 
