@@ -86,3 +86,18 @@ export function orderModelTable(): { dir: Direction; type: string; cls: OrderCla
     Object.entries(rules).map(([type, r]) => ({ dir, type, cls: (r as OrderRule).cls, why: (r as OrderRule).why }));
   return [...rows('worker->engine', WORKER_RULES), ...rows('engine->worker', ENGINE_RULES)];
 }
+
+/**
+ * A state query: an engine list call (`engine::workers::list`, `engine::functions::list`, …). Its answer is a
+ * snapshot of state that changes without any frame (a clean-up after a disconnect, a grace period), and the
+ * cases poll such queries until the state they wait for shows. So replay (worker side) polls too: when the
+ * engine's answer to a replayed state query differs from the recorded one, the query is asked again, up to
+ * STATE_QUERY_POLL_MS, and only a different answer at the end is a divergence (engine-protocol.md §4.3, §5).
+ */
+export const STATE_QUERY_POLL_MS = 3000;
+
+export function isStateQuery(frame: unknown): boolean {
+  if (typeof frame !== 'object' || frame === null) return false;
+  const f = frame as { type?: unknown; function_id?: unknown };
+  return f.type === 'invokefunction' && typeof f.function_id === 'string' && /^engine::[a-z-]+::list$/.test(f.function_id);
+}

@@ -12,7 +12,7 @@ import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { compareFrames, IdBindings, type FrameDifference } from './replay-compare.ts';
-import { mayArriveEarly } from '../replay/order-model.ts';
+import { isStateQuery, mayArriveEarly, STATE_QUERY_POLL_MS } from '../replay/order-model.ts';
 import { CLOSING_NOTE } from '../transcript/records.ts';
 import { headerMap, recordedObservations, type LiveObservations, type RecordedObservations } from '../replay/observations.ts';
 
@@ -319,6 +319,8 @@ async function play(
     (s) => !(s.dir === ours && (s as ReplayStep & { dropped?: boolean }).dropped) && !(s.command && s.dir !== ours) && !(s.binary !== undefined && s.dir !== ours),
   );
   const closedByUs = new Set<string>();
+  /** State queries we sent (worker side), by their recorded invocation id: re-asked while the answer differs. */
+  const stateQueries = new Map<unknown, { conn: string; text: string; until: number }>();
   /** Frames that raced our close and were matched on a later connection, per that connection. */
   const movedInto = new Map<string, number>();
   /** Recorded frames that raced our close and were lost live: the SDK may deliver them on its next connection. */
@@ -390,7 +392,9 @@ async function play(
       }
       const outgoing = step.frame !== undefined ? ids.rewrite(step.frame) : undefined;
       if (outgoing !== undefined) ids.bindOwn(outgoing);
-      conn.send(outgoing !== undefined ? JSON.stringify(outgoing) : (step.text ?? ''));
+      const text = outgoing !== undefined ? JSON.stringify(outgoing) : (step.text ?? '');
+      if (isStateQuery(step.frame)) stateQueries.set((step.frame as { invocation_id?: unknown }).invocation_id, { conn: step.conn, text, until: Date.now() + STATE_QUERY_POLL_MS });
+      conn.send(text);
       sent++;
       i++;
       continue;
@@ -451,6 +455,14 @@ async function play(
             });
           }
           const expected = steps[nearest] as ReplayStep;
+          // The answer to a state query may be an earlier snapshot than the recorded one: ask again, as the case polled.
+          const query = isRecord(expected.frame) && expected.frame.type === 'invocationresult' ? stateQueries.get(expected.frame.invocation_id) : undefined;
+          if (query && query.conn === key && Date.now() < query.until && isRecord(frame) && frame.type === 'invocationresult') {
+            await new Promise((resolve) => setTimeout(resolve, 50));
+            conn.send(query.text);
+            deadline = Date.now() + stepTimeoutMs;
+            continue;
+          }
           const difference = compareFrames(expected.frame ?? expected.text, frame, ids.clone()) ?? { path: '', expected: expected.frame, actual: frame };
           return finish({
             kind: 'different',

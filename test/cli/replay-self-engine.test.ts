@@ -20,17 +20,15 @@ const NOT_REPLAYED: Record<string, RegExp> = {
 };
 
 /**
- * Replays known to diverge spuriously, left out of the count with the reason (measured, issue 14 open):
- * the observer's list call is sent before the engine's clean-up of another worker, which the case waited
- * for by polling; the transcript's per-peer clocks do not order the observer after that wait.
+ * Replays known to diverge spuriously, left out of the count with the reason (measured, issue 14 open).
+ * Engine list queries are polled by replay as the cases poll them (order-model.ts, isStateQuery), which
+ * settled the disconnect clean-up races; these two still diverge 3 of 3: the observer's answer sits in the
+ * recording before the frames of the other worker it reflects (the per-peer clocks do not order them), so
+ * replay asks, and keeps asking, before it has sent that worker's registration.
  */
 const KNOWN_SPURIOUS: Record<string, string> = {
-  'engine.disconnect.functions-removed': 'observer list call races the clean-up the case polled for',
-  // Seen once in CI (2 of 3 replays): the same race, on the workers list.
-  'engine.disconnect.worker-unlisted': 'observer list call races the clean-up the case polled for',
-  'engine.disconnect.trigger-types-removed': 'observer list call races the clean-up the case polled for',
-  'engine.disconnect.successor-keeps-function': 'observer list call races the hand-over the case polled for',
-  'engine.namespaces.grace-falls-back-to-default': 'observer list call races the grace period the case polled for',
+  'engine.disconnect.successor-keeps-function': "the observer's list answer is recorded before the successor's registration it shows (per-peer clocks), so replay asks before sending it",
+  'engine.namespaces.grace-falls-back-to-default': "the observer's list answer is recorded before the registration it shows (per-peer clocks), so replay asks before sending it",
   'engine.bad-input.binary-and-empty-frames': 'binary frames are not replayed, so the engine never answers the probe after them',
   'engine.churn.no-registrations-left': 'hundreds of concurrent calls: the invocation-id binding pairs results with the wrong calls',
 };
