@@ -5,7 +5,7 @@ import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { ExitInfo, ProcessGroup } from '../../process/index.ts';
-import type { Implementation } from '../../cases/model.ts';
+import type { Capability, Implementation } from '../../cases/model.ts';
 import { MAX_LINE_BYTES, readLines } from '../../util/line-reader.ts';
 import { forTerminal } from '../../util/terminal.ts';
 import {
@@ -368,7 +368,7 @@ export function describeExit(info: ExitInfo | null): string {
 }
 
 /** The case model's view of a driver, from its ready event. */
-export function implementationOf(ready: ReadyEvent, known: readonly import('../../cases/model.ts').Capability[]): Implementation {
+export function implementationOf(ready: ReadyEvent, known: readonly Capability[]): Implementation {
   const set = new Set<string>(known);
   return {
     kind: 'sdk',
