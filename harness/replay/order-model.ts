@@ -92,7 +92,8 @@ export function orderModelTable(): { dir: Direction; type: string; cls: OrderCla
  * snapshot of state that changes without any frame (a clean-up after a disconnect, a grace period), and the
  * cases poll such queries until the state they wait for shows. So replay (worker side) polls too: when the
  * engine's answer to a replayed state query differs from the recorded one, the query is asked again, up to
- * STATE_QUERY_POLL_MS, and only a different answer at the end is a divergence (engine-protocol.md §4.3, §5).
+ * STATE_QUERY_POLL_MS, and only a different answer at the end is a divergence (engine-protocol.md §4.6 disconnect clean-up,
+ * §4.2 namespace grace, §5 the list built-ins).
  */
 export const STATE_QUERY_POLL_MS = 3000;
 
