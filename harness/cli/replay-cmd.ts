@@ -11,7 +11,7 @@ import { EXIT } from '../baselines/gate.ts';
 import { SetupError, UsageError } from './errors.ts';
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { minimalTranscript, minimize } from '../replay/minimize.ts';
+import { divergenceSignature, minimalTranscript, minimize } from '../replay/minimize.ts';
 import { sequenceDiagram } from '../transcript/sequence-diagram.ts';
 import type { TranscriptRecord } from '../transcript/records.ts';
 import type { CliIO } from './io.ts';
@@ -106,9 +106,22 @@ async function minimizeAndWrite(
 ): Promise<number> {
   const w = (s: string) => io.stdout.write(`${s}\n`);
   const result = await minimize(script, once);
-  if (!result) {
-    w('replay: the transcript replays without divergence: there is nothing to minimise');
-    return EXIT.ok;
+  if ('refused' in result) {
+    if (result.refused === 'setup') return printReport(io, result.report);
+    if (result.refused === 'no-divergence') {
+      const undecided = result.report.undecided?.length ?? 0;
+      w(
+        undecided > 0
+          ? `replay: no divergence, but ${undecided} timing finding${undecided === 1 ? '' : 's'} the busy machine could not decide (INDETERMINATE): there is nothing to minimise`
+          : 'replay: the transcript replays without divergence: there is nothing to minimise',
+      );
+      return EXIT.ok;
+    }
+    const said = (r: ReplayReport) => (r.divergence ? `${divergenceSignature(r.divergence)}: ${visible(r.divergence.message, 400)}` : 'no divergence');
+    w('replay: the divergence did not reproduce: two replays of the whole transcript disagree, so it is not minimised (ddmin over a flaky divergence shrinks to noise)');
+    w(`  first:  ${visible(said(result.first), 600)}`);
+    w(`  second: ${visible(said(result.second), 600)}`);
+    return EXIT.regression;
   }
   const file = resolve(io.cwd, typeof output === 'string' ? output : 'minimal.jsonl');
   await writeFile(file, minimalTranscript(transcriptText.split('\n'), result.steps));

@@ -16,6 +16,12 @@ export interface MinimizeResult {
   signature: string;
 }
 
+/** Why there is nothing minimised: each says what the replays showed. */
+export type MinimizeRefusal =
+  | { refused: 'no-divergence'; report: ReplayReport }
+  | { refused: 'setup'; report: ReplayReport }
+  | { refused: 'not-reproduced'; first: ReplayReport; second: ReplayReport };
+
 function subScript(script: ReplayScript, steps: ReplayStep[]): ReplayScript {
   const used = new Set(steps.map((s) => s.conn));
   return { ...script, steps, connections: script.connections.filter((c) => used.has(c.key)) };
@@ -23,17 +29,22 @@ function subScript(script: ReplayScript, steps: ReplayStep[]): ReplayScript {
 
 /**
  * ddmin over `script.steps`. `replayOnce` replays a candidate script; a candidate "fails" when it diverges
- * with the same signature as the original. Undefined when the original does not diverge.
+ * with the same signature as the original. Before any shrinking the whole transcript is replayed twice: a
+ * divergence that is not the same both times is flaky, and ddmin over a flaky failure shrinks to noise; a
+ * live side that could not be started is a set-up problem, not a divergence to shrink.
  */
 export async function minimize(
   script: ReplayScript,
   replayOnce: (candidate: ReplayScript) => Promise<ReplayReport>,
   options: { maxTrials?: number } = {},
-): Promise<MinimizeResult | undefined> {
+): Promise<MinimizeResult | MinimizeRefusal> {
   const first = await replayOnce(script);
-  if (!first.divergence) return undefined; // nothing to minimise
+  if (!first.divergence) return { refused: 'no-divergence', report: first };
+  if (first.divergence.kind === 'connect-failed') return { refused: 'setup', report: first };
   const signature = divergenceSignature(first.divergence);
-  let trials = 1;
+  const second = await replayOnce(script);
+  if (!second.divergence || divergenceSignature(second.divergence) !== signature) return { refused: 'not-reproduced', first, second };
+  let trials = 2;
   const maxTrials = options.maxTrials ?? 400;
   const fails = async (steps: ReplayStep[]): Promise<boolean> => {
     if (steps.length === 0 || trials >= maxTrials) return false;

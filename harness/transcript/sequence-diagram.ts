@@ -61,11 +61,25 @@ function note(text: string, span: number): string {
   return body.padEnd(span);
 }
 
+/**
+ * The records by their time: a transcript appends a driver's records when the case ends, after the frames
+ * they interleave with. Stable, and a record without a time stays after the one before it.
+ */
+function inTimeOrder(records: readonly unknown[]): unknown[] {
+  let last = Number.NEGATIVE_INFINITY;
+  const keyed = records.map((record, i) => {
+    const t = typeof record === 'object' && record !== null ? (record as { t?: unknown }).t : undefined;
+    if (typeof t === 'number' && Number.isFinite(t)) last = t;
+    return { record, i, t: last };
+  });
+  return keyed.sort((a, b) => a.t - b.t || a.i - b.i).map((k) => k.record);
+}
+
 /** The lines of the diagram (no trailing newline), each one inert and at most about span + 50 wide. */
 export function sequenceDiagram(records: readonly unknown[], options: SequenceDiagramOptions = {}): string[] {
   const span = Math.max(24, options.span ?? 64);
   const lines = [`${''.padEnd(4)}${'time'.padStart(10)}  ${'ENGINE'.padEnd(span + 1)}WORKER`];
-  for (const record of records) {
+  for (const record of inTimeOrder(records)) {
     if (typeof record !== 'object' || record === null) continue;
     const r = record as Partial<TranscriptRecord> & { seq?: unknown; t?: unknown };
     const marked = options.markSeq !== undefined && r.seq === options.markSeq;

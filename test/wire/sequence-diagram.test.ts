@@ -29,6 +29,22 @@ describe('sequenceDiagram', () => {
     expect(sequenceDiagram(records).some((l) => l.includes('DIVERGED'))).toBe(false);
   });
 
+  it('draws records by their time: the driver records, appended when the case ended, fall between the frames', () => {
+    const appended = [
+      frame(1, 'engine->worker', { type: 'workerregistered', worker_id: 'w1' }),
+      frame(2, 'worker->engine', { type: 'registerfunction', id: 'f' }),
+      { kind: 'event', seq: 3, t: 0.0015, peer: 'driver#1', event: 'ack', id: 'c1' },
+      { kind: 'note', text: 'untimed: stays after the record before it' },
+    ];
+    const lines = sequenceDiagram(appended, { span: 48 }).slice(1);
+    expect(lines.map((l) => (l.includes('untimed') ? 'untimed' : l.includes('workerregistered') ? 'frame 1' : l.includes('registerfunction') ? 'frame 2' : l.includes('ack') ? 'ack' : l))).toEqual([
+      'frame 1',
+      'ack',
+      'untimed',
+      'frame 2',
+    ]);
+  });
+
   it('keeps every line within the span and inert, whatever the peer sent', () => {
     const lines = sequenceDiagram(records, { span: 48 });
     for (const line of lines) {
