@@ -6,7 +6,8 @@
 import { CLI_NAME } from './cli-name.ts';
 import type { SdkTargetSpec } from '../cases/catalogue.ts';
 import { parseRecords, replayAgainstEngine, scriptFromRecords, unreplayable, type ReplayReport, type ReplayScript } from '../runner/replay.ts';
-import { replayAgainstSdk, SdkStartError } from '../replay/sdk.ts';
+import { replayAgainstSdk, SdkStartError, type SdkReplayOptions } from '../replay/sdk.ts';
+import { replayRuns, splitRuns } from '../replay/runs.ts';
 import { EXIT } from '../baselines/gate.ts';
 import { SetupError, UsageError } from './errors.ts';
 import { writeFile } from 'node:fs/promises';
@@ -224,33 +225,52 @@ export async function replay(file: string, options: ReplayOptions, io: CliIO): P
   const targetText = options.sdk ?? (await confirmedBundledSdk(source, io));
   const spec: SdkTargetSpec = parseSdkTarget(targetText);
   const logCommands = await commandsFromLogs(source.logs.slice(0, 1));
-  if (options.minimize) {
-    const once = (s: ReplayScript) =>
-      replayAgainstSdk(s, spec, { commands: [...s.driverCommands, ...logCommands], label: targetText, stepTimeoutMs: stepTimeoutMs ?? scaled(DEFAULT_STEP_TIMEOUT_MS.sdk) });
-    try {
-      return await minimizeAndWrite(io, script, transcriptText, once, options.minimize, `--sdk ${pastableArgument(targetText)}`);
-    } catch (e) {
-      if (e instanceof SdkStartError) throw new SetupError(`the ${visible(targetText)} driver did not start: ${visible(e.message, 2000)}`);
-      throw e;
-    }
-  }
-  try {
-    const report = await replayAgainstSdk(script, spec, {
-      commands: [...script.driverCommands, ...logCommands],
+  // A property case recorded several runs, each with its own engine and driver: they replay one by one.
+  const runs = splitRuns(records).map((r) => ({ ...r, script: scriptFromRecords(r.records) }));
+  const replayOne = (s: ReplayScript, run: number | undefined, onStart?: SdkReplayOptions['onStart']) =>
+    replayAgainstSdk(s, spec, {
+      // Commands only in the driver log (older transcripts) are the first driver's.
+      commands: [...s.driverCommands, ...(run === undefined || run === runs[0]?.run ? logCommands : [])],
       label: targetText,
       stepTimeoutMs: stepTimeoutMs ?? scaled(DEFAULT_STEP_TIMEOUT_MS.sdk),
-      onStart: ({ commands, drivers }) => {
-        w(
-          `replay: playing the recorded engine side (${script.steps.length} frames, ${commands} driver command${commands === 1 ? '' : 's'}) against ${visible(targetText)}`,
-        );
-        if (drivers > 1) w(`        the case started ${drivers} drivers; replay starts the first (with its recorded worker options) and plays its commands`);
-      },
+      ...(onStart ? { onStart } : {}),
     });
-    return printReport(io, report, options.print ? records : undefined);
-  } catch (e) {
+  const startError = (e: unknown): never => {
     if (!(e instanceof SdkStartError)) throw e;
     throw new SetupError(
       `the ${visible(targetText)} driver did not start: ${visible(e.message, 2000)}. Run \`npm run setup\` to install the drivers, or check the cmd: command.`,
     );
+  };
+  if (options.minimize) {
+    try {
+      let chosen = { script, text: transcriptText };
+      if (runs.length > 1) {
+        // Runs are independent (each its own engine and driver): the first that diverges is minimised alone.
+        const first = await replayRuns(runs, (s, run) => replayOne(s, run));
+        const diverging = runs.find((r) => r.run === first.run);
+        if (!first.divergence || !diverging) return minimizeAndWrite(io, script, transcriptText, async () => first, options.minimize, '');
+        w(`replay: run ${diverging.run} of ${runs.length} diverges; it is minimised on its own (each run has its own engine and driver)`);
+        chosen = { script: diverging.script, text: diverging.records.map((r) => JSON.stringify(r)).join('\n') };
+      }
+      return await minimizeAndWrite(io, chosen.script, chosen.text, (s) => replayOne(s, undefined), options.minimize, `--sdk ${pastableArgument(targetText)}`);
+    } catch (e) {
+      return startError(e);
+    }
+  }
+  try {
+    const report = await replayRuns(runs, (s, run) =>
+      replayOne(s, run, ({ commands, drivers }) => {
+        if (run !== runs[0]?.run) return;
+        const total = runs.length > 1 ? runs.reduce((n, r) => n + r.script.steps.filter((x) => x.frame !== undefined || x.text !== undefined).length, 0) : script.steps.length;
+        w(
+          `replay: playing the recorded engine side (${total} frames, ${commands} driver command${commands === 1 ? '' : 's'}${runs.length > 1 ? ' in run 1' : ''}) against ${visible(targetText)}`,
+        );
+        if (runs.length > 1) w(`        the recording holds ${runs.length} runs (a property case): each is replayed in order, with its own driver and recorded worker options`);
+        else if (drivers > 1) w(`        the case started ${drivers} drivers; replay starts the first (with its recorded worker options) and plays its commands`);
+      }),
+    );
+    return printReport(io, report, options.print ? records : undefined);
+  } catch (e) {
+    return startError(e);
   }
 }

@@ -157,15 +157,31 @@ function liveEnd(live: LiveObservations, k: number): number | undefined {
   return c?.closedByUs ?? c?.closedAt;
 }
 
-/** The envelope of the attempt index n whose band holds the recorded delay: the recording picks it. */
-function envelopeOf(recordedMs: number, input: ObservationInput): { n: number; envelope: Envelope } | undefined {
+/**
+ * The envelope of the attempt index whose band holds the recorded delay: the recording picks it. A band
+ * that holds it as it is wins over one that holds it only thanks to the slack (with the slack, index 0's
+ * band can reach into index 1's, and a recorded index-1 delay would then be judged as index 0); where
+ * several bands hold it as they are (jitter wide enough to overlap), their union is the envelope.
+ */
+function envelopeOf(recordedMs: number, input: ObservationInput): { n: string; envelope: Envelope } | undefined {
+  const holding: { n: number; envelope: Envelope }[] = [];
+  let withSlack: { n: number; envelope: Envelope } | undefined;
   for (let n = 0; n <= 40; n++) {
     const envelope = backoffEnvelope(input.recorded.reconnection, n);
     const slack = upperSlackMs(input.tolerance, envelope.maxMs);
-    if (recordedMs >= envelope.minMs - input.tolerance.epsilonMs && recordedMs <= envelope.maxMs + slack) return { n, envelope };
-    if (envelope.baseMs >= input.recorded.reconnection.maxDelayMs) return undefined; // capped: no later n differs
+    if (recordedMs >= envelope.minMs - input.tolerance.epsilonMs && recordedMs <= envelope.maxMs) holding.push({ n, envelope });
+    else if (recordedMs >= envelope.minMs - input.tolerance.epsilonMs && recordedMs <= envelope.maxMs + slack) withSlack ??= { n, envelope };
+    if (envelope.baseMs >= input.recorded.reconnection.maxDelayMs) break; // capped: no later n differs
   }
-  return undefined;
+  const first = holding[0];
+  const last = holding.at(-1);
+  if (first && last) {
+    return {
+      n: first.n === last.n ? String(first.n) : `${first.n}–${last.n}`,
+      envelope: { baseMs: first.envelope.baseMs, minMs: Math.min(...holding.map((h) => h.envelope.minMs)), maxMs: Math.max(...holding.map((h) => h.envelope.maxMs)) },
+    };
+  }
+  return withSlack ? { n: String(withSlack.n), envelope: withSlack.envelope } : undefined;
 }
 
 function compareGaps(input: ObservationInput): ObservedDivergence[] {

@@ -11,6 +11,7 @@ import { runCatalogue } from '../runner/run-catalogue.ts';
 import type { ProgressSink } from '../runner/progress.ts';
 import { parseRecords, replayAgainstEngine, scriptFromRecords, unreplayable, type ReplayReport, type ReplayScript } from '../runner/replay.ts';
 import { DEFAULT_TOLERANCE } from '../timing/tolerance.ts';
+import { replayRuns, splitRuns } from './runs.ts';
 import { replayAgainstSdk } from './sdk.ts';
 
 export interface SelfReplayCase {
@@ -70,15 +71,19 @@ export async function selfReplay<Context, Target>(catalogue: Catalogue<Context, 
         out.push({ ...base, skipped: 'the case wrote no transcript' });
         continue;
       }
-      const script = scriptFromRecords(parseRecords(await readFile(file, 'utf8')));
-      const why = script.steps.length === 0 ? 'the transcript holds no frame on the worker socket' : (unreplayable(script) ?? options.cannotReplay?.(script));
+      // A property case holds several runs (each its own engine and driver): they replay one after another.
+      const runs = splitRuns(parseRecords(await readFile(file, 'utf8'))).map((r) => ({ ...r, script: scriptFromRecords(r.records) }));
+      const why = runs.every((r) => r.script.steps.length === 0)
+        ? 'the transcript holds no frame on the worker socket'
+        : runs.map((r) => unreplayable(r.script) ?? options.cannotReplay?.(r.script)).find((w) => w !== undefined);
       if (why) {
         out.push({ ...base, skipped: why });
         continue;
       }
-      const commands = [...script.driverCommands, ...(await commandsOfLog(c.result.artifacts.logFiles?.[0]))];
+      const logCommands = await commandsOfLog(c.result.artifacts.logFiles?.[0]);
       for (let n = 0; n < options.times; n++) {
-        const r = await options.replayOnce(script, commands);
+        // Commands found only in the driver log (older transcripts) are the first driver's.
+        const r = await replayRuns(runs, (script, run) => options.replayOnce(script, [...script.driverCommands, ...(run === runs[0]?.run ? logCommands : [])]));
         base.replays++;
         if (r.divergence) base.divergences.push({ message: r.divergence.message });
         for (const u of r.undecided ?? []) base.undecided.push({ message: u.message });
@@ -94,7 +99,7 @@ export async function selfReplay<Context, Target>(catalogue: Catalogue<Context, 
 export function sdkSelfReplay(spec: SdkTargetSpec): Pick<SelfReplayOptions<unknown>, 'replayOnce' | 'cannotReplay'> {
   return {
     replayOnce: (script, commands) => replayAgainstSdk(script, spec, { commands, label: 'self' }),
-    cannotReplay: (script) => (script.driverStarts.length > 1 ? `the case starts ${script.driverStarts.length} drivers; replay plays one` : undefined),
+    cannotReplay: (script) => (script.driverStarts.length > 1 ? `the case starts ${script.driverStarts.length} drivers at once; replay plays one` : undefined),
   };
 }
 

@@ -102,3 +102,34 @@ describe('compareObservations', () => {
     expect(compareObservations(input(400, 0, live({ pongs: [{ conn: 0, at: 5200, message: 'cGluZw==' }] }), r))).toEqual([]);
   });
 });
+
+describe('compareObservations: reconnection delays', () => {
+  // initialDelayMs 40, ×2.58, jitter 0.3: index 0's band is 28–52 ms, index 1's 72–134 ms. With the slack, index
+  // 0's band reaches 84.6 ms, so a recorded 84.5 ms must still be judged as index 1, where it lies as it is.
+  const reconnection = { initialDelayMs: 40, backoffMultiplier: 2.58, jitterFactor: 0.3, maxDelayMs: 1538, maxRetries: -1 };
+  const refused = (attempt: number, t: number) => ({ attempt, seq: attempt, t, startT: t, url: '/', headers: HEADERS, outcome: 'refused' as const, status: 429 });
+  const gap = (liveMs: number): ObservationInput => ({
+    recorded: recorded({ upgrades: [refused(1, 100), refused(2, 184.5)], commands: [], events: [], reconnection }),
+    live: live({
+      upgrades: [
+        { attempt: 1, at: 5000, startAt: 5000, url: '/', headers: HEADERS, outcome: 'refused' },
+        { attempt: 2, at: 5000 + liveMs, startAt: 5000 + liveMs, url: '/', headers: HEADERS, outcome: 'refused' },
+      ],
+      connections: [],
+    }),
+    frames: [],
+    cutoffT: Infinity,
+    tolerance: DEFAULT_TOLERANCE,
+    observedLagMs: 0,
+  });
+
+  it('judges a recorded delay by the band that holds it as it is, not one that reaches it only with the slack', () => {
+    expect(compareObservations(gap(122))).toEqual([]);
+    expect(compareObservations(gap(84))).toEqual([]);
+  });
+
+  it('still names a live delay of the wrong attempt index', () => {
+    expect(compareObservations(gap(40))).toMatchObject([{ record: 'timing', type: 'reconnect-gap', kind: 'early', verdict: 'DIVERGED' }]);
+    expect(compareObservations(gap(400))).toMatchObject([{ record: 'timing', type: 'reconnect-gap', kind: 'late', verdict: 'DIVERGED' }]);
+  });
+});
