@@ -11,7 +11,7 @@ import { performance } from 'node:perf_hooks';
 import WebSocket, * as wsModule from 'ws';
 import type { Direction, FrameRecord, RecordedVerdict, TelemetryInfo } from '../transcript/records.ts';
 import type { TranscriptRecorder } from '../transcript/recorder.ts';
-import { CLOSING_NOTE } from '../transcript/records.ts';
+import { CLOSING_NOTE, SILENCE_NOTE } from '../transcript/records.ts';
 import { LazyFrameRecord } from '../transcript/lazy.ts';
 import type { FaultInjector, FiredFault } from '../faults/injector.ts';
 import { classifyPayload, judgeText, type ClassifiedPayload } from './classify.ts';
@@ -554,6 +554,18 @@ export class Endpoint {
   /** Who closed is not in the close event; replay needs it to close where the recording did. */
   private noteClosing(how: { code: number | null; reason: string; terminate: boolean }): void {
     this.transcript.note(this.peer, CLOSING_NOTE, { conn: this.conn, path: this.path, ...how }, 'debug');
+  }
+
+  /**
+   * Stops reading the socket, so nothing the peer sends is seen or answered (not even WebSocket pings): a
+   * half-open link. Noted, so replay goes silent at the same point. False when the socket is out of reach.
+   */
+  goSilent(): boolean {
+    const socket = (this.ws as unknown as { _socket?: { pause(): void } })._socket;
+    if (!socket) return false;
+    this.transcript.note(this.peer, SILENCE_NOTE, { conn: this.conn, path: this.path }, 'debug');
+    socket.pause();
+    return true;
   }
 
   /** Destroys the TCP socket without a close frame. */

@@ -11,7 +11,7 @@ import type { ReceivedEvent } from '../targets/sdk/contract.ts';
 import type { LiveObservations, RecordedObservations } from './observations.ts';
 import { IGNORED_HANDSHAKE_HEADERS } from './varying-values.ts';
 
-export type ObservedRecord = 'upgrade' | 'connection' | 'process' | 'ws-pong' | 'driver-event' | 'timing';
+export type ObservedRecord = 'upgrade' | 'connection' | 'process' | 'ws-pong' | 'ws-ping' | 'driver-event' | 'timing';
 
 export interface ObservedDivergence {
   record: ObservedRecord;
@@ -86,6 +86,7 @@ export function compareObservations(input: ObservationInput): ObservedDivergence
   out.push(...compareGaps(input));
   out.push(...compareEnd(input, toRecorded));
   out.push(...comparePongs(input, toRecorded));
+  out.push(...comparePings(input, toRecorded));
   if (input.driver) out.push(...compareDriver(input, input.driver, toRecorded));
   out.push(...compareAnswerDelays(input));
   // The SDK ending a connection or its process explains a frame comparison that stopped: always kept.
@@ -237,20 +238,41 @@ function compareEnd(input: ObservationInput, toRecorded: (at: number) => number)
 }
 
 function comparePongs(input: ObservationInput, toRecorded: (at: number) => number): ObservedDivergence[] {
-  const { recorded, live } = input;
+  return compareControlFrames('ws-pong', input.recorded.pongs, input.live.pongs, input, toRecorded);
+}
+
+/**
+ * The SDK's own WebSocket pings (its heartbeat) on each connection: as many as the recording holds, none
+ * more. The payload is the SDK's to choose, so only the count on each connection is compared.
+ */
+function comparePings(input: ObservationInput, toRecorded: (at: number) => number): ObservedDivergence[] {
+  const anyPayload = <T extends { message: string }>(list: readonly T[]): T[] => list.map((x) => ({ ...x, message: '' }));
+  return compareControlFrames('ws-ping', anyPayload(input.recorded.pings), anyPayload(input.live.pings), input, toRecorded);
+}
+
+/** Control frames the SDK sent, paired by connection and payload; a live one the recording lacks counts only while it still watched. */
+function compareControlFrames(
+  record: 'ws-pong' | 'ws-ping',
+  recordedFrames: readonly { conn: number; t: number; seq: number; message: string }[],
+  liveFrames: readonly { conn: number; at: number; message: string }[],
+  input: ObservationInput,
+  toRecorded: (at: number) => number,
+): ObservedDivergence[] {
+  const { recorded } = input;
+  const what = record === 'ws-pong' ? 'WebSocket pong' : 'WebSocket ping';
   const accepted = recorded.upgrades.filter((u) => u.conn !== undefined).map((u) => u.conn);
   const out: ObservedDivergence[] = [];
   const used = new Set<number>();
-  for (const p of recorded.pongs) {
+  for (const p of recordedFrames) {
     const index = accepted.indexOf(p.conn);
-    const hit = live.pongs.findIndex((x, i) => !used.has(i) && x.conn === index && x.message === p.message);
+    const hit = liveFrames.findIndex((x, i) => !used.has(i) && x.conn === index && x.message === p.message);
     if (hit >= 0) used.add(hit);
-    else out.push({ record: 'ws-pong', kind: 'missing', conn: p.conn, t: p.t, seq: p.seq, verdict: 'DIVERGED', message: `the recording has a WebSocket pong on connection ${p.conn}; the live SDK sent none` });
+    else out.push({ record, kind: 'missing', conn: p.conn, t: p.t, seq: p.seq, verdict: 'DIVERGED', message: `the recording has a ${what} on connection ${p.conn}; the live SDK sent none` });
   }
-  for (const [i, x] of live.pongs.entries()) {
+  for (const [i, x] of liveFrames.entries()) {
     if (used.has(i)) continue;
     const t = toRecorded(x.at);
-    if (t <= recorded.endT - TAIL_MARGIN_MS) out.push({ record: 'ws-pong', kind: 'extra', t, verdict: 'DIVERGED', message: `the live SDK sent a WebSocket pong the recording does not have` });
+    if (t <= recorded.endT - TAIL_MARGIN_MS) out.push({ record, kind: 'extra', t, verdict: 'DIVERGED', message: `the live SDK sent a ${what} the recording does not have` });
   }
   return out;
 }

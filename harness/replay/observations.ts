@@ -51,6 +51,8 @@ export interface RecordedObservations {
   /** When the engine side itself closed a connection (its CLOSING_NOTE), per connection. */
   engineCloses: Map<number, number>;
   pongs: RecordedPong[];
+  /** WebSocket pings the SDK sent (its own heartbeat), per connection. */
+  pings: RecordedPong[];
   events: RecordedDriverRecord[];
   commands: RecordedDriverRecord[];
   /**
@@ -90,6 +92,7 @@ export function recordedObservations(records: readonly unknown[], driverStart: R
   const closes: RecordedClose[] = [];
   const engineCloses = new Map<number, number>();
   const pongs: RecordedPong[] = [];
+  const pings: RecordedPong[] = [];
   const events: RecordedDriverRecord[] = [];
   const commands: RecordedDriverRecord[] = [];
   const peers = new Set<string>();
@@ -139,6 +142,9 @@ export function recordedObservations(records: readonly unknown[], driverStart: R
     } else if (r.event === 'ws-pong' && path === '/' && typeof r.message === 'string') {
       const conn = num(r.conn);
       if (conn !== undefined) pongs.push({ conn, seq, t, message: r.message });
+    } else if (r.event === 'ws-ping' && path === '/' && typeof r.message === 'string') {
+      const conn = num(r.conn);
+      if (conn !== undefined) pings.push({ conn, seq, t, message: r.message });
     }
   }
   const attemptsUnpaired = listenerDown
@@ -152,6 +158,7 @@ export function recordedObservations(records: readonly unknown[], driverStart: R
     closes,
     engineCloses,
     pongs,
+    pings,
     // A driver whose connections the transcript does not hold (a case that ran it against engines of its own,
     // like the fuzz lane) reported things replay cannot make happen: its events are not compared.
     events: upgrades.length > 0 ? events.sort(byT) : [],
@@ -207,5 +214,7 @@ export interface LiveObservations {
   upgrades: LiveUpgrade[];
   connections: LiveConnectionInfo[];
   pongs: { conn: number; at: number; message: string }[];
+  /** WebSocket pings the live SDK sent. */
+  pings: { conn: number; at: number; message: string }[];
   frames: LiveFrame[];
 }

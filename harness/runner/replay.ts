@@ -13,7 +13,7 @@ import { performance } from 'node:perf_hooks';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { compareFrames, IdBindings, type FrameDifference } from './replay-compare.ts';
 import { isStateQuery, mayArriveEarly, STATE_QUERY_POLL_MS } from '../replay/order-model.ts';
-import { CLOSING_NOTE } from '../transcript/records.ts';
+import { CLOSING_NOTE, SILENCE_NOTE } from '../transcript/records.ts';
 import { headerMap, recordedObservations, type LiveObservations, type RecordedObservations } from '../replay/observations.ts';
 
 export type Role = 'worker' | 'engine';
@@ -39,6 +39,8 @@ export interface ReplayStep {
   close?: { code?: number; reason: string; terminate: boolean };
   /** A binary frame the engine side sent (base64); SDK-side replay sends it, nothing compares one. */
   binary?: string;
+  /** Not a frame: the recorded side stopped reading this connection here (a half-open link). */
+  silence?: true;
 }
 
 export interface ReplayScript {
@@ -64,7 +66,7 @@ export interface Divergence {
    * its process, a WebSocket pong, a driver event, or a timing envelope; `type` says what within it (a frame
    * or event type, a header name, a timing label).
    */
-  record?: 'frame' | 'upgrade' | 'connection' | 'process' | 'ws-pong' | 'driver-event' | 'timing';
+  record?: 'frame' | 'upgrade' | 'connection' | 'process' | 'ws-pong' | 'ws-ping' | 'driver-event' | 'timing';
   type?: string;
   /** The recorded record it is about (for a frame: its step); for a live-only happening, the step nearest before it. */
   step: ReplayStep;
@@ -122,6 +124,19 @@ export function scriptFromRecords(records: readonly unknown[]): ReplayScript {
         dir: key.startsWith('engine#') ? 'engine->worker' : 'worker->engine',
         frame: undefined,
         close: { ...(code !== undefined ? { code } : {}), reason: typeof r.data.reason === 'string' ? r.data.reason : '', terminate: r.data.terminate === true },
+      });
+    }
+    if (r.kind === 'note' && r.text === SILENCE_NOTE && isRecord(r.data) && (r.data.path === '/' || r.data.path === undefined) && typeof r.source === 'string') {
+      const key = `${r.source}#${String(r.data.conn ?? 0)}`;
+      if (!connections.some((c) => c.key === key)) connections.push({ key, path: '/' });
+      steps.push({
+        seq: typeof r.seq === 'number' ? r.seq : steps.length,
+        t: typeof r.t === 'number' ? r.t : 0,
+        conn: key,
+        path: '/',
+        dir: key.startsWith('engine#') ? 'engine->worker' : 'worker->engine',
+        frame: undefined,
+        silence: true,
       });
     }
     if (r.kind !== 'frame') continue;
@@ -274,11 +289,14 @@ interface LiveConnection {
   /** Closes where the recording closed: with its code, or by destroying the socket. */
   closeWith(code: number | undefined, reason: string): void;
   terminate(): void;
+  /** Stops reading the socket where the recording did (a half-open link). */
+  goSilent(): void;
 }
 
 function liveConnection(ws: WebSocket, inbox: Inbox): LiveConnection {
   return {
     inbox,
+    goSilent: () => (ws as unknown as { _socket?: { pause(): void } })._socket?.pause(),
     send: (t) => ws.send(t),
     sendBinary: (data) => ws.send(data, { binary: true }),
     close: () => ws.close(),
@@ -376,6 +394,11 @@ async function play(
         conn = await ensure(step.conn);
       } catch (e) {
         return finish({ kind: 'connect-failed', step, index: compared, message: e instanceof Error ? e.message : String(e) });
+      }
+      if (step.silence) {
+        conn.goSilent();
+        i++;
+        continue;
       }
       if (step.close) {
         closedByUs.add(step.conn);
@@ -577,8 +600,12 @@ export interface EngineReplayServer {
 
 /** How long after the recording's last moment the live side is still watched (a little later is not wrong). */
 const LINGER_GRACE_MS = 250;
-/** The longest the live side is watched beyond the last step, whatever the recording's length. */
-const MAX_LINGER_MS = 15_000;
+/**
+ * The longest the live side is watched beyond the last step, whatever the recording's length (a hostile
+ * transcript's end cannot hold a replay for ever). Above the slow lane's longest quiet tail: a heartbeat case
+ * ends ~20 s, an idle-timeout case ~60 s after its last frame, and what the SDK does then is compared.
+ */
+const MAX_LINGER_MS = 120_000;
 
 /**
  * Plays the recorded engine side: listens on 127.0.0.1 and maps the k-th live connection to the k-th
@@ -592,7 +619,7 @@ export async function startEngineReplay(
   options: { stepTimeoutMs?: number; connectTimeoutMs?: number; target?: string; onCommand?: (command: Record<string, unknown>) => void } = {},
 ): Promise<EngineReplayServer> {
   const recorded = script.observations;
-  const observed: LiveObservations = { upgrades: [], connections: [], pongs: [], frames: [] };
+  const observed: LiveObservations = { upgrades: [], connections: [], pongs: [], pings: [], frames: [] };
   const http = createServer((_req, res) => {
     res.writeHead(426).end();
   });
@@ -630,6 +657,7 @@ export async function startEngineReplay(
       inbox.close(code, reason.toString());
     });
     ws.on('pong', (data: Buffer) => observed.pongs.push({ conn: index, at: performance.now(), message: data.toString('base64') }));
+    ws.on('ping', (data: Buffer) => observed.pings.push({ conn: index, at: performance.now(), message: data.toString('base64') }));
     ws.on('error', () => {});
     const base = liveConnection(ws, inbox);
     const ours = () => {
@@ -716,10 +744,11 @@ export async function startEngineReplay(
     async (key) => {
       const k = order.indexOf(key);
       // A reconnection gets what the recording took from the previous connection to this one, plus a step's
-      // time: an SDK that never reconnects is named in seconds, not after the first connection's allowance.
+      // time: an SDK that never reconnects is named soon after the recording's SDK had reconnected.
       const acceptedAt = recorded?.upgrades.filter((u) => u.conn !== undefined).map((u) => u.t) ?? [];
       const span = k > 0 && acceptedAt[k] !== undefined && acceptedAt[k - 1] !== undefined ? (acceptedAt[k] as number) - (acceptedAt[k - 1] as number) : undefined;
-      const allowed = span === undefined ? connectTimeoutMs : Math.min(connectTimeoutMs, span + (options.stepTimeoutMs ?? 5000));
+      // Bounded like the linger: a recording's reconnection may take a minute (default backoff through five refusals).
+      const allowed = span === undefined ? connectTimeoutMs : Math.min(MAX_LINGER_MS, span + (options.stepTimeoutMs ?? 5000));
       const deadline = Date.now() + allowed;
       while (accepted.length <= k) {
         const left = deadline - Date.now();

@@ -83,6 +83,9 @@ export interface FrameRecord extends RecordBase {
 /** The note a fake peer writes when it closes a connection itself (data: conn, path, code, reason, terminate). */
 export const CLOSING_NOTE = 'closing the connection';
 
+/** The note a fake peer writes when it stops reading a connection (a half-open link; data: conn, path). */
+export const SILENCE_NOTE = 'going silent: the socket is no longer read';
+
 /**
  * The note a case's context writes when the case body returned, before its drivers are stopped: the end of
  * what the recording watched (a case that waited to see nothing happen leaves no other record of the wait).

@@ -100,9 +100,7 @@ export const heartbeatCases: SdkCase[] = [
       const { conn } = await ctx.connect();
       await conn.waitFor(isWorkerRegisterCall, { timeoutMs: ctx.timing.replyMs });
       // A half-open link: stop reading the socket, so the SDK's pings are never answered.
-      const socket = (conn as unknown as { ws: { _socket?: { pause(): void } } }).ws._socket;
-      check(socket !== undefined, 'the harness could not reach the TCP socket to go silent', 'a socket', 'none');
-      socket.pause();
+      check(conn.goSilent(), 'the harness could not reach the TCP socket to go silent', 'a socket', 'none');
       const probe = ctx.loadProbe();
       const silentAt = performance.now();
       let next: EngineConnection;

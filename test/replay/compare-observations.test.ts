@@ -16,6 +16,7 @@ function recorded(over: Partial<RecordedObservations> = {}): RecordedObservation
     closes: [],
     engineCloses: new Map(),
     pongs: [],
+    pings: [],
     // The case called, the call timed out after 400 ms (the engine never answered).
     commands: [{ seq: 20, t: 200, data: { cmd: 'trigger', id: 'c1', functionId: 'f' } }],
     events: [{ seq: 21, t: 600, data: { event: 'settled', id: 'c1', ok: false, error: { code: 'TIMEOUT', message: 'x', class: 'E' } } }],
@@ -30,6 +31,7 @@ function live(over: Partial<LiveObservations> = {}): LiveObservations {
     upgrades: [{ attempt: 1, at: 5000, startAt: 4999, url: '/', headers: { ...HEADERS, 'sec-websocket-key': 'other==', host: '127.0.0.1:2' }, outcome: 'accepted', accepted: 0 }],
     connections: [{ openedAt: 5000 }],
     pongs: [],
+    pings: [],
     frames: [],
     ...over,
   };
@@ -100,6 +102,14 @@ describe('compareObservations', () => {
     const r = recorded({ pongs: [{ conn: 1, seq: 9, t: 300, message: 'cGluZw==' }] });
     expect(compareObservations(input(400, 0, live(), r))).toMatchObject([{ record: 'ws-pong', kind: 'missing' }]);
     expect(compareObservations(input(400, 0, live({ pongs: [{ conn: 0, at: 5200, message: 'cGluZw==' }] }), r))).toEqual([]);
+  });
+
+  it("the SDK's own WebSocket pings (its heartbeat): as many as recorded on each connection, whatever their payload", () => {
+    const r = recorded({ pings: [{ conn: 1, seq: 9, t: 300, message: '' }] });
+    expect(compareObservations(input(400, 0, live(), r))).toMatchObject([{ record: 'ws-ping', kind: 'missing', conn: 1 }]);
+    expect(compareObservations(input(400, 0, live({ pings: [{ conn: 0, at: 5200, message: 'MTIz' }] }), r))).toEqual([]);
+    const twice = live({ pings: [{ conn: 0, at: 5200, message: '' }, { conn: 0, at: 5300, message: '' }] });
+    expect(compareObservations(input(400, 0, twice, r))).toMatchObject([{ record: 'ws-ping', kind: 'extra' }]);
   });
 });
 
