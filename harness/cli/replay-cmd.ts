@@ -206,7 +206,8 @@ export async function replay(file: string, options: ReplayOptions, io: CliIO): P
       return printReport(io, await once(script), options.print ? records : undefined);
     }
     const { startReferenceEngine } = await import('../reference-engine/index.ts');
-    const engine = await startReferenceEngine({ log: () => {} }).catch((e: unknown) => {
+    // With the settings the case ran with (its namespace grace, its upgrade deadline), as recorded.
+    const engine = await startReferenceEngine({ log: () => {}, ...script.engineSettings }).catch((e: unknown) => {
       throw new SetupError(`the reference engine could not start: ${e instanceof Error ? e.message : String(e)}`);
     });
     try {

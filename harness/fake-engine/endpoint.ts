@@ -11,7 +11,7 @@ import { performance } from 'node:perf_hooks';
 import WebSocket, * as wsModule from 'ws';
 import type { Direction, FrameRecord, RecordedVerdict, TelemetryInfo } from '../transcript/records.ts';
 import type { TranscriptRecorder } from '../transcript/recorder.ts';
-import { CLOSING_NOTE, SILENCE_NOTE } from '../transcript/records.ts';
+import { CLOSING_NOTE, READING_PAUSED_NOTE, READING_RESUMED_NOTE } from '../transcript/records.ts';
 import { LazyFrameRecord } from '../transcript/lazy.ts';
 import type { FaultInjector, FiredFault } from '../faults/injector.ts';
 import { classifyPayload, judgeText, type ClassifiedPayload } from './classify.ts';
@@ -556,18 +556,6 @@ export class Endpoint {
     this.transcript.note(this.peer, CLOSING_NOTE, { conn: this.conn, path: this.path, ...how }, 'debug');
   }
 
-  /**
-   * Stops reading the socket, so nothing the peer sends is seen or answered (not even WebSocket pings): a
-   * half-open link. Noted, so replay goes silent at the same point. False when the socket is out of reach.
-   */
-  goSilent(): boolean {
-    const socket = (this.ws as unknown as { _socket?: { pause(): void } })._socket;
-    if (!socket) return false;
-    this.transcript.note(this.peer, SILENCE_NOTE, { conn: this.conn, path: this.path }, 'debug');
-    socket.pause();
-    return true;
-  }
-
   /** Destroys the TCP socket without a close frame. */
   terminate(): void {
     if (this.ws.readyState !== WebSocket.CLOSED) this.noteClosing({ code: null, reason: '', terminate: true });
@@ -580,19 +568,24 @@ export class Endpoint {
 
   /**
    * Stops reading the socket: frames and WebSocket pings pile up unread in the kernel, so the other side
-   * sees a half-open link (nothing answered, nothing refused). `resumeReading` delivers what piled up.
+   * sees a half-open link (nothing answered, nothing refused). `resumeReading` delivers what piled up. Both
+   * are noted, so replay pauses and resumes at the same points. False when the socket could not be paused.
    */
-  pauseReading(): void {
+  pauseReading(): boolean {
     try {
       this.ws.pause();
+      this.transcript.note(this.peer, READING_PAUSED_NOTE, { conn: this.conn, path: this.path }, 'debug');
+      return true;
     } catch (e) {
       this.harnessError(e);
+      return false;
     }
   }
 
   resumeReading(): void {
     try {
       this.ws.resume();
+      this.transcript.note(this.peer, READING_RESUMED_NOTE, { conn: this.conn, path: this.path }, 'debug');
     } catch (e) {
       this.harnessError(e);
     }

@@ -1,5 +1,5 @@
-// What a case configured beyond its frames, read back from its transcript so a replay starts the SDK the
-// way the case did. The recorded options come from an untrusted file: only the worker options of the driver
+// What a case configured beyond its frames, read back from its transcript so a replay starts the SDK (or the
+// reference engine) the way the case did. The recorded options come from an untrusted file: only the worker options of the driver
 // contract are taken, each with its type checked (anything else is dropped, never passed to a driver).
 
 import type { ReconnectionOptions, WorkerOptions } from '../targets/sdk/contract.ts';
@@ -26,6 +26,26 @@ export function workerOptionsFrom(recorded: Record<string, unknown>): WorkerOpti
   if (isRecord(recorded.headers)) {
     const h = Object.entries(recorded.headers).filter((e): e is [string, string] => typeof e[1] === 'string');
     out.headers = Object.fromEntries(h);
+  }
+  return out;
+}
+
+/** The engine settings an engine case ran with (its transcript header's meta), for a replay's reference engine. */
+export interface RecordedEngineSettings {
+  namespaceGraceMs?: number;
+  handshakeTimeoutMs?: number;
+}
+
+/** Longest setting taken from a file: a hostile header cannot stall a replay's engine for longer. */
+const MAX_ENGINE_SETTING_MS = 600_000;
+
+export function engineSettingsFrom(records: readonly unknown[]): RecordedEngineSettings {
+  const header = records.find((r) => isRecord(r) && r.kind === 'header');
+  const meta = isRecord(header) && isRecord(header.meta) ? header.meta : {};
+  const out: RecordedEngineSettings = {};
+  for (const key of ['namespaceGraceMs', 'handshakeTimeoutMs'] as const) {
+    const v = meta[key];
+    if (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= MAX_ENGINE_SETTING_MS) out[key] = v;
   }
   return out;
 }

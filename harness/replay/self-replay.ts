@@ -108,7 +108,7 @@ export function referenceEngineSelfReplay(): Pick<SelfReplayOptions<unknown>, 'r
   return {
     replayOnce: async (script) => {
       const { startReferenceEngine } = await import('../reference-engine/index.ts');
-      const engine = await startReferenceEngine({ log: () => {} });
+      const engine = await startReferenceEngine({ log: () => {}, ...script.engineSettings });
       try {
         return await replayAgainstEngine(script, engine.url);
       } finally {

@@ -13,7 +13,8 @@ import { performance } from 'node:perf_hooks';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { compareFrames, IdBindings, type FrameDifference } from './replay-compare.ts';
 import { isStateQuery, mayArriveEarly, STATE_QUERY_POLL_MS } from '../replay/order-model.ts';
-import { CLOSING_NOTE, SILENCE_NOTE } from '../transcript/records.ts';
+import { CLOSING_NOTE, READING_PAUSED_NOTE, READING_RESUMED_NOTE } from '../transcript/records.ts';
+import { engineSettingsFrom, type RecordedEngineSettings } from '../replay/config.ts';
 import { headerMap, recordedObservations, type LiveObservations, type RecordedObservations } from '../replay/observations.ts';
 
 export type Role = 'worker' | 'engine';
@@ -39,8 +40,8 @@ export interface ReplayStep {
   close?: { code?: number; reason: string; terminate: boolean };
   /** A binary frame the engine side sent (base64); SDK-side replay sends it, nothing compares one. */
   binary?: string;
-  /** Not a frame: the recorded side stopped reading this connection here (a half-open link). */
-  silence?: true;
+  /** Not a frame: the recorded side stopped reading this connection here (a half-open link), or read it again. */
+  reading?: 'paused' | 'resumed';
 }
 
 export interface ReplayScript {
@@ -56,6 +57,8 @@ export interface ReplayScript {
   driverStarts: Record<string, unknown>[];
   /** What the recording holds besides frames (upgrades, closes, pongs, driver events): SDK-side replay compares it. */
   observations?: RecordedObservations;
+  /** The engine settings an engine case ran with: a replay against the reference engine starts it so. */
+  engineSettings?: RecordedEngineSettings;
 }
 
 export interface Divergence {
@@ -126,7 +129,8 @@ export function scriptFromRecords(records: readonly unknown[]): ReplayScript {
         close: { ...(code !== undefined ? { code } : {}), reason: typeof r.data.reason === 'string' ? r.data.reason : '', terminate: r.data.terminate === true },
       });
     }
-    if (r.kind === 'note' && r.text === SILENCE_NOTE && isRecord(r.data) && (r.data.path === '/' || r.data.path === undefined) && typeof r.source === 'string') {
+    const reading = r.kind === 'note' ? (r.text === READING_PAUSED_NOTE ? 'paused' : r.text === READING_RESUMED_NOTE ? 'resumed' : undefined) : undefined;
+    if (reading && isRecord(r.data) && (r.data.path === '/' || r.data.path === undefined) && typeof r.source === 'string') {
       const key = `${r.source}#${String(r.data.conn ?? 0)}`;
       if (!connections.some((c) => c.key === key)) connections.push({ key, path: '/' });
       steps.push({
@@ -136,7 +140,7 @@ export function scriptFromRecords(records: readonly unknown[]): ReplayScript {
         path: '/',
         dir: key.startsWith('engine#') ? 'engine->worker' : 'worker->engine',
         frame: undefined,
-        silence: true,
+        reading,
       });
     }
     if (r.kind !== 'frame') continue;
@@ -161,7 +165,14 @@ export function scriptFromRecords(records: readonly unknown[]): ReplayScript {
       ...(r.truncated === true ? { truncated: true } : {}),
     } as ReplayStep);
   }
-  return { steps: inRecordedOrder(steps), connections, driverCommands, driverStarts, observations: recordedObservations(records, driverStarts[0]) };
+  return {
+    steps: inRecordedOrder(steps),
+    connections,
+    driverCommands,
+    driverStarts,
+    observations: recordedObservations(records, driverStarts[0]),
+    engineSettings: engineSettingsFrom(records),
+  };
 }
 
 /** Deeper than any frame of the protocol; comparison recurses, so a crafted transcript is refused first. */
@@ -289,14 +300,16 @@ interface LiveConnection {
   /** Closes where the recording closed: with its code, or by destroying the socket. */
   closeWith(code: number | undefined, reason: string): void;
   terminate(): void;
-  /** Stops reading the socket where the recording did (a half-open link). */
-  goSilent(): void;
+  /** Stops reading the socket where the recording did (a half-open link), and reads it again. */
+  pauseReading(): void;
+  resumeReading(): void;
 }
 
 function liveConnection(ws: WebSocket, inbox: Inbox): LiveConnection {
   return {
     inbox,
-    goSilent: () => (ws as unknown as { _socket?: { pause(): void } })._socket?.pause(),
+    pauseReading: () => ws.pause(),
+    resumeReading: () => ws.resume(),
     send: (t) => ws.send(t),
     sendBinary: (data) => ws.send(data, { binary: true }),
     close: () => ws.close(),
@@ -395,8 +408,9 @@ async function play(
       } catch (e) {
         return finish({ kind: 'connect-failed', step, index: compared, message: e instanceof Error ? e.message : String(e) });
       }
-      if (step.silence) {
-        conn.goSilent();
+      if (step.reading) {
+        if (step.reading === 'paused') conn.pauseReading();
+        else conn.resumeReading();
         i++;
         continue;
       }

@@ -83,8 +83,9 @@ export interface FrameRecord extends RecordBase {
 /** The note a fake peer writes when it closes a connection itself (data: conn, path, code, reason, terminate). */
 export const CLOSING_NOTE = 'closing the connection';
 
-/** The note a fake peer writes when it stops reading a connection (a half-open link; data: conn, path). */
-export const SILENCE_NOTE = 'going silent: the socket is no longer read';
+/** The notes a fake peer writes when it stops reading a connection (a half-open link) and reads it again (data: conn, path). */
+export const READING_PAUSED_NOTE = 'reading paused: the socket is no longer read';
+export const READING_RESUMED_NOTE = 'reading resumed';
 
 /**
  * The note a case's context writes when the case body returned, before its drivers are stopped: the end of

@@ -63,7 +63,10 @@ export function engineContextFactory(options: EngineContextOptions): ContextFact
   return async (env: CaseRunEnvironment) => {
     const workers: FakeWorker[] = [];
     const timing = engineTiming(env.tolerance);
-    const transcript = new TranscriptRecorder({ meta: { caseId: env.caseId, engine: options.url, seed: env.seed } });
+    // The engine settings the case assumes are kept: replay starts its reference engine with them.
+    const transcript = new TranscriptRecorder({
+      meta: { caseId: env.caseId, engine: options.url, seed: env.seed, namespaceGraceMs: options.namespaceGraceMs, handshakeTimeoutMs: options.handshakeTimeoutMs },
+    });
     const transcriptFile = join(env.artifactsDir, 'transcript.jsonl');
     const stream = await streamTranscript(transcriptFile, transcript);
     const outputMark = await options.engineOutput?.mark();

@@ -1,8 +1,6 @@
 // Disconnect cleanup (§4.6): what a worker registered disappears within a bound, calls to it answer
 // function_not_found, and calls it was executing answer invocation_stopped.
 
-import type { Socket } from 'node:net';
-import WebSocket from 'ws';
 import { engineCase, doc, src } from './support/define.ts';
 import { expectThat } from './support/failure.ts';
 import { call, eventually, listFunctions, listTriggerTypes, listWorkers, newId, registerOk, serve, settle, uniqueFunctionId, uniqueName } from './support/protocol.ts';
@@ -147,20 +145,15 @@ export const disconnectCases = [
       const observer = await ctx.worker('observer');
       const name = uniqueName('succ');
       const fn = uniqueFunctionId('handed-over');
-      // The old connection: a raw client that sends its Close frame and then stops reading, so its
-      // TCP connection stays half-open and the engine sees it tearing down, not gone.
-      const old = new WebSocket(ctx.url, { perMessageDeflate: false });
+      // The old connection sends its Close frame and then stops reading, so its TCP connection stays
+      // half-open and the engine sees it tearing down, not gone. A recorded fake worker, so replay does the same.
+      const old = await ctx.worker('old');
       try {
-        await new Promise<void>((resolve, reject) => {
-          old.once('message', () => resolve());
-          old.once('error', reject);
-        });
-        old.send(JSON.stringify({ type: 'registerfunction', id: fn }));
-        old.send(JSON.stringify({ type: 'invokefunction', invocation_id: newId(), function_id: 'engine::workers::register', data: { name, pid: process.pid, runtime: 'conformance' } }));
+        await old.send({ type: 'registerfunction', id: fn });
+        await old.send({ type: 'invokefunction', invocation_id: newId(), function_id: 'engine::workers::register', data: { name, pid: process.pid, runtime: 'conformance' } });
         await eventually(ctx.timing.replyMs, async () => ({ ok: (await listFunctions(ctx, observer)).some((r) => r.function_id === fn), observed: 'not listed' }), 'the old connection’s function never appeared', fn);
-        const socket = (old as unknown as { _socket: Socket })._socket;
         old.close(1000);
-        socket.pause();
+        expectThat(old.pauseReading(), 'the harness could not stop reading the old connection', 'a paused socket', 'none');
         const successor = await ctx.worker('successor');
         const since = successor.mark();
         serve(successor, fn, () => 'successor');
@@ -168,8 +161,8 @@ export const disconnectCases = [
         await settle(ctx, successor);
         const refused = successor.all({ type: 'registrationrejected' }, since).map((e) => e.frame);
         expectThat(refused.length === 0, 'the successor was refused in favour of a connection that is tearing down', 'no registrationrejected', refused);
-        socket.resume(); // the old connection now closes and is cleaned up
-        await new Promise<void>((resolve) => (old.readyState === WebSocket.CLOSED ? resolve() : old.once('close', () => resolve())));
+        old.resumeReading(); // the old connection now closes and is cleaned up
+        await old.waitForClose({ timeoutMs: ctx.timing.replyMs });
         await settle(ctx, observer);
         const r = await call(ctx, observer, fn, {});
         expectThat(r.ok && r.result === 'successor', 'the old connection’s cleanup removed the successor’s function', { result: 'successor' }, r.frame);

@@ -100,7 +100,7 @@ export const heartbeatCases: SdkCase[] = [
       const { conn } = await ctx.connect();
       await conn.waitFor(isWorkerRegisterCall, { timeoutMs: ctx.timing.replyMs });
       // A half-open link: stop reading the socket, so the SDK's pings are never answered.
-      check(conn.goSilent(), 'the harness could not reach the TCP socket to go silent', 'a socket', 'none');
+      check(conn.pauseReading(), 'the harness could not stop reading the socket', 'a paused socket', 'none');
       const probe = ctx.loadProbe();
       const silentAt = performance.now();
       let next: EngineConnection;

@@ -99,12 +99,19 @@ export interface MutantReplayLane {
   concurrency: number;
   /** Record each case in a run of its own, all at once (cases that mostly wait out real delays). */
   recordConcurrently: boolean;
+  /**
+   * Also replay each recorded case this many times against the variant it was recorded with, expecting no
+   * divergence (the self-replay the fast lane gets from test/cli/replay-self-sdk.test.ts); 0: none.
+   */
+  selfReplays: number;
 }
 
 export function defineMutantReplay(lane: MutantReplayLane): void {
   describe.skipIf(!HAVE_NODE_DRIVER)(`mutant replay (${lane.name}): the real SDK's transcript of a case, replayed against each of its mutants`, () => {
     const scripts = new Map<string, Runs | string>();
     const results = new Map<string, ReplayReport>();
+    const selfResults = new Map<string, ReplayReport[]>();
+    const recordedWith = new Map<string, string[]>();
     let root: string;
     const started = Date.now();
 
@@ -114,8 +121,9 @@ export function defineMutantReplay(lane: MutantReplayLane): void {
       const groups = new Map<string, { patches: string[]; cases: SdkCase[] }>();
       for (const def of sdkCatalogue.cases) {
         const row = rows.get(def.id);
-        if (!row || !lane.includes(def) || pairsOf(def.id, row).length === 0) continue;
-        const patches = correctVariant(row).patches;
+        if (!lane.includes(def) || (lane.selfReplays === 0 && (!row || pairsOf(def.id, row).length === 0))) continue;
+        const patches = row ? correctVariant(row).patches : [];
+        recordedWith.set(def.id, patches);
         const key = patches.join('+');
         const group = groups.get(key) ?? { patches, cases: [] };
         group.cases.push(def);
@@ -151,27 +159,35 @@ export function defineMutantReplay(lane: MutantReplayLane): void {
       await pool(jobs, lane.recordConcurrently ? jobs.length : 1, (job) => job());
       const pairs = [...rows].flatMap(([id, row]) => pairsOf(id, row)).filter((p) => typeof scripts.get(p.caseId) === 'object');
       const recorded = Date.now();
-      await pool(pairs, lane.concurrency, async (p) => {
-        const runs = scripts.get(p.caseId) as Runs;
-        const entry = join(await materializeNodeVariant(SDK_DIR, p.patches), 'dist', 'index.mjs');
+      const replay = async (runs: Runs, patches: string[], label: string): Promise<ReplayReport> => {
+        const env = patches.length > 0 ? { III_CONFORMANCE_NODE_SDK: join(await materializeNodeVariant(SDK_DIR, patches), 'dist', 'index.mjs') } : undefined;
+        return replayRuns(runs, (script) =>
+          replayAgainstSdk(script, { kind: 'builtin', sdk: 'node' }, { commands: script.driverCommands, label, ...(env ? { env } : {}) }),
+        );
+      };
+      const mutantJobs = pairs.map((p) => async () => {
         let r: ReplayReport | undefined;
         for (let attempt = 0; attempt <= UNDECIDED_RETRIES; attempt++) {
-          r = await replayRuns(runs, (script) =>
-            replayAgainstSdk(
-              script,
-              { kind: 'builtin', sdk: 'node' },
-              { commands: script.driverCommands, label: p.mutant, env: { III_CONFORMANCE_NODE_SDK: entry } },
-            ),
-          );
+          r = await replay(scripts.get(p.caseId) as Runs, p.patches, p.mutant);
           if (!r.undecided || matches(r, p.expected)) break;
         }
         results.set(`${p.caseId} ${p.mutant}`, r as ReplayReport);
       });
+      const selfJobs = [...scripts].flatMap(([id, runs]) =>
+        typeof runs === 'string'
+          ? []
+          : Array.from({ length: lane.selfReplays }, () => async () => {
+              const r = await replay(runs, recordedWith.get(id) ?? [], 'self');
+              selfResults.set(id, [...(selfResults.get(id) ?? []), r]);
+            }),
+      );
+      await pool([...mutantJobs, ...selfJobs], lane.concurrency, (job) => job());
       const lines = [...results].map(([k, r]) => `${k}: ${describeDivergence(r)}`);
       const diverged = [...results.values()].filter((r) => r.divergence).length;
       const where = [...results].filter(([k, r]) => matches(r, (pairs.find((p) => `${p.caseId} ${p.mutant}` === k) as Pair).expected)).length;
+      const selfLines = [...selfResults].map(([id, rs]) => `${id}: self-replay ${rs.filter((r) => r.divergence).length}/${rs.length} diverged${rs.some((r) => r.undecided) ? ' (some timing INDETERMINATE)' : ''}`);
       console.log(
-        `mutant replay (${lane.name}): ${diverged}/${results.size} pairs diverged, ${where} at the expected place; recording ${((recorded - started) / 1000).toFixed(0)} s, replays ${((Date.now() - recorded) / 1000).toFixed(0)} s\n${lines.join('\n')}`,
+        `mutant replay (${lane.name}): ${diverged}/${results.size} pairs diverged, ${where} at the expected place; recording ${((recorded - started) / 1000).toFixed(0)} s, replays ${((Date.now() - recorded) / 1000).toFixed(0)} s\n${[...lines, ...selfLines].join('\n')}`,
       );
     }, 600_000);
 
@@ -179,7 +195,9 @@ export function defineMutantReplay(lane: MutantReplayLane): void {
       if (root) await rm(root, { recursive: true, force: true });
     });
 
+    const inLane = sdkCatalogue.cases.filter((def) => lane.includes(def));
     for (const [id, row] of rows) {
+      if (!inLane.some((def) => def.id === id)) continue;
       for (const p of pairsOf(id, row)) {
         it(`${id}: replayed against ${p.mutant}, first diverges at ${p.expected.record}${p.expected.type ? ` ${p.expected.type}` : ''}`, (t) => {
           const script = scripts.get(id);
@@ -197,6 +215,20 @@ export function defineMutantReplay(lane: MutantReplayLane): void {
             matches(r as ReplayReport, p.expected),
             `expected the first divergence at ${JSON.stringify(p.expected)}, got: ${describeDivergence(r as ReplayReport)}`,
           ).toBe(true);
+        });
+      }
+    }
+
+    if (lane.selfReplays > 0) {
+      for (const def of inLane) {
+        it(`${def.id}: replayed ${lane.selfReplays} times against the variant it was recorded with, 0 divergences`, (t) => {
+          const script = scripts.get(def.id);
+          expect(typeof script === 'string' ? script : undefined, `${def.id} has no replayable transcript`).toBeUndefined();
+          const rs = selfResults.get(def.id) ?? [];
+          expect(rs).toHaveLength(lane.selfReplays);
+          expect(rs.filter((r) => r.divergence).map(describeDivergence)).toEqual([]);
+          // Every replay undecided is no evidence either way: said as a skip, never counted as a pass.
+          if (rs.every((r) => r.undecided)) return t.skip(`INDETERMINATE: ${rs[0]?.undecided?.[0]?.message}`);
         });
       }
     }

@@ -14,4 +14,5 @@ defineMutantReplay({
   // Two replays at once keep the file inside its time budget; timing findings stay decidable (undecided ones are retried).
   concurrency: 2,
   recordConcurrently: false,
+  selfReplays: 0,
 });

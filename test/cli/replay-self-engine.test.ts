@@ -21,14 +21,11 @@ const NOT_REPLAYED: Record<string, RegExp> = {
 
 /**
  * Replays known to diverge spuriously, left out of the count with the reason (measured, issue 14 open).
- * Engine list queries are polled by replay as the cases poll them (order-model.ts, isStateQuery), which
- * settled the disconnect clean-up races; these two still diverge 3 of 3: the observer's answer sits in the
- * recording before the frames of the other worker it reflects (the per-peer clocks do not order them), so
- * replay asks, and keeps asking, before it has sent that worker's registration.
+ * Settled since: the engine's list answers are polled as the cases poll them (order-model.ts), the reference
+ * engine is started with the settings the case ran with (namespace grace, upgrade deadline: the transcript
+ * header), and a connection the case stops reading is paused by replay at the same point.
  */
 const KNOWN_SPURIOUS: Record<string, string> = {
-  'engine.disconnect.successor-keeps-function': "the observer's list answer is recorded before the successor's registration it shows (per-peer clocks), so replay asks before sending it",
-  'engine.namespaces.grace-falls-back-to-default': "the observer's list answer is recorded before the registration it shows (per-peer clocks), so replay asks before sending it",
   'engine.bad-input.binary-and-empty-frames': "binary frames are replayed now, yet the engine's pong to the probe after them never comes live (3/3; not yet understood)",
   'engine.churn.no-registrations-left': 'hundreds of concurrent calls: the invocation-id binding pairs results with the wrong calls',
 };

@@ -5,12 +5,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { scriptFromRecords, startEngineReplay, type EngineReplayServer } from '../../harness/runner/replay.ts';
-import { SILENCE_NOTE } from '../../harness/transcript/records.ts';
+import { READING_PAUSED_NOTE } from '../../harness/transcript/records.ts';
 
 const header = { kind: 'header', t: 0, seq: 0, format: 'iii-transcript', version: 1 };
 const upgrade = { kind: 'event', seq: 1, t: 1, peer: 'engine', event: 'upgrade', attempt: 1, path: '/', url: '/', headers: {}, outcome: 'accepted', conn: 1 };
 const registered = { kind: 'frame', seq: 2, t: 2, peer: 'engine', conn: 1, path: '/', dir: 'engine->worker', encoding: 'text', frame: { type: 'workerregistered', worker_id: 'w1' } };
-const silence = { kind: 'note', seq: 3, t: 3, source: 'engine', level: 'debug', text: SILENCE_NOTE, data: { conn: 1, path: '/' } };
+const silence = { kind: 'note', seq: 3, t: 3, source: 'engine', level: 'debug', text: READING_PAUSED_NOTE, data: { conn: 1, path: '/' } };
 const end = { kind: 'note', seq: 4, t: 400, source: 'case', level: 'info', text: 'case body ended' };
 
 let server: EngineReplayServer | undefined;
@@ -45,7 +45,7 @@ async function pongAfterRegistered(records: unknown[]): Promise<boolean> {
 describe('replaying a half-open link', () => {
   it('reads the silence note as a step on the engine side', () => {
     const script = scriptFromRecords([header, upgrade, registered, silence, end]);
-    expect(script.steps.map((s) => (s.silence ? 'silence' : (s.frame as { type?: string } | undefined)?.type))).toEqual(['workerregistered', 'silence']);
+    expect(script.steps.map((s) => (s.reading ? `reading ${s.reading}` : (s.frame as { type?: string } | undefined)?.type))).toEqual(['workerregistered', 'reading paused']);
     expect(script.steps[1]).toMatchObject({ conn: 'engine#1', dir: 'engine->worker' });
   });
 
