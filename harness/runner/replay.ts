@@ -38,7 +38,7 @@ export interface ReplayStep {
   afterClose?: boolean;
   /** Not a frame: the recorded side closed this connection here (a case's close/terminate, or a fault). */
   close?: { code?: number; reason: string; terminate: boolean };
-  /** A binary frame the engine side sent (base64); SDK-side replay sends it, nothing compares one. */
+  /** A binary frame (base64): the side that sent it in the recording sends it in a replay; nothing compares one. */
   binary?: string;
   /** Not a frame: the recorded side stopped reading this connection here (a half-open link), or read it again. */
   reading?: 'paused' | 'resumed';
@@ -147,9 +147,10 @@ export function scriptFromRecords(records: readonly unknown[]): ReplayScript {
     const path = typeof r.path === 'string' ? r.path : '/';
     if (path !== '/' && path !== '') continue;
     if (r.dir !== 'engine->worker' && r.dir !== 'worker->engine') continue;
-    // The engine's binary frames are played (an SDK must survive one); the worker's (telemetry) are not compared.
+    // Binary frames are played by the side that sent them (an engine's to an SDK, a worker's to an engine:
+    // telemetry, or JSON in a binary frame), never compared when the other side sends them (play() drops them).
     const binary = r.encoding === 'binary';
-    if (binary && (r.dir !== 'engine->worker' || typeof r.base64 !== 'string' || r.delivered === false)) continue;
+    if (binary && (typeof r.base64 !== 'string' || r.delivered === false)) continue;
     const key = `${typeof r.peer === 'string' ? r.peer : 'peer'}#${String(r.conn ?? 0)}`;
     if (!connections.some((c) => c.key === key)) connections.push({ key, path: '/' });
     steps.push({
