@@ -101,6 +101,9 @@ export function engineContextFactory(options: EngineContextOptions): ContextFact
     return {
       ctx,
       async collect() {
+        // Output the log no longer keeps is named in the case's timeline, not silently missing from it.
+        const capNote = options.engineOutput?.capNote?.();
+        if (capNote) ctx.transcript.note('engine', capNote, undefined, 'warn');
         await stream.close();
         if (!options.engineOutput || outputMark === undefined) return { transcriptFile };
         const text = await options.engineOutput.since(outputMark);

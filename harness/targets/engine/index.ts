@@ -9,6 +9,7 @@ import type { Capability, Implementation } from '../../cases/model.ts';
 import { ENGINE_VERSION, startReferenceEngine, type EngineClass } from '../../reference-engine/index.ts';
 import { probeDocker } from './docker.ts';
 import { probeEngine } from './probe.ts';
+import { cappedLog } from './capped-log.ts';
 import { launchCommand, waitForPort } from './process.ts';
 import { fileOutput, LineOutput, type EngineOutput } from './output.ts';
 import { askEngineVersion, resolveEngineIdentity, type EngineNameOverride } from './identity.ts';
@@ -141,7 +142,7 @@ async function openCommand(command: string, url: string, engineName: EngineNameO
     implementation: engine,
     logFiles: () => [launched.logFile],
     outputTail: () => launched.outputTail(),
-    output: fileOutput(launched.logFile),
+    output: fileOutput(launched.logFile, () => launched.capNote()),
     close: async () => {
       await launched.stop();
     },
@@ -152,22 +153,13 @@ async function openImage(image: string, engineName: EngineNameOverride | undefin
   const docker = await probeDocker();
   if (!docker.available) throw new EngineTargetSkipped(docker.reason);
   const { GenericContainer, Wait } = await import('testcontainers');
-  const { createWriteStream, mkdirSync } = await import('node:fs');
-  const logDir = join(options.artifactsRoot, 'engine-target');
-  mkdirSync(logDir, { recursive: true });
-  const logFile = join(logDir, 'engine.log');
-  const out = createWriteStream(logFile);
-  out.on('error', () => {});
-  let tail = '';
+  const log = cappedLog(join(options.artifactsRoot, 'engine-target', 'engine.log'));
   const container = await new GenericContainer(image)
     .withExposedPorts(ENGINE_CONTAINER_PORT)
     .withWaitStrategy(Wait.forListeningPorts())
     .withStartupTimeout(options.readyTimeoutMs ?? 60_000)
     .withLogConsumer((stream) => {
-      stream.on('data', (chunk: Buffer | string) => {
-        out.write(chunk);
-        tail = (tail + chunk.toString()).slice(-64 * 1024);
-      });
+      stream.on('data', (chunk: Buffer | string) => log.write(chunk));
       stream.on('error', () => {});
     })
     .start();
@@ -178,13 +170,13 @@ async function openImage(image: string, engineName: EngineNameOverride | undefin
   return {
     url,
     implementation: engine,
-    logFiles: () => [logFile],
-    outputTail: () => tail,
-    output: fileOutput(logFile),
+    logFiles: () => [log.file],
+    outputTail: () => log.tail(),
+    output: fileOutput(log.file, () => log.capNote()),
     close: () =>
       (closing ??= (async () => {
         await container.stop();
-        out.end();
+        log.end();
       })()),
   };
 }

@@ -8,11 +8,13 @@ export interface EngineOutput {
   mark(): Promise<number>;
   /** Everything written after `mark` (at most `maxBytes`, the end kept). */
   since(mark: number, maxBytes?: number): Promise<string>;
+  /** Which output cap the engine hit (capped-log.ts), if any: what the log no longer holds. */
+  capNote?(): string | undefined;
 }
 
 const DEFAULT_MAX = 256 * 1024;
 
-export function fileOutput(file: string): EngineOutput {
+export function fileOutput(file: string, capNote?: () => string | undefined): EngineOutput {
   const size = async (): Promise<number> => {
     try {
       return (await stat(file)).size;
@@ -21,6 +23,7 @@ export function fileOutput(file: string): EngineOutput {
     }
   };
   return {
+    ...(capNote ? { capNote } : {}),
     mark: size,
     async since(mark, maxBytes = DEFAULT_MAX) {
       const end = await size();

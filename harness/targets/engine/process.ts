@@ -1,10 +1,9 @@
 // Launches an engine command for the cmd target on top of harness/process (own process group, live
-// group registry, SIGTERM then SIGKILL), with its output kept in a log file and an in-memory tail.
+// group registry, SIGTERM then SIGKILL), with its output kept in a capped log file and an in-memory tail (capped-log.ts).
 // A plain command line (words, quotes, leading VAR=value) runs directly, so the engine itself leads
 // the group and gets SIGTERM first; one with shell syntax runs under `/bin/sh -c` (its shell leads).
 
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
-import { dirname } from 'node:path';
+import { cappedLog, ENGINE_LOG_CAPS, type EngineLogCaps } from './capped-log.ts';
 import { splitCommandLine, spawnGroup, waitForPort as waitForTcpPort } from '../../process/index.ts';
 
 const SHELL_SYNTAX = /[;&|<>()`$*?{}[\]~\n#]/;
@@ -33,24 +32,18 @@ export interface LaunchedCommand {
   hasExited(): boolean;
   /** Last bytes of stdout+stderr, interleaved as they arrived. */
   outputTail(): string;
+  /** Which output cap the command hit (ENGINE_LOG_CAPS), if any. */
+  capNote(): string | undefined;
   logFile: string;
   /** SIGTERM to the process group, SIGKILL after `graceMs`. Idempotent. */
   stop(graceMs?: number): Promise<string>;
 }
 
-const TAIL_BYTES = 64 * 1024;
-
-export function launchCommand(command: string, logFile: string, env: NodeJS.ProcessEnv = process.env): LaunchedCommand {
-  mkdirSync(dirname(logFile), { recursive: true });
-  const out: WriteStream = createWriteStream(logFile);
-  out.on('error', () => {});
+export function launchCommand(command: string, logFile: string, env: NodeJS.ProcessEnv = process.env, caps: EngineLogCaps = ENGINE_LOG_CAPS): LaunchedCommand {
+  const log = cappedLog(logFile, caps);
   const plan = planCommand(command, env);
   const group = spawnGroup(plan.file, plan.args, { env: plan.env, name: 'engine' });
-  let tail = '';
-  const keep = (chunk: Buffer): void => {
-    out.write(chunk);
-    tail = (tail + chunk.toString('utf8')).slice(-TAIL_BYTES);
-  };
+  const keep = (chunk: Buffer): void => log.write(chunk);
   group.stdout.on('data', keep);
   group.stderr.on('data', keep);
   // Output is complete once both pipes ended (a grandchild may hold them a little after the shell exits).
@@ -62,14 +55,15 @@ export function launchCommand(command: string, logFile: string, env: NodeJS.Proc
     await Promise.race([drained, new Promise((r) => (timer = setTimeout(r, 1000)))]);
     clearTimeout(timer);
     done = true;
-    out.end();
+    log.end();
     return info.spawnError ? `spawn error: ${info.spawnError}` : (info.signal ?? String(info.code));
   });
   return {
     pid: group.pid,
     exited,
     hasExited: () => done,
-    outputTail: () => tail,
+    outputTail: () => log.tail(),
+    capNote: () => log.capNote(),
     logFile,
     async stop(graceMs) {
       await group.stop(graceMs);
