@@ -2,7 +2,7 @@
 // from the moment the fake engine refused attempt k to the TCP accept of attempt k+1) against the delays
 // the real Node SDK itself scheduled (its `[iii] Reconnecting in Xms (attempt n)` log line, forwarded by
 // the Node driver as a `log` event). Error = measured - announced, per attempt, over >= 200 attempts in
-// a few driver runs, small delays, jitter on. Target: p99 of the error <= 5 ms on an idle machine.
+// a few driver runs, small delays, jitter on. Target (issue 17): p99 of the error <= 3 ms on a quiet machine.
 //
 // Baseline, same run: how late the harness's own setTimeout fires for delays of the same size (the
 // floor any event-loop measurement has on this machine right now), and the ratio measured/announced.
@@ -25,7 +25,7 @@ import { announcedDelays, measureGaps } from '../specs/sdk/backoff/measure.ts';
 import { runScenario, type FaultSchedule } from '../specs/sdk/backoff/scenario.ts';
 import type { DriverSession } from '../harness/targets/sdk/session.ts';
 
-const TARGET_P99_MS = 5;
+const TARGET_P99_MS = 3; // issue 17 item 3 (was 5)
 /** Small delays, jitter on: 20·2^n capped at 40 ms, ±30 %. */
 const CONFIG: ReconnectionConfig = { initialDelayMs: 20, maxDelayMs: 40, backoffMultiplier: 2, jitterFactor: 0.3, maxRetries: -1 };
 

@@ -4,7 +4,7 @@
 import { compileAll, validateFrame, type FrameVerdict } from '../wire/index.ts';
 import type { Direction, FrameRecord, RecordedVerdict, TelemetryInfo } from '../transcript/records.ts';
 import type { TranscriptLimits } from '../transcript/recorder.ts';
-import { jsonDepth, keyCount, pruneDeep } from '../util/json-depth.ts';
+import { jsonShape, keyCount, pruneDeep } from '../util/json-depth.ts';
 
 export { keyCount };
 
@@ -136,14 +136,15 @@ function judge(input: string | Buffer, dir: Direction): Judged {
     } catch {
       // malformed: the validator words the verdict
     }
-    if (parsed && typeof value === 'object' && value !== null && jsonDepth(value, FRAME_DEPTH_LIMIT) > FRAME_DEPTH_LIMIT) {
+    const shape = parsed && typeof value === 'object' && value !== null ? jsonShape(value, FRAME_DEPTH_LIMIT) : undefined;
+    if (shape && shape.depth > FRAME_DEPTH_LIMIT) {
       // Deeper than the engine decodes (serde_json's recursion limit): named as the violation, and cut
       // down so nothing downstream (matching, summaries, the transcript) recurses through it.
       pruneDeep(value, FRAME_DEPTH_LIMIT);
       const violation = { path: '', keyword: 'depth', message: `nested deeper than ${FRAME_DEPTH_LIMIT} levels (serde_json's recursion limit: the engine cannot decode it); deeper values left out` };
       return { ...withType(value, { ok: false, reason: 'schema', violations: [violation] } as FrameVerdict), tooDeep: true };
     }
-    if (parsed && typeof value === 'object' && value !== null && colonsOutsideStrings(input) === keyCount(value)) {
+    if (shape && colonsOutsideStrings(input) === shape.keys) {
       return withType(value, safeValidate(value, dir));
     }
   }

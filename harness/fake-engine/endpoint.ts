@@ -121,6 +121,8 @@ export class Endpoint {
   private writeChain: Promise<void> | undefined;
   private heldOutbound: { fire: () => void; timer: NodeJS.Timeout } | undefined;
   private heldInbound: { fire: () => void; timer: NodeJS.Timeout } | undefined;
+  /** The socket while this tick's frames are held in it (see corkForTick). */
+  private corkedSocket: Socket | undefined;
 
   constructor(init: EndpointInit) {
     this.ws = init.ws;
@@ -477,6 +479,7 @@ export class Endpoint {
     }
     this.recordFrame(this.outboundDir, c, origin, fired, performance.now());
     try {
+      this.corkForTick();
       // Only faults that act after the write (close, terminate) wait for the socket's callback; the
       // common path resolves once ws has the frame, which keeps a round trip cheap.
       if (!awaitFlush) {
@@ -488,6 +491,28 @@ export class Endpoint {
       this.harnessError(e);
       return RESOLVED_FALSE;
     }
+  }
+
+  /**
+   * Holds the frames written in this tick in the socket and writes them with one writev when the tick
+   * ends (process.nextTick: before any timer or I/O callback, so no frame leaves later than it would
+   * have). With 32 calls in flight that is a quarter fewer µs per round trip (bench/fake-throughput.ts).
+   */
+  private corkForTick(): void {
+    if (this.corkedSocket) return;
+    const socket = rawSocket(this.ws);
+    if (!socket || socket.destroyed) return;
+    this.corkedSocket = socket;
+    socket.cork();
+    process.nextTick(() => this.uncork());
+  }
+
+  /** Writes what this tick held back; terminate calls it first, since destroying a socket drops held writes. */
+  private uncork(): void {
+    const socket = this.corkedSocket;
+    if (!socket) return;
+    this.corkedSocket = undefined;
+    socket.uncork();
   }
 
   /**
@@ -560,6 +585,7 @@ export class Endpoint {
   terminate(): void {
     if (this.ws.readyState !== WebSocket.CLOSED) this.noteClosing({ code: null, reason: '', terminate: true });
     try {
+      this.uncork();
       this.ws.terminate();
     } catch (e) {
       this.harnessError(e);

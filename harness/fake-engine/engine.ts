@@ -415,17 +415,19 @@ export class FakeEngine {
         );
         this.notify();
       };
+      // A refusal is written before it is recorded: the backoff cases time the SDK's next attempt from `at`,
+      // so the harness's own bookkeeping must not sit between the decision and the SDK seeing it.
       if (!(WORKER_PATHS as readonly string[]).includes(path)) {
         attempt.outcome = 'not-found';
         attempt.status = 404;
-        record();
-        return refuseUpgrade(socket, 404);
+        refuseUpgrade(socket, 404);
+        return record();
       }
       if (directive?.kind === 'reject') {
         attempt.outcome = 'rejected';
         attempt.status = directive.status;
-        record();
-        return refuseUpgrade(socket, directive.status);
+        refuseUpgrade(socket, directive.status);
+        return record();
       }
       this.wss.handleUpgrade(req, socket, head, (ws) => {
         if (directive?.kind === 'accept-then-close') attempt.outcome = 'accepted-then-closed';

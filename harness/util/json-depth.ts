@@ -44,6 +44,33 @@ export function pruneDeep(value: unknown, limit = JSON_DEPTH_LIMIT): string[] {
   return pruned;
 }
 
+/**
+ * Depth (as jsonDepth, walking no further than `stopAt`) and object key count (as keyCount) in one walk:
+ * every frame a fake peer receives needs both, and one walk without per-node tuples is the cheaper half.
+ */
+export function jsonShape(value: unknown, stopAt = Number.POSITIVE_INFINITY): { depth: number; keys: number } {
+  let depth = 0;
+  let keys = 0;
+  const nodes: unknown[] = [value];
+  const depths: number[] = [0];
+  while (nodes.length > 0) {
+    const v = nodes.pop();
+    const d = (depths.pop() as number) + 1;
+    if (!isContainer(v)) continue;
+    if (d > depth) depth = d;
+    if (depth > stopAt) return { depth, keys };
+    const children = Object.values(v);
+    if (!Array.isArray(v)) keys += children.length;
+    for (const child of children) {
+      if (isContainer(child)) {
+        nodes.push(child);
+        depths.push(d);
+      }
+    }
+  }
+  return { depth, keys };
+}
+
 /** Number of object keys in `value`, counted without recursion. */
 export function keyCount(value: unknown): number {
   let n = 0;

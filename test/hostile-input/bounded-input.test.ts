@@ -8,7 +8,7 @@ import WebSocket from 'ws';
 import { FakeEngine } from '../../harness/fake-engine/index.ts';
 import { FRAME_DEPTH_LIMIT, keyCount } from '../../harness/fake-engine/classify.ts';
 import { launchDriver } from '../../harness/targets/sdk/launch.ts';
-import { jsonDepth, pruneDeep } from '../../harness/util/json-depth.ts';
+import { jsonDepth, jsonShape, pruneDeep } from '../../harness/util/json-depth.ts';
 import { watchMemory } from '../hostile/support.ts';
 
 const DRIVER = fileURLToPath(new URL('./drivers/identity-driver.mjs', import.meta.url));
@@ -25,6 +25,12 @@ describe('depth-safe JSON helpers', () => {
     expect(jsonDepth(v)).toBe(10);
     expect(JSON.stringify(v)).toContain('left out: nested deeper than 10 levels');
     expect(pruneDeep({ a: [[1]] }, 10)).toEqual([]);
+  });
+
+  it('jsonShape gives jsonDepth and keyCount in one walk, and stops at the depth asked', () => {
+    const values: unknown[] = [1, 'x', null, [], {}, { a: [1] }, { a: { b: { c: [{ d: 1 }, {}] } }, e: 2 }, [[[]], { k: [1, { l: 2 }] }], { a: deepArray(500), b: { c: 1 } }];
+    for (const v of values) expect(jsonShape(v), JSON.stringify(v).slice(0, 40)).toEqual({ depth: jsonDepth(v), keys: keyCount(v) });
+    expect(jsonShape(deepArray(200_000), 128).depth).toBe(129);
   });
 });
 
