@@ -243,11 +243,33 @@ function comparePongs(input: ObservationInput, toRecorded: (at: number) => numbe
 
 /**
  * The SDK's own WebSocket pings (its heartbeat) on each connection: as many as the recording holds, none
- * more. The payload is the SDK's to choose, so only the count on each connection is compared.
+ * more. The payload is the SDK's to choose, so only the count on each connection is compared. A ping is a
+ * timer on its connection, so a live ping the recording lacks counts only where the recorded connection
+ * was watched past that moment of its life (plus the timing slack): the recording watched each connection
+ * to its close or to the recording's end, and a connection open at the end (the slow lane's default-backoff
+ * case: its jittered reconnections open the last one at another moment live) may reach its next ping live
+ * only. A recorded ping the live SDK did not send is always missing: replay watches each live connection
+ * to the recording's end, and a case that ends on a ping (heartbeat.sends-ws-pings) must still see a
+ * mutant that never pings.
  */
 function comparePings(input: ObservationInput, toRecorded: (at: number) => number): ObservedDivergence[] {
+  const { recorded, live, tolerance, observedLagMs } = input;
+  const accepted = recorded.upgrades.filter((u) => u.conn !== undefined);
+  const recordedLifetime = (conn: number): number => {
+    const opened = accepted.find((u) => u.conn === conn)?.t;
+    if (opened === undefined) return Infinity;
+    const ended = [...recorded.closes.filter((c) => c.conn === conn).map((c) => c.t), recorded.engineCloses.get(conn) ?? Infinity, recorded.endT];
+    return Math.min(...ended) - opened;
+  };
+  const recordedWatchedIt = (x: { conn: number; at: number }): boolean => {
+    const conn = accepted[x.conn]?.conn;
+    const opened = live.connections[x.conn]?.openedAt;
+    if (conn === undefined || opened === undefined) return true;
+    const offset = x.at - opened;
+    return recordedLifetime(conn) > offset + upperSlackMs(tolerance, offset) + observedLagMs;
+  };
   const anyPayload = <T extends { message: string }>(list: readonly T[]): T[] => list.map((x) => ({ ...x, message: '' }));
-  return compareControlFrames('ws-ping', anyPayload(input.recorded.pings), anyPayload(input.live.pings), input, toRecorded);
+  return compareControlFrames('ws-ping', anyPayload(recorded.pings), anyPayload(live.pings), input, toRecorded, recordedWatchedIt);
 }
 
 /** Control frames the SDK sent, paired by connection and payload; a live one the recording lacks counts only while it still watched. */
@@ -257,6 +279,8 @@ function compareControlFrames(
   liveFrames: readonly { conn: number; at: number; message: string }[],
   input: ObservationInput,
   toRecorded: (at: number) => number,
+  /** Whether a live frame no recorded one paired could have been in the recording at all (default: yes). */
+  couldBeRecorded: (x: { conn: number; at: number }) => boolean = () => true,
 ): ObservedDivergence[] {
   const { recorded } = input;
   const what = record === 'ws-pong' ? 'WebSocket pong' : 'WebSocket ping';
@@ -270,7 +294,7 @@ function compareControlFrames(
     else out.push({ record, kind: 'missing', conn: p.conn, t: p.t, seq: p.seq, verdict: 'DIVERGED', message: `the recording has a ${what} on connection ${p.conn}; the live SDK sent none` });
   }
   for (const [i, x] of liveFrames.entries()) {
-    if (used.has(i)) continue;
+    if (used.has(i) || !couldBeRecorded(x)) continue;
     const t = toRecorded(x.at);
     if (t <= recorded.endT - TAIL_MARGIN_MS) out.push({ record, kind: 'extra', t, verdict: 'DIVERGED', message: `the live SDK sent a ${what} the recording does not have` });
   }

@@ -111,6 +111,27 @@ describe('compareObservations', () => {
     const twice = live({ pings: [{ conn: 0, at: 5200, message: '' }, { conn: 0, at: 5300, message: '' }] });
     expect(compareObservations(input(400, 0, twice, r))).toMatchObject([{ record: 'ws-ping', kind: 'extra' }]);
   });
+
+  it('a live ping due after the recorded connection\'s end (within the slack) is not extra; one well before it is', () => {
+    // Recorded connection 1 open 100 -> 500 (400 ms); live connection open 5000 -> 5400.
+    const closesAt500 = { closes: [{ conn: 1, seq: 30, t: 500 }] };
+    const liveClosed = { connections: [{ openedAt: 5000, closedAt: 5400 }] };
+    // Live ping 395 ms into the connection: the recorded one ended 5 ms later, within the slack.
+    expect(compareObservations(input(400, 0, live({ ...liveClosed, pings: [{ conn: 0, at: 5395, message: '' }] }), recorded(closesAt500)))).toEqual([]);
+    // Live ping 200 ms in: the recorded connection lived 200 ms longer and sent none.
+    expect(compareObservations(input(400, 0, live({ ...liveClosed, pings: [{ conn: 0, at: 5200, message: '' }] }), recorded(closesAt500)))).toMatchObject([{ record: 'ws-ping', kind: 'extra' }]);
+    // A recorded ping is missing live wherever it fell, the end of the connection included (a case that
+    // ends on a ping must still see a mutant that never pings).
+    const liveShort = live(liveClosed);
+    expect(compareObservations(input(400, 0, liveShort, recorded({ ...closesAt500, pings: [{ conn: 1, seq: 29, t: 498, message: '' }] })))).toMatchObject([{ record: 'ws-ping', kind: 'missing', conn: 1 }]);
+    expect(compareObservations(input(400, 0, liveShort, recorded({ ...closesAt500, pings: [{ conn: 1, seq: 29, t: 300, message: '' }] })))).toMatchObject([{ record: 'ws-ping', kind: 'missing', conn: 1 }]);
+    // Left open on both sides, watched to the recording's end (700): a live ping 545 ms into a connection
+    // the recording watched for 600 ms is within the slack (57 ms) of that end, though before the 50 ms tail margin; one 300 ms in is not.
+    expect(compareObservations(input(400, 0, live({ pings: [{ conn: 0, at: 5545, message: '' }] }), recorded({ endT: 700 })))).toEqual([]);
+    expect(compareObservations(input(400, 0, live({ pings: [{ conn: 0, at: 5300, message: '' }] }), recorded({ endT: 700 })))).toMatchObject([{ record: 'ws-ping', kind: 'extra' }]);
+    // A recorded ping at the very end is paired with the live one at the same moment, not left missing.
+    expect(compareObservations(input(400, 0, live({ pings: [{ conn: 0, at: 5545, message: '' }] }), recorded({ endT: 700, pings: [{ conn: 1, seq: 29, t: 645, message: '' }] })))).toEqual([]);
+  });
 });
 
 describe('compareObservations: reconnection delays', () => {
