@@ -466,7 +466,9 @@ async function play(
         const candidates = [...current, ...ahead, ...later].filter((x) => !matched.has(x) && (steps[x] as ReplayStep).conn === key);
         const hit = candidates.find((x) => tryMatch(steps[x] as ReplayStep, frame));
         if (hit === undefined) {
-          const nearest = candidates.find((x) => sameType(steps[x] as ReplayStep, frame)) ?? candidates[0];
+          // The recorded frame it stands for: the answer to the same call when it is one (a state query's
+          // answer may come while other answers of the window are still due), else the first of its type.
+          const nearest = candidates.find((x) => sameCall(steps[x] as ReplayStep, frame)) ?? candidates.find((x) => sameType(steps[x] as ReplayStep, frame)) ?? candidates[0];
           // A frame racing our own close (sent before the SDK saw it) may arrive live though the recording lost it.
           // If the recording has it on a later connection (SDKs queue results and deliver them on the next
           // one, sdk-behaviour §2.3), it counts there.
@@ -573,6 +575,18 @@ function typeOf(frame: unknown): string {
 
 function sameType(step: ReplayStep, frame: unknown): boolean {
   return isRecord(step.frame) && isRecord(frame) && step.frame.type === frame.type;
+}
+
+/** Both answer the same call: invocation results with one invocation id (a call replay sent keeps its recorded id). */
+function sameCall(step: ReplayStep, frame: unknown): boolean {
+  return (
+    isRecord(step.frame) &&
+    isRecord(frame) &&
+    step.frame.type === 'invocationresult' &&
+    frame.type === 'invocationresult' &&
+    typeof frame.invocation_id === 'string' &&
+    step.frame.invocation_id === frame.invocation_id
+  );
 }
 
 function describe(step: ReplayStep): string {

@@ -20,17 +20,14 @@ const NOT_REPLAYED: Record<string, RegExp> = {
 };
 
 /**
- * Replays known to diverge spuriously, left out of the count with the reason (measured, issue 14 open).
- * Settled since: the engine's list answers are polled as the cases poll them (order-model.ts), the reference
- * engine is started with the settings the case ran with (namespace grace, upgrade deadline: the transcript
- * header), a connection the case stops reading is paused by replay at the same point, and a worker's binary
- * frames are sent (the binary-frames case's JSON ping in a binary frame was skipped, so its pong never came).
+ * Replays known to diverge spuriously, left out of the count with the reason (measured). None left: the
+ * engine's list answers are polled as the cases poll them (order-model.ts), also when one arrives while other
+ * answers of its window are still due (the churn case: a list answer before the last invocation_stopped
+ * results); the reference engine is started with the settings the case ran with (namespace grace, upgrade
+ * deadline: the transcript header); a connection the case stops reading is paused by replay at the same point;
+ * and a worker's binary frames are sent.
  */
-const KNOWN_SPURIOUS: Record<string, string> = {
-  // Measured: a call the recording has ending in invocation_stopped (its worker dropped first) completes live,
-  // or the other way round; the recording holds one interleaving of hundreds of calls racing disconnects.
-  'engine.churn.no-registrations-left': 'call outcomes race worker disconnects (a call recorded as invocation_stopped may complete live): one recorded interleaving of hundreds of racing calls',
-};
+const KNOWN_SPURIOUS: Record<string, string> = {};
 
 describe('self-replay: engine cases against the reference engine', () => {
   it(`replays each case's transcript ${TIMES} times with 0 divergences`, async () => {
