@@ -496,7 +496,7 @@ export class Endpoint {
   /**
    * Holds the frames written in this tick in the socket and writes them with one writev when the tick
    * ends (process.nextTick: before any timer or I/O callback, so no frame leaves later than it would
-   * have). With 32 calls in flight that is a quarter fewer µs per round trip (bench/fake-throughput.ts).
+   * have). With 32 calls in flight that is about a quarter more round trips per second (bench/fake-throughput.ts).
    */
   private corkForTick(): void {
     if (this.corkedSocket) return;
