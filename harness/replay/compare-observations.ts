@@ -255,18 +255,14 @@ function comparePongs(input: ObservationInput, toRecorded: (at: number) => numbe
 function comparePings(input: ObservationInput, toRecorded: (at: number) => number): ObservedDivergence[] {
   const { recorded, live, tolerance, observedLagMs } = input;
   const accepted = recorded.upgrades.filter((u) => u.conn !== undefined);
-  const recordedLifetime = (conn: number): number => {
-    const opened = accepted.find((u) => u.conn === conn)?.t;
-    if (opened === undefined) return Infinity;
-    const ended = [...recorded.closes.filter((c) => c.conn === conn).map((c) => c.t), recorded.engineCloses.get(conn) ?? Infinity, recorded.endT];
-    return Math.min(...ended) - opened;
-  };
   const recordedWatchedIt = (x: { conn: number; at: number }): boolean => {
-    const conn = accepted[x.conn]?.conn;
+    const upgrade = accepted[x.conn];
     const opened = live.connections[x.conn]?.openedAt;
-    if (conn === undefined || opened === undefined) return true;
+    if (upgrade?.conn === undefined || opened === undefined) return true;
+    const conn = upgrade.conn;
+    const watchedUntil = Math.min(...recorded.closes.filter((c) => c.conn === conn).map((c) => c.t), recorded.engineCloses.get(conn) ?? Infinity, recorded.endT);
     const offset = x.at - opened;
-    return recordedLifetime(conn) > offset + upperSlackMs(tolerance, offset) + observedLagMs;
+    return watchedUntil - upgrade.t > offset + upperSlackMs(tolerance, offset) + observedLagMs;
   };
   const anyPayload = <T extends { message: string }>(list: readonly T[]): T[] => list.map((x) => ({ ...x, message: '' }));
   return compareControlFrames('ws-ping', anyPayload(recorded.pings), anyPayload(live.pings), input, toRecorded, recordedWatchedIt);

@@ -12,6 +12,7 @@ import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { compareFrames, IdBindings, type FrameDifference } from './replay-compare.ts';
+import { jsonDepth } from '../util/json-depth.ts';
 import { isStateQuery, mayArriveEarly, STATE_QUERY_POLL_MS } from '../replay/order-model.ts';
 import { CLOSING_NOTE, READING_PAUSED_NOTE, READING_RESUMED_NOTE } from '../transcript/records.ts';
 import { engineSettingsFrom, type RecordedEngineSettings } from '../replay/config.ts';
@@ -178,20 +179,6 @@ export function scriptFromRecords(records: readonly unknown[]): ReplayScript {
 
 /** Deeper than any frame of the protocol; comparison recurses, so a crafted transcript is refused first. */
 export const MAX_FRAME_DEPTH = 200;
-
-/** Nesting depth of a parsed JSON value, measured without recursion (the value may be hostile). */
-export function jsonDepth(value: unknown, stopAt = Infinity): number {
-  let max = 0;
-  const stack: [unknown, number][] = [[value, 0]];
-  while (stack.length > 0) {
-    const [v, d] = stack.pop() as [unknown, number];
-    if (v === null || typeof v !== 'object') continue;
-    if (d + 1 > max) max = d + 1;
-    if (max > stopAt) return max;
-    for (const child of Object.values(v as object)) stack.push([child, d + 1]);
-  }
-  return max;
-}
 
 /** Why a script cannot be replayed as recorded, or undefined when it can. */
 export function unreplayable(script: ReplayScript): string | undefined {

@@ -11,16 +11,7 @@ function isContainer(v: unknown): v is Container {
 
 /** The nesting depth of `value` (a scalar is 0, `[]` is 1), walking no further than `stopAt`. */
 export function jsonDepth(value: unknown, stopAt = Number.POSITIVE_INFINITY): number {
-  let max = 0;
-  const stack: [unknown, number][] = [[value, 0]];
-  while (stack.length > 0) {
-    const [v, d] = stack.pop() as [unknown, number];
-    if (!isContainer(v)) continue;
-    if (d + 1 > max) max = d + 1;
-    if (max > stopAt) return max;
-    for (const child of Object.values(v)) if (isContainer(child)) stack.push([child, d + 1]);
-  }
-  return max;
+  return jsonShape(value, stopAt).depth;
 }
 
 /**
@@ -45,8 +36,8 @@ export function pruneDeep(value: unknown, limit = JSON_DEPTH_LIMIT): string[] {
 }
 
 /**
- * Depth (as jsonDepth, walking no further than `stopAt`) and object key count (as keyCount) in one walk:
- * every frame a fake peer receives needs both, and one walk without per-node tuples is the cheaper half.
+ * The nesting depth (walking no further than `stopAt`) and the number of object keys, in one walk without
+ * recursion: every frame a fake peer receives needs both (jsonDepth and keyCount read one each).
  */
 export function jsonShape(value: unknown, stopAt = Number.POSITIVE_INFINITY): { depth: number; keys: number } {
   let depth = 0;
@@ -73,13 +64,5 @@ export function jsonShape(value: unknown, stopAt = Number.POSITIVE_INFINITY): { 
 
 /** Number of object keys in `value`, counted without recursion. */
 export function keyCount(value: unknown): number {
-  let n = 0;
-  const stack: unknown[] = [value];
-  while (stack.length > 0) {
-    const v = stack.pop();
-    if (!isContainer(v)) continue;
-    if (!Array.isArray(v)) n += Object.keys(v).length;
-    for (const child of Object.values(v)) if (isContainer(child)) stack.push(child);
-  }
-  return n;
+  return jsonShape(value).keys;
 }

@@ -27,9 +27,19 @@ describe('depth-safe JSON helpers', () => {
     expect(pruneDeep({ a: [[1]] }, 10)).toEqual([]);
   });
 
-  it('jsonShape gives jsonDepth and keyCount in one walk, and stops at the depth asked', () => {
-    const values: unknown[] = [1, 'x', null, [], {}, { a: [1] }, { a: { b: { c: [{ d: 1 }, {}] } }, e: 2 }, [[[]], { k: [1, { l: 2 }] }], { a: deepArray(500), b: { c: 1 } }];
-    for (const v of values) expect(jsonShape(v), JSON.stringify(v).slice(0, 40)).toEqual({ depth: jsonDepth(v), keys: keyCount(v) });
+  it('jsonShape gives the depth and the key count in one walk, and stops at the depth asked', () => {
+    const cases: [unknown, { depth: number; keys: number }][] = [
+      [1, { depth: 0, keys: 0 }],
+      ['x', { depth: 0, keys: 0 }],
+      [null, { depth: 0, keys: 0 }],
+      [[], { depth: 1, keys: 0 }],
+      [{}, { depth: 1, keys: 0 }],
+      [{ a: [1] }, { depth: 2, keys: 1 }],
+      [{ a: { b: { c: [{ d: 1 }, {}] } }, e: 2 }, { depth: 5, keys: 5 }],
+      [[[[]], { k: [1, { l: 2 }] }], { depth: 4, keys: 2 }],
+      [{ a: deepArray(500), b: { c: 1 } }, { depth: 501, keys: 3 }],
+    ];
+    for (const [v, shape] of cases) expect(jsonShape(v), JSON.stringify(v).slice(0, 40)).toEqual(shape);
     expect(jsonShape(deepArray(200_000), 128).depth).toBe(129);
   });
 });

@@ -176,7 +176,7 @@ async function openImage(image: string, engineName: EngineNameOverride | undefin
     close: () =>
       (closing ??= (async () => {
         await container.stop();
-        log.end();
+        await log.end();
       })()),
   };
 }

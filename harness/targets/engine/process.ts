@@ -55,7 +55,7 @@ export function launchCommand(command: string, logFile: string, env: NodeJS.Proc
     await Promise.race([drained, new Promise((r) => (timer = setTimeout(r, 1000)))]);
     clearTimeout(timer);
     done = true;
-    log.end();
+    await log.end(); // `exited` promises the output is flushed
     return info.spawnError ? `spawn error: ${info.spawnError}` : (info.signal ?? String(info.code));
   });
   return {
