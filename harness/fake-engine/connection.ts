@@ -5,19 +5,12 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Frame } from '../wire/index.ts';
 import type { FrameRecord } from '../transcript/records.ts';
-import { Endpoint, type CloseInfo, type EndpointInit, type ReceivedFrame } from './endpoint.ts';
-import { PendingCalls } from './pending-calls.ts';
+import { Endpoint, type CloseInfo, type EndpointInit, type ReceivedFrame } from '../peer/endpoint.ts';
+import { PendingCalls, type ErrorBody, type InvocationOutcome } from '../peer/pending-calls.ts';
+import type { Connection, WorkerLink, WorkerMeta } from '../reference-engine/state.ts';
 
-export interface ErrorBody {
-  code: string;
-  message: string;
-  stacktrace?: string;
-}
+export type { ErrorBody, InvocationOutcome };
 
-/** What an invocation came back with. */
-export type InvocationOutcome =
-  | { ok: true; result: unknown; frame: Frame; elapsedMs: number }
-  | { ok: false; error: ErrorBody; frame: Frame; elapsedMs: number };
 
 export interface InvokeOptions {
   timeoutMs?: number;
@@ -26,20 +19,6 @@ export interface InvokeOptions {
   metadata?: unknown;
   traceparent?: string;
   baggage?: string;
-}
-
-/** The payload of `engine::workers::register`, as stored (engine-protocol §4.2). */
-export interface WorkerMetadata {
-  runtime?: string;
-  version?: string;
-  name?: string;
-  description?: string;
-  os?: string;
-  pid?: number;
-  isolation?: string | null;
-  namespace?: string;
-  telemetry?: unknown;
-  [key: string]: unknown;
 }
 
 /** The engine-side logic the connection hands its frames to (implemented by FakeEngine). */
@@ -57,7 +36,12 @@ export interface EngineConnectionInit extends EndpointInit {
   reattachToken: boolean;
 }
 
-export class EngineConnection extends Endpoint {
+/**
+ * A worker connection as the fake engine holds it. It is the protocol's WorkerLink (the reference
+ * engine sends through it, so every frame is recorded and passes the fault schedule), and keeps what the
+ * worker sent on it for the cases to inspect; the engine's own state is the protocol's (`protocol`).
+ */
+export class EngineConnection extends Endpoint implements WorkerLink {
   /** Same as `conn`: 1-based, in accept order, over every path. */
   readonly id: number;
   readonly headers: IncomingHttpHeaders;
@@ -69,17 +53,17 @@ export class EngineConnection extends Endpoint {
   readonly workerId: string = randomUUID();
   readonly reattachToken: string | undefined;
   workerRegisteredSent = false;
-  /** Set by `engine::workers::register`. */
-  metadata: WorkerMetadata | undefined;
-  /** Connection namespace: "default" until `engine::workers::register` declares one. */
-  namespace = 'default';
-  /** What this worker registered, keyed by id, as the frames it sent (latest wins). */
+  /** The reference engine's record of this worker (on "/"; set when the protocol took the connection on). */
+  protocol: Connection | undefined;
+  /**
+   * What the worker registered on this connection, keyed by id, as the frames it sent (latest wins;
+   * unregistered ones removed; cleared when it closes). This is the worker's side of the story: whether
+   * the engine accepted a registration is the protocol's (`protocol`, `engine.protocol`).
+   */
   readonly functions = new Map<string, Frame>();
   readonly triggers = new Map<string, Frame>();
   readonly triggerTypes = new Map<string, Frame>();
   readonly services = new Map<string, Frame>();
-  /** Invocation ids this worker is executing for someone, or made and is still owed an answer for. */
-  readonly inFlight = new Set<string>();
   /** Set when a `reattach` from a newer connection retired this one. */
   retiredBy: number | undefined;
   private readonly host: ConnectionHost;
@@ -119,11 +103,7 @@ export class EngineConnection extends Endpoint {
     if (options.metadata !== undefined) frame.metadata = options.metadata;
     if (options.traceparent !== undefined) frame.traceparent = options.traceparent;
     if (options.baggage !== undefined) frame.baggage = options.baggage;
-    const send = (key: string): void => {
-      this.inFlight.add(key);
-      void this.send(frame);
-    };
-    return this.calls.call(functionId, invocationId, timeoutMs, send, (expired) => this.inFlight.delete(expired));
+    return this.calls.call(functionId, invocationId, timeoutMs, () => void this.send(frame));
   }
 
   /** Sends a JSON `ping` and waits for the `pong` (the engine itself never does; SDK cases may). */
@@ -143,17 +123,62 @@ export class EngineConnection extends Endpoint {
     };
   }
 
+  /** The connection namespace: `default` until the protocol fixes one (engine::workers::register or the grace). */
+  get namespace(): string {
+    return this.protocol?.namespace ?? 'default';
+  }
+
+  /** What `engine::workers::register` stored for this worker, as the protocol holds it. */
+  get metadata(): WorkerMeta | undefined {
+    return this.protocol?.meta ?? undefined;
+  }
+
+  /** WorkerLink: open for sending. */
+  get open(): boolean {
+    return this.isOpen;
+  }
+
   /** @internal Completes an `invoke` when its result arrives; false if the id is not one of ours. */
   settleInvocation(frame: Frame): boolean {
-    const id = this.calls.settle(frame);
-    if (id === undefined) return false;
-    this.inFlight.delete(id);
-    return true;
+    return this.calls.settle(frame) !== undefined;
   }
 
   /** @internal */
   hasPendingInvocation(id: string): boolean {
     return this.calls.has(id);
+  }
+
+  /** @internal Keeps what the worker registered or removed (a frame the validator accepted). */
+  observe(frame: Frame): void {
+    const id = String(frame.id);
+    switch (frame.type) {
+      case 'registerfunction':
+        this.functions.set(id, frame);
+        return;
+      case 'unregisterfunction':
+        this.functions.delete(id);
+        return;
+      case 'registertriggertype':
+        this.triggerTypes.set(id, frame);
+        return;
+      case 'registertrigger':
+        this.triggers.set(id, frame);
+        return;
+      case 'unregistertrigger':
+        this.triggers.delete(id);
+        return;
+      case 'registerservice':
+        this.services.set(id, frame);
+        return;
+    }
+  }
+
+  /** @internal The socket is gone: nothing is registered on it any more. */
+  forgetRegistrations(): void {
+    this.functions.clear();
+    this.triggers.clear();
+    this.triggerTypes.clear();
+    this.services.clear();
   }
 
   protected override onFrame(value: unknown, record: FrameRecord): void {

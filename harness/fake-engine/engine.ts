@@ -18,14 +18,15 @@ import { TranscriptRecorder } from '../transcript/recorder.ts';
 import { FaultInjector } from '../faults/injector.ts';
 import { parseFaultSchedule, type FaultSchedule } from '../faults/schedule.ts';
 import { EngineConnection, type ErrorBody } from './connection.ts';
-import type { CloseInfo, ReceivedFrame } from './endpoint.ts';
-import { isBuiltin, runBuiltin } from './builtins.ts';
-import { warmValidator } from './classify.ts';
-import { WaitTimeoutError } from './errors.ts';
-import { describeMatcher, matcherTest, type Matcher } from './match.ts';
-import { TimerSet } from './timers.ts';
+import type { CloseInfo, ReceivedFrame } from '../peer/endpoint.ts';
+import type { Connection } from '../reference-engine/state.ts';
+import { ScriptedProtocol, type CallReply, type InvokeMessage } from './scripted-protocol.ts';
+import { warmValidator } from '../peer/classify.ts';
+import { DEFAULT_MAX_PAYLOAD } from '../peer/endpoint.ts';
+import { WaitTimeoutError } from '../peer/errors.ts';
+import { describeMatcher, matcherTest, type Matcher } from '../peer/match.ts';
+import { TimerSet } from '../peer/timers.ts';
 
-export const DEFAULT_MAX_PAYLOAD = 128 * 1024 * 1024;
 export const WORKER_PATHS = ['/', '/otel'] as const;
 
 /** When the engine sends `workerregistered` on a new "/" connection. */
@@ -48,10 +49,8 @@ export interface FakeEngineOptions {
   workerRegistered?: WorkerRegisteredPolicy;
   /** Include `reattach_token` in `workerregistered` (engines >= 0.21.8 do). Default true. */
   reattachToken?: boolean;
-  /** Answer JSON `ping` with `pong` (default true). */
-  answerPings?: boolean;
-  /** Route calls to functions other workers registered (default true). */
-  routing?: boolean;
+  /** Grace before registrations made ahead of `engine::workers::register` land in `default` (default: III_NAMESPACE_GRACE_MS or 5000, as the engine). */
+  namespaceGraceMs?: number;
   /** Answer WebSocket pings with pongs, as tungstenite does (default true). */
   autoPong?: boolean;
 }
@@ -109,13 +108,6 @@ type UpgradeDirective =
   | { kind: 'reject'; status: number; remaining: number; path: string }
   | { kind: 'accept-then-close'; code?: number; reason?: string; terminate: boolean; remaining: number; path: string };
 
-interface RoutedCall {
-  caller: EngineConnection;
-  callerId: string | undefined;
-  target: EngineConnection;
-  functionId: string;
-}
-
 export class FakeEngine {
   readonly transcript: TranscriptRecorder;
   readonly host: string;
@@ -134,13 +126,17 @@ export class FakeEngine {
   private readonly faults: FaultInjector | undefined;
   private readonly peerName: string;
   private readonly defaultTimeoutMs: number;
-  private readonly answerPings: boolean;
-  private readonly routing: boolean;
   private readonly withReattachToken: boolean;
   private workerRegisteredPolicy: WorkerRegisteredPolicy;
   private readonly directives: UpgradeDirective[] = [];
   private readonly answers: ScriptedAnswer[] = [];
-  private readonly routed = new Map<string, RoutedCall>();
+  /**
+   * The engine protocol itself: the reference engine, with the case's script as its seams. Its state
+   * (namespaces, functions, invocations, bindings) is what the engine holds.
+   */
+  readonly protocol: ScriptedProtocol;
+  /** The frame the protocol is serving (scripted answers read it as sent). */
+  private current: { frame: Frame; conn: EngineConnection } | undefined;
   private readonly connectionCursor = new Map<string, number>();
   private readonly listeners = new Set<() => void>();
   private closed = false;
@@ -150,12 +146,18 @@ export class FakeEngine {
     this.transcript = options.transcript ?? new TranscriptRecorder();
     this.peerName = options.peerName ?? 'engine';
     this.defaultTimeoutMs = options.defaultTimeoutMs ?? 5000;
-    this.answerPings = options.answerPings ?? true;
-    this.routing = options.routing ?? true;
     this.withReattachToken = options.reattachToken ?? true;
     this.workerRegisteredPolicy = options.workerRegistered ?? 'immediate';
     this.faultSchedule = options.faults === undefined ? undefined : parseFaultSchedule(options.faults);
     this.faults = this.faultSchedule ? new FaultInjector(this.faultSchedule) : undefined;
+    this.protocol = new ScriptedProtocol(options.namespaceGraceMs === undefined ? {} : { namespaceGraceMs: options.namespaceGraceMs }, {
+      greet: (worker) => this.greet(worker),
+      answerCall: (_worker, msg, reply) => this.answerCall(msg, reply),
+      retired: (worker, by) => this.retired(worker, by),
+      log: (level, message, fields) => {
+        if (level === 'warn' || level === 'error') this.transcript.note(this.peerName, `${message}${fields ? ` ${JSON.stringify(fields)}` : ''}`, undefined, level);
+      },
+    });
     this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayload ?? DEFAULT_MAX_PAYLOAD, perMessageDeflate: false, clientTracking: false, autoPong: options.autoPong ?? true });
     this.wss.on('error', (e) => this.harnessError(e));
     this.wss.on('wsClientError', (err: Error, socket: Socket) => {
@@ -333,6 +335,7 @@ export class FakeEngine {
       });
     }
     this.wss.close();
+    await this.protocol.close(); // its namespace-grace timers
     this.timers.clear();
     for (const notify of this.listeners) notify();
     this.listeners.clear();
@@ -441,7 +444,8 @@ export class FakeEngine {
           else conn.close(directive.code ?? 1000, directive.reason ?? '');
           return;
         }
-        if (path === '/') this.greet(conn);
+        // The protocol takes the worker on: held, greeted by the case's policy, announced.
+        if (path === '/') conn.protocol = this.protocol.openWorker(conn, req.socket.remoteAddress ?? null, { id: conn.workerId, token: conn.reattachToken ?? randomUUID() });
       });
     } catch (e) {
       this.harnessError(e);
@@ -469,7 +473,7 @@ export class FakeEngine {
       timers: this.timers,
       defaultTimeoutMs: this.defaultTimeoutMs,
       isClient: false,
-      host: { dispatch: (c, v, e) => this.dispatch(c, v, e), closed: (c, info) => this.cleanup(c, info) },
+      host: { dispatch: (c, v, e) => this.dispatch(c, v, e), closed: (c, info) => this.workerGone(c, info) },
       headers: req.headers,
       remoteAddress: req.socket.remoteAddress,
       attempt: attempt.attempt,
@@ -483,171 +487,59 @@ export class FakeEngine {
     return conn;
   }
 
-  private greet(conn: EngineConnection): void {
+  // ------------------------------------------------------------------ internals: the protocol and its script
+
+  /** `workerregistered` on a new "/" connection, by the case's policy (ProtocolScript.greet). */
+  private greet(worker: Connection): void {
+    const conn = worker.link instanceof EngineConnection ? worker.link : undefined;
+    if (!conn) return;
     const policy = this.workerRegisteredPolicy;
     if (policy === 'hold') return;
     if (policy === 'immediate') void conn.sendWorkerRegistered();
     else this.timers.after(policy.delayMs, () => void conn.sendWorkerRegistered());
   }
 
-  // ------------------------------------------------------------------ internals: protocol
-
+  /** A frame arrived: a case's pending call is settled here, everything else the worker sent goes to the protocol. */
   private dispatch(conn: EngineConnection, value: unknown, record: FrameRecord): void {
     if (this.listeners.size > 0) this.notify();
-    if (conn.path !== '/' || record.verdict.base !== 'valid' || conn.retiredBy !== undefined) return; // the engine drops what it cannot decode
+    const worker = conn.protocol;
+    if (!worker || record.verdict.base !== 'valid') return; // the engine drops what it cannot decode
     const frame = value as Frame;
-    switch (frame.type) {
-      case 'ping':
-        if (this.answerPings) void conn.send({ type: 'pong' });
-        return;
-      case 'registerfunction':
-        return this.registerFunction(conn, frame);
-      case 'unregisterfunction':
-        conn.functions.delete(String(frame.id));
-        return;
-      case 'registertriggertype':
-        conn.triggerTypes.set(String(frame.id), frame);
-        for (const w of this.workers) for (const t of w.triggers.values()) if (t.trigger_type === frame.id) this.deliverTrigger(conn, t);
-        return;
-      case 'registertrigger':
-        return this.registerTrigger(conn, frame);
-      case 'unregistertrigger':
-        return this.unregisterTrigger(frame);
-      case 'triggerregistrationresult':
-        return this.forwardTriggerError(conn, frame);
-      case 'registerservice':
-        conn.services.set(String(frame.id), frame);
-        return;
-      case 'invokefunction':
-        return this.handleCall(conn, frame);
-      case 'invocationresult':
-        return this.handleResult(conn, frame);
-      case 'reattach':
-        return this.reattach(conn, frame);
-      default:
-        return; // workerregistered, registrationrejected, pong, error, unregistertriggertype: ignored by the engine
+    if (frame.type === 'invocationresult' && typeof frame.invocation_id === 'string') {
+      // The engine does not check which connection answers: any connection knowing the id completes it.
+      const id = frame.invocation_id;
+      const caller = this.connections.find((c) => c.hasPendingInvocation(id));
+      if (caller?.settleInvocation(frame)) return;
+    }
+    if (!worker.retired) conn.observe(frame);
+    this.current = { frame, conn };
+    try {
+      this.protocol.receiveFrame(worker, frame);
+    } finally {
+      this.current = undefined;
     }
   }
 
-  private registerFunction(conn: EngineConnection, frame: Frame): void {
-    const id = String(frame.id);
-    if (id.startsWith('engine::') && conn.namespace !== 'default') {
-      void conn.send({ type: 'registrationrejected', code: 'FUNCTION_NAMESPACE_CONFLICT', namespace: conn.namespace, function_id: id, owner_worker_id: '' });
-      return;
-    }
-    const owner = this.workers.find((w) => w !== conn && w.namespace === conn.namespace && w.functions.has(id));
-    if (owner) {
-      void conn.send({ type: 'registrationrejected', code: 'FUNCTION_NAMESPACE_CONFLICT', namespace: conn.namespace, function_id: id, owner_worker_id: owner.workerId });
-      return;
-    }
-    conn.functions.set(id, frame);
-  }
-
-  private registerTrigger(conn: EngineConnection, frame: Frame): void {
-    for (const field of ['namespace', 'trigger_namespace'] as const) {
-      const v = frame[field];
-      if (typeof v === 'string' && v.trim() === '') {
-        void conn.send({ type: 'triggerregistrationresult', id: frame.id, trigger_type: frame.trigger_type, function_id: frame.function_id, error: { code: 'INVALID_NAMESPACE', message: `\`${field}\` is empty: it was named and left blank. Give it a name, or omit it.` } });
-        return;
-      }
-    }
-    conn.triggers.set(String(frame.id), frame);
-    const provider = this.workers.find((w) => w.triggerTypes.has(String(frame.trigger_type)));
-    if (provider) this.deliverTrigger(provider, frame);
-    // no provider yet: parked; delivered when the type registers
-  }
-
-  private deliverTrigger(provider: EngineConnection, t: Frame): void {
-    void provider.send({
-      type: 'registertrigger',
-      id: t.id,
-      trigger_type: t.trigger_type,
-      function_id: t.function_id,
-      config: t.config ?? null,
-      ...(t.metadata === undefined || t.metadata === null ? {} : { metadata: t.metadata }),
-      ...(typeof t.namespace === 'string' && t.namespace !== 'default' ? { namespace: t.namespace } : {}),
-    });
-  }
-
-  private unregisterTrigger(frame: Frame): void {
-    for (const w of this.workers) {
-      const t = w.triggers.get(String(frame.id));
-      if (!t) continue;
-      w.triggers.delete(String(frame.id));
-      const provider = this.workers.find((p) => p.triggerTypes.has(String(t.trigger_type)));
-      if (provider) void provider.send({ type: 'unregistertrigger', id: t.id, trigger_type: t.trigger_type });
-    }
-  }
-
-  private forwardTriggerError(provider: EngineConnection, frame: Frame): void {
-    if (frame.error === undefined || frame.error === null) return; // successes are not forwarded
-    for (const w of this.workers) {
-      const t = w.triggers.get(String(frame.id));
-      if (t && provider.triggerTypes.has(String(t.trigger_type))) {
-        void w.send({ type: 'triggerregistrationresult', id: t.id, trigger_type: t.trigger_type, function_id: t.function_id, error: frame.error });
-      }
-    }
-  }
-
-  private handleCall(conn: EngineConnection, frame: Frame): void {
-    const functionId = String(frame.function_id);
-    const rawId = typeof frame.invocation_id === 'string' ? frame.invocation_id : undefined;
-    const action = frame.action as { type?: string } | undefined | null;
-    const replyId = rawId !== undefined && action?.type !== 'void' ? rawId.toLowerCase() : undefined;
-    const reply = (body: { result?: unknown } | { error: ErrorBody }): void => {
-      if (replyId === undefined) return;
-      conn.inFlight.delete(replyId);
-      const result = 'result' in body && body.result !== undefined && body.result !== null ? { result: body.result } : {};
-      void conn.send({ type: 'invocationresult', invocation_id: replyId, function_id: functionId, ...('error' in body ? { error: body.error } : result) });
+  /** ProtocolScript.answerCall: the case's scripted answers come before builtins and routing. */
+  private answerCall(msg: InvokeMessage, reply: CallReply): boolean {
+    const current = this.current;
+    if (!current) return false;
+    const { frame, conn } = current;
+    const call: IncomingCall = {
+      functionId: msg.function_id,
+      invocationId: typeof frame.invocation_id === 'string' ? frame.invocation_id : undefined,
+      data: frame.data,
+      metadata: frame.metadata,
+      namespace: msg.namespace,
+      action: frame.action,
+      frame,
+      connection: conn,
     };
-    if (replyId !== undefined) conn.inFlight.add(replyId);
-    const namespace = typeof frame.namespace === 'string' ? frame.namespace : undefined;
-    if (namespace !== undefined && namespace.trim() === '') {
-      return reply({ error: { code: 'INVALID_NAMESPACE', message: '`namespace` is empty: it was named and left blank. Give it a name, or omit it to use `default`.' } });
-    }
-    const call: IncomingCall = { functionId, invocationId: rawId, data: frame.data, metadata: frame.metadata, namespace, action: frame.action, frame, connection: conn };
-    const scripted = this.answers.find((a) => a.remaining > 0 && targets(a.target, functionId, call));
-    if (scripted) {
-      scripted.remaining -= 1;
-      return this.runScript(scripted.script, call, reply);
-    }
-    if (action?.type === 'enqueue') {
-      // No queue worker here: the engine answers enqueue_error (script `answer` to play a queue provider).
-      return reply({ error: { code: 'enqueue_error', message: `Failed to enqueue ${functionId}: no queue provider (engine::queue::enqueue) is registered` } });
-    }
-    if (isBuiltin(functionId)) {
-      const out = runBuiltin(functionId, frame.data, { caller: conn, workers: () => this.workers });
-      if ('reject' in out) {
-        void conn.send(out.reject).then(() => conn.close());
-        return;
-      }
-      return reply(out);
-    }
-    const ns = namespace ?? 'default';
-    const target = this.routing ? this.workers.find((w) => w.namespace === ns && w.functions.has(functionId)) : undefined;
-    if (target) {
-      const forwardId = replyId ?? randomUUID();
-      const data = typeof frame.data === 'object' && frame.data !== null && !Array.isArray(frame.data) ? { ...frame.data, _caller_worker_id: conn.workerId } : (frame.data ?? null);
-      this.routed.set(forwardId, { caller: conn, callerId: replyId, target, functionId });
-      target.inFlight.add(forwardId);
-      void target.send({
-        type: 'invokefunction',
-        invocation_id: forwardId,
-        function_id: functionId,
-        data,
-        ...(frame.metadata === undefined || frame.metadata === null ? {} : { metadata: frame.metadata }),
-        ...(typeof frame.traceparent === 'string' ? { traceparent: frame.traceparent } : {}),
-        ...(typeof frame.baggage === 'string' ? { baggage: frame.baggage } : {}),
-      });
-      return;
-    }
-    const elsewhere = [...new Set(this.workers.filter((w) => w.functions.has(functionId)).map((w) => w.namespace))].sort();
-    reply({
-      error: {
-        code: 'function_not_found',
-        message: `Function ${functionId} not found in namespace ${ns}.${elsewhere.length ? ` It is registered in namespace(s): ${elsewhere.join(', ')}.` : ''}`,
-      },
-    });
+    const scripted = this.answers.find((a) => a.remaining > 0 && targets(a.target, call.functionId, call));
+    if (!scripted) return false;
+    scripted.remaining -= 1;
+    this.runScript(scripted.script, call, reply);
+    return true;
   }
 
   /**
@@ -656,7 +548,7 @@ export class FakeEngine {
    * returns something other than an answer is a bug in the case: recorded as a harness error, and the
    * caller gets `harness_error` rather than silence.
    */
-  private runScript(script: CallScript, call: IncomingCall, reply: (body: { result?: unknown } | { error: ErrorBody }) => void): void {
+  private runScript(script: CallScript, call: IncomingCall, reply: CallReply): void {
     const finish = (answer: unknown): void => {
       if (answer === NO_ANSWER) return;
       if (typeof answer !== 'object' || answer === null) {
@@ -690,69 +582,20 @@ export class FakeEngine {
     }
   }
 
-  private handleResult(_from: EngineConnection, frame: Frame): void {
-    const id = typeof frame.invocation_id === 'string' ? frame.invocation_id.toLowerCase() : undefined;
-    if (id === undefined) return;
-    // The engine does not check which connection answers; any connection knowing the id completes it.
-    const owner = this.connections.find((c) => c.hasPendingInvocation(id));
-    if (owner) {
-      owner.settleInvocation(frame);
-      return;
-    }
-    const route = this.routed.get(id);
-    if (!route) return; // unknown id: ignored
-    this.routed.delete(id);
-    route.target.inFlight.delete(id);
-    if (route.callerId === undefined || !route.caller.isOpen) return;
-    route.caller.inFlight.delete(route.callerId);
-    void route.caller.send({
-      type: 'invocationresult',
-      invocation_id: route.callerId,
-      function_id: route.functionId,
-      ...(frame.error !== undefined && frame.error !== null ? { error: frame.error } : frame.result !== undefined && frame.result !== null ? { result: frame.result } : {}),
-    });
+  /** ProtocolScript.retired: a reattach retired a connection. */
+  private retired(worker: Connection, by: Connection): void {
+    const old = this.connections.find((c) => c.protocol === worker);
+    const successor = this.connections.find((c) => c.protocol === by);
+    if (!old || !successor) return;
+    old.retiredBy = successor.conn;
+    this.transcript.note(this.peerName, `reattach: conn ${successor.conn} retires conn ${old.conn} (${old.workerId})`);
   }
 
-  private reattach(conn: EngineConnection, frame: Frame): void {
-    const previousId = frame.previous_worker_id;
-    const token = frame.reattach_token;
-    const previous = this.connections.find((c) => c.workerId === previousId && c !== conn && c.retiredBy === undefined && c.closeInfo === undefined);
-    if (!previous || previous.reattachToken === undefined || previous.reattachToken !== token) {
-      this.transcript.note(this.peerName, `reattach from conn ${conn.conn} ignored (${previous ? 'token mismatch' : 'unknown or own worker id'})`);
-      return;
-    }
-    previous.retiredBy = conn.conn;
-    this.transcript.note(this.peerName, `reattach: conn ${conn.conn} retires conn ${previous.conn} (${previous.workerId})`);
-    this.cleanup(previous);
-    previous.terminate();
-  }
-
-  private readonly cleanedUp = new WeakSet<EngineConnection>();
-
-  /** engine cleanup_worker: runs once per connection (disconnect or retirement). */
-  private cleanup(conn: EngineConnection, _info?: CloseInfo): void {
+  /** The socket closed: the protocol cleans up (once), and the worker's registrations on it are gone. */
+  private workerGone(conn: EngineConnection, info: CloseInfo): void {
     this.notify();
-    if (this.cleanedUp.has(conn)) return;
-    this.cleanedUp.add(conn);
-    for (const [id, route] of [...this.routed]) {
-      if (route.target === conn) {
-        this.routed.delete(id);
-        if (route.callerId !== undefined && route.caller.isOpen) {
-          void route.caller.send({ type: 'invocationresult', invocation_id: route.callerId, function_id: route.functionId, error: { code: 'invocation_stopped', message: 'Invocation stopped' } });
-        }
-      } else if (route.caller === conn) {
-        route.callerId = undefined; // its answer has nobody to go to
-      }
-    }
-    for (const t of conn.triggers.values()) {
-      const provider = this.workers.find((p) => p !== conn && p.triggerTypes.has(String(t.trigger_type)));
-      if (provider) void provider.send({ type: 'unregistertrigger', id: t.id, trigger_type: t.trigger_type });
-    }
-    conn.functions.clear();
-    conn.triggers.clear();
-    conn.triggerTypes.clear();
-    conn.services.clear();
-    conn.inFlight.clear();
+    conn.forgetRegistrations();
+    if (conn.protocol) this.protocol.workerClosed(conn.protocol, info.code);
   }
 
   // ------------------------------------------------------------------ internals: waiting

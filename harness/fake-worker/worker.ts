@@ -14,13 +14,17 @@ import type { FrameRecord } from '../transcript/records.ts';
 import { TranscriptRecorder } from '../transcript/recorder.ts';
 import { FaultInjector } from '../faults/injector.ts';
 import { parseFaultSchedule, type FaultSchedule } from '../faults/schedule.ts';
-import { Endpoint, type CloseInfo, type ReceivedFrame } from '../fake-engine/endpoint.ts';
-import type { ErrorBody, InvocationOutcome, WorkerMetadata } from '../fake-engine/connection.ts';
-import { ConnectFailedError, InvocationError } from '../fake-engine/errors.ts';
-import { TimerSet } from '../fake-engine/timers.ts';
-import { PendingCalls } from '../fake-engine/pending-calls.ts';
-import { warmValidator } from '../fake-engine/classify.ts';
-import { DEFAULT_MAX_PAYLOAD } from '../fake-engine/engine.ts';
+import { Endpoint, type CloseInfo, type ReceivedFrame } from '../peer/endpoint.ts';
+import type { ErrorBody, InvocationOutcome } from '../peer/pending-calls.ts';
+import type { WorkersRegisterRequest } from '../wire/types.generated.ts';
+import { ConnectFailedError, InvocationError } from '../peer/errors.ts';
+import { TimerSet } from '../peer/timers.ts';
+import { PendingCalls } from '../peer/pending-calls.ts';
+import { warmValidator } from '../peer/classify.ts';
+import { DEFAULT_MAX_PAYLOAD } from '../peer/endpoint.ts';
+
+/** The payload of `engine::workers::register` a fake worker sends (extra keys allowed: a worker may send them). */
+export type WorkerMetadata = WorkersRegisterRequest & { [key: string]: unknown };
 
 export interface FakeWorkerOptions {
   /** Appended to the URL's path (default "/"). */

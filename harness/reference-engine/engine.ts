@@ -22,10 +22,11 @@ import {
   type InvocationEntry,
   type InvocationOutcome,
   type TriggerTypeEntry,
+  type WorkerLink,
   type WorkerMeta,
 } from './state.ts';
 import { BUILTIN_IDS, callBuiltin, type BuiltinHost } from './builtins.ts';
-import { EngineTransport, type LogLevel, type ReferenceEngineOptions } from './transport.ts';
+import { EngineTransport, WebSocketLink, type LogLevel, type ReferenceEngineOptions } from './transport.ts';
 
 export type { EngineLogger, LogLevel, ReferenceEngineOptions } from './transport.ts';
 
@@ -79,7 +80,7 @@ export class ReferenceEngine extends EngineTransport implements BuiltinHost {
   protected dropWorkers(): void {
     for (const conn of [...this.connections.values()]) {
       this.cleanup(conn);
-      conn.ws.terminate();
+      conn.link.terminate();
     }
   }
 
@@ -100,12 +101,26 @@ export class ReferenceEngine extends EngineTransport implements BuiltinHost {
   }
 
   protected acceptWorker(ws: WebSocket, req: IncomingMessage): void {
-    const conn = new Connection(this.newWorkerId(), randomUUID(), ws, Date.now(), performance.now(), req.socket.remoteAddress ?? null);
-    this.connections.set(conn.id, conn);
+    const conn = this.openWorker(new WebSocketLink(ws), req.socket.remoteAddress ?? null);
     ws.on('message', (data, isBinary) => this.onRawFrame(conn, data, isBinary));
     ws.on('close', (code) => this.onSocketClosed(conn, code));
+  }
+
+  /**
+   * A worker connection opened on `/`, through any transport: held, greeted and announced. `identity`
+   * fixes its worker id and reattach token (the fake engine chooses them itself); default: fresh ones.
+   */
+  openWorker(link: WorkerLink, remoteAddress: string | null, identity?: { id: string; token: string }): Connection {
+    const conn = new Connection(identity?.id ?? this.newWorkerId(), identity?.token ?? randomUUID(), link, Date.now(), performance.now(), remoteAddress);
+    this.connections.set(conn.id, conn);
     this.greet(conn);
     this.fireWorkersAvailable('worker_connected', conn.id);
+    return conn;
+  }
+
+  /** A worker's socket is gone, for transports other than the lean one (which listens to `ws` itself). */
+  workerClosed(conn: Connection, code: number): void {
+    this.onSocketClosed(conn, code);
   }
 
   /** The socket is gone (close frame, EOF or error): the connection is cleaned up (§4.6). */
@@ -571,7 +586,7 @@ export class ReferenceEngine extends EngineTransport implements BuiltinHost {
   /** Evicts a connection: cleanup now, then drop its socket (§3.11: later frames land on a clean slate). */
   protected retire(conn: Connection): void {
     this.cleanup(conn);
-    conn.ws.terminate();
+    conn.link.terminate();
   }
 
   /** Runs exactly once per connection (§4.6). */
@@ -676,7 +691,7 @@ export class ReferenceEngine extends EngineTransport implements BuiltinHost {
 
   /** Refused by WORKER_NAMESPACE_CONFLICT: the engine sends a bare Close frame (§3.12). */
   closeAfterRejection(conn: Connection): void {
-    setImmediate(() => conn.ws.close());
+    setImmediate(() => conn.link.close());
   }
 
   namespaceOf(conn: Connection): string {

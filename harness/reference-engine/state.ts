@@ -1,7 +1,6 @@
 // Per-connection and registry records of the reference engine. A connection holds only ids and lazily
 // created sets, so thousands of idle workers cost little more than their sockets.
 
-import type { WebSocket } from 'ws';
 import type { BufferedRegistration, ErrorBody } from './decode.ts';
 
 export const DEFAULT_NAMESPACE = 'default';
@@ -20,6 +19,20 @@ export interface WorkerMeta {
   isolation?: string;
   namespace?: string;
   telemetry?: unknown;
+}
+
+/**
+ * One worker's socket as the protocol sees it. The lean transport wraps a `ws` socket (transport.ts); the
+ * fake engine's recording connection is another (harness/fake-engine/connection.ts).
+ */
+export interface WorkerLink {
+  /** Open for sending: not closing, not closed. */
+  readonly open: boolean;
+  send(frame: Record<string, unknown>): void;
+  /** No code: a bare close frame (what the engine sends after WORKER_NAMESPACE_CONFLICT). */
+  close(code?: number, reason?: string): void;
+  /** Drops the socket without a close frame. */
+  terminate(): void;
 }
 
 export class Connection {
@@ -44,7 +57,7 @@ export class Connection {
   constructor(
     readonly id: string,
     readonly token: string,
-    readonly ws: WebSocket,
+    readonly link: WorkerLink,
     readonly connectedAtMs: number,
     readonly connectedAtMono: number,
     readonly ip: string | null,
@@ -52,7 +65,7 @@ export class Connection {
 
   /** Live and not tearing down: only such a connection can win a conflict against a newcomer. */
   get live(): boolean {
-    return !this.retired && this.ws.readyState === this.ws.OPEN;
+    return !this.retired && this.link.open;
   }
 }
 

@@ -1,14 +1,16 @@
-// The transport half of the reference engine: one HTTP listener with the handshake deadline, WebSocket
+// The lean transport of the reference engine: one HTTP listener with the handshake deadline, WebSocket
 // upgrades routed by path (`/` workers, `/otel` telemetry, anything else 404), raw frames turned into
 // decoded messages (telemetry and blank frames skipped, undecodable ones logged and dropped), and
-// sends with backpressure. The protocol itself lives in engine.ts (ReferenceEngine extends this).
+// sends with backpressure. The protocol itself lives in engine.ts (ReferenceEngine extends this); it
+// reaches a socket only through a WorkerLink, so the fake engine's recording connections carry the same
+// protocol (harness/fake-engine) without this listener, which is created only by listen().
 
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type ServerOptions, type WebSocket } from 'ws';
-import { validateFrame } from '../wire/index.ts';
+import { validateFrame, type Frame } from '../wire/index.ts';
 import { decodeInbound, type Inbound } from './decode.ts';
-import type { Connection } from './state.ts';
+import type { Connection, WorkerLink } from './state.ts';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type EngineLogger = (level: LogLevel, message: string, fields?: Record<string, unknown>) => void;
@@ -30,26 +32,57 @@ const TELEMETRY_PREFIXES = ['OTLP', 'MTRC', 'LOGS'];
 /** Unflushed bytes to one worker above which the engine stops reading from it until they are written. */
 const OUTBOUND_HIGH_WATER = 8 * 1024 * 1024;
 
+/** A `ws` socket as a WorkerLink, with the engine's backpressure on sends. */
+export class WebSocketLink implements WorkerLink {
+  constructor(readonly ws: WebSocket) {}
+
+  get open(): boolean {
+    return this.ws.readyState === this.ws.OPEN;
+  }
+
+  send(frame: Record<string, unknown>): void {
+    const ws = this.ws;
+    if (ws.readyState !== ws.OPEN) return;
+    if (ws.bufferedAmount < OUTBOUND_HIGH_WATER || ws.isPaused) return ws.send(JSON.stringify(frame));
+    // A worker that does not read what it is sent (the engine's queue holds 64 frames, §1.3) stops being
+    // read until this frame is flushed, so it cannot grow the engine's memory without bound.
+    ws.pause();
+    ws.send(JSON.stringify(frame), () => ws.resume());
+  }
+
+  close(code?: number, reason?: string): void {
+    this.ws.close(code, reason);
+  }
+
+  terminate(): void {
+    this.ws.terminate();
+  }
+}
+
 export abstract class EngineTransport {
   protected readonly otel = new Set<WebSocket>();
-  private readonly server: Server;
-  private readonly wss: WebSocketServer;
+  private server: Server | undefined;
+  private wss: WebSocketServer | undefined;
   protected readonly log: EngineLogger;
   private closing: Promise<void> | null = null;
 
   constructor(readonly options: ReferenceEngineOptions = {}) {
     this.log = options.log ?? (() => {});
+  }
+
+  private createListener(): Server {
     const handshake = this.handshakeDeadlineMs();
-    this.server = createServer({ connectionsCheckingInterval: Math.min(1000, handshake || 1000) }, (req, res) => {
+    const server = createServer({ connectionsCheckingInterval: Math.min(1000, handshake || 1000) }, (req, res) => {
       // A plain GET on `/` lacks the upgrade (axum answers 4xx); every other path is unknown.
       const path = pathOf(req);
       res.statusCode = path === '/' || path === '/otel' ? 426 : 404;
       res.end(path === '/' || path === '/otel' ? 'expected a WebSocket upgrade' : 'not found');
     });
-    this.server.headersTimeout = handshake;
-    this.server.requestTimeout = handshake;
+    server.headersTimeout = handshake;
+    server.requestTimeout = handshake;
     this.wss = new WebSocketServer(this.webSocketOptions());
-    this.server.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket, head));
+    server.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket, head));
+    return server;
   }
 
   /** A worker connection was upgraded on `/`. */
@@ -78,11 +111,12 @@ export abstract class EngineTransport {
 
   listen(): Promise<{ host: string; port: number }> {
     const host = this.options.host ?? '127.0.0.1';
+    const server = (this.server ??= this.createListener());
     return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(this.options.port ?? 0, host, () => {
-        this.server.off('error', reject);
-        const addr = this.server.address();
+      server.once('error', reject);
+      server.listen(this.options.port ?? 0, host, () => {
+        server.off('error', reject);
+        const addr = server.address();
         if (addr === null || typeof addr === 'string') return reject(new Error('listener has no TCP address'));
         resolve({ host, port: addr.port });
       });
@@ -92,11 +126,13 @@ export abstract class EngineTransport {
   /** Drops every socket (cleanup runs for each worker) and stops listening. Idempotent. */
   close(): Promise<void> {
     this.closing ??= new Promise<void>((resolve) => {
-      this.server.close(() => resolve());
       this.dropWorkers();
       for (const ws of this.otel) ws.terminate();
       this.otel.clear();
-      this.server.closeAllConnections();
+      const server = this.server;
+      if (!server) return resolve();
+      server.close(() => resolve());
+      server.closeAllConnections();
     });
     return this.closing;
   }
@@ -108,7 +144,7 @@ export abstract class EngineTransport {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
-    this.wss.handleUpgrade(req, socket, head, (ws) => {
+    this.wss?.handleUpgrade(req, socket, head, (ws) => {
       ws.on('error', (e) => this.log('debug', 'socket error', { error: e.message }));
       if (route === 'otel') this.acceptTelemetry(ws);
       else this.acceptWorker(ws, req);
@@ -127,13 +163,7 @@ export abstract class EngineTransport {
   }
 
   protected send(conn: Connection, frame: Record<string, unknown>): void {
-    const ws = conn.ws;
-    if (ws.readyState !== ws.OPEN) return;
-    if (ws.bufferedAmount < OUTBOUND_HIGH_WATER || ws.isPaused) return ws.send(JSON.stringify(frame));
-    // A worker that does not read what it is sent (the engine's queue holds 64 frames, §1.3) stops being
-    // read until this frame is flushed, so it cannot grow the engine's memory without bound.
-    ws.pause();
-    ws.send(JSON.stringify(frame), () => ws.resume());
+    conn.link.send(frame);
   }
 
   protected onRawFrame(conn: Connection, data: RawData, isBinary: boolean): void {
@@ -155,8 +185,25 @@ export abstract class EngineTransport {
   protected onText(conn: Connection, text: string): void {
     const verdict = validateFrame(text);
     if (!verdict.ok) return this.onUndecodable(conn, verdict.reason, text);
-    const decoded = decodeInbound(verdict.frame);
-    if (!decoded.ok) return this.onUndecodable(conn, decoded.reason, text);
+    this.onValidFrame(conn, verdict.frame, text);
+  }
+
+  /**
+   * A frame the wire validator accepted, from any transport (the fake engine's recording connections
+   * validate on arrival and come in here): decoded with the engine's serde rules, then dispatched.
+   */
+  receiveFrame(conn: Connection, frame: Frame): void {
+    if (conn.retired) return;
+    try {
+      this.onValidFrame(conn, frame, undefined);
+    } catch (e) {
+      this.log('error', 'frame handling failed', { worker_id: conn.id, error: e instanceof Error ? e.stack : String(e) });
+    }
+  }
+
+  private onValidFrame(conn: Connection, frame: Frame, text: string | undefined): void {
+    const decoded = decodeInbound(frame);
+    if (!decoded.ok) return this.onUndecodable(conn, decoded.reason, text ?? JSON.stringify(frame));
     this.dispatch(conn, decoded.message);
   }
 

@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startReferenceEngine, type RunningEngine } from '../../harness/reference-engine/index.ts';
+import { WebSocketLink } from '../../harness/reference-engine/transport.ts';
 import { canConnect } from '../../harness/process/index.ts';
 import { ENGINE_MESSAGE_TYPES } from '../../harness/wire/index.ts';
 
@@ -15,6 +16,12 @@ const started: RunningEngine[] = [];
 afterEach(async () => {
   await Promise.all(started.splice(0).map((e) => e.close()));
 });
+
+/** The engine's own socket to a worker (the lean transport's). */
+function socketOf(e: RunningEngine, workerId: string): WebSocket | undefined {
+  const link = e.engine.connections.get(workerId)?.link;
+  return link instanceof WebSocketLink ? link.ws : undefined;
+}
 
 async function engine(options: Parameters<typeof startReferenceEngine>[0] = {}): Promise<RunningEngine> {
   const e = await startReferenceEngine(options);
@@ -105,7 +112,7 @@ describe('reference engine', () => {
     // Meanwhile every other worker is served.
     other.ws.send(JSON.stringify({ type: 'ping' }));
     await until(() => other.frames.some((f) => f.type === 'pong'));
-    await until(() => e.engine.connections.get(slow.id)?.ws.isPaused === true); // backpressure engaged
+    await until(() => socketOf(e, slow.id)?.isPaused === true); // backpressure engaged
     socket.resume();
     await until(() => slow.frames.some((f) => f.type === 'pong'), 10_000);
     expect(slow.frames.filter((f) => f.type === 'invocationresult')).toHaveLength(150);
@@ -170,7 +177,7 @@ describe.skipIf(!existsSync(SDK_ENTRY))('real iii-sdk workers through the refere
       const owner = (): string | undefined => [...e.engine.functions.values()].find((f) => f.id === 'rejoin::ping')?.ownerId;
       await until(() => owner() !== undefined, 5000);
       const first = owner()!;
-      e.engine.connections.get(first)?.ws.terminate(); // the engine drops the worker
+      e.engine.connections.get(first)?.link.terminate(); // the engine drops the worker
       await until(() => owner() !== undefined && owner() !== first, 5000);
       await expect(b.trigger({ function_id: 'rejoin::ping', payload: {}, timeoutMs: 5000 })).resolves.toBe('pong');
       expect([...e.engine.functions.values()].filter((f) => f.id === 'rejoin::ping')).toHaveLength(1);

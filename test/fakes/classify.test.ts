@@ -3,7 +3,7 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { classifyPayload, colonsOutsideStrings, keyCount, toRecorded } from '../../harness/fake-engine/classify.ts';
+import { classifyPayload, colonsOutsideStrings, keyCount, toRecorded } from '../../harness/peer/classify.ts';
 import { DEFAULT_TRANSCRIPT_LIMITS } from '../../harness/transcript/index.ts';
 import { validateFrame } from '../../harness/wire/index.ts';
 import { mutatedFrame } from './arbitraries.ts';

@@ -2,8 +2,8 @@
 
 import { performance } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
-import { Deadlines } from '../../harness/fake-engine/deadlines.ts';
-import { TimerSet } from '../../harness/fake-engine/timers.ts';
+import { Deadlines } from '../../harness/peer/deadlines.ts';
+import { TimerSet } from '../../harness/peer/timers.ts';
 import { usePeers } from './helpers.ts';
 
 const peers = usePeers();

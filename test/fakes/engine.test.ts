@@ -59,7 +59,8 @@ describe('fake engine: faithful defaults', () => {
     const again = await a.invoke('engine::workers::list', {});
     expect(listed.ok && again.ok).toBe(true);
     const rows = (again.ok ? again.result : null) as { workers: Array<Record<string, unknown>> };
-    expect(rows.workers.map((w) => w.name)).toEqual(['alpha', 'beta']);
+    // The engine lists its own in-process worker too (engine-protocol §5).
+    expect(rows.workers.map((w) => w.name)).toEqual(['alpha', 'beta', 'iii-engine-functions']);
     expect(rows.workers[0]).toMatchObject({ id: a.workerId, namespace: 'default', runtime: 'node', status: 'connected', function_count: 2, isolation: null, ip_address: '127.0.0.1' });
     expect(Object.keys(rows.workers[0]!).sort()).toEqual(['active_invocations', 'connected_at_ms', 'description', 'function_count', 'id', 'ip_address', 'isolation', 'name', 'namespace', 'os', 'runtime', 'status', 'version']);
     const fns = await b.invoke('engine::functions::list', {});
@@ -90,8 +91,9 @@ describe('fake engine: faithful defaults', () => {
     const b = await peers.worker(engine.url);
     await a.registered();
     await a.registerFunction('x::f', () => 'a');
-    await engine.waitForFrame({ type: 'registerfunction', id: 'x::f' });
+    await a.registerWorker({ name: 'a', pid: 1 });
     await b.registerFunction('x::f', () => 'b');
+    await b.registerWorker({ name: 'b', pid: 2 }, { awaitResult: false }); // the conflict is decided when b's namespace is fixed
     const rejected = await b.waitFor({ type: 'registrationrejected' });
     expect(rejected.frame).toEqual({ type: 'registrationrejected', code: 'FUNCTION_NAMESPACE_CONFLICT', namespace: 'default', function_id: 'x::f', owner_worker_id: a.workerId });
     expect(await b.invoke('x::f')).toMatchObject({ ok: true, result: 'a' });
@@ -107,7 +109,8 @@ describe('fake engine: faithful defaults', () => {
       return a + b;
     });
     await executor.registerFunction('slow::never', () => null, { answer: 'never' });
-    await engine.waitForFrame({ type: 'registerfunction', id: 'slow::never' });
+    // Registrations wait for the worker's namespace (engine::workers::register, or the 5 s grace), as in the engine.
+    await executor.registerWorker({ pid: 2 });
     const sum = await caller.invoke('math::add', { a: 2, b: 3 });
     expect(sum).toMatchObject({ ok: true, result: 5 });
     const delivered = await executor.waitFor({ type: 'invokefunction', function_id: 'math::add' });
@@ -153,6 +156,7 @@ describe('fake engine: faithful defaults', () => {
     const second = await peers.worker(engine.url, { reattach: first.identity });
     await second.registered();
     await first.waitForClose();
+    await second.registerWorker({ pid: 2 });
     expect(oldConn.retiredBy).toBe(3);
     await second.registerFunction('r::f', () => 2);
     expect(await second.invoke('r::f')).toMatchObject({ ok: true, result: 2 });

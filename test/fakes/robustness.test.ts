@@ -41,6 +41,7 @@ describe('robustness under hostile input', () => {
         const worker = await FakeWorker.connect(engine.url, { transcript: engine.transcript });
         try {
           await worker.registerFunction('safe::echo', (d) => d);
+          await worker.registerWorker({ pid: 1 }); // fixes its namespace: the function is routable from here
           for (const f of garbage) await send(worker, f);
           // the engine still executes, answers and routes after all of it
           expect(await worker.ping()).toMatchObject({ frame: { type: 'pong' } });

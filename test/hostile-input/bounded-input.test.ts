@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { FakeEngine } from '../../harness/fake-engine/index.ts';
-import { FRAME_DEPTH_LIMIT, keyCount } from '../../harness/fake-engine/classify.ts';
+import { FRAME_DEPTH_LIMIT, keyCount } from '../../harness/peer/classify.ts';
 import { launchDriver } from '../../harness/targets/sdk/launch.ts';
 import { jsonDepth, jsonShape, pruneDeep } from '../../harness/util/json-depth.ts';
 import { watchMemory } from '../hostile/support.ts';

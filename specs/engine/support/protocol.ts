@@ -2,7 +2,7 @@
 // list. Each helper fails the case (CaseFailure / failed wait) when the engine does not do its part.
 
 import { randomUUID } from 'node:crypto';
-import { absent, type Matcher } from '../../../harness/fake-engine/match.ts';
+import { absent, type Matcher } from '../../../harness/peer/match.ts';
 import type { FakeWorker, InvocationOutcome, ReceivedFrame, WorkerCall } from '../../../harness/fake-worker/index.ts';
 import type { EngineCaseContext } from '../context.ts';
 import { CaseFailure } from './failure.ts';

@@ -4,11 +4,21 @@
 
 import { performance } from 'node:perf_hooks';
 import type { Frame } from '../wire/index.ts';
-import type { ErrorBody, InvocationOutcome } from './connection.ts';
 import { Deadlines } from './deadlines.ts';
 import { summarize, type CloseInfo, type ReceivedFrame } from './endpoint.ts';
 import { ConnectionClosedError, WaitTimeoutError } from './errors.ts';
 import type { TimerSet } from './timers.ts';
+
+export interface ErrorBody {
+  code: string;
+  message: string;
+  stacktrace?: string;
+}
+
+/** What an invocation came back with. */
+export type InvocationOutcome =
+  | { ok: true; result: unknown; frame: Frame; elapsedMs: number }
+  | { ok: false; error: ErrorBody; frame: Frame; elapsedMs: number };
 
 interface PendingCall {
   functionId: string;
@@ -39,9 +49,9 @@ export class PendingCalls {
 
   /**
    * Starts waiting for the result of `invocationId`, then calls `send` (never when the socket is already
-   * closed). `onExpired` runs when the deadline passes (with the lower-case id), before the call is rejected.
+   * closed).
    */
-  call(functionId: string, invocationId: string, timeoutMs: number, send: (key: string) => void, onExpired?: (key: string) => void): Promise<InvocationOutcome> {
+  call(functionId: string, invocationId: string, timeoutMs: number, send: () => void): Promise<InvocationOutcome> {
     const ep = this.endpoint;
     if (ep.closeInfo) return Promise.reject(new ConnectionClosedError(`${ep.label} is closed; cannot invoke ${functionId}`, ep.closeInfo.code, ep.closeInfo.reason));
     const key = invocationId.toLowerCase();
@@ -59,11 +69,10 @@ export class PendingCalls {
       const p = this.pending.get(key);
       if (!p) return;
       this.pending.delete(key);
-      onExpired?.(key);
       const window = ep.received.slice(since).slice(-12).map(summarize);
       p.reject(new WaitTimeoutError(`${ep.label}: no invocationresult for ${functionId} (${invocationId}) within ${timeoutMs} ms; ${window.length ? `arrived instead: ${window.join(' | ')}` : 'nothing arrived'}`, window));
     });
-    send(key);
+    send();
     return result;
   }
 

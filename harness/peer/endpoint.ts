@@ -19,6 +19,9 @@ import { ConnectionClosedError, WaitTimeoutError } from './errors.ts';
 import { describeMatcher, matcherTest, type Matcher } from './match.ts';
 import type { TimerSet } from './timers.ts';
 
+/** ws maxPayload of the fake peers (the real engine's limit is 64 MiB per message; a case may send more). */
+export const DEFAULT_MAX_PAYLOAD = 128 * 1024 * 1024;
+
 /** A frame as received and kept by an endpoint. */
 export interface ReceivedFrame {
   /** Position among the frames this endpoint received (0-based). */
