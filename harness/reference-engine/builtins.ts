@@ -3,6 +3,8 @@
 // plus the logging and health calls real SDK workers make. Input decoding follows the `#[function]`
 // macro: a payload that does not decode is answered with `deserialization_error`.
 
+// WorkerInfo: one row of engine::workers::list (the engine's WorkerSummary), typed from schemas/builtins.schema.json.
+import type { WorkerInfo } from '../wire/types.generated.ts';
 import type { Connection, Binding, FunctionEntry, TriggerTypeEntry, WorkerMeta, InvocationOutcome } from './state.ts';
 import { DEFAULT_NAMESPACE, ENGINE_PROVIDER } from './state.ts';
 import { isBlankNamespace } from './decode.ts';
@@ -130,23 +132,7 @@ function registerWorker(host: BuiltinHost, conn: Connection, input: Input): Invo
   return { result: { success: true } };
 }
 
-export interface WorkerSummary {
-  name: string | null;
-  description: string | null;
-  version: string | null;
-  id: string;
-  namespace: string;
-  runtime: string | null;
-  os: string | null;
-  status: string;
-  function_count: number;
-  connected_at_ms: number;
-  active_invocations: number;
-  isolation: string | null;
-  ip_address: string | null;
-}
-
-function summarize(host: BuiltinHost, conn: Connection): WorkerSummary {
+function summarize(host: BuiltinHost, conn: Connection): WorkerInfo {
   const m = conn.meta;
   return {
     name: m?.name ?? null,
@@ -165,7 +151,7 @@ function summarize(host: BuiltinHost, conn: Connection): WorkerSummary {
   };
 }
 
-function engineWorkerSummary(host: BuiltinHost): WorkerSummary {
+function engineWorkerSummary(host: BuiltinHost): WorkerInfo {
   return {
     name: ENGINE_WORKER_NAME,
     description: null,

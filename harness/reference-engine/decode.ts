@@ -4,70 +4,36 @@
 // The validator decides first; this second pass keeps the engine safe whatever the validator lets by.
 
 import type { Frame } from '../wire/index.ts';
+import type { ErrorBody as WireErrorBody, HttpInvocationRef, JsonValue, MessageByType, TriggerAction as WireTriggerAction } from '../wire/types.generated.ts';
 
-export interface ErrorBody {
-  code: string;
-  message: string;
-  stacktrace?: string;
-}
+type OptionalKeys<T> = { [K in keyof T]-?: {} extends Pick<T, K> ? K : never }[keyof T];
+/**
+ * A wire type (generated from schemas/) as the engine holds it once decoded: an optional field that was
+ * null is absent (serde Option), so the protocol code never tells null from missing.
+ */
+type Decoded<T> = Omit<T, OptionalKeys<T>> & { [K in OptionalKeys<T>]?: Exclude<T[K], null> };
 
-export type TriggerAction = { type: 'void' } | { type: 'enqueue'; queue: string };
+export type ErrorBody = Decoded<WireErrorBody>;
+export type TriggerAction = Decoded<WireTriggerAction>;
+
+/** The decoded form of a worker message of type K; `with` replaces nested parts decoded in their own way. */
+type InboundOf<K extends keyof MessageByType, With = unknown> = Omit<Decoded<MessageByType[K]>, keyof With> & With;
 
 export type Inbound =
   | { type: 'ping' }
+  /** pong, workerregistered, registrationrejected: accepted from a worker and ignored (§2). */
   | { type: 'ignored'; original: string }
-  | {
-      type: 'registerfunction';
-      id: string;
-      description?: string;
-      request_format?: unknown;
-      response_format?: unknown;
-      metadata?: unknown;
-      invocation?: unknown;
-    }
-  | { type: 'unregisterfunction'; id: string }
-  | { type: 'registerservice'; id: string; name: string; description?: string; parent_service_id?: string }
-  | {
-      type: 'registertriggertype';
-      id: string;
-      description: string;
-      trigger_request_format?: unknown;
-      call_request_format?: unknown;
-      namespace?: string;
-    }
-  | {
-      type: 'registertrigger';
-      id: string;
-      trigger_type: string;
-      function_id: string;
-      config: unknown;
-      metadata?: unknown;
-      namespace?: string;
-      trigger_namespace?: string;
-    }
-  | { type: 'unregistertrigger'; id: string; trigger_type?: string }
-  | { type: 'triggerregistrationresult'; id: string; trigger_type: string; function_id: string; error?: ErrorBody }
-  | {
-      type: 'invokefunction';
-      invocation_id?: string;
-      function_id: string;
-      data: unknown;
-      traceparent?: string;
-      baggage?: string;
-      action?: TriggerAction;
-      metadata?: unknown;
-      namespace?: string;
-    }
-  | {
-      type: 'invocationresult';
-      invocation_id: string;
-      function_id: string;
-      result?: unknown;
-      error?: ErrorBody;
-      traceparent?: string;
-      baggage?: string;
-    }
-  | { type: 'reattach'; previous_worker_id: string; reattach_token?: string };
+  | InboundOf<'registerfunction'>
+  | InboundOf<'unregisterfunction'>
+  /** `name` defaults to the id (serde default ""). */
+  | InboundOf<'registerservice', { name: string }>
+  | InboundOf<'registertriggertype'>
+  | InboundOf<'registertrigger'>
+  | InboundOf<'unregistertrigger'>
+  | InboundOf<'triggerregistrationresult', { error?: ErrorBody }>
+  | InboundOf<'invokefunction', { action?: TriggerAction }>
+  | InboundOf<'invocationresult', { error?: ErrorBody }>
+  | InboundOf<'reattach'>;
 
 /** Registration messages that wait in the namespace buffer while the connection's namespace is pending. */
 export type BufferedRegistration = Extract<
@@ -101,15 +67,17 @@ function optString(f: Frame, key: string): string | undefined {
   return v;
 }
 
+// A frame is parsed JSON text, so each value in it is JSON.
+
 /** Any JSON, required: absent fails, null is a value. */
-function reqAny(f: Frame, key: string): unknown {
+function reqAny(f: Frame, key: string): JsonValue {
   if (!(key in f)) throw new Undecodable(`"${key}" is required`);
-  return f[key];
+  return f[key] as JsonValue;
 }
 
 /** Any JSON, optional: null is absent. */
-function optAny(f: Frame, key: string): unknown {
-  const v = f[key];
+function optAny(f: Frame, key: string): Exclude<JsonValue, null> | undefined {
+  const v = f[key] as JsonValue | undefined;
   return v === null ? undefined : v;
 }
 
@@ -190,7 +158,8 @@ function decodeOrThrow(f: Frame): Inbound {
         request_format: optAny(f, 'request_format'),
         response_format: optAny(f, 'response_format'),
         metadata: optAny(f, 'metadata'),
-        invocation: optAny(f, 'invocation'),
+        // Its shape is the wire validator's to judge; the engine only needs to know it is there (§3.1).
+        invocation: optAny(f, 'invocation') as HttpInvocationRef | undefined,
       });
     case 'unregisterfunction':
       return { type: 'unregisterfunction', id: reqString(f, 'id') };
