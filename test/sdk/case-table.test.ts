@@ -8,7 +8,7 @@ import { sdkCatalogue } from '../../specs/sdk/index.ts';
 import { renderCaseTable, withTable } from '../../specs/sdk/support/case-table.ts';
 
 describe('specs/sdk/README.md case table', () => {
-  it('is up to date (regenerate with `npx tsx specs/sdk/support/case-table.ts --write`)', () => {
+  it('is up to date (regenerate with `npm run catalogue:docs`)', () => {
     const readme = readFileSync(join(REPO_ROOT, 'specs', 'sdk', 'README.md'), 'utf8');
     expect(readme).toBe(withTable(readme, renderCaseTable(sdkCatalogue.cases)));
   });
