@@ -4,16 +4,13 @@
 
 import { performance } from 'node:perf_hooks';
 import type { Frame } from '../wire/index.ts';
+import type { ErrorBody } from '../wire/types.generated.ts';
 import { Deadlines } from './deadlines.ts';
 import { summarize, type CloseInfo, type ReceivedFrame } from './endpoint.ts';
 import { ConnectionClosedError, WaitTimeoutError } from './errors.ts';
 import type { TimerSet } from './timers.ts';
 
-export interface ErrorBody {
-  code: string;
-  message: string;
-  stacktrace?: string;
-}
+export type { ErrorBody };
 
 /** What an invocation came back with. */
 export type InvocationOutcome =

@@ -5,7 +5,7 @@
 
 // WorkerInfo: one row of engine::workers::list (the engine's WorkerSummary), typed from schemas/builtins.schema.json.
 import type { WorkerInfo } from '../wire/types.generated.ts';
-import type { Connection, Binding, FunctionEntry, TriggerTypeEntry, WorkerMeta, InvocationOutcome } from './state.ts';
+import type { Connection, Binding, FunctionEntry, TriggerTypeEntry, WorkerMeta, ResultBody } from './state.ts';
 import { DEFAULT_NAMESPACE, ENGINE_PROVIDER } from './state.ts';
 import { isBlankNamespace } from './decode.ts';
 
@@ -27,7 +27,7 @@ export const ENGINE_WORKER_NAME = 'iii-engine-functions';
 export const ENGINE_VERSION = '0.23.0-reference';
 
 type Input = Record<string, unknown>;
-type Builtin = (host: BuiltinHost, conn: Connection, input: Input) => InvocationOutcome;
+type Builtin = (host: BuiltinHost, conn: Connection, input: Input) => ResultBody;
 
 class BadInput extends Error {}
 
@@ -53,7 +53,7 @@ const BUILTINS: Record<string, Builtin> = {
 
 export const BUILTIN_IDS: ReadonlySet<string> = new Set(Object.keys(BUILTINS));
 
-export function callBuiltin(host: BuiltinHost, conn: Connection, id: string, data: unknown): InvocationOutcome {
+export function callBuiltin(host: BuiltinHost, conn: Connection, id: string, data: unknown): ResultBody {
   const fn = BUILTINS[id];
   if (!fn) return { error: { code: 'function_not_found', message: `Function ${id} not found in namespace ${DEFAULT_NAMESPACE}.` } };
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
@@ -67,7 +67,7 @@ export function callBuiltin(host: BuiltinHost, conn: Connection, id: string, dat
   }
 }
 
-function deserializationError(id: string, detail: string): InvocationOutcome {
+function deserializationError(id: string, detail: string): ResultBody {
   return { error: { code: 'deserialization_error', message: `Failed to deserialize input for ${id}: ${detail}` } };
 }
 
@@ -100,7 +100,7 @@ export function sanitizeWorkerName(name: string | undefined): string | undefined
   return cleaned === '' ? undefined : cleaned;
 }
 
-function registerWorker(host: BuiltinHost, conn: Connection, input: Input): InvocationOutcome {
+function registerWorker(host: BuiltinHost, conn: Connection, input: Input): ResultBody {
   const namespace = optString(input, 'namespace');
   const pidValue = input.pid;
   if (pidValue !== undefined && pidValue !== null && !(Number.isInteger(pidValue) && (pidValue as number) >= 0 && (pidValue as number) <= 0xffffffff)) {
@@ -170,7 +170,7 @@ function engineWorkerSummary(host: BuiltinHost): WorkerInfo {
 }
 
 /** Connections that never reported a `pid` are hidden (telemetry ghosts, §5). */
-function listWorkers(host: BuiltinHost, _conn: Connection, input: Input): InvocationOutcome {
+function listWorkers(host: BuiltinHost, _conn: Connection, input: Input): ResultBody {
   const search = optString(input, 'search')?.toLowerCase();
   const runtime = optString(input, 'runtime');
   const status = optString(input, 'status');
@@ -196,7 +196,7 @@ function isInternal(id: string, metadata: unknown): boolean {
   return typeof metadata === 'object' && metadata !== null && (metadata as { internal?: unknown }).internal === true;
 }
 
-function listFunctions(host: BuiltinHost, _conn: Connection, input: Input): InvocationOutcome {
+function listFunctions(host: BuiltinHost, _conn: Connection, input: Input): ResultBody {
   const search = optString(input, 'search')?.toLowerCase();
   const prefix = optString(input, 'prefix');
   const worker = optString(input, 'worker');
@@ -224,7 +224,7 @@ function listFunctions(host: BuiltinHost, _conn: Connection, input: Input): Invo
   return { result: { functions } };
 }
 
-function listTriggerTypes(host: BuiltinHost, _conn: Connection, input: Input): InvocationOutcome {
+function listTriggerTypes(host: BuiltinHost, _conn: Connection, input: Input): ResultBody {
   const search = optString(input, 'search')?.toLowerCase();
   const prefix = optString(input, 'prefix');
   const worker = optString(input, 'worker');
@@ -242,7 +242,7 @@ function listTriggerTypes(host: BuiltinHost, _conn: Connection, input: Input): I
   return { result: { triggers } };
 }
 
-function listRegisteredTriggers(host: BuiltinHost, _conn: Connection, input: Input): InvocationOutcome {
+function listRegisteredTriggers(host: BuiltinHost, _conn: Connection, input: Input): ResultBody {
   const search = optString(input, 'search')?.toLowerCase();
   const triggerType = optString(input, 'trigger_type');
   const functionId = optString(input, 'function_id');

@@ -4,7 +4,7 @@
 // The validator decides first; this second pass keeps the engine safe whatever the validator lets by.
 
 import type { Frame } from '../wire/index.ts';
-import type { ErrorBody as WireErrorBody, HttpInvocationRef, JsonValue, MessageByType, TriggerAction as WireTriggerAction } from '../wire/types.generated.ts';
+import type { ErrorBody, HttpInvocationRef, JsonValue, MessageByType, TriggerAction } from '../wire/types.generated.ts';
 
 type OptionalKeys<T> = { [K in keyof T]-?: {} extends Pick<T, K> ? K : never }[keyof T];
 /**
@@ -13,10 +13,7 @@ type OptionalKeys<T> = { [K in keyof T]-?: {} extends Pick<T, K> ? K : never }[k
  */
 type Decoded<T> = Omit<T, OptionalKeys<T>> & { [K in OptionalKeys<T>]?: Exclude<T[K], null> };
 
-export type ErrorBody = Decoded<WireErrorBody>;
-export type TriggerAction = Decoded<WireTriggerAction>;
-
-/** The decoded form of a worker message of type K; `with` replaces nested parts decoded in their own way. */
+/** The decoded form of a worker message of type K; `With` replaces the fields decoding changes otherwise. */
 type InboundOf<K extends keyof MessageByType, With = unknown> = Omit<Decoded<MessageByType[K]>, keyof With> & With;
 
 export type Inbound =
@@ -30,9 +27,9 @@ export type Inbound =
   | InboundOf<'registertriggertype'>
   | InboundOf<'registertrigger'>
   | InboundOf<'unregistertrigger'>
-  | InboundOf<'triggerregistrationresult', { error?: ErrorBody }>
-  | InboundOf<'invokefunction', { action?: TriggerAction }>
-  | InboundOf<'invocationresult', { error?: ErrorBody }>
+  | InboundOf<'triggerregistrationresult'>
+  | InboundOf<'invokefunction'>
+  | InboundOf<'invocationresult'>
   | InboundOf<'reattach'>;
 
 /** Registration messages that wait in the namespace buffer while the connection's namespace is pending. */

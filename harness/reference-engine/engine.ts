@@ -9,7 +9,8 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { WebSocket } from 'ws';
-import { isBlankNamespace, isBufferedRegistration, type BufferedRegistration, type ErrorBody, type Inbound } from './decode.ts';
+import type { ErrorBody } from '../wire/types.generated.ts';
+import { isBlankNamespace, isBufferedRegistration, type BufferedRegistration, type Inbound } from './decode.ts';
 import {
   addTo,
   Connection,
@@ -20,7 +21,7 @@ import {
   type Binding,
   type FunctionEntry,
   type InvocationEntry,
-  type InvocationOutcome,
+  type ResultBody,
   type TriggerTypeEntry,
   type WorkerLink,
   type WorkerMeta,
@@ -259,7 +260,7 @@ export class ReferenceEngine extends EngineTransport implements BuiltinHost {
 
   protected onInvoke(conn: Connection, msg: Extract<Inbound, { type: 'invokefunction' }>): void {
     const id = msg.invocation_id;
-    const answer = (o: InvocationOutcome): void => {
+    const answer = (o: ResultBody): void => {
       if (id !== undefined && msg.action?.type !== 'void') this.sendResult(conn, id, msg.function_id, o);
     };
     if (isBlankNamespace(msg.namespace)) {
@@ -300,7 +301,7 @@ export class ReferenceEngine extends EngineTransport implements BuiltinHost {
   }
 
   /** Runs an in-process `engine::*` builtin for `conn` (§5). */
-  protected runBuiltin(conn: Connection, functionId: string, data: unknown): InvocationOutcome {
+  protected runBuiltin(conn: Connection, functionId: string, data: unknown): ResultBody {
     return callBuiltin(this, conn, functionId, data);
   }
 
@@ -331,7 +332,7 @@ export class ReferenceEngine extends EngineTransport implements BuiltinHost {
       traceparent?: string;
       baggage?: string;
       caller: Connection | null;
-      internal?: (o: InvocationOutcome) => void;
+      internal?: (o: ResultBody) => void;
     },
   ): void {
     const previous = this.invocations.get(call.invocationId);
@@ -353,12 +354,12 @@ export class ReferenceEngine extends EngineTransport implements BuiltinHost {
 
   protected onInvocationResult(_conn: Connection, msg: Extract<Inbound, { type: 'invocationresult' }>): void {
     // Any connection that knows the id may complete it, as in the engine (§3.9); unknown ids are ignored.
-    const outcome: InvocationOutcome = msg.error ? { error: msg.error } : msg.result === undefined ? {} : { result: msg.result };
+    const outcome: ResultBody = msg.error ? { error: msg.error } : msg.result === undefined ? {} : { result: msg.result };
     this.settle(msg.invocation_id, outcome, { traceparent: msg.traceparent, baggage: msg.baggage });
   }
 
   /** Completes a pending invocation: forgets it on both sides and tells whoever waits. */
-  protected settle(invocationId: string, o: InvocationOutcome, trace: { traceparent?: string; baggage?: string } = {}): void {
+  protected settle(invocationId: string, o: ResultBody, trace: { traceparent?: string; baggage?: string } = {}): void {
     const entry = this.invocations.get(invocationId);
     if (!entry) return;
     this.invocations.delete(invocationId);
@@ -375,7 +376,7 @@ export class ReferenceEngine extends EngineTransport implements BuiltinHost {
     to: Connection,
     invocationId: string,
     functionId: string,
-    o: InvocationOutcome,
+    o: ResultBody,
     trace: { traceparent?: string; baggage?: string } = {},
   ): void {
     const frame: Record<string, unknown> = { type: 'invocationresult', invocation_id: invocationId, function_id: functionId };

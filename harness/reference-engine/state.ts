@@ -1,7 +1,8 @@
 // Per-connection and registry records of the reference engine. A connection holds only ids and lazily
 // created sets, so thousands of idle workers cost little more than their sockets.
 
-import type { BufferedRegistration, ErrorBody } from './decode.ts';
+import type { ErrorBody } from '../wire/types.generated.ts';
+import type { BufferedRegistration } from './decode.ts';
 
 export const DEFAULT_NAMESPACE = 'default';
 
@@ -121,7 +122,8 @@ export interface Binding {
   providerKey: string | null;
 }
 
-export type InvocationOutcome = { result?: unknown; error?: ErrorBody };
+/** What an invocation ends with, as the engine forwards it in an `invocationresult`: a result or an error. */
+export type ResultBody = { result?: unknown; error?: ErrorBody };
 
 export interface InvocationEntry {
   functionId: string;
@@ -129,5 +131,5 @@ export interface InvocationEntry {
   /** Connection waiting for the result; null for void and id-less calls. */
   callerId: string | null;
   /** The engine itself waits on it (enqueue through a queue worker). */
-  internal?: (o: InvocationOutcome) => void;
+  internal?: (o: ResultBody) => void;
 }

@@ -126,12 +126,15 @@ describe('fake engine: faithful defaults', () => {
     const engine = await peers.engine();
     const consumer = await peers.worker(engine.url);
     await consumer.registerTrigger({ id: 'early', trigger_type: 'hook', function_id: 'c::on', config: { a: 1 } });
+    // Registrations wait for each worker's namespace (engine::workers::register, or the 5 s grace).
+    await consumer.registerWorker({ name: 'consumer', pid: 1 });
     const provider = await peers.worker(engine.url);
     await provider.registerTriggerType({ id: 'hook', description: 'hooks' }, {
       register: (t) => {
         if (t.id === 'bad') throw new Error('no thanks');
       },
     });
+    await provider.registerWorker({ name: 'provider', pid: 2 });
     const parked = await provider.waitFor({ type: 'registertrigger', id: 'early' });
     expect(parked.frame).toEqual({ type: 'registertrigger', id: 'early', trigger_type: 'hook', function_id: 'c::on', config: { a: 1 } });
     await consumer.registerTrigger({ id: 'bad', trigger_type: 'hook', function_id: 'c::on' });
