@@ -10,7 +10,7 @@ import { ENGINE_TABLES, renderEngineMutantTables } from '../fixtures/mutants/eng
 import { replaceGeneratedBlock } from '../harness/util/generated-block.ts';
 import { engineCases } from '../specs/engine/index.ts';
 import { sdkCatalogue } from '../specs/sdk/index.ts';
-import { renderCaseTable, withTable } from '../specs/sdk/support/case-table.ts';
+import { renderCaseTable, SDK_CASE_TABLE } from '../specs/sdk/support/case-table.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -23,5 +23,5 @@ function rewrite(relative: string, render: (text: string) => string): void {
   process.stdout.write(`${relative}: rewritten\n`);
 }
 
-rewrite('specs/sdk/README.md', (text) => withTable(text, renderCaseTable(sdkCatalogue.cases)));
+rewrite('specs/sdk/README.md', (text) => replaceGeneratedBlock(text, SDK_CASE_TABLE, renderCaseTable(sdkCatalogue.cases)));
 rewrite('fixtures/mutants/engine/README.md', (text) => replaceGeneratedBlock(text, ENGINE_TABLES, renderEngineMutantTables(engineCases, ENGINE_MUTANTS)));

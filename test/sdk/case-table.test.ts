@@ -5,12 +5,13 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../harness/targets/sdk/drivers.ts';
 import { sdkCatalogue } from '../../specs/sdk/index.ts';
-import { renderCaseTable, withTable } from '../../specs/sdk/support/case-table.ts';
+import { renderCaseTable, SDK_CASE_TABLE } from '../../specs/sdk/support/case-table.ts';
+import { replaceGeneratedBlock } from '../../harness/util/generated-block.ts';
 
 describe('specs/sdk/README.md case table', () => {
   it('is up to date (regenerate with `npm run catalogue:docs`)', () => {
     const readme = readFileSync(join(REPO_ROOT, 'specs', 'sdk', 'README.md'), 'utf8');
-    expect(readme).toBe(withTable(readme, renderCaseTable(sdkCatalogue.cases)));
+    expect(readme).toBe(replaceGeneratedBlock(readme, SDK_CASE_TABLE, renderCaseTable(sdkCatalogue.cases)));
   });
 
   it('every case names a source and has a stable dotted id', () => {
