@@ -503,7 +503,8 @@ export class FakeEngine {
   private dispatch(conn: EngineConnection, value: unknown, record: FrameRecord): void {
     if (this.listeners.size > 0) this.notify();
     const worker = conn.protocol;
-    if (!worker || record.verdict.base !== 'valid') return; // the engine drops what it cannot decode
+    // The engine drops what it cannot decode, and everything from a connection a reattach retired (§3.11).
+    if (!worker || worker.retired || record.verdict.base !== 'valid') return;
     const frame = value as Frame;
     if (frame.type === 'invocationresult' && typeof frame.invocation_id === 'string') {
       // The engine does not check which connection answers: any connection knowing the id completes it.
@@ -511,7 +512,7 @@ export class FakeEngine {
       const caller = this.connections.find((c) => c.hasPendingInvocation(id));
       if (caller?.settleInvocation(frame)) return;
     }
-    if (!worker.retired) conn.observe(frame);
+    conn.observe(frame);
     this.current = { frame, conn };
     try {
       this.protocol.receiveFrame(worker, frame);
