@@ -2,7 +2,7 @@
 // Faults are keyed to protocol messages, not bytes, so "drop the 2nd invocationresult" is one rule.
 // The schedule is written into the transcript when a peer starts, so a failure replays exactly.
 
-import type { Direction } from '../transcript/records.ts';
+import type { Direction } from '../wire/message-types.ts';
 
 export type FaultAction =
   /** The frame is never written (sender) or never processed (receiver). */

@@ -14,8 +14,9 @@
 // reconnect), §6 (trigger() calls), §8 (no SDK sends a JSON ping); engine-protocol.md §3 (message catalogue:
 // which side sends what in answer to what), §4.1-4.5 (sequences).
 
+import type { Direction } from '../wire/message-types.ts';
+
 export type OrderClass = 'independent' | 'answer';
-export type Direction = 'engine->worker' | 'worker->engine';
 
 export interface OrderRule {
   cls: OrderClass;
