@@ -28,6 +28,7 @@ import type { RunOptions } from './options.ts';
 import { checkCommandExists, checkEngineReachable, commandLine, engineTargetLabel, sdkTargetLabel, targetArgs } from './targets.ts';
 import { printSummary, type SideNote } from './summary.ts';
 import { CLI_NAME } from './cli-name.ts';
+import { implementationName } from '../targets/implementation-name.ts';
 
 export type SidePlan = { side: 'sdk'; spec: SdkTargetSpec } | { side: 'engine'; spec: EngineTargetSpec };
 
@@ -85,7 +86,7 @@ async function defaultBaselineFor(implementation: Pick<Implementation, 'name' | 
   const exact = await loadBaseline(own, false);
   if (exact) return exact;
   const nearest = nearestEarlierBaseline(PACKAGE_ROOT, implementation);
-  const who = `${implementation.name} ${implementation.version}`;
+  const who = implementationName(implementation);
   // An implementation the harness keeps no baselines for at all (the reference engine, a cmd: driver) is
   // gated without one, as always; the note is for a known SDK at a version it has not seen.
   if (!nearest && baselinesOf(PACKAGE_ROOT, implementation).length === 0) return undefined;
