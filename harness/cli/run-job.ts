@@ -25,7 +25,8 @@ import { SetupError, UsageError } from './errors.ts';
 import { packagePath } from '../paths.ts';
 import { PACKAGE_ROOT, harnessVersion, type CliIO, type EngineCatalogue, type SdkCatalogue } from './io.ts';
 import type { RunOptions } from './options.ts';
-import { checkCommandExists, checkEngineReachable, commandLine, engineTargetLabel, sdkTargetLabel, targetArgs } from './targets.ts';
+import { checkCommandExists, checkEngineReachable, commandLine, engineTargetLabel, targetArgs } from './targets.ts';
+import { describeTarget } from '../targets/sdk/label.ts';
 import { printSummary, type SideNote } from './summary.ts';
 import { CLI_NAME } from './cli-name.ts';
 import { implementationName } from '../targets/implementation-name.ts';
@@ -110,7 +111,7 @@ export async function runJob(plans: readonly SidePlan[], options: RunOptions, io
   const startedAt = new Date();
   const sides: LoadedSide[] = [];
   for (const plan of plans) {
-    const label = plan.side === 'sdk' ? sdkTargetLabel(plan.spec) : engineTargetLabel(plan.spec);
+    const label = plan.side === 'sdk' ? describeTarget(plan.spec) : engineTargetLabel(plan.spec);
     sides.push({ plan, label, catalogue: await loadCatalogue(plan.side, io) });
   }
   // Every id of every catalogue, also the side not run, so a baseline entry naming no case is caught.
