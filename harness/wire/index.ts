@@ -4,6 +4,7 @@
 //   validateFrame(input, direction?)  one frame (text, bytes or parsed) -> FrameVerdict, never throws
 //   validatePayload(name, value)      built-in function payloads (engine::workers::register, …)
 //   describeNonStandardType(type)     names `error` and `unregistertriggertype` when a peer sends them
+//   frameTypeOf / isFrameOfType       narrow a frame nobody validated on its tag (values stay unknown)
 //
 // Two levels: base = what the engine's decoder accepts (unknown fields allowed, as the protocol says);
 // strict = base plus non-fatal findings (unknown fields such as Node's `message_type`, non-canonical
@@ -27,6 +28,8 @@ export type { Frame, FrameVerdict } from './validate-frame.ts';
 export type { Violation } from './violations.ts';
 export { validatePayload, PAYLOAD_NAMES, PAYLOAD_DEFINITIONS, payloadSchemaRef } from './validate-payload.ts';
 export type { PayloadName, PayloadVerdict } from './validate-payload.ts';
+export { frameTypeOf, isFrameOfType } from './unvalidated.ts';
+export type { UnvalidatedFrame } from './unvalidated.ts';
 export { describeNonStandardType } from './non-standard.ts';
 export type { NonStandardNote } from './non-standard.ts';
 export { messageDirections, messageSchemaRef, SCHEMA_DIR, SCHEMA_BASE_URI, WIRE_SCHEMA_FILES } from './schema-store.ts';

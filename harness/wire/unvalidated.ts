@@ -1,0 +1,22 @@
+// Reading frames nobody has validated: what an implementation under test sent, as recorded or live.
+// Such a value may be anything, so it is never cast to a generated type. It is narrowed on its `type`
+// tag once; after that the compiler knows the field names of that message (from the generated types)
+// but every value stays unknown until the reader checks it.
+
+import type { MessageType } from './message-types.ts';
+import type { MessageByType } from './types.generated.ts';
+
+/** A frame tagged `type` whose fields are unchecked: the message's field names, each value unknown. */
+export type UnvalidatedFrame<T extends MessageType> = { readonly type: T } & { readonly [K in Exclude<keyof MessageByType[T], 'type'>]?: unknown };
+
+/** The `type` tag of a frame, when the value is an object with a string one. */
+export function frameTypeOf(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const type = (value as { type?: unknown }).type;
+  return typeof type === 'string' ? type : undefined;
+}
+
+/** Is this value an object tagged `type`? Narrows it to that message's field names, values unknown. */
+export function isFrameOfType<T extends MessageType>(value: unknown, type: T): value is UnvalidatedFrame<T> {
+  return frameTypeOf(value) === type;
+}
