@@ -3,6 +3,7 @@
 // understand becomes a note, never an exception, since a report must render whatever a case left behind.
 
 import { open } from 'node:fs/promises';
+import { frameTypeOf } from '../wire/unvalidated.ts';
 
 export interface TimelineEvent {
   /** ms since the transcript origin. */
@@ -59,9 +60,8 @@ export function toTimelineEvent(record: Record<string, unknown>): TimelineEvent 
     case 'header':
       return undefined;
     case 'frame': {
-      const frame = record.frame as { type?: unknown } | undefined;
       const verdict = record.verdict as { base?: unknown; violations?: { path?: string; message?: string }[] } | undefined;
-      const type = str(frame?.type) ?? str((record.verdict as { type?: unknown } | undefined)?.type) ?? (record.encoding === 'binary' ? 'binary' : 'frame');
+      const type = frameTypeOf(record.frame) ?? str((record.verdict as { type?: unknown } | undefined)?.type) ?? (record.encoding === 'binary' ? 'binary' : 'frame');
       const bad = verdict?.base === 'invalid';
       const why = bad && verdict?.violations?.[0] ? ` ✗ ${verdict.violations[0].path ?? ''} ${verdict.violations[0].message ?? ''}` : '';
       const dir = direction(record.dir);
@@ -70,7 +70,7 @@ export function toTimelineEvent(record: Record<string, unknown>): TimelineEvent 
         kind: 'frame',
         ...(dir ? { dir } : {}),
         label: type,
-        detail: compact(frame ?? record.text ?? record.base64 ?? '') + why,
+        detail: compact(record.frame ?? record.text ?? record.base64 ?? '') + why,
         ...(bad ? { bad: true } : {}),
         ...(record.delivered === false ? { dropped: true } : {}),
       };

@@ -15,6 +15,7 @@ import { compareFrames, IdBindings, type FrameDifference } from './replay-compar
 import { jsonDepth } from '../util/json-depth.ts';
 import { isStateQuery, mayArriveEarly, STATE_QUERY_POLL_MS } from '../replay/order-model.ts';
 import { CLOSING_NOTE, READING_PAUSED_NOTE, READING_RESUMED_NOTE } from '../transcript/records.ts';
+import { frameTypeOf, isFrameOfType } from '../wire/unvalidated.ts';
 import { engineSettingsFrom, type RecordedEngineSettings } from '../replay/config.ts';
 import { headerMap, recordedObservations, type LiveObservations, type RecordedObservations } from '../replay/observations.ts';
 
@@ -418,7 +419,7 @@ async function play(
       const outgoing = step.frame !== undefined ? ids.rewrite(step.frame) : undefined;
       if (outgoing !== undefined) ids.bindOwn(outgoing);
       const text = outgoing !== undefined ? JSON.stringify(outgoing) : (step.text ?? '');
-      if (isStateQuery(step.frame)) stateQueries.set((step.frame as { invocation_id?: unknown }).invocation_id, { conn: step.conn, text, until: Date.now() + STATE_QUERY_POLL_MS });
+      if (isStateQuery(step.frame)) stateQueries.set(step.frame.invocation_id, { conn: step.conn, text, until: Date.now() + STATE_QUERY_POLL_MS });
       conn.send(text);
       sent++;
       i++;
@@ -483,8 +484,8 @@ async function play(
           }
           const expected = steps[nearest] as ReplayStep;
           // The answer to a state query may be an earlier snapshot than the recorded one: ask again, as the case polled.
-          const query = isRecord(expected.frame) && expected.frame.type === 'invocationresult' ? stateQueries.get(expected.frame.invocation_id) : undefined;
-          if (query && query.conn === key && Date.now() < query.until && isRecord(frame) && frame.type === 'invocationresult') {
+          const query = isFrameOfType(expected.frame, 'invocationresult') ? stateQueries.get(expected.frame.invocation_id) : undefined;
+          if (query && query.conn === key && Date.now() < query.until && isFrameOfType(frame, 'invocationresult')) {
             await new Promise((resolve) => setTimeout(resolve, 50));
             conn.send(query.text);
             deadline = Date.now() + stepTimeoutMs;
@@ -557,7 +558,7 @@ function range(from: number, to: number): number[] {
 }
 
 function typeOf(frame: unknown): string {
-  return isRecord(frame) && typeof frame.type === 'string' ? frame.type : 'a frame';
+  return frameTypeOf(frame) ?? 'a frame';
 }
 
 function sameType(step: ReplayStep, frame: unknown): boolean {
@@ -567,17 +568,15 @@ function sameType(step: ReplayStep, frame: unknown): boolean {
 /** Both answer the same call: invocation results with one invocation id (a call replay sent keeps its recorded id). */
 function sameCall(step: ReplayStep, frame: unknown): boolean {
   return (
-    isRecord(step.frame) &&
-    isRecord(frame) &&
-    step.frame.type === 'invocationresult' &&
-    frame.type === 'invocationresult' &&
+    isFrameOfType(step.frame, 'invocationresult') &&
+    isFrameOfType(frame, 'invocationresult') &&
     typeof frame.invocation_id === 'string' &&
     step.frame.invocation_id === frame.invocation_id
   );
 }
 
 function describe(step: ReplayStep): string {
-  const type = isRecord(step.frame) && typeof step.frame.type === 'string' ? step.frame.type : 'frame';
+  const type = frameTypeOf(step.frame) ?? 'frame';
   return `${type} (${step.dir}, connection ${step.conn}, recorded at ${step.t.toFixed(1)} ms, seq ${step.seq})`;
 }
 
