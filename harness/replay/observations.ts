@@ -7,6 +7,7 @@
 import type { ReconnectionConfig } from '../timing/backoff.ts';
 import { DEFAULT_RECONNECTION } from '../timing/backoff.ts';
 import { CASE_END_NOTE } from '../transcript/records.ts';
+import type { Direction } from '../wire/message-types.ts';
 
 export interface RecordedUpgrade {
   /** 1-based, among the attempts on the worker path "/". */
@@ -205,7 +206,7 @@ export interface LiveConnectionInfo {
 export interface LiveFrame {
   /** Index of the accepted connection. */
   conn: number;
-  dir: 'engine->worker' | 'worker->engine';
+  dir: Direction;
   at: number;
   frame: unknown;
 }

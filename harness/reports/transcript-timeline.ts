@@ -3,6 +3,7 @@
 // understand becomes a note, never an exception, since a report must render whatever a case left behind.
 
 import { open } from 'node:fs/promises';
+import type { Direction } from '../wire/message-types.ts';
 import { frameTypeOf } from '../wire/unvalidated.ts';
 
 export interface TimelineEvent {
@@ -10,7 +11,7 @@ export interface TimelineEvent {
   t: number;
   kind: 'frame' | 'event' | 'fault' | 'note';
   /** For frames and faults: which way it travelled. */
-  dir?: 'engine->worker' | 'worker->engine';
+  dir?: Direction;
   conn?: number;
   /** Message type, event name, fault action or note source. */
   label: string;

@@ -15,12 +15,12 @@ import { compareFrames, IdBindings, type FrameDifference } from './replay-compar
 import { jsonDepth } from '../util/json-depth.ts';
 import { isStateQuery, mayArriveEarly, STATE_QUERY_POLL_MS } from '../replay/order-model.ts';
 import { CLOSING_NOTE, READING_PAUSED_NOTE, READING_RESUMED_NOTE } from '../transcript/records.ts';
+import type { Direction } from '../wire/message-types.ts';
 import { frameTypeOf, isFrameOfType } from '../wire/unvalidated.ts';
 import { engineSettingsFrom, type RecordedEngineSettings } from '../replay/config.ts';
 import { headerMap, recordedObservations, type LiveObservations, type RecordedObservations } from '../replay/observations.ts';
 
 export type Role = 'worker' | 'engine';
-type Dir = 'engine->worker' | 'worker->engine';
 
 export interface ReplayStep {
   seq: number;
@@ -28,7 +28,7 @@ export interface ReplayStep {
   /** Connection key: `${peer}#${conn}` in the recording. */
   conn: string;
   path: string;
-  dir: Dir;
+  dir: Direction;
   /** Parsed JSON, or undefined when only raw text was recorded. */
   frame: unknown;
   text?: string;
@@ -323,7 +323,7 @@ function liveConnection(ws: WebSocket, inbox: Inbox): LiveConnection {
  */
 async function play(
   script: ReplayScript,
-  ours: Dir,
+  ours: Direction,
   connect: (key: string, inbox: Inbox) => Promise<LiveConnection>,
   stepTimeoutMs: number,
   notifier: Notifier,
