@@ -299,8 +299,8 @@ function idOf(e: ReceivedEvent): string | undefined {
 }
 
 /** What an event says, without its clock and without the command id (ids are paired separately). */
-function eventBody(e: Record<string, unknown>): Record<string, unknown> {
-  const { t: _t, at: _at, id: _id, ...rest } = e;
+function eventBody(e: object): Record<string, unknown> {
+  const { t: _t, at: _at, id: _id, ...rest } = e as Record<string, unknown>;
   return rest;
 }
 
@@ -328,7 +328,7 @@ function compareDriver(input: ObservationInput, driver: DriverSide, toRecorded: 
     // Events answering a command pair by its id; the others (invoked, triggerRequest) with an equal one of their
     // kind if there is one (concurrent handlers may start in another order), else the next one of their kind.
     const candidates = liveEvents.flatMap((l, i) => (!used.has(i) && l.event === name && (id === undefined ? idOf(l) === undefined : idOf(l) === liveId.get(id)) ? [i] : []));
-    const equal = id === undefined ? candidates.find((i) => !compareFrames(eventBody(r.data), eventBody(liveEvents[i] as unknown as Record<string, unknown>), new IdBindings())) : undefined;
+    const equal = id === undefined ? candidates.find((i) => !compareFrames(eventBody(r.data), eventBody(liveEvents[i] as ReceivedEvent), new IdBindings())) : undefined;
     const hit = equal ?? candidates[0] ?? -1;
     const place = { record: 'driver-event' as const, type: name, t: r.t, seq: r.seq, verdict: 'DIVERGED' as const };
     if (hit < 0) {
@@ -337,7 +337,7 @@ function compareDriver(input: ObservationInput, driver: DriverSide, toRecorded: 
     }
     used.add(hit);
     const l = liveEvents[hit]!;
-    const difference = compareFrames(eventBody(r.data), eventBody(l as unknown as Record<string, unknown>), new IdBindings());
+    const difference = compareFrames(eventBody(r.data), eventBody(l), new IdBindings());
     if (difference) {
       out.push({
         ...place,
@@ -356,7 +356,7 @@ function compareDriver(input: ObservationInput, driver: DriverSide, toRecorded: 
   for (const [i, l] of liveEvents.entries()) {
     if (used.has(i)) continue;
     const t = toRecorded(l.at);
-    if (t <= recorded.endT - TAIL_MARGIN_MS) out.push({ record: 'driver-event', kind: 'extra', type: l.event, t, verdict: 'DIVERGED', message: `the live driver reported ${l.event} (${short(eventBody(l as unknown as Record<string, unknown>))}), which the recording does not have` });
+    if (t <= recorded.endT - TAIL_MARGIN_MS) out.push({ record: 'driver-event', kind: 'extra', type: l.event, t, verdict: 'DIVERGED', message: `the live driver reported ${l.event} (${short(eventBody(l))}), which the recording does not have` });
   }
   return out;
 }
