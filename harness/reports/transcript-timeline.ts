@@ -53,7 +53,9 @@ function direction(v: unknown): TimelineEvent['dir'] {
   return v === 'engine->worker' || v === 'worker->engine' ? v : undefined;
 }
 
-export function toTimelineEvent(record: Record<string, unknown>): TimelineEvent | undefined {
+/** One record (a live one from a recorder, or a parsed JSONL line) as an event; fields are read as unknown. */
+export function toTimelineEvent(input: object): TimelineEvent | undefined {
+  const record = input as Readonly<Record<string, unknown>>;
   const t = num(record.t) ?? 0;
   const conn = num(record.conn);
   const base = { t, ...(conn === undefined ? {} : { conn }) };
@@ -121,7 +123,7 @@ export function parseTimeline(text: string, limit = 400): Timeline {
       record = { kind: 'note', source: 'transcript', level: 'error', text: `unreadable line: ${line.slice(0, 80)}` };
     }
     if (typeof record !== 'object' || record === null) continue;
-    const ev = toTimelineEvent(record as Record<string, unknown>);
+    const ev = toTimelineEvent(record);
     if (!ev) continue;
     if (events.length < limit) events.push(ev);
     else omitted++;
