@@ -19,6 +19,7 @@ import type { Direction } from '../wire/message-types.ts';
 import { frameTypeOf, isFrameOfType } from '../wire/unvalidated.ts';
 import { engineSettingsFrom, type RecordedEngineSettings } from '../replay/config.ts';
 import { headerMap, recordedObservations, type LiveObservations, type RecordedObservations } from '../replay/observations.ts';
+import { isJsonObject } from '../util/json-object.ts';
 
 export type Role = 'worker' | 'engine';
 
@@ -96,10 +97,6 @@ export interface ReplayReport {
   undecided?: Divergence[];
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 /** Frames on the worker socket ("/"), text only (telemetry and binary frames are not replayed). */
 export function scriptFromRecords(records: readonly unknown[]): ReplayScript {
   const steps: ReplayStep[] = [];
@@ -107,16 +104,16 @@ export function scriptFromRecords(records: readonly unknown[]): ReplayScript {
   const driverCommands: Record<string, unknown>[] = [];
   const driverStarts: Record<string, unknown>[] = [];
   for (const r of records) {
-    if (!isRecord(r)) continue;
-    if (r.kind === 'note' && r.source === 'case' && typeof r.text === 'string' && /^starting driver \d+/.test(r.text) && isRecord(r.data))
+    if (!isJsonObject(r)) continue;
+    if (r.kind === 'note' && r.source === 'case' && typeof r.text === 'string' && /^starting driver \d+/.test(r.text) && isJsonObject(r.data))
       driverStarts.push(r.data);
-    if (r.kind === 'note' && isRecord(r.data) && typeof r.data.cmd === 'string') {
+    if (r.kind === 'note' && isJsonObject(r.data) && typeof r.data.cmd === 'string') {
       driverCommands.push(r.data);
       // Commands of the first driver keep their place among the frames; the replay starts only that one.
       if (r.source === 'driver#1')
         steps.push({ seq: typeof r.seq === 'number' ? r.seq : steps.length, t: typeof r.t === 'number' ? r.t : 0, conn: '', path: '/', dir: 'engine->worker', frame: undefined, command: r.data });
     }
-    if (r.kind === 'note' && r.text === CLOSING_NOTE && isRecord(r.data) && (r.data.path === '/' || r.data.path === undefined) && typeof r.source === 'string') {
+    if (r.kind === 'note' && r.text === CLOSING_NOTE && isJsonObject(r.data) && (r.data.path === '/' || r.data.path === undefined) && typeof r.source === 'string') {
       const key = `${r.source}#${String(r.data.conn ?? 0)}`;
       if (!connections.some((c) => c.key === key)) connections.push({ key, path: '/' });
       const code = typeof r.data.code === 'number' ? r.data.code : undefined;
@@ -132,7 +129,7 @@ export function scriptFromRecords(records: readonly unknown[]): ReplayScript {
       });
     }
     const reading = r.kind === 'note' ? (r.text === READING_PAUSED_NOTE ? 'paused' : r.text === READING_RESUMED_NOTE ? 'resumed' : undefined) : undefined;
-    if (reading && isRecord(r.data) && (r.data.path === '/' || r.data.path === undefined) && typeof r.source === 'string') {
+    if (reading && isJsonObject(r.data) && (r.data.path === '/' || r.data.path === undefined) && typeof r.source === 'string') {
       const key = `${r.source}#${String(r.data.conn ?? 0)}`;
       if (!connections.some((c) => c.key === key)) connections.push({ key, path: '/' });
       steps.push({
@@ -562,7 +559,7 @@ function typeOf(frame: unknown): string {
 }
 
 function sameType(step: ReplayStep, frame: unknown): boolean {
-  return isRecord(step.frame) && isRecord(frame) && step.frame.type === frame.type;
+  return isJsonObject(step.frame) && isJsonObject(frame) && step.frame.type === frame.type;
 }
 
 /** Both answer the same call: invocation results with one invocation id (a call replay sent keeps its recorded id). */

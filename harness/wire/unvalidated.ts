@@ -3,6 +3,7 @@
 // tag once; after that the compiler knows the field names of that message (from the generated types)
 // but every value stays unknown until the reader checks it.
 
+import { isJsonObject } from '../util/json-object.ts';
 import type { MessageType } from './message-types.ts';
 import type { MessageByType } from './types.generated.ts';
 
@@ -11,8 +12,7 @@ export type UnvalidatedFrame<T extends MessageType> = { readonly type: T } & { r
 
 /** The `type` tag of a frame, when the value is an object with a string one. */
 export function frameTypeOf(value: unknown): string | undefined {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
-  const type = (value as { type?: unknown }).type;
+  const type = isJsonObject(value) ? value.type : undefined;
   return typeof type === 'string' ? type : undefined;
 }
 
