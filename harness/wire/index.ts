@@ -33,7 +33,7 @@ export type { Violation } from './violations.ts';
 export { validatePayload, PAYLOAD_NAMES, PAYLOAD_DEFINITIONS, payloadSchemaRef } from './validate-payload.ts';
 export type { PayloadName, PayloadVerdict } from './validate-payload.ts';
 export { frameTypeOf, isFrameOfType } from './unvalidated.ts';
-export type { UnvalidatedFrame } from './unvalidated.ts';
+export type { Unchecked, UnvalidatedFrame } from './unvalidated.ts';
 export { describeNonStandardType } from './non-standard.ts';
 export type { NonStandardNote } from './non-standard.ts';
 export { messageDirections, messageSchemaRef, SCHEMA_DIR, SCHEMA_BASE_URI, WIRE_SCHEMA_FILES } from './schema-store.ts';

@@ -7,8 +7,11 @@ import { isJsonObject } from '../util/json-object.ts';
 import type { MessageType } from './message-types.ts';
 import type { MessageByType } from './types.generated.ts';
 
+/** A generated type's field names with every value unknown: what a peer's object may hold before it is checked. */
+export type Unchecked<T> = { readonly [K in keyof T]?: unknown };
+
 /** A frame tagged `type` whose fields are unchecked: the message's field names, each value unknown. */
-export type UnvalidatedFrame<T extends MessageType> = { readonly type: T } & { readonly [K in Exclude<keyof MessageByType[T], 'type'>]?: unknown };
+export type UnvalidatedFrame<T extends MessageType> = { readonly type: T } & Unchecked<Omit<MessageByType[T], 'type'>>;
 
 /** The `type` tag of a frame, when the value is an object with a string one. */
 export function frameTypeOf(value: unknown): string | undefined {
