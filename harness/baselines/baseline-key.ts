@@ -7,6 +7,7 @@
 import type { SdkTargetSpec } from '../cases/catalogue.ts';
 import type { Implementation } from '../cases/model.ts';
 import { readDriverStatus, readPinnedVersions } from '../targets/sdk/drivers.ts';
+import { implementationName, sdkImplementationName } from '../targets/implementation-name.ts';
 
 export interface BaselineKey {
   /** Name and version the default baseline file is named after; absent: no default baseline applies. */
@@ -20,7 +21,7 @@ type Identity = Pick<Implementation, 'name' | 'version'>;
 /** The identity a bundled driver must report: `<package> (<sdk>)` at the version set-up installed. */
 export function expectedBuiltinIdentity(sdk: Extract<SdkTargetSpec, { kind: 'builtin' }>['sdk']): { name: string; version: string | null } {
   const pin = readPinnedVersions()[sdk];
-  return { name: `${pin.package} (${sdk})`, version: readDriverStatus()[sdk]?.sdkVersion ?? pin.version };
+  return { name: sdkImplementationName(pin.package, sdk), version: readDriverStatus()[sdk]?.sdkVersion ?? pin.version };
 }
 
 export function sdkBaselineKey(spec: SdkTargetSpec, claimed: Identity): BaselineKey {
@@ -31,6 +32,6 @@ export function sdkBaselineKey(spec: SdkTargetSpec, claimed: Identity): Baseline
   const version = spec.source ? claimed.version : (expected.version ?? claimed.version);
   if (expected.name === claimed.name && version === claimed.version) return { key: { name: expected.name, version } };
   return {
-    mismatch: `the ${spec.sdk} target reported itself as ${claimed.name} ${claimed.version}, not ${expected.name} ${version}: no default baseline is used or written for it`,
+    mismatch: `the ${spec.sdk} target reported itself as ${implementationName(claimed)}, not ${implementationName({ name: expected.name, version })}: no default baseline is used or written for it`,
   };
 }

@@ -14,6 +14,7 @@ import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Implementation } from '../cases/model.ts';
 import type { CatalogueRun } from '../runner/types.ts';
+import { implementationName } from '../targets/implementation-name.ts';
 
 export interface Baseline {
   /** Absolute or cwd-relative path it was read from (or will be written to). */
@@ -120,7 +121,7 @@ export function regenerateBaseline(previous: Baseline | undefined, path: string,
   for (const [id, reason] of previous?.entries ?? []) if (!ran.has(id)) entries.set(id, reason);
   const comments = new Map(previous?.comments ?? []);
   if (!comments.has('$comment')) {
-    const impl = runs.map((r) => (r.implementation ? `${r.implementation.name} ${r.implementation.version}` : r.target)).join(', ');
+    const impl = runs.map((r) => (r.implementation ? implementationName(r.implementation) : r.target)).join(', ');
     comments.set('$comment', `Known failures of ${impl}: case id -> one-line reason. Regenerate with --update-baseline.`);
   }
   return { path, entries, comments };

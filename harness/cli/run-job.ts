@@ -25,9 +25,11 @@ import { SetupError, UsageError } from './errors.ts';
 import { packagePath } from '../paths.ts';
 import { PACKAGE_ROOT, harnessVersion, type CliIO, type EngineCatalogue, type SdkCatalogue } from './io.ts';
 import type { RunOptions } from './options.ts';
-import { checkCommandExists, checkEngineReachable, commandLine, engineTargetLabel, sdkTargetLabel, targetArgs } from './targets.ts';
+import { checkCommandExists, checkEngineReachable, commandLine, engineTargetLabel, targetArgs } from './targets.ts';
+import { describeTarget } from '../targets/sdk/label.ts';
 import { printSummary, type SideNote } from './summary.ts';
 import { CLI_NAME } from './cli-name.ts';
+import { implementationName } from '../targets/implementation-name.ts';
 
 export type SidePlan = { side: 'sdk'; spec: SdkTargetSpec } | { side: 'engine'; spec: EngineTargetSpec };
 
@@ -85,7 +87,7 @@ async function defaultBaselineFor(implementation: Pick<Implementation, 'name' | 
   const exact = await loadBaseline(own, false);
   if (exact) return exact;
   const nearest = nearestEarlierBaseline(PACKAGE_ROOT, implementation);
-  const who = `${implementation.name} ${implementation.version}`;
+  const who = implementationName(implementation);
   // An implementation the harness keeps no baselines for at all (the reference engine, a cmd: driver) is
   // gated without one, as always; the note is for a known SDK at a version it has not seen.
   if (!nearest && baselinesOf(PACKAGE_ROOT, implementation).length === 0) return undefined;
@@ -109,7 +111,7 @@ export async function runJob(plans: readonly SidePlan[], options: RunOptions, io
   const startedAt = new Date();
   const sides: LoadedSide[] = [];
   for (const plan of plans) {
-    const label = plan.side === 'sdk' ? sdkTargetLabel(plan.spec) : engineTargetLabel(plan.spec);
+    const label = plan.side === 'sdk' ? describeTarget(plan.spec) : engineTargetLabel(plan.spec);
     sides.push({ plan, label, catalogue: await loadCatalogue(plan.side, io) });
   }
   // Every id of every catalogue, also the side not run, so a baseline entry naming no case is caught.

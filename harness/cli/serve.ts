@@ -8,6 +8,7 @@ import { toTimelineEvent } from '../reports/transcript-timeline.ts';
 import { SetupError, UsageError } from './errors.ts';
 import type { CliIO } from './io.ts';
 import { forTerminal } from '../util/terminal.ts';
+import type { TranscriptRecord } from '../transcript/records.ts';
 
 export interface ServeOptions {
   fake?: boolean;
@@ -32,7 +33,7 @@ function addressInUse(e: unknown): boolean {
   return (e as NodeJS.ErrnoException | undefined)?.code === 'EADDRINUSE' || /EADDRINUSE|address already in use/i.test(e instanceof Error ? e.message : '');
 }
 
-function frameLine(record: Record<string, unknown>): string | undefined {
+function frameLine(record: TranscriptRecord): string | undefined {
   const ev = toTimelineEvent(record);
   if (!ev) return undefined;
   const arrow = ev.dir === 'engine->worker' ? 'engine → worker' : ev.dir === 'worker->engine' ? 'worker → engine' : ev.kind;
@@ -48,7 +49,7 @@ export async function startServer(options: ServeOptions, io: CliIO): Promise<Run
       const { FakeEngine } = await import('../fake-engine/index.ts');
       const engine = await FakeEngine.start({ host, port });
       const detach = engine.transcript.subscribe((r) => {
-        const line = frameLine(r as unknown as Record<string, unknown>);
+        const line = frameLine(r);
         if (line) io.stdout.write(`${line}\n`);
       });
       let stream: { close(): Promise<void> } | undefined;

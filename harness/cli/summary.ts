@@ -6,6 +6,7 @@ import type { Baseline } from '../baselines/baseline.ts';
 import type { CaseStatus, GateReport } from '../baselines/gate.ts';
 import type { OutputStream } from '../runner/progress.ts';
 import type { CatalogueRun } from '../runner/types.ts';
+import { implementationName } from '../targets/implementation-name.ts';
 import { forTerminal, linesForTerminal } from '../util/terminal.ts';
 
 export interface SideNote {
@@ -64,7 +65,7 @@ export function printSummary(out: OutputStream, s: SummaryInput): void {
     for (const [i, run] of s.runs.entries()) {
       if (run.side !== side) continue;
       // Names, versions and errors come from the implementation: printed inert (terminal.ts).
-      const impl = run.implementation ? forTerminal(`${run.implementation.name} ${run.implementation.version}`) : '(not opened)';
+      const impl = run.implementation ? forTerminal(implementationName(run.implementation)) : '(not opened)';
       w(`  ${run.side}: ${impl} — target ${forTerminal(run.target)}, ${plural(run.cases.length, 'case')} in ${(run.durationMs / 1000).toFixed(1)} s`);
       if (run.setupError) w(`    could not open the target: ${linesForTerminal(run.setupError).split('\n').join('\n    ')}`);
       const mismatch = s.identityMismatches?.[i];

@@ -5,7 +5,6 @@ import { access, constants } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import type { EngineTargetSpec, SdkTargetSpec } from '../cases/catalogue.ts';
-import { describeTarget } from '../targets/sdk/label.ts';
 import { probeEngineUpgrade } from './engine-probe.ts';
 import { SetupError, UsageError } from './errors.ts';
 import { shellQuote } from '../util/shell-quote.ts';
@@ -50,10 +49,6 @@ export function parseSdkTarget(text: string, sourceDir?: string): SdkTargetSpec 
     return { kind: 'cmd', command };
   }
   throw new UsageError(`unknown SDK target "${text}": use node, python, rust, go, browser, or cmd:"<command that starts your driver>" (a bundled SDK may take @<version>: python@0.24.0)`);
-}
-
-export function sdkTargetLabel(spec: SdkTargetSpec): string {
-  return describeTarget(spec);
 }
 
 export interface EngineOptionValues {

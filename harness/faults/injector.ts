@@ -1,7 +1,7 @@
 // Decides, frame by frame, whether a rule of the schedule fires. Counting is per peer (across its
 // connections) unless a rule names a connection, so "the 2nd registerfunction" survives reconnects.
 
-import type { Direction } from '../transcript/records.ts';
+import type { Direction } from '../wire/message-types.ts';
 import type { FaultAction, FaultRule, FaultSchedule } from './schedule.ts';
 
 export interface FiredFault {

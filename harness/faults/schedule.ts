@@ -2,7 +2,8 @@
 // Faults are keyed to protocol messages, not bytes, so "drop the 2nd invocationresult" is one rule.
 // The schedule is written into the transcript when a peer starts, so a failure replays exactly.
 
-import type { Direction } from '../transcript/records.ts';
+import type { Direction } from '../wire/message-types.ts';
+import { isJsonObject } from '../util/json-object.ts';
 
 export type FaultAction =
   /** The frame is never written (sender) or never processed (receiver). */
@@ -56,7 +57,7 @@ export class FaultScheduleError extends Error {
  */
 export function parseFaultSchedule(input: unknown): FaultSchedule {
   const root = Array.isArray(input) ? { rules: input } : input;
-  if (!isObject(root) || !Array.isArray(root.rules)) throw new FaultScheduleError('a fault schedule is an array of rules or an object with "rules"');
+  if (!isJsonObject(root) || !Array.isArray(root.rules)) throw new FaultScheduleError('a fault schedule is an array of rules or an object with "rules"');
   const rules = root.rules.map((r, i) => parseRule(r, `rules[${i}]`));
   const name = root.name;
   if (name !== undefined && typeof name !== 'string') throw new FaultScheduleError('"name" must be a string');
@@ -64,7 +65,7 @@ export function parseFaultSchedule(input: unknown): FaultSchedule {
 }
 
 function parseRule(input: unknown, at: string): FaultRule {
-  if (!isObject(input)) throw new FaultScheduleError(`${at} must be an object`);
+  if (!isJsonObject(input)) throw new FaultScheduleError(`${at} must be an object`);
   const { direction, type, nth, count, connection, path, action } = input;
   if (direction !== 'engine->worker' && direction !== 'worker->engine') throw new FaultScheduleError(`${at}.direction must be "engine->worker" or "worker->engine"`);
   if (typeof type !== 'string' || type === '') throw new FaultScheduleError(`${at}.type must be a message type or "*"`);
@@ -85,7 +86,7 @@ function parseRule(input: unknown, at: string): FaultRule {
 
 function parseAction(input: unknown, at: string): FaultAction {
   const raw = typeof input === 'string' ? { kind: input } : input;
-  if (!isObject(raw) || typeof raw.kind !== 'string') throw new FaultScheduleError(`${at} must be one of ${FAULT_ACTION_KINDS.join(', ')} (a string or {kind, ...})`);
+  if (!isJsonObject(raw) || typeof raw.kind !== 'string') throw new FaultScheduleError(`${at} must be one of ${FAULT_ACTION_KINDS.join(', ')} (a string or {kind, ...})`);
   switch (raw.kind) {
     case 'drop':
     case 'duplicate':
@@ -118,10 +119,6 @@ function parseAction(input: unknown, at: string): FaultAction {
     default:
       throw new FaultScheduleError(`${at}: unknown fault "${raw.kind}" (known: ${FAULT_ACTION_KINDS.join(', ')})`);
   }
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function positiveInt(v: unknown, at: string): number {

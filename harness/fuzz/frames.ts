@@ -19,7 +19,11 @@ export type Mutation = (typeof MUTATIONS)[number];
 export const HUGE_MAX_BYTES = 256 * 1024;
 export const DEEP_MAX = 1000;
 
-type Frame = Record<string, unknown>;
+/**
+ * A JSON object drawn from a message's schema. Not typed as that message: the conditional rules are not
+ * generated, so a few are invalid (and the mutations below are invalid on purpose).
+ */
+export type SchemaDrawnFrame = Record<string, unknown>;
 
 /** The schema node a message of `type` is checked against in `direction` (variant when it has one). */
 function directionSchema(type: MessageType, direction: Direction): unknown {
@@ -39,20 +43,20 @@ export function fuzzedTypes(direction: Direction, exclude: readonly string[] = [
 }
 
 /** Valid frames (per the schemas, conditions aside) of the given types. */
-export function validFrameArbitrary(direction: Direction, types: readonly MessageType[]): fc.Arbitrary<Frame> {
-  return fc.oneof(...types.map((t) => schemaArbitrary(directionSchema(t, direction), messageSchemaFile(t)).map((v) => v as Frame)));
+export function validFrameArbitrary(direction: Direction, types: readonly MessageType[]): fc.Arbitrary<SchemaDrawnFrame> {
+  return fc.oneof(...types.map((t) => schemaArbitrary(directionSchema(t, direction), messageSchemaFile(t)).map((v) => v as SchemaDrawnFrame)));
 }
 
 const WRONG_VALUES: unknown[] = [42, -1, true, false, null, '', 'x', [], [1, 'a'], {}, { nested: { x: 1 } }, 1.5];
 const BOUNDARY_TEXT = ['0', '-0', '-1', '2147483647', '2147483648', '-2147483649', '4294967296', '9007199254740991', '9007199254740993', '-9007199254740993', '18446744073709551616', '1e308', '-1e308', '1e400', '5e-324', '1.7976931348623157e308', '0.1e-400', '123456789012345678901234567890'];
 
-function pickKey(frame: Frame, n: number, keepType: boolean): string | undefined {
+function pickKey(frame: SchemaDrawnFrame, n: number, keepType: boolean): string | undefined {
   const keys = Object.keys(frame).filter((k) => !keepType || k !== 'type');
   return keys.length === 0 ? undefined : keys[n % keys.length];
 }
 
 /** JSON text with `key`'s value replaced by raw JSON text (numbers JSON.stringify cannot write, deep nesting). */
-function withRawValue(frame: Frame, key: string, raw: string): string {
+function withRawValue(frame: SchemaDrawnFrame, key: string, raw: string): string {
   const marker = `\u0000fuzz-${key}\u0000`;
   return JSON.stringify({ ...frame, [key]: marker }).replace(JSON.stringify(marker), raw);
 }
@@ -60,7 +64,7 @@ function withRawValue(frame: Frame, key: string, raw: string): string {
 const mutationInput = fc.record({ mutation: fc.constantFrom(...MUTATIONS), pick: fc.nat(), size: fc.nat(), wrong: fc.nat() });
 
 /** Applies one mutation to a valid frame; deterministic in its inputs, so fast-check can shrink it. */
-export function mutate(frame: Frame, m: { mutation: Mutation; pick: number; size: number; wrong: number }): FuzzFrame {
+export function mutate(frame: SchemaDrawnFrame, m: { mutation: Mutation; pick: number; size: number; wrong: number }): FuzzFrame {
   const text = (t: string): FuzzFrame => ({ kind: 'text', mutation: m.mutation, text: t });
   const key = pickKey(frame, m.pick, m.mutation !== 'missing-field') ?? 'type';
   switch (m.mutation) {

@@ -5,16 +5,13 @@
 // No maintained schema->arbitrary package targets draft 2020-12 on fast-check 4, hence this small walker.
 
 import fc from 'fast-check';
-import { wireSchema, type JsonObject } from '../wire/schema-store.ts';
+import { wireSchema } from '../wire/schema-store.ts';
+import { isJsonObject, type JsonObject } from '../util/json-object.ts';
 
 type Arb = fc.Arbitrary<unknown>;
 
 /** Nesting bound for generated values; the "deep" mutation goes far deeper on purpose, as raw text. */
 const MAX_DEPTH = 4;
-
-function isObject(v: unknown): v is JsonObject {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /** Resolves "file.schema.json#/$defs/X", "#/$defs/X" and "#" relative to the file the $ref is in. */
 function resolveRef(ref: string, file: string): { schema: unknown; file: string } {
@@ -22,7 +19,7 @@ function resolveRef(ref: string, file: string): { schema: unknown; file: string 
   const target = filePart === '' ? file : filePart;
   let node: unknown = wireSchema(target);
   for (const seg of pointer.split('/').filter((s) => s !== '')) {
-    if (!isObject(node)) throw new Error(`cannot resolve $ref ${ref} in ${file}`);
+    if (!isJsonObject(node)) throw new Error(`cannot resolve $ref ${ref} in ${file}`);
     node = node[seg.replace(/~1/g, '/').replace(/~0/g, '~')];
   }
   return { schema: node, file: target };
@@ -49,7 +46,7 @@ function numberArb(schema: JsonObject, integer: boolean): Arb {
 }
 
 function objectArb(schema: JsonObject, file: string, depth: number): Arb {
-  const props = isObject(schema.properties) ? schema.properties : undefined;
+  const props = isJsonObject(schema.properties) ? schema.properties : undefined;
   if (!props) return fc.dictionary(fc.string({ maxLength: 12 }), anyJson(depth + 1), { maxKeys: depth >= MAX_DEPTH ? 0 : 3 });
   const required = Array.isArray(schema.required) ? schema.required.filter((k): k is string => typeof k === 'string') : [];
   const model: Record<string, Arb> = {};
@@ -81,7 +78,7 @@ function typedArb(type: string, schema: JsonObject, file: string, depth: number)
 
 /** An arbitrary of values valid (conditions aside) under `schema`, a node of the wire schema `file`. */
 export function schemaArbitrary(schema: unknown, file: string, depth = 0): Arb {
-  if (schema === true || !isObject(schema)) return anyJson(depth);
+  if (schema === true || !isJsonObject(schema)) return anyJson(depth);
   if (typeof schema.$ref === 'string') {
     const r = resolveRef(schema.$ref, file);
     return schemaArbitrary(r.schema, r.file, depth);
@@ -97,6 +94,6 @@ export function schemaArbitrary(schema: unknown, file: string, depth = 0): Arb {
     return fc.oneof(...types.map((t) => typedArb(t, schema, file, depth)));
   }
   if (typeof type === 'string') return typedArb(type, schema, file, depth);
-  if (isObject(schema.properties)) return objectArb(schema, file, depth);
+  if (isJsonObject(schema.properties)) return objectArb(schema, file, depth);
   return anyJson(depth);
 }

@@ -6,6 +6,7 @@ import { lstat, readFile, realpath, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { UsageError } from '../cli/errors.ts';
 import { forTerminal } from '../util/terminal.ts';
+import { isJsonObject } from '../util/json-object.ts';
 
 /** A bundle.json is a few KB; anything this large is not one (and is not parsed). */
 export const MAX_BUNDLE_BYTES = 8 * 1024 * 1024;
@@ -21,10 +22,6 @@ export interface ReplaySource {
   logs: string[];
   /** The run's time scale (tolerance model): replay's waits stretch by it, as the case's did. */
   timeScale?: number;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** Control bytes made visible, so a crafted name cannot drive the terminal through an error message. */
@@ -67,7 +64,7 @@ export async function readTranscriptText(path: string): Promise<string> {
 }
 
 function timeScaleOf(tolerance: unknown): number | undefined {
-  const scale = isRecord(tolerance) ? tolerance.timeScale : undefined;
+  const scale = isJsonObject(tolerance) ? tolerance.timeScale : undefined;
   return typeof scale === 'number' && Number.isFinite(scale) && scale >= 1 && scale <= 100 ? scale : undefined;
 }
 
@@ -96,7 +93,7 @@ export async function loadReplaySource(file: string, cwd: string): Promise<Repla
   } catch {
     throw notBundle('it is not JSON');
   }
-  if (!isRecord(bundle)) throw notBundle(`it holds ${bundle === null ? 'null' : Array.isArray(bundle) ? 'an array' : `a ${typeof bundle}`}, not an object`);
+  if (!isJsonObject(bundle)) throw notBundle(`it holds ${bundle === null ? 'null' : Array.isArray(bundle) ? 'an array' : `a ${typeof bundle}`}, not an object`);
   if (bundle.format !== 'iii-conformance-repro') throw notBundle('its "format" is not "iii-conformance-repro"');
   if (typeof bundle.transcript !== 'string')
     throw new UsageError(`replay: the bundle ${visible(bundlePath)} holds no transcript, so there is nothing to replay; rerun the case with its rerun.sh instead`);

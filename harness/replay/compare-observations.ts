@@ -10,6 +10,7 @@ import { judgeInterval, upperSlackMs, type ToleranceModel } from '../timing/tole
 import type { ReceivedEvent } from '../targets/sdk/contract.ts';
 import type { LiveObservations, RecordedObservations } from './observations.ts';
 import { IGNORED_HANDSHAKE_HEADERS } from './varying-values.ts';
+import { isFrameOfType } from '../wire/unvalidated.ts';
 
 export type ObservedRecord = 'upgrade' | 'connection' | 'process' | 'ws-pong' | 'ws-ping' | 'driver-event' | 'timing';
 
@@ -64,10 +65,6 @@ export interface ObservationInput {
   tolerance: ToleranceModel;
   /** The harness's largest event-loop lag during the replay (LoadProbe). */
   observedLagMs: number;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** Adds to a live moment to put it on the recorded clock: the first upgrade request is the same moment in both. */
@@ -302,8 +299,8 @@ function idOf(e: ReceivedEvent): string | undefined {
 }
 
 /** What an event says, without its clock and without the command id (ids are paired separately). */
-function eventBody(e: Record<string, unknown>): Record<string, unknown> {
-  const { t: _t, at: _at, id: _id, ...rest } = e;
+function eventBody(e: object): Record<string, unknown> {
+  const { t: _t, at: _at, id: _id, ...rest } = e as Record<string, unknown>;
   return rest;
 }
 
@@ -331,7 +328,7 @@ function compareDriver(input: ObservationInput, driver: DriverSide, toRecorded: 
     // Events answering a command pair by its id; the others (invoked, triggerRequest) with an equal one of their
     // kind if there is one (concurrent handlers may start in another order), else the next one of their kind.
     const candidates = liveEvents.flatMap((l, i) => (!used.has(i) && l.event === name && (id === undefined ? idOf(l) === undefined : idOf(l) === liveId.get(id)) ? [i] : []));
-    const equal = id === undefined ? candidates.find((i) => !compareFrames(eventBody(r.data), eventBody(liveEvents[i] as unknown as Record<string, unknown>), new IdBindings())) : undefined;
+    const equal = id === undefined ? candidates.find((i) => !compareFrames(eventBody(r.data), eventBody(liveEvents[i] as ReceivedEvent), new IdBindings())) : undefined;
     const hit = equal ?? candidates[0] ?? -1;
     const place = { record: 'driver-event' as const, type: name, t: r.t, seq: r.seq, verdict: 'DIVERGED' as const };
     if (hit < 0) {
@@ -340,7 +337,7 @@ function compareDriver(input: ObservationInput, driver: DriverSide, toRecorded: 
     }
     used.add(hit);
     const l = liveEvents[hit]!;
-    const difference = compareFrames(eventBody(r.data), eventBody(l as unknown as Record<string, unknown>), new IdBindings());
+    const difference = compareFrames(eventBody(r.data), eventBody(l), new IdBindings());
     if (difference) {
       out.push({
         ...place,
@@ -359,7 +356,7 @@ function compareDriver(input: ObservationInput, driver: DriverSide, toRecorded: 
   for (const [i, l] of liveEvents.entries()) {
     if (used.has(i)) continue;
     const t = toRecorded(l.at);
-    if (t <= recorded.endT - TAIL_MARGIN_MS) out.push({ record: 'driver-event', kind: 'extra', type: l.event, t, verdict: 'DIVERGED', message: `the live driver reported ${l.event} (${short(eventBody(l as unknown as Record<string, unknown>))}), which the recording does not have` });
+    if (t <= recorded.endT - TAIL_MARGIN_MS) out.push({ record: 'driver-event', kind: 'extra', type: l.event, t, verdict: 'DIVERGED', message: `the live driver reported ${l.event} (${short(eventBody(l))}), which the recording does not have` });
   }
   return out;
 }
@@ -384,21 +381,25 @@ function judgeDelay(label: string, recordedMs: number, liveMs: number, input: Ob
 /** How long the SDK took to answer each invocation, against the recording (the live ids are the recorded ones: replay sends them). */
 function compareAnswerDelays(input: ObservationInput): ObservedDivergence[] {
   const out: ObservedDivergence[] = [];
-  const idOf = (f: unknown) => (isRecord(f) && typeof f.invocation_id === 'string' ? f.invocation_id : undefined);
-  const typeOf = (f: unknown) => (isRecord(f) ? f.type : undefined);
+  // Recorded and live frames are the implementation's, unchecked: the invocation id is read only where it is a string.
+  const callId = (f: unknown) => (isFrameOfType(f, 'invokefunction') && typeof f.invocation_id === 'string' ? f.invocation_id : undefined);
+  const answerId = (f: unknown) => (isFrameOfType(f, 'invocationresult') && typeof f.invocation_id === 'string' ? f.invocation_id : undefined);
   const sentAt = new Map<string, number>();
-  for (const f of input.frames) if (f.dir === 'engine->worker' && typeOf(f.frame) === 'invokefunction' && idOf(f.frame)) sentAt.set(idOf(f.frame)!, f.t);
+  for (const f of input.frames) {
+    const id = callId(f.frame);
+    if (f.dir === 'engine->worker' && id) sentAt.set(id, f.t);
+  }
   const liveSent = new Map<string, number>();
   const liveAnswered = new Map<string, number>();
   for (const f of input.live.frames) {
-    const id = idOf(f.frame);
-    if (!id) continue;
-    if (f.dir === 'engine->worker' && typeOf(f.frame) === 'invokefunction') liveSent.set(id, f.at);
-    if (f.dir === 'worker->engine' && typeOf(f.frame) === 'invocationresult' && !liveAnswered.has(id)) liveAnswered.set(id, f.at);
+    const sent = callId(f.frame);
+    const answered = answerId(f.frame);
+    if (f.dir === 'engine->worker' && sent) liveSent.set(sent, f.at);
+    if (f.dir === 'worker->engine' && answered && !liveAnswered.has(answered)) liveAnswered.set(answered, f.at);
   }
   for (const f of input.frames) {
-    const id = idOf(f.frame);
-    if (f.dir !== 'worker->engine' || typeOf(f.frame) !== 'invocationresult' || !id) continue;
+    const id = answerId(f.frame);
+    if (f.dir !== 'worker->engine' || !id) continue;
     const from = sentAt.get(id);
     const liveFrom = liveSent.get(id);
     const liveTo = liveAnswered.get(id);
@@ -411,7 +412,7 @@ function compareAnswerDelays(input: ObservationInput): ObservedDivergence[] {
 
 /** Did the recorded engine answer a call of the SDK's between two moments? Then a delay spanning them is partly replay's. */
 function engineAnswered(frames: ObservationInput['frames'], from: number, to: number): boolean {
-  return frames.some((f) => f.dir === 'engine->worker' && f.t > from && f.t < to && isRecord(f.frame) && f.frame.type === 'invocationresult');
+  return frames.some((f) => f.dir === 'engine->worker' && f.t > from && f.t < to && isFrameOfType(f.frame, 'invocationresult'));
 }
 
 function short(v: unknown): string {

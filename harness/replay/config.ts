@@ -3,10 +3,7 @@
 // contract are taken, each with its type checked (anything else is dropped, never passed to a driver).
 
 import type { ReconnectionOptions, WorkerOptions } from '../targets/sdk/contract.ts';
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
+import { isJsonObject } from '../util/json-object.ts';
 
 const RECONNECTION_KEYS = ['initialDelayMs', 'maxDelayMs', 'backoffMultiplier', 'jitterFactor', 'maxRetries'] as const;
 
@@ -15,7 +12,7 @@ export function workerOptionsFrom(recorded: Record<string, unknown>): WorkerOpti
   for (const key of ['workerName', 'description', 'namespace'] as const) if (typeof recorded[key] === 'string') out[key] = recorded[key];
   if (typeof recorded.invocationTimeoutMs === 'number') out.invocationTimeoutMs = recorded.invocationTimeoutMs;
   for (const key of ['metrics', 'otel'] as const) if (typeof recorded[key] === 'boolean') out[key] = recorded[key];
-  if (isRecord(recorded.reconnection)) {
+  if (isJsonObject(recorded.reconnection)) {
     const r: ReconnectionOptions = {};
     for (const key of RECONNECTION_KEYS) {
       const v = recorded.reconnection[key];
@@ -23,7 +20,7 @@ export function workerOptionsFrom(recorded: Record<string, unknown>): WorkerOpti
     }
     out.reconnection = r;
   }
-  if (isRecord(recorded.headers)) {
+  if (isJsonObject(recorded.headers)) {
     const h = Object.entries(recorded.headers).filter((e): e is [string, string] => typeof e[1] === 'string');
     out.headers = Object.fromEntries(h);
   }
@@ -40,8 +37,8 @@ export interface RecordedEngineSettings {
 const MAX_ENGINE_SETTING_MS = 600_000;
 
 export function engineSettingsFrom(records: readonly unknown[]): RecordedEngineSettings {
-  const header = records.find((r) => isRecord(r) && r.kind === 'header');
-  const meta = isRecord(header) && isRecord(header.meta) ? header.meta : {};
+  const header = records.find((r) => isJsonObject(r) && r.kind === 'header');
+  const meta = isJsonObject(header) && isJsonObject(header.meta) ? header.meta : {};
   const out: RecordedEngineSettings = {};
   for (const key of ['namespaceGraceMs', 'handshakeTimeoutMs'] as const) {
     const v = meta[key];

@@ -3,11 +3,11 @@
 // Every trial is one replay against the live implementation, so the result is checked, not guessed.
 
 import type { Divergence, ReplayReport, ReplayScript, ReplayStep } from '../runner/replay.ts';
-import { frameType } from './order-model.ts';
+import { frameTypeOf } from '../wire/unvalidated.ts';
 
 /** What makes two divergences "the same failure". */
 export function divergenceSignature(d: Divergence): string {
-  return [d.kind, frameType(d.step.frame) ?? '', d.step.dir, d.difference?.path ?? ''].join('|');
+  return [d.kind, frameTypeOf(d.step.frame) ?? '', d.step.dir, d.difference?.path ?? ''].join('|');
 }
 
 export interface MinimizeResult {

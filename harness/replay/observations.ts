@@ -7,6 +7,8 @@
 import type { ReconnectionConfig } from '../timing/backoff.ts';
 import { DEFAULT_RECONNECTION } from '../timing/backoff.ts';
 import { CASE_END_NOTE } from '../transcript/records.ts';
+import type { Direction } from '../wire/message-types.ts';
+import { isJsonObject } from '../util/json-object.ts';
 
 export interface RecordedUpgrade {
   /** 1-based, among the attempts on the worker path "/". */
@@ -68,10 +70,6 @@ export interface RecordedObservations {
 
 const ENGINE_PEER = 'engine';
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 function num(v: unknown): number | undefined {
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
 }
@@ -79,7 +77,7 @@ function num(v: unknown): number | undefined {
 /** Header values as strings (a repeated header joined as Node joins it). */
 export function headerMap(raw: unknown): Record<string, string> {
   const out: Record<string, string> = {};
-  if (!isRecord(raw)) return out;
+  if (!isJsonObject(raw)) return out;
   for (const [k, v] of Object.entries(raw)) {
     if (typeof v === 'string') out[k.toLowerCase()] = v;
     else if (Array.isArray(v) && v.every((x) => typeof x === 'string')) out[k.toLowerCase()] = v.join(', ');
@@ -100,18 +98,18 @@ export function recordedObservations(records: readonly unknown[], driverStart: R
   let endT = 0;
   let caseEndT: number | undefined;
   for (const r of records) {
-    if (!isRecord(r)) continue;
+    if (!isJsonObject(r)) continue;
     const t = num(r.t);
     const seq = num(r.seq);
     if (t === undefined || seq === undefined) continue;
     if (r.kind !== 'header' && caseEndT === undefined) endT = Math.max(endT, t);
     if (r.kind === 'note' && r.source === 'case' && r.text === CASE_END_NOTE) caseEndT = t;
-    if (r.kind === 'note' && r.source === 'driver#1' && typeof r.text === 'string' && isRecord(r.data)) {
+    if (r.kind === 'note' && r.source === 'driver#1' && typeof r.text === 'string' && isJsonObject(r.data)) {
       if (r.text.startsWith('event ') && typeof r.data.event === 'string') events.push({ seq, t, data: r.data });
       if (r.text.startsWith('command ') && typeof r.data.cmd === 'string' && typeof r.data.id === 'string') commands.push({ seq, t, data: r.data });
       continue;
     }
-    if (r.kind === 'note' && r.source === ENGINE_PEER && r.text === 'closing the connection' && isRecord(r.data)) {
+    if (r.kind === 'note' && r.source === ENGINE_PEER && r.text === 'closing the connection' && isJsonObject(r.data)) {
       const conn = num(r.data.conn);
       if (conn !== undefined && (r.data.path ?? '/') === '/' && !engineCloses.has(conn)) engineCloses.set(conn, t);
       continue;
@@ -170,7 +168,7 @@ export function recordedObservations(records: readonly unknown[], driverStart: R
 }
 
 function reconnectionOf(start: Record<string, unknown> | undefined): ReconnectionConfig {
-  const r = start && isRecord(start.reconnection) ? start.reconnection : {};
+  const r = start && isJsonObject(start.reconnection) ? start.reconnection : {};
   const pick = (k: keyof ReconnectionConfig) => num(r[k]) ?? DEFAULT_RECONNECTION[k];
   return {
     initialDelayMs: pick('initialDelayMs'),
@@ -205,7 +203,7 @@ export interface LiveConnectionInfo {
 export interface LiveFrame {
   /** Index of the accepted connection. */
   conn: number;
-  dir: 'engine->worker' | 'worker->engine';
+  dir: Direction;
   at: number;
   frame: unknown;
 }

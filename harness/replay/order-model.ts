@@ -14,8 +14,10 @@
 // reconnect), §6 (trigger() calls), §8 (no SDK sends a JSON ping); engine-protocol.md §3 (message catalogue:
 // which side sends what in answer to what), §4.1-4.5 (sequences).
 
+import type { Direction } from '../wire/message-types.ts';
+import { frameTypeOf, isFrameOfType, type UnvalidatedFrame } from '../wire/unvalidated.ts';
+
 export type OrderClass = 'independent' | 'answer';
-export type Direction = 'engine->worker' | 'worker->engine';
 
 export interface OrderRule {
   cls: OrderClass;
@@ -69,15 +71,9 @@ export function orderRule(dir: Direction, type: string | undefined): OrderRule {
   return (type !== undefined ? rules[type] : undefined) ?? UNKNOWN;
 }
 
-export function frameType(frame: unknown): string | undefined {
-  return typeof frame === 'object' && frame !== null && !Array.isArray(frame) && typeof (frame as { type?: unknown }).type === 'string'
-    ? ((frame as { type: string }).type)
-    : undefined;
-}
-
 /** May this recorded frame be matched by a live frame arriving before its recorded window? */
 export function mayArriveEarly(dir: Direction, frame: unknown): boolean {
-  return orderRule(dir, frameType(frame)).cls === 'independent';
+  return orderRule(dir, frameTypeOf(frame)).cls === 'independent';
 }
 
 /** The model as a table (for docs and `replay --order-model`): direction, type, class, reason. */
@@ -97,8 +93,6 @@ export function orderModelTable(): { dir: Direction; type: string; cls: OrderCla
  */
 export const STATE_QUERY_POLL_MS = 3000;
 
-export function isStateQuery(frame: unknown): boolean {
-  if (typeof frame !== 'object' || frame === null) return false;
-  const f = frame as { type?: unknown; function_id?: unknown };
-  return f.type === 'invokefunction' && typeof f.function_id === 'string' && /^engine::[a-z-]+::list$/.test(f.function_id);
+export function isStateQuery(frame: unknown): frame is UnvalidatedFrame<'invokefunction'> & { function_id: string } {
+  return isFrameOfType(frame, 'invokefunction') && typeof frame.function_id === 'string' && /^engine::[a-z-]+::list$/.test(frame.function_id);
 }

@@ -4,6 +4,7 @@
 // "engine", driver#1), and the runs are replayed in order. A transcript without runs is one run.
 
 import type { ReplayReport, ReplayScript } from '../runner/replay.ts';
+import { isJsonObject } from '../util/json-object.ts';
 
 export interface RecordedRun {
   /** 1-based run number from the peer names; undefined for a transcript without runs. */
@@ -16,12 +17,6 @@ const RUN_NOTE = /\brun (\d+)\b/;
 const DRIVER_SOURCE = /^driver#(\d+)$/;
 const STARTING_DRIVER = /^starting driver (\d+)\b/;
 
-type Rec = Record<string, unknown>;
-
-function isRec(v: unknown): v is Rec {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 /** The run a peer or source name belongs to, and its name within the run. */
 function runPeer(name: unknown): { run: number; base: string } | undefined {
   const m = typeof name === 'string' ? RUN_PEER.exec(name) : null;
@@ -29,14 +24,14 @@ function runPeer(name: unknown): { run: number; base: string } | undefined {
 }
 
 function timeOf(r: unknown): number | undefined {
-  return isRec(r) && typeof r.t === 'number' && Number.isFinite(r.t) ? r.t : undefined;
+  return isJsonObject(r) && typeof r.t === 'number' && Number.isFinite(r.t) ? r.t : undefined;
 }
 
 /** Cuts a transcript into its runs (see the file comment); one run, unchanged, when it has none. */
 export function splitRuns(records: readonly unknown[]): RecordedRun[] {
   const runs = new Set<number>();
   for (const r of records) {
-    if (!isRec(r)) continue;
+    if (!isJsonObject(r)) continue;
     const p = runPeer(r.peer) ?? runPeer(r.source);
     if (p) runs.add(p.run);
   }
@@ -49,7 +44,7 @@ export function splitRuns(records: readonly unknown[]): RecordedRun[] {
     if (t !== undefined && runs.has(run) && t < (begins.get(run) ?? Infinity)) begins.set(run, t);
   };
   for (const r of records) {
-    if (!isRec(r)) continue;
+    if (!isJsonObject(r)) continue;
     const p = runPeer(r.peer) ?? runPeer(r.source);
     if (p) {
       bases.add(p.base);
@@ -69,7 +64,7 @@ export function splitRuns(records: readonly unknown[]): RecordedRun[] {
   const driverRun = new Map<number, { run: number; index: number }>();
   const perRun = new Map<number, number>();
   for (const r of records) {
-    if (!isRec(r) || r.kind !== 'note' || r.source !== 'case' || typeof r.text !== 'string') continue;
+    if (!isJsonObject(r) || r.kind !== 'note' || r.source !== 'case' || typeof r.text !== 'string') continue;
     const m = STARTING_DRIVER.exec(r.text);
     const run = runAt(timeOf(r));
     if (!m || run === undefined) continue;
@@ -82,7 +77,7 @@ export function splitRuns(records: readonly unknown[]): RecordedRun[] {
     for (const list of out.values()) list.push(r);
   };
   for (const r of records) {
-    if (!isRec(r)) continue;
+    if (!isJsonObject(r)) continue;
     if (r.kind === 'header') {
       toAll(r);
       continue;

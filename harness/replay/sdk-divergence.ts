@@ -7,7 +7,7 @@ import type { Divergence, ReplayReport, ReplayScript, ReplayStep } from '../runn
 import type { ToleranceModel } from '../timing/tolerance.ts';
 import { clockOffset, compareObservations, TAIL_MARGIN_MS, type DriverSide, type ObservedDivergence } from './compare-observations.ts';
 import type { LiveObservations } from './observations.ts';
-import { frameType } from './order-model.ts';
+import { frameTypeOf } from '../wire/unvalidated.ts';
 
 export interface LiveSide {
   live: LiveObservations;
@@ -24,7 +24,7 @@ export function firstDivergence(report: ReplayReport, script: ReplayScript, side
   const found = compareObservations({ recorded, live: side.live, ...(side.driver ? { driver: side.driver } : {}), frames, cutoffT, tolerance: side.tolerance, observedLagMs: side.observedLagMs });
   const offset = clockOffset(recorded, side.live);
   const candidates: { t: number; divergence: Divergence; undecided?: true }[] = [];
-  if (report.divergence) candidates.push({ t: report.divergence.step.t, divergence: { ...report.divergence, record: 'frame', type: frameType(report.divergence.step.frame) ?? frameType(report.divergence.actual) ?? 'frame' } });
+  if (report.divergence) candidates.push({ t: report.divergence.step.t, divergence: { ...report.divergence, record: 'frame', type: frameTypeOf(report.divergence.step.frame) ?? frameTypeOf(report.divergence.actual) ?? 'frame' } });
   else {
     for (const extra of report.extraFrames ?? []) {
       // Timed from the connection's last frame, not by the global clock (it drifts over a long recording):
@@ -37,7 +37,7 @@ export function firstDivergence(report: ReplayReport, script: ReplayScript, side
       const after = seen.at - lastLive;
       if (!(after < recorded.endT - lastRecorded - TAIL_MARGIN_MS)) continue;
       const t = lastRecorded + after;
-      const type = frameType(extra.frame) ?? 'frame';
+      const type = frameTypeOf(extra.frame) ?? 'frame';
       candidates.push({
         t,
         divergence: {

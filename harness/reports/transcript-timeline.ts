@@ -3,13 +3,15 @@
 // understand becomes a note, never an exception, since a report must render whatever a case left behind.
 
 import { open } from 'node:fs/promises';
+import type { Direction } from '../wire/message-types.ts';
+import { frameTypeOf } from '../wire/unvalidated.ts';
 
 export interface TimelineEvent {
   /** ms since the transcript origin. */
   t: number;
   kind: 'frame' | 'event' | 'fault' | 'note';
   /** For frames and faults: which way it travelled. */
-  dir?: 'engine->worker' | 'worker->engine';
+  dir?: Direction;
   conn?: number;
   /** Message type, event name, fault action or note source. */
   label: string;
@@ -51,7 +53,9 @@ function direction(v: unknown): TimelineEvent['dir'] {
   return v === 'engine->worker' || v === 'worker->engine' ? v : undefined;
 }
 
-export function toTimelineEvent(record: Record<string, unknown>): TimelineEvent | undefined {
+/** One record (a live one from a recorder, or a parsed JSONL line) as an event; fields are read as unknown. */
+export function toTimelineEvent(input: object): TimelineEvent | undefined {
+  const record = input as Readonly<Record<string, unknown>>;
   const t = num(record.t) ?? 0;
   const conn = num(record.conn);
   const base = { t, ...(conn === undefined ? {} : { conn }) };
@@ -59,9 +63,8 @@ export function toTimelineEvent(record: Record<string, unknown>): TimelineEvent 
     case 'header':
       return undefined;
     case 'frame': {
-      const frame = record.frame as { type?: unknown } | undefined;
       const verdict = record.verdict as { base?: unknown; violations?: { path?: string; message?: string }[] } | undefined;
-      const type = str(frame?.type) ?? str((record.verdict as { type?: unknown } | undefined)?.type) ?? (record.encoding === 'binary' ? 'binary' : 'frame');
+      const type = frameTypeOf(record.frame) ?? str((record.verdict as { type?: unknown } | undefined)?.type) ?? (record.encoding === 'binary' ? 'binary' : 'frame');
       const bad = verdict?.base === 'invalid';
       const why = bad && verdict?.violations?.[0] ? ` ✗ ${verdict.violations[0].path ?? ''} ${verdict.violations[0].message ?? ''}` : '';
       const dir = direction(record.dir);
@@ -70,7 +73,7 @@ export function toTimelineEvent(record: Record<string, unknown>): TimelineEvent 
         kind: 'frame',
         ...(dir ? { dir } : {}),
         label: type,
-        detail: compact(frame ?? record.text ?? record.base64 ?? '') + why,
+        detail: compact(record.frame ?? record.text ?? record.base64 ?? '') + why,
         ...(bad ? { bad: true } : {}),
         ...(record.delivered === false ? { dropped: true } : {}),
       };
@@ -120,7 +123,7 @@ export function parseTimeline(text: string, limit = 400): Timeline {
       record = { kind: 'note', source: 'transcript', level: 'error', text: `unreadable line: ${line.slice(0, 80)}` };
     }
     if (typeof record !== 'object' || record === null) continue;
-    const ev = toTimelineEvent(record as Record<string, unknown>);
+    const ev = toTimelineEvent(record);
     if (!ev) continue;
     if (events.length < limit) events.push(ev);
     else omitted++;

@@ -15,11 +15,13 @@ import { compareFrames, IdBindings, type FrameDifference } from './replay-compar
 import { jsonDepth } from '../util/json-depth.ts';
 import { isStateQuery, mayArriveEarly, STATE_QUERY_POLL_MS } from '../replay/order-model.ts';
 import { CLOSING_NOTE, READING_PAUSED_NOTE, READING_RESUMED_NOTE } from '../transcript/records.ts';
+import type { Direction } from '../wire/message-types.ts';
+import { frameTypeOf, isFrameOfType } from '../wire/unvalidated.ts';
 import { engineSettingsFrom, type RecordedEngineSettings } from '../replay/config.ts';
 import { headerMap, recordedObservations, type LiveObservations, type RecordedObservations } from '../replay/observations.ts';
+import { isJsonObject } from '../util/json-object.ts';
 
 export type Role = 'worker' | 'engine';
-type Dir = 'engine->worker' | 'worker->engine';
 
 export interface ReplayStep {
   seq: number;
@@ -27,7 +29,7 @@ export interface ReplayStep {
   /** Connection key: `${peer}#${conn}` in the recording. */
   conn: string;
   path: string;
-  dir: Dir;
+  dir: Direction;
   /** Parsed JSON, or undefined when only raw text was recorded. */
   frame: unknown;
   text?: string;
@@ -95,10 +97,6 @@ export interface ReplayReport {
   undecided?: Divergence[];
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 /** Frames on the worker socket ("/"), text only (telemetry and binary frames are not replayed). */
 export function scriptFromRecords(records: readonly unknown[]): ReplayScript {
   const steps: ReplayStep[] = [];
@@ -106,16 +104,16 @@ export function scriptFromRecords(records: readonly unknown[]): ReplayScript {
   const driverCommands: Record<string, unknown>[] = [];
   const driverStarts: Record<string, unknown>[] = [];
   for (const r of records) {
-    if (!isRecord(r)) continue;
-    if (r.kind === 'note' && r.source === 'case' && typeof r.text === 'string' && /^starting driver \d+/.test(r.text) && isRecord(r.data))
+    if (!isJsonObject(r)) continue;
+    if (r.kind === 'note' && r.source === 'case' && typeof r.text === 'string' && /^starting driver \d+/.test(r.text) && isJsonObject(r.data))
       driverStarts.push(r.data);
-    if (r.kind === 'note' && isRecord(r.data) && typeof r.data.cmd === 'string') {
+    if (r.kind === 'note' && isJsonObject(r.data) && typeof r.data.cmd === 'string') {
       driverCommands.push(r.data);
       // Commands of the first driver keep their place among the frames; the replay starts only that one.
       if (r.source === 'driver#1')
         steps.push({ seq: typeof r.seq === 'number' ? r.seq : steps.length, t: typeof r.t === 'number' ? r.t : 0, conn: '', path: '/', dir: 'engine->worker', frame: undefined, command: r.data });
     }
-    if (r.kind === 'note' && r.text === CLOSING_NOTE && isRecord(r.data) && (r.data.path === '/' || r.data.path === undefined) && typeof r.source === 'string') {
+    if (r.kind === 'note' && r.text === CLOSING_NOTE && isJsonObject(r.data) && (r.data.path === '/' || r.data.path === undefined) && typeof r.source === 'string') {
       const key = `${r.source}#${String(r.data.conn ?? 0)}`;
       if (!connections.some((c) => c.key === key)) connections.push({ key, path: '/' });
       const code = typeof r.data.code === 'number' ? r.data.code : undefined;
@@ -131,7 +129,7 @@ export function scriptFromRecords(records: readonly unknown[]): ReplayScript {
       });
     }
     const reading = r.kind === 'note' ? (r.text === READING_PAUSED_NOTE ? 'paused' : r.text === READING_RESUMED_NOTE ? 'resumed' : undefined) : undefined;
-    if (reading && isRecord(r.data) && (r.data.path === '/' || r.data.path === undefined) && typeof r.source === 'string') {
+    if (reading && isJsonObject(r.data) && (r.data.path === '/' || r.data.path === undefined) && typeof r.source === 'string') {
       const key = `${r.source}#${String(r.data.conn ?? 0)}`;
       if (!connections.some((c) => c.key === key)) connections.push({ key, path: '/' });
       steps.push({
@@ -322,7 +320,7 @@ function liveConnection(ws: WebSocket, inbox: Inbox): LiveConnection {
  */
 async function play(
   script: ReplayScript,
-  ours: Dir,
+  ours: Direction,
   connect: (key: string, inbox: Inbox) => Promise<LiveConnection>,
   stepTimeoutMs: number,
   notifier: Notifier,
@@ -418,7 +416,7 @@ async function play(
       const outgoing = step.frame !== undefined ? ids.rewrite(step.frame) : undefined;
       if (outgoing !== undefined) ids.bindOwn(outgoing);
       const text = outgoing !== undefined ? JSON.stringify(outgoing) : (step.text ?? '');
-      if (isStateQuery(step.frame)) stateQueries.set((step.frame as { invocation_id?: unknown }).invocation_id, { conn: step.conn, text, until: Date.now() + STATE_QUERY_POLL_MS });
+      if (isStateQuery(step.frame)) stateQueries.set(step.frame.invocation_id, { conn: step.conn, text, until: Date.now() + STATE_QUERY_POLL_MS });
       conn.send(text);
       sent++;
       i++;
@@ -483,8 +481,8 @@ async function play(
           }
           const expected = steps[nearest] as ReplayStep;
           // The answer to a state query may be an earlier snapshot than the recorded one: ask again, as the case polled.
-          const query = isRecord(expected.frame) && expected.frame.type === 'invocationresult' ? stateQueries.get(expected.frame.invocation_id) : undefined;
-          if (query && query.conn === key && Date.now() < query.until && isRecord(frame) && frame.type === 'invocationresult') {
+          const query = isFrameOfType(expected.frame, 'invocationresult') ? stateQueries.get(expected.frame.invocation_id) : undefined;
+          if (query && query.conn === key && Date.now() < query.until && isFrameOfType(frame, 'invocationresult')) {
             await new Promise((resolve) => setTimeout(resolve, 50));
             conn.send(query.text);
             deadline = Date.now() + stepTimeoutMs;
@@ -557,27 +555,25 @@ function range(from: number, to: number): number[] {
 }
 
 function typeOf(frame: unknown): string {
-  return isRecord(frame) && typeof frame.type === 'string' ? frame.type : 'a frame';
+  return frameTypeOf(frame) ?? 'a frame';
 }
 
 function sameType(step: ReplayStep, frame: unknown): boolean {
-  return isRecord(step.frame) && isRecord(frame) && step.frame.type === frame.type;
+  return isJsonObject(step.frame) && isJsonObject(frame) && step.frame.type === frame.type;
 }
 
 /** Both answer the same call: invocation results with one invocation id (a call replay sent keeps its recorded id). */
 function sameCall(step: ReplayStep, frame: unknown): boolean {
   return (
-    isRecord(step.frame) &&
-    isRecord(frame) &&
-    step.frame.type === 'invocationresult' &&
-    frame.type === 'invocationresult' &&
+    isFrameOfType(step.frame, 'invocationresult') &&
+    isFrameOfType(frame, 'invocationresult') &&
     typeof frame.invocation_id === 'string' &&
     step.frame.invocation_id === frame.invocation_id
   );
 }
 
 function describe(step: ReplayStep): string {
-  const type = isRecord(step.frame) && typeof step.frame.type === 'string' ? step.frame.type : 'frame';
+  const type = frameTypeOf(step.frame) ?? 'frame';
   return `${type} (${step.dir}, connection ${step.conn}, recorded at ${step.t.toFixed(1)} ms, seq ${step.seq})`;
 }
 

@@ -10,6 +10,7 @@ import type { Catalogue } from '../cases/catalogue.ts';
 import type { CaseDefinition, CaseResult } from '../cases/model.ts';
 import { outcome } from '../cases/model.ts';
 import { runCase } from '../cases/run-case.ts';
+import { implementationName } from '../targets/implementation-name.ts';
 import type { ToleranceModel } from '../timing/tolerance.ts';
 import type { ProgressSink } from './progress.ts';
 import { caseSeed } from './seed.ts';
@@ -72,7 +73,7 @@ export async function runCatalogue<Context, Target>(
 
   const runs: CaseRun[] = [];
   try {
-    options.progress.begin(`${label} (${opened.implementation.name} ${opened.implementation.version})`, cases.length);
+    options.progress.begin(`${label} (${implementationName(opened.implementation)})`, cases.length);
     for (const [index, def] of cases.entries()) {
       if (options.signal?.aborted) break;
       const attempts: CaseResult[] = [];

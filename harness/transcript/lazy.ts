@@ -4,7 +4,8 @@
 // transcript small (one string per frame instead of a parsed tree), the hot path cheap, and a record
 // immune to a caller mutating an object after sending it.
 
-import type { Direction, RecordedVerdict } from './records.ts';
+import type { Direction } from '../wire/message-types.ts';
+import type { RecordedVerdict } from './records.ts';
 import type { FaultActionKind } from '../faults/schedule.ts';
 
 /** Judges a frame's text in a direction: a module-level function of the caller, never a per-frame closure. */

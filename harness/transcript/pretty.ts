@@ -6,6 +6,7 @@
 //
 // Pure functions of the records: the CLI's `transcript show` and the HTML report call them.
 
+import { frameTypeOf } from '../wire/unvalidated.ts';
 import type { EventRecord, FaultRecord, FrameRecord, NoteRecord, TranscriptRecord } from './records.ts';
 
 export interface PrettyOptions {
@@ -76,8 +77,8 @@ function frameLine(r: FrameRecord, options: PrettyOptions, paint: (t: Tint, s: s
 }
 
 function typeOf(r: FrameRecord): string {
-  const f = r.frame;
-  if (typeof f === 'object' && f !== null && typeof (f as { type?: unknown }).type === 'string') return (f as { type: string }).type;
+  const type = frameTypeOf(r.frame);
+  if (type !== undefined) return type;
   if (r.verdict.type) return r.verdict.type;
   return r.encoding === 'binary' ? '(binary)' : '(unparsed)';
 }

@@ -2,11 +2,12 @@
 // Frames, connection events, applied faults and free-form notes share one monotonic clock (`t`, ms since the
 // transcript's origin), so a single file is the authoritative history of a case (the seed alone is not).
 
-import type { Violation } from '../wire/index.ts';
+import type { Direction, Violation } from '../wire/index.ts';
 import type { FaultSchedule, FaultAction } from '../faults/schedule.ts';
 
-/** Absolute direction of a frame: the same in the engine's and the worker's records. */
-export type Direction = 'engine->worker' | 'worker->engine';
+// A frame's direction is the wire's (absolute: the same in the engine's and the worker's records); named
+// here too because the fake peers take it with the record types.
+export type { Direction };
 
 /** Who wrote the record: a fake peer, a driver, the runner or a case. Free text, short. */
 export type RecordSource = string;

@@ -4,6 +4,11 @@
 //   validateFrame(input, direction?)  one frame (text, bytes or parsed) -> FrameVerdict, never throws
 //   validatePayload(name, value)      built-in function payloads (engine::workers::register, …)
 //   describeNonStandardType(type)     names `error` and `unregistertriggertype` when a peer sends them
+//   frameTypeOf / isFrameOfType       narrow a frame nobody validated on its tag (values stay unknown)
+//
+// Types: every message (WireMessage, MessageByType, InvokeFunction, …) and ErrorBody, the error object of
+// invocationresult, triggerregistrationresult and the auth `error` frame, come from types.generated.ts only;
+// a peer that needs one imports it from here rather than writing its own.
 //
 // Two levels: base = what the engine's decoder accepts (unknown fields allowed, as the protocol says);
 // strict = base plus non-fatal findings (unknown fields such as Node's `message_type`, non-canonical
@@ -27,6 +32,8 @@ export type { Frame, FrameVerdict } from './validate-frame.ts';
 export type { Violation } from './violations.ts';
 export { validatePayload, PAYLOAD_NAMES, PAYLOAD_DEFINITIONS, payloadSchemaRef } from './validate-payload.ts';
 export type { PayloadName, PayloadVerdict } from './validate-payload.ts';
+export { frameTypeOf, isFrameOfType } from './unvalidated.ts';
+export type { Unchecked, UnvalidatedFrame } from './unvalidated.ts';
 export { describeNonStandardType } from './non-standard.ts';
 export type { NonStandardNote } from './non-standard.ts';
 export { messageDirections, messageSchemaRef, SCHEMA_DIR, SCHEMA_BASE_URI, WIRE_SCHEMA_FILES } from './schema-store.ts';
@@ -35,12 +42,12 @@ export type * from './types.generated.ts';
 
 /** The typed frame of a valid verdict of that type, else undefined. */
 export function asMessage<T extends MessageType>(verdict: FrameVerdict, type: T): MessageByType[T] | undefined {
-  return verdict.ok && verdict.type === type ? (verdict.frame as unknown as MessageByType[T]) : undefined;
+  return verdict.ok && verdict.type === type ? (verdict.frame as MessageByType[T]) : undefined;
 }
 
 /** Same, for frames judged as engine -> worker (narrower types where the protocol says so). */
 export function asMessageToWorker<T extends MessageType>(verdict: FrameVerdict, type: T): MessageToWorkerByType[T] | undefined {
   return verdict.ok && verdict.type === type && verdict.direction === 'engine->worker'
-    ? (verdict.frame as unknown as MessageToWorkerByType[T])
+    ? (verdict.frame as MessageToWorkerByType[T])
     : undefined;
 }

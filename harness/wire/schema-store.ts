@@ -5,8 +5,9 @@
 import { readFileSync } from 'node:fs';
 import { packagePath } from '../paths.ts';
 import { MESSAGE_TYPES, type Direction, type MessageType } from './message-types.ts';
+import { isJsonObject, type JsonObject } from '../util/json-object.ts';
 
-export type JsonObject = { [key: string]: unknown };
+export type { JsonObject };
 
 export const SCHEMA_DIR = `${packagePath('schemas')}/`;
 export const SCHEMA_BASE_URI = 'https://iii.dev/schemas/iii-conformance/';
@@ -70,10 +71,6 @@ export function messageSchemaRef(type: MessageType, direction?: Direction): stri
 }
 const refCache = new Map<string, string>();
 
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function declaresObject(schema: JsonObject): boolean {
   const t = schema.type;
   return t === 'object' || (Array.isArray(t) && t.includes('object'));
@@ -84,13 +81,13 @@ function declaresObject(schema: JsonObject): boolean {
  * left alone: a condition only tests, and forbidding extras there would change which branch applies.
  */
 function forbidUnknownFields(schema: unknown, inCondition: boolean): void {
-  if (!isObject(schema)) return;
-  if (!inCondition && isObject(schema.properties) && declaresObject(schema) && !('additionalProperties' in schema)) {
+  if (!isJsonObject(schema)) return;
+  if (!inCondition && isJsonObject(schema.properties) && declaresObject(schema) && !('additionalProperties' in schema)) {
     schema.additionalProperties = false;
   }
   for (const key of ['properties', '$defs'] as const) {
     const map = schema[key];
-    if (isObject(map)) for (const sub of Object.values(map)) forbidUnknownFields(sub, inCondition);
+    if (isJsonObject(map)) for (const sub of Object.values(map)) forbidUnknownFields(sub, inCondition);
   }
   for (const key of ['anyOf', 'oneOf', 'allOf'] as const) {
     const list = schema[key];
@@ -104,7 +101,7 @@ function forbidUnknownFields(schema: unknown, inCondition: boolean): void {
 export function toStrictSchema(schema: JsonObject): JsonObject {
   const copy = structuredClone(schema);
   const defs = copy.$defs;
-  if (isObject(defs)) {
+  if (isJsonObject(defs)) {
     for (const name of Object.keys(defs)) {
       if (!name.endsWith('Strict') && `${name}Strict` in defs) defs[name] = { $ref: `#/$defs/${name}Strict` };
     }

@@ -12,6 +12,7 @@ import {
   type MessageType,
 } from './message-types.ts';
 import { messageDirections, messageSchemaRef } from './schema-store.ts';
+import type { MessageByType } from './types.generated.ts';
 import { toViolations, type Violation } from './violations.ts';
 
 /** Loose frame: any object with a string `type`. Peers that handle arbitrary frames use this. */
@@ -20,18 +21,27 @@ export interface Frame {
   [key: string]: unknown;
 }
 
+/**
+ * A frame that passed the base level, one variant per type, so that narrowing on `type` gives the frame
+ * its generated type. It stays a `Frame` too: the base level lets unknown fields through (the protocol
+ * does), and those are still there to read as unknown.
+ */
+export type ValidFrameVerdict = {
+  [T in MessageType]: {
+    ok: true;
+    type: T;
+    frame: MessageByType[T] & Frame;
+    /** Non-standard: the engine does not know this type (it would drop it). */
+    nonStandard: boolean;
+    /** Strict level: unknown fields and other non-fatal findings (empty when the frame is exemplary). */
+    strict: Violation[];
+    /** The direction the frame was judged for, when one was given. */
+    direction?: Direction;
+  };
+}[MessageType];
+
 export type FrameVerdict =
-  | {
-      ok: true;
-      type: MessageType;
-      frame: Frame;
-      /** Non-standard: the engine does not know this type (it would drop it). */
-      nonStandard: boolean;
-      /** Strict level: unknown fields and other non-fatal findings (empty when the frame is exemplary). */
-      strict: Violation[];
-      /** The direction the frame was judged for, when one was given. */
-      direction?: Direction;
-    }
+  | ValidFrameVerdict
   | {
       ok: false;
       reason: 'malformed-json' | 'not-an-object' | 'missing-type' | 'unknown-type' | 'schema';
@@ -144,5 +154,6 @@ export function validateFrame(input: string | Uint8Array | unknown, direction?: 
   const strictValidate = plan.strict;
   if (!strictValidate(value)) strict.push(...toViolations(strictValidate.errors, value));
   for (const d of duplicates) if (!TYPED_OBJECTS.has(d.object)) strict.push(duplicateViolation(d, false));
-  return { ok: true, type, frame: value as Frame, nonStandard: isNonStandardType(type), strict, ...withDir };
+  // The base validator is the schema of `type` (in `dir`): the value is that message now.
+  return { ok: true, type, frame: value as MessageByType[typeof type] & Frame, nonStandard: isNonStandardType(type), strict, ...withDir } as ValidFrameVerdict;
 }

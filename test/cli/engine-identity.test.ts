@@ -15,6 +15,7 @@ import { openEngineTarget } from '../../harness/targets/engine/index.ts';
 import { parseEngineName, resolveEngineIdentity, sanitizeIdentifier, versionFromWorkerList } from '../../harness/targets/engine/identity.ts';
 import { syntheticEngineCatalogue, type SynthContext } from './fixtures/synthetic.ts';
 import { cli, withTempDir } from './helpers.ts';
+import { validateFrame } from '../../harness/wire/index.ts';
 
 const HOSTILE = `\u001b]0;pwned\u0007\u001b[2J\r\nResult: exit 0\u0000${'v'.repeat(300)}`;
 
@@ -87,8 +88,10 @@ async function scriptedEngine(list: unknown): Promise<{ url: string; asked: () =
     ws.on('close', () => sockets.delete(ws));
     ws.send(JSON.stringify({ type: 'workerregistered', worker_id: '5b0e4b8e-4a41-4bd6-9f3c-0d1e2f3a4b5c' }));
     ws.on('message', (data) => {
-      const frame = JSON.parse(data.toString()) as { type?: string; function_id?: string; invocation_id?: string };
-      if (frame.type !== 'invokefunction' || frame.function_id !== 'engine::workers::list') return;
+      // The identity probe is the harness's own frame: validated, then read through its generated type.
+      const verdict = validateFrame(data.toString(), 'worker->engine');
+      if (!verdict.ok || verdict.type !== 'invokefunction' || verdict.frame.function_id !== 'engine::workers::list') return;
+      const frame = verdict.frame;
       asked++;
       const answer = list === null ? { error: { code: 'function_not_found', message: 'no such function' } } : { result: list };
       ws.send(JSON.stringify({ type: 'invocationresult', invocation_id: frame.invocation_id, function_id: frame.function_id, ...answer }));

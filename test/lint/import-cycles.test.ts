@@ -1,7 +1,7 @@
-// `npm run lint` (Biome, biome.jsonc) fails on an import circle, type-only ones included, and lets through
-// only the circles allowed by name. Run on small trees in a temporary folder with the project's own config.
+// `npm run lint` (Biome, biome.jsonc) fails on an import circle, type-only ones included, and allows none
+// by name. Run on small trees in a temporary folder with the project's own config.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -45,13 +45,9 @@ describe('npm run lint: import circles', () => {
     expect(r.output).toMatch(/harness\/a\/model\.ts.*noImportCycles/);
   });
 
-  it('lets through an allowed circle by name, and not the same circle anywhere else', () => {
-    const circle = (a: string, b: string) => ({
-      [`harness/${a}.ts`]: `import type { B } from '../${b}.ts';\nexport interface A { b?: B }\n`,
-      [`harness/${b}.ts`]: `import type { A } from '../${a}.ts';\nexport interface B { a?: A }\n`,
-    });
-    expect(lint(circle('transcript/records', 'faults/schedule')).status).toBe(0);
-    rmSync(dir!, { recursive: true, force: true });
-    expect(lint(circle('transcript/records', 'faults/other')).status).toBe(1);
+  it('allows no circle by name: the config switches the rule off for no file', () => {
+    const config = JSON.parse(readFileSync(join(root, 'biome.jsonc'), 'utf8').replace(/^\s*\/\/.*$/gm, '')) as { overrides?: unknown[] };
+    const offSomewhere = (config.overrides ?? []).filter((o) => JSON.stringify(o).includes('noImportCycles'));
+    expect(offSomewhere).toEqual([]);
   });
 });

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { scriptFromRecords, startEngineReplay, type EngineReplayServer } from '../../harness/runner/replay.ts';
 import { READING_PAUSED_NOTE } from '../../harness/transcript/records.ts';
+import { frameTypeOf } from '../../harness/wire/index.ts';
 
 const header = { kind: 'header', t: 0, seq: 0, format: 'iii-transcript', version: 1 };
 const upgrade = { kind: 'event', seq: 1, t: 1, peer: 'engine', event: 'upgrade', attempt: 1, path: '/', url: '/', headers: {}, outcome: 'accepted', conn: 1 };
@@ -45,7 +46,7 @@ async function pongAfterRegistered(records: unknown[]): Promise<boolean> {
 describe('replaying a half-open link', () => {
   it('reads the silence note as a step on the engine side', () => {
     const script = scriptFromRecords([header, upgrade, registered, silence, end]);
-    expect(script.steps.map((s) => (s.reading ? `reading ${s.reading}` : (s.frame as { type?: string } | undefined)?.type))).toEqual(['workerregistered', 'reading paused']);
+    expect(script.steps.map((s) => (s.reading ? `reading ${s.reading}` : frameTypeOf(s.frame)))).toEqual(['workerregistered', 'reading paused']);
     expect(script.steps[1]).toMatchObject({ conn: 'engine#1', dir: 'engine->worker' });
   });
 

@@ -5,7 +5,7 @@
 // registertrigger, unregistertrigger and triggerregistrationresult from the SDK. Nothing else.
 
 import { describe, expect, it } from 'vitest';
-import { validateFrame, validatePayload } from '../../harness/wire/index.ts';
+import { frameTypeOf, validateFrame, validatePayload } from '../../harness/wire/index.ts';
 import { capturedBaseInvalid, capturedFrames } from './load-fixtures.ts';
 
 const frames = capturedFrames();
@@ -16,7 +16,7 @@ const QUIRK_TYPES = new Set(['registertrigger', 'unregistertrigger', 'triggerreg
 describe('captured iii-sdk@0.22.1 frames', () => {
   it('holds a real corpus: every message type the SDK and the fake engine exchanged', () => {
     expect(frames.length).toBeGreaterThan(250);
-    const types = new Set(frames.map((f) => (f.json as { type?: unknown } | null)?.type));
+    const types = new Set(frames.map((f) => frameTypeOf(f.json)));
     for (const t of ['workerregistered', 'registerfunction', 'registertriggertype', 'registertrigger', 'invokefunction', 'invocationresult', 'triggerregistrationresult', 'unregistertrigger', 'unregisterfunction', 'reattach']) {
       expect(types.has(t), t).toBe(true);
     }

@@ -67,6 +67,15 @@ describe('validateFrame', () => {
     }
   });
 
+  it('gives a valid frame its generated type once the verdict is narrowed on type', () => {
+    const verdict = validateFrame({ ...invoke, extra_field: 1 });
+    if (!verdict.ok || verdict.type !== 'invokefunction') throw new Error(`expected a valid invokefunction, got ${JSON.stringify(verdict)}`);
+    // Typed fields without a cast (a typo here fails tsc), and the unknown fields the base level lets through.
+    const functionId: string = verdict.frame.function_id;
+    expect(functionId).toBe('math::add');
+    expect(verdict.frame.extra_field).toBe(1);
+  });
+
   it('reads the capture spelling of directions and records the direction judged', () => {
     const bare = { type: 'invokefunction', function_id: 'f', data: null };
     expect(validateFrame(bare, 'sdk->engine')).toMatchObject({ ok: true, direction: 'worker->engine' });

@@ -9,6 +9,8 @@
 // reaches a file name, a terminal or a report.
 
 import { FakeWorker } from '../../fake-worker/index.ts';
+import { isJsonObject } from '../../util/json-object.ts';
+import type { Unchecked, WorkerInfo, WorkersListResponse } from '../../wire/index.ts';
 
 /** The name of an engine that lists in-process workers with `runtime: "engine"` (the iii engine's marker). */
 export const ANSWERED_ENGINE_NAME = 'iii-engine';
@@ -48,12 +50,13 @@ export function parseEngineName(text: string): EngineNameOverride | null {
 
 /** The engine's version from an `engine::workers::list` result: the first in-process row's, sanitised. */
 export function versionFromWorkerList(result: unknown): string | undefined {
-  const workers = (result as { workers?: unknown } | null)?.workers;
+  // The engine under test answered: field names from the generated payload types, values checked one by one.
+  const workers = isJsonObject(result) ? (result as Unchecked<WorkersListResponse>).workers : undefined;
   if (!Array.isArray(workers)) return undefined;
   // Bounded: a hostile engine may list a million rows; the engine's own rows come first in any real answer size.
   for (const row of workers.slice(0, 1000)) {
-    if (typeof row !== 'object' || row === null) continue;
-    const { runtime, version } = row as { runtime?: unknown; version?: unknown };
+    if (!isJsonObject(row)) continue;
+    const { runtime, version } = row as Unchecked<WorkerInfo>;
     if (runtime !== 'engine' || typeof version !== 'string') continue;
     const clean = sanitizeIdentifier(version);
     if (clean !== '') return clean;

@@ -2,4 +2,5 @@
 export * from './contract.ts';
 export { BUILTIN_SDKS, DriverUnavailableError, readPinnedVersions, readDriverStatus, builtinCommand, type BuiltinSdk, type PinnedSdk, type DriverStatus } from './drivers.ts';
 export { DriverSession, DriverProtocolError, DriverCommandError, describeExit, implementationOf } from './session.ts';
-export { launchDriver, describeTarget, implementationOfSession, type LaunchOptions } from './launch.ts';
+export { launchDriver, implementationOfSession, type LaunchOptions } from './launch.ts';
+export { describeTarget } from './label.ts';

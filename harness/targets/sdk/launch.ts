@@ -27,8 +27,6 @@ export interface LaunchOptions {
   signal?: AbortSignal;
 }
 
-export { describeTarget };
-
 function commandLineOf(spec: SdkTargetSpec): DriverCommandLine {
   if (spec.kind === 'builtin' && spec.source) {
     // Built by the CLI before the run (builders/index.ts); a failed build left its reason instead.

@@ -6,6 +6,7 @@ import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { ExitInfo, ProcessGroup } from '../../process/index.ts';
 import type { Capability, Implementation } from '../../cases/model.ts';
+import { sdkImplementationName } from '../implementation-name.ts';
 import { MAX_LINE_BYTES, readLines } from '../../util/line-reader.ts';
 import { forTerminal } from '../../util/terminal.ts';
 import {
@@ -372,7 +373,7 @@ export function implementationOf(ready: ReadyEvent, known: readonly Capability[]
   const set = new Set<string>(known);
   return {
     kind: 'sdk',
-    name: `${ready.sdk.name} (${ready.sdk.language})`,
+    name: sdkImplementationName(ready.sdk.name, ready.sdk.language),
     version: ready.sdk.version,
     capabilities: ready.capabilities.filter((c): c is (typeof known)[number] => set.has(c)),
   };
