@@ -2,7 +2,8 @@
 // prefix of them), the parsed value, the telemetry prefix, and the wire validator's verdict. Never throws.
 
 import { compileAll, validateFrame, type FrameVerdict } from '../wire/index.ts';
-import type { Direction, FrameRecord, RecordedVerdict, TelemetryInfo } from '../transcript/records.ts';
+import type { FrameRecord, RecordedVerdict, TelemetryInfo } from '../transcript/records.ts';
+import type { Direction } from '../wire/index.ts';
 import type { TranscriptLimits } from '../transcript/recorder.ts';
 import { jsonShape, keyCount, pruneDeep } from '../util/json-depth.ts';
 

@@ -10,7 +10,6 @@ export type {
   NoteLevel,
   RecordedVerdict,
   TelemetryInfo,
-  Direction,
   EventName,
   DraftRecord,
 } from './records.ts';

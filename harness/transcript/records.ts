@@ -5,10 +5,6 @@
 import type { Direction, Violation } from '../wire/index.ts';
 import type { FaultSchedule, FaultAction } from '../faults/schedule.ts';
 
-// A frame's direction is the wire's (absolute: the same in the engine's and the worker's records); named
-// here too because the fake peers take it with the record types.
-export type { Direction };
-
 /** Who wrote the record: a fake peer, a driver, the runner or a case. Free text, short. */
 export type RecordSource = string;
 
