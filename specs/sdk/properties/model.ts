@@ -1,9 +1,10 @@
 // What a reconnection property is: catalogue metadata (id, level, sources, capabilities, like a case), a
 // fast-check arbitrary of plain-JSON inputs, and a check that plays one input against a fresh fake
-// engine and a freshly started driver and returns a verdict.
+// engine and a freshly started driver and returns a case outcome. cases.ts makes each property a
+// catalogue case with defineCase.
 
 import type fc from 'fast-check';
-import type { CaseSource, Capability, Level, TimingSample } from '../../../harness/cases/model.ts';
+import type { CaseOutcome, CaseSource, Capability, Level } from '../../../harness/cases/model.ts';
 import type { FakeEngine } from '../../../harness/fake-engine/index.ts';
 import type { SdkCaseContext } from '../context.ts';
 import type { ScenarioEnv } from '../backoff/scenario.ts';
@@ -13,14 +14,6 @@ export interface PropertyRunEnv {
   /** A fake engine of this run only (its transcript is the case's, so every run is in the case transcript). */
   engine: FakeEngine;
   scenario: ScenarioEnv;
-}
-
-export interface PropertyVerdict {
-  verdict: 'PASS' | 'FAIL' | 'INDETERMINATE';
-  summary: string;
-  expected?: unknown;
-  actual?: unknown;
-  timings?: TimingSample[];
 }
 
 export interface PropertyDefinition<Input> {
@@ -36,14 +29,17 @@ export interface PropertyDefinition<Input> {
   defaultRuns: number;
   /** Upper bound of one run's wall time (ms, before timeScale), for the case's hard timeout. */
   worstRunMs: number;
-  /** Plays one input; never throws for an SDK misbehaving (that is a FAIL verdict). */
-  check(env: PropertyRunEnv, input: Input): Promise<PropertyVerdict>;
+  /**
+   * Plays one input and returns its outcome, judged like any case's (harness/cases/verdict-policy.ts): it may
+   * return a FAIL or throw CaseFailure (check) or a failed wait. INDETERMINATE and ERROR runs are skipped.
+   */
+  check(env: PropertyRunEnv, input: Input): Promise<CaseOutcome>;
 }
 
 /** A property with its input type erased, so properties of different inputs share one list. */
 export interface AnyProperty extends Omit<PropertyDefinition<unknown>, 'check' | 'arbitrary'> {
   arbitrary: fc.Arbitrary<unknown>;
-  check(env: PropertyRunEnv, input: unknown): Promise<PropertyVerdict>;
+  check(env: PropertyRunEnv, input: unknown): Promise<CaseOutcome>;
 }
 
 export function defineProperty<Input>(def: PropertyDefinition<Input>): AnyProperty {
