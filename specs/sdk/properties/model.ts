@@ -1,6 +1,7 @@
 // What a reconnection property is: catalogue metadata (id, level, sources, capabilities, like a case), a
-// fast-check arbitrary of plain-JSON inputs, and a check that plays one input against a fresh fake
-// engine and a freshly started driver and returns a case outcome. cases.ts makes each property a
+// fast-check arbitrary of plain-JSON inputs, and a method that plays one input against a fresh fake
+// engine and a freshly started driver and returns a case outcome (`playInput`; not named `check`,
+// which is harness/cases/failure.ts's assertion). cases.ts makes each property a
 // catalogue case with defineCase.
 
 import type fc from 'fast-check';
@@ -33,20 +34,20 @@ export interface PropertyDefinition<Input> {
    * Plays one input and returns its outcome, judged like any case's (harness/cases/verdict-policy.ts): it may
    * return a FAIL or throw CaseFailure (check) or a failed wait. INDETERMINATE and ERROR runs are skipped.
    */
-  check(env: PropertyRunEnv, input: Input): Promise<CaseOutcome>;
+  playInput(env: PropertyRunEnv, input: Input): Promise<CaseOutcome>;
 }
 
 /** A property with its input type erased, so properties of different inputs share one list. */
-export interface AnyProperty extends Omit<PropertyDefinition<unknown>, 'check' | 'arbitrary'> {
+export interface AnyProperty extends Omit<PropertyDefinition<unknown>, 'playInput' | 'arbitrary'> {
   arbitrary: fc.Arbitrary<unknown>;
-  check(env: PropertyRunEnv, input: unknown): Promise<CaseOutcome>;
+  playInput(env: PropertyRunEnv, input: unknown): Promise<CaseOutcome>;
 }
 
 export function defineProperty<Input>(def: PropertyDefinition<Input>): AnyProperty {
   return {
     ...def,
     arbitrary: def.arbitrary as fc.Arbitrary<unknown>,
-    // Inputs reach check only from this property's own arbitrary or from its saved counterexamples.
-    check: (env, input) => def.check(env, input as Input),
+    // Inputs reach playInput only from this property's own arbitrary or from its saved counterexamples.
+    playInput: (env, input) => def.playInput(env, input as Input),
   };
 }

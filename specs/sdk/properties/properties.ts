@@ -25,7 +25,7 @@ export interface ScenarioInput {
   schedule: OutageSchedule;
 }
 
-async function play(env: Parameters<AnyProperty['check']>[0], input: ScenarioInput): Promise<ScenarioRun> {
+async function playScenario(env: Parameters<AnyProperty['playInput']>[0], input: ScenarioInput): Promise<ScenarioRun> {
   return runScenario(env.scenario, input.config, input.config, input.schedule);
 }
 
@@ -66,8 +66,8 @@ const envelope = defineProperty<ScenarioInput>({
     .map(reachTheCap),
   defaultRuns: 6,
   worstRunMs: 9000,
-  async check(env, input) {
-    const run = await play(env, input);
+  async playInput(env, input) {
+    const run = await playScenario(env, input);
     const early = unplayedOutcome(run);
     if (early) return early;
     const samples = judgeRunGaps(env.engine, run, input.config, env.ctx.tolerance).map((g) => g.sample);
@@ -101,7 +101,7 @@ const maxRetries = defineProperty<MaxRetriesInput>({
     ),
   defaultRuns: 5,
   worstRunMs: 8000,
-  async check(env, input) {
+  async playInput(env, input) {
     const schedule: OutageSchedule = { ...input.schedule, refuseForever: { drop: 'close', status: input.tailStatus } };
     const run = await runScenario(env.scenario, input.config, input.config, schedule);
     const early = unplayedOutcome(run);
@@ -148,8 +148,8 @@ const jitter = defineProperty<ScenarioInput>({
     }),
   defaultRuns: 2,
   worstRunMs: 12_000,
-  async check(env, input) {
-    const run = await play(env, input);
+  async playInput(env, input) {
+    const run = await playScenario(env, input);
     const early = unplayedOutcome(run);
     if (early) return early;
     const gaps = judgeRunGaps(env.engine, run, input.config, env.ctx.tolerance).filter((g) => g.gap.indices.length === 1);
@@ -187,8 +187,8 @@ const counterResets = defineProperty<ScenarioInput>({
   }),
   defaultRuns: 3,
   worstRunMs: 9000,
-  async check(env, input) {
-    const run = await play(env, input);
+  async playInput(env, input) {
+    const run = await playScenario(env, input);
     const early = unplayedOutcome(run);
     if (early) return early;
     // The first gap of every outage after the first: it follows a connection that worked.
@@ -214,8 +214,8 @@ const registrations = defineProperty<ScenarioInput>({
   }),
   defaultRuns: 8,
   worstRunMs: 8000,
-  async check(env, input) {
-    const run = await play(env, input);
+  async playInput(env, input) {
+    const run = await playScenario(env, input);
     const stuck = unplayedOutcome({ ...run, problems: [] });
     if (stuck) return stuck;
     const final = run.current;
@@ -283,7 +283,7 @@ const timeouts = defineProperty<TimeoutInput>({
   arbitrary: fc.record({ timeoutsMs: fc.array(fc.integer({ min: 40, max: 500 }), { minLength: 1, maxLength: 3 }) }),
   defaultRuns: 3,
   worstRunMs: 6000,
-  async check(env, input) {
+  async playInput(env, input) {
     const driver = await env.scenario.startDriver({ initialDelayMs: 50, maxDelayMs: 250, backoffMultiplier: 2, jitterFactor: 0, maxRetries: -1 });
     await env.engine.waitForConnection({ timeoutMs: env.ctx.timing.readyMs });
     env.engine.neverAnswer('prop::never');

@@ -104,7 +104,7 @@ export async function runProperty(p: AnyProperty, ctx: SdkCaseContext, options: 
     const { env, close } = await runEnvironment(ctx, index);
     let verdict: CaseOutcome;
     try {
-      verdict = await p.check(env, input);
+      verdict = await p.playInput(env, input);
     } catch (e) {
       verdict = judgeThrown(e);
     } finally {
@@ -196,7 +196,7 @@ export async function runOnce(p: AnyProperty, ctx: SdkCaseContext, input: unknow
   ctx.note(`${p.id}: replaying a saved counterexample`, input);
   const { env, close } = await runEnvironment(ctx, 1);
   try {
-    return await p.check(env, input);
+    return await p.playInput(env, input);
   } catch (e) {
     return judgeThrown(e);
   } finally {
