@@ -30,7 +30,7 @@ const { engineCatalogue } = await import('../specs/engine/index.ts');
 const { runCatalogue } = await import('../harness/runner/run-catalogue.ts');
 const { selectCases } = await import('../harness/runner/select.ts');
 const { DEFAULT_TOLERANCE } = await import('../harness/timing/tolerance.ts');
-const { launchDriver, targetLaunchSpec } = await import('../specs/sdk/support/launch.ts');
+const { launchCaseDriver, targetLaunchSpec } = await import('../specs/sdk/support/launch.ts');
 const { FakeEngine } = await import('../harness/fake-engine/index.ts');
 type ProgressSink = import('../harness/runner/progress.ts').ProgressSink;
 type CaseDefinition = import('../harness/cases/model.ts').CaseDefinition<unknown>;
@@ -72,7 +72,7 @@ async function driverStartStopMs(sdk: 'node' | 'python' | 'rust' | 'go'): Promis
     const engine = await FakeEngine.start();
     const t0 = performance.now();
     try {
-      const d = await launchDriver(targetLaunchSpec({ kind: 'builtin', sdk }), { url: engine.url, worker: {}, readyTimeoutMs: 30_000 });
+      const d = await launchCaseDriver(targetLaunchSpec({ kind: 'builtin', sdk }), { url: engine.url, worker: {}, readyTimeoutMs: 30_000 });
       await engine.waitForConnection({ timeoutMs: 30_000 });
       await d.stop();
       times.push(performance.now() - t0);

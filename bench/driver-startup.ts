@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { FakeEngine } from '../harness/fake-engine/index.ts';
 import { assertBuiltinAvailable, BUILTIN_SDKS, DriverUnavailableError, type BuiltinSdk } from '../harness/targets/sdk/drivers.ts';
-import { launchDriver, targetLaunchSpec } from '../specs/sdk/support/launch.ts';
+import { launchCaseDriver, targetLaunchSpec } from '../specs/sdk/support/launch.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -46,7 +46,7 @@ async function once(sdk: BuiltinSdk): Promise<Sample> {
   const engine = await FakeEngine.start({ host: '127.0.0.1', port: 0 });
   try {
     const t0 = performance.now();
-    const driver = await launchDriver(targetLaunchSpec({ kind: 'builtin', sdk }), { url: engine.url, worker: { workerName: `bench-${sdk}` }, readyTimeoutMs: 30_000 });
+    const driver = await launchCaseDriver(targetLaunchSpec({ kind: 'builtin', sdk }), { url: engine.url, worker: { workerName: `bench-${sdk}` }, readyTimeoutMs: 30_000 });
     const readyMs = performance.now() - t0;
     await engine.waitForConnection({ timeoutMs: 30_000 });
     const connectedMs = performance.now() - t0;

@@ -20,9 +20,9 @@ import { FakeEngine } from '../harness/fake-engine/index.ts';
 import type { ReconnectionConfig } from '../harness/timing/backoff.ts';
 import { DEFAULT_TOLERANCE } from '../harness/timing/tolerance.ts';
 import { FAST_WORKER_DEFAULTS } from '../specs/sdk/context.ts';
-import { launchDriver, targetLaunchSpec } from '../specs/sdk/support/launch.ts';
+import { launchCaseDriver, targetLaunchSpec } from '../specs/sdk/support/launch.ts';
 import { announcedDelays, measureGaps } from '../specs/sdk/backoff/measure.ts';
-import { runScenario, type FaultSchedule } from '../specs/sdk/backoff/scenario.ts';
+import { runScenario, type OutageSchedule } from '../specs/sdk/backoff/scenario.ts';
 import type { DriverSession } from '../harness/targets/sdk/session.ts';
 
 const TARGET_P99_MS = 3; // issue 17 item 3 (was 5)
@@ -54,7 +54,7 @@ async function oneRun(run: number, refusals: number): Promise<{ pairs: Pair[]; u
   const engine = await FakeEngine.start();
   const drivers: DriverSession[] = [];
   try {
-    const schedule: FaultSchedule = {
+    const schedule: OutageSchedule = {
       functions: ['bench::alive'],
       outages: [{ drop: { kind: 'terminate' }, refusals: Array.from({ length: refusals }, () => ({ kind: 'reject' as const, status: 503 })), holdRegisteredMs: 0, registerWhileDown: [] }],
     };
@@ -62,7 +62,7 @@ async function oneRun(run: number, refusals: number): Promise<{ pairs: Pair[]; u
       {
         engine,
         startDriver: async (reconnection) => {
-          const d = await launchDriver(targetLaunchSpec({ kind: 'builtin', sdk: 'node' }), {
+          const d = await launchCaseDriver(targetLaunchSpec({ kind: 'builtin', sdk: 'node' }), {
             url: engine.url,
             worker: { ...FAST_WORKER_DEFAULTS, ...(reconnection === 'sdk-defaults' ? {} : { reconnection: { ...reconnection } }) },
             readyTimeoutMs: 20_000,

@@ -3,10 +3,12 @@
 // listing, and every call they held answered invocation_stopped.
 
 import type { FakeWorker, InvocationOutcome } from '../../harness/fake-worker/index.ts';
-import { engineCase, doc, src } from './support/define.ts';
-import { expectThat } from './support/failure.ts';
 import { call, callOk, eventually, listFunctions, listTriggerTypes, listWorkers, newId, registerOk, serve } from './support/protocol.ts';
 import { seededRandom } from '../../harness/util/prng.ts';
+import { defineCase } from '../../harness/cases/define.ts';
+import { check } from '../../harness/cases/failure.ts';
+import { doc, src } from './support/sources.ts';
+import type { EngineCaseContext } from './context.ts';
 
 const WORKERS = 200;
 
@@ -30,13 +32,13 @@ function schedule(n: number, rand: () => number): Op[] {
 }
 
 export const churnCases = [
-  engineCase({
+  defineCase<EngineCaseContext>({
     id: 'engine.churn.no-registrations-left',
     title: '200 workers connecting, registering and leaving in random order leave no registration behind',
     level: 'MUST',
     sources: [doc('§4.6'), doc('§11.1 #18'), doc('§11.1 #19'), src('engine/src/engine/mod.rs cleanup_worker')],
     timeoutMs: 25_000,
-    async body(ctx) {
+    async run(ctx) {
       const rand = seededRandom(ctx.seed);
       const tag = `churn${newId().slice(0, 6)}`;
       const observer = await ctx.worker('observer');
@@ -90,7 +92,7 @@ export const churnCases = [
       );
       const outcomes = await Promise.all(held);
       const notStopped = outcomes.filter((o) => o.ok || o.error.code !== 'invocation_stopped');
-      expectThat(notStopped.length === 0, 'calls held by departed workers did not all answer invocation_stopped', `${held.length} × invocation_stopped`, notStopped.map((o) => o.frame).slice(0, 3));
+      check(notStopped.length === 0, 'calls held by departed workers did not all answer invocation_stopped', `${held.length} × invocation_stopped`, notStopped.map((o) => o.frame).slice(0, 3));
       return `${WORKERS} workers (${abrupt} dropped abruptly) left nothing behind ${ms} ms after the last left; ${held.length} held calls stopped`;
     },
   }),

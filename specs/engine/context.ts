@@ -8,10 +8,10 @@ import type { ToleranceModel } from '../../harness/timing/tolerance.ts';
 import { FakeWorker, type FakeWorkerOptions } from '../../harness/fake-worker/index.ts';
 import { TranscriptRecorder } from '../../harness/transcript/recorder.ts';
 import { streamTranscript } from '../../harness/transcript/jsonl.ts';
-import { CaseFailure } from './support/failure.ts';
 import type { EngineOutput } from '../../harness/targets/engine/index.ts';
 import type { Implementation } from '../../harness/cases/model.ts';
 import { writeFile } from 'node:fs/promises';
+import { CaseFailure } from '../../harness/cases/failure.ts';
 
 export interface EngineTiming {
   /** How long an expected reply may take (ms). */

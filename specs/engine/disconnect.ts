@@ -1,24 +1,26 @@
 // Disconnect cleanup (§4.6): what a worker registered disappears within a bound, calls to it answer
 // function_not_found, and calls it was executing answer invocation_stopped.
 
-import { engineCase, doc, src } from './support/define.ts';
-import { expectThat } from './support/failure.ts';
 import { call, eventually, listFunctions, listTriggerTypes, listWorkers, newId, registerOk, serve, settle, uniqueFunctionId, uniqueName } from './support/protocol.ts';
+import { defineCase } from '../../harness/cases/define.ts';
+import { check } from '../../harness/cases/failure.ts';
+import { doc, src } from './support/sources.ts';
+import type { EngineCaseContext } from './context.ts';
 
 export const disconnectCases = [
-  engineCase({
+  defineCase<EngineCaseContext>({
     id: 'engine.disconnect.functions-removed',
     title: 'After a worker leaves, its functions leave engine::functions::list and calls to them answer function_not_found',
     level: 'MUST',
     sources: [doc('§4.6 step 2'), doc('§11.1 #19'), src('engine/src/engine/mod.rs cleanup_worker'), src('engine/tests/namespace_conflict_e2e.rs')],
     timeoutMs: 8000,
-    async body(ctx) {
+    async run(ctx) {
       const observer = await ctx.worker('observer');
       const b = await ctx.worker('leaving');
       const fn = uniqueFunctionId('gone');
       serve(b, fn);
       await registerOk(ctx, b);
-      expectThat((await listFunctions(ctx, observer)).some((r) => r.function_id === fn), 'the function was never listed', fn, 'absent');
+      check((await listFunctions(ctx, observer)).some((r) => r.function_id === fn), 'the function was never listed', fn, 'absent');
       await b.disconnect();
       const ms = await eventually(
         ctx.timing.cleanupBoundMs,
@@ -30,23 +32,23 @@ export const disconnectCases = [
         'no row',
       );
       const r = await call(ctx, observer, fn, {});
-      expectThat(!r.ok && r.error.code === 'function_not_found', 'a call to the departed worker’s function did not answer function_not_found', { error: { code: 'function_not_found' } }, r.frame);
+      check(!r.ok && r.error.code === 'function_not_found', 'a call to the departed worker’s function did not answer function_not_found', { error: { code: 'function_not_found' } }, r.frame);
       return `unlisted ${ms} ms after the close; calls answer function_not_found`;
     },
   }),
 
-  engineCase({
+  defineCase<EngineCaseContext>({
     id: 'engine.disconnect.worker-unlisted',
     title: 'A worker whose connection drops (no close frame) leaves engine::workers::list',
     level: 'MUST',
     sources: [doc('§4.6 step 5'), doc('§5'), src('engine/src/engine/mod.rs cleanup_worker')],
     timeoutMs: 8000,
-    async body(ctx) {
+    async run(ctx) {
       const observer = await ctx.worker('observer');
       const b = await ctx.worker('dropping');
       const name = uniqueName('drop');
       await registerOk(ctx, b, { name });
-      expectThat((await listWorkers(ctx, observer)).some((r) => r.id === b.workerId), 'the worker was never listed', b.workerId, 'absent');
+      check((await listWorkers(ctx, observer)).some((r) => r.id === b.workerId), 'the worker was never listed', b.workerId, 'absent');
       b.terminate();
       const ms = await eventually(
         ctx.timing.cleanupBoundMs,
@@ -61,13 +63,13 @@ export const disconnectCases = [
     },
   }),
 
-  engineCase({
+  defineCase<EngineCaseContext>({
     id: 'engine.disconnect.invocation-stopped',
     title: 'A call the departed worker was executing answers invocation_stopped to its caller',
     level: 'MUST',
     sources: [doc('§4.6 step 3'), doc('§6.1'), doc('§11.1 #18'), src('engine/src/invocation/mod.rs halt_invocation')],
     timeoutMs: 8000,
-    async body(ctx) {
+    async run(ctx) {
       const a = await ctx.worker('caller');
       const b = await ctx.worker('executor');
       const fn = uniqueFunctionId('never-answers');
@@ -80,18 +82,18 @@ export const disconnectCases = [
       b.terminate();
       const r = await pending;
       const expected = { code: 'invocation_stopped', message: 'Invocation stopped' };
-      expectThat(!r.ok && r.error.code === expected.code && r.error.message === expected.message, 'the caller did not get invocation_stopped', { error: expected }, r.frame);
+      check(!r.ok && r.error.code === expected.code && r.error.message === expected.message, 'the caller did not get invocation_stopped', { error: expected }, r.frame);
       return 'the caller got invocation_stopped';
     },
   }),
 
-  engineCase({
+  defineCase<EngineCaseContext>({
     id: 'engine.disconnect.triggers-removed',
     title: 'A departed worker’s triggers are removed: the provider gets unregistertrigger',
     level: 'MUST',
     sources: [doc('§3.6'), doc('§4.6 step 4'), doc('§11.1 #19'), src('engine/src/engine/mod.rs cleanup_worker')],
     timeoutMs: 8000,
-    async body(ctx) {
+    async run(ctx) {
       const provider = await ctx.worker('provider');
       const owner = await ctx.worker('owner');
       const type = `conf-type-${newId().slice(0, 8)}`;
@@ -103,24 +105,24 @@ export const disconnectCases = [
       const since = provider.mark();
       await owner.disconnect();
       const un = (await provider.waitFor({ type: 'unregistertrigger', id: triggerId }, { since, timeoutMs: ctx.timing.cleanupBoundMs })).frame as Record<string, unknown>;
-      expectThat(un.trigger_type === type, 'unregistertrigger does not carry the trigger_type', type, un);
+      check(un.trigger_type === type, 'unregistertrigger does not carry the trigger_type', type, un);
       return 'the provider got unregistertrigger for the departed owner’s trigger';
     },
   }),
 
-  engineCase({
+  defineCase<EngineCaseContext>({
     id: 'engine.disconnect.trigger-types-removed',
     title: 'A departed provider’s trigger types leave engine::triggers::list',
     level: 'MUST',
     sources: [doc('§4.6 step 4'), doc('§5 engine::triggers::list'), doc('§11.1 #19')],
     timeoutMs: 8000,
-    async body(ctx) {
+    async run(ctx) {
       const observer = await ctx.worker('observer');
       const provider = await ctx.worker('provider');
       const type = `conf-type-${newId().slice(0, 8)}`;
       await provider.registerTriggerType({ id: type, description: 'conformance trigger type' }, {});
       await registerOk(ctx, provider);
-      expectThat((await listTriggerTypes(ctx, observer)).some((t) => t.id === type), 'the trigger type was never listed', type, 'absent');
+      check((await listTriggerTypes(ctx, observer)).some((t) => t.id === type), 'the trigger type was never listed', type, 'absent');
       await provider.disconnect();
       const ms = await eventually(
         ctx.timing.cleanupBoundMs,
@@ -135,13 +137,13 @@ export const disconnectCases = [
     },
   }),
 
-  engineCase({
+  defineCase<EngineCaseContext>({
     id: 'engine.disconnect.successor-keeps-function',
     title: 'While a worker’s connection tears down, a successor may take its name and functions, and keeps them after the old cleanup',
     level: 'MUST',
     sources: [doc('§4.5'), doc('§4.6 step 2'), doc('§11.1 #20'), doc('§11.1 #34'), src('engine/src/engine/mod.rs release_function_if_owner'), src('engine/tests/namespace_conflict_e2e.rs worker_reconnecting_while_its_old_connection_tears_down_is_accepted')],
     timeoutMs: 10_000,
-    async body(ctx) {
+    async run(ctx) {
       const observer = await ctx.worker('observer');
       const name = uniqueName('succ');
       const fn = uniqueFunctionId('handed-over');
@@ -153,21 +155,21 @@ export const disconnectCases = [
         await old.send({ type: 'invokefunction', invocation_id: newId(), function_id: 'engine::workers::register', data: { name, pid: process.pid, runtime: 'conformance' } });
         await eventually(ctx.timing.replyMs, async () => ({ ok: (await listFunctions(ctx, observer)).some((r) => r.function_id === fn), observed: 'not listed' }), 'the old connection’s function never appeared', fn);
         old.close(1000);
-        expectThat(old.pauseReading(), 'the harness could not stop reading the old connection', 'a paused socket', 'none');
+        check(old.pauseReading(), 'the harness could not stop reading the old connection', 'a paused socket', 'none');
         const successor = await ctx.worker('successor');
         const since = successor.mark();
         serve(successor, fn, () => 'successor');
         await registerOk(ctx, successor, { name });
         await settle(ctx, successor);
         const refused = successor.all({ type: 'registrationrejected' }, since).map((e) => e.frame);
-        expectThat(refused.length === 0, 'the successor was refused in favour of a connection that is tearing down', 'no registrationrejected', refused);
+        check(refused.length === 0, 'the successor was refused in favour of a connection that is tearing down', 'no registrationrejected', refused);
         old.resumeReading(); // the old connection now closes and is cleaned up
         await old.waitForClose({ timeoutMs: ctx.timing.replyMs });
         await settle(ctx, observer);
         const r = await call(ctx, observer, fn, {});
-        expectThat(r.ok && r.result === 'successor', 'the old connection’s cleanup removed the successor’s function', { result: 'successor' }, r.frame);
+        check(r.ok && r.result === 'successor', 'the old connection’s cleanup removed the successor’s function', { result: 'successor' }, r.frame);
         const rows = (await listWorkers(ctx, observer)).filter((w) => w.name === name);
-        expectThat(rows.length === 1 && rows[0]?.id === successor.workerId, 'the successor does not hold the worker name after the old cleanup', { name, id: successor.workerId }, rows);
+        check(rows.length === 1 && rows[0]?.id === successor.workerId, 'the successor does not hold the worker name after the old cleanup', { name, id: successor.workerId }, rows);
         return 'successor accepted during teardown and kept its function and name after the old cleanup';
       } finally {
         old.terminate();

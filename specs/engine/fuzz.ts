@@ -12,9 +12,10 @@ import { fuzzFrames, FUZZ_BATCH_SIZE } from '../../harness/fuzz/settings.ts';
 import { recordFuzzLane } from '../../harness/fuzz/tally.ts';
 import type { FakeWorker } from '../../harness/fake-worker/index.ts';
 import type { EngineCaseContext } from './context.ts';
-import { doc, engineCase } from './support/define.ts';
-import { CaseFailure } from './support/failure.ts';
 import { call, registerOk, serve, settle, uniqueFunctionId } from './support/protocol.ts';
+import { defineCase } from '../../harness/cases/define.ts';
+import { CaseFailure } from '../../harness/cases/failure.ts';
+import { doc } from './support/sources.ts';
 
 /** The offender and a bystander both get a call through to the executor, or the reason they did not. */
 async function serves(ctx: EngineCaseContext, offender: FakeWorker, bystander: FakeWorker, executor: FakeWorker, fn: string): Promise<Death> {
@@ -39,14 +40,14 @@ async function serves(ctx: EngineCaseContext, offender: FakeWorker, bystander: F
 }
 
 export const engineFuzzCases = [
-  engineCase({
+  defineCase<EngineCaseContext>({
     id: 'engine.fuzz.schema-frames',
     title: 'keeps serving the sender and other workers under 10,000 schema-derived frames, valid and mutated, some split or reordered',
     level: 'MUST',
     sources: [doc('§1.3'), doc('§2'), doc('§7'), doc('§11.1 #7')],
     timeoutMs: 300_000,
     disagreement: 'Invalid UTF-8 goes in binary frames only: in a text frame RFC 6455 §8.1 requires failing the connection.',
-    async body(ctx) {
+    async run(ctx) {
       const frames = fuzzFrames();
       const executor = await ctx.worker('executor');
       const fn = uniqueFunctionId('fuzz-echo');

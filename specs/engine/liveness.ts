@@ -1,17 +1,19 @@
 // Liveness: JSON ping/pong and WebSocket ping/pong (the engine itself never pings).
 
-import { engineCase, doc, src } from './support/define.ts';
-import { expectThat } from './support/failure.ts';
 import { sleep } from './support/protocol.ts';
+import { defineCase } from '../../harness/cases/define.ts';
+import { check } from '../../harness/cases/failure.ts';
+import { doc, src } from './support/sources.ts';
+import type { EngineCaseContext } from './context.ts';
 
 export const livenessCases = [
-  engineCase({
+  defineCase<EngineCaseContext>({
     id: 'engine.liveness.json-ping',
     title: 'A JSON ping is answered with a JSON pong, extra fields ignored',
     level: 'MUST',
     sources: [doc('§3.13'), doc('§11.1 #6'), src('engine/src/engine/mod.rs test_router_msg_ping_sends_pong')],
     timeoutMs: 5000,
-    async body(ctx) {
+    async run(ctx) {
       const w = await ctx.worker('w');
       const since = w.mark();
       await w.send({ type: 'ping' });
@@ -21,13 +23,13 @@ export const livenessCases = [
     },
   }),
 
-  engineCase({
+  defineCase<EngineCaseContext>({
     id: 'engine.liveness.ws-ping',
     title: 'A WebSocket Ping is answered with a Pong carrying the same payload',
     level: 'MUST',
     sources: [doc('§1.3'), doc('§11.1 #5'), src('engine/tests/worker_ws_handshake_timeout_test.rs')],
     timeoutMs: 5000,
-    async body(ctx) {
+    async run(ctx) {
       const w = await ctx.worker('w');
       const payload = Buffer.from('iii-conformance');
       const before = ctx.transcript.records.length;
@@ -41,9 +43,9 @@ export const livenessCases = [
         }
         if (pong === undefined) await sleep(10);
       }
-      expectThat(pong !== undefined, 'no WebSocket Pong came back', 'a Pong', 'nothing');
+      check(pong !== undefined, 'no WebSocket Pong came back', 'a Pong', 'nothing');
       const got = Buffer.from(pong, 'base64');
-      expectThat(got.equals(payload), 'the Pong payload differs from the Ping payload', payload.toString(), got.toString());
+      check(got.equals(payload), 'the Pong payload differs from the Ping payload', payload.toString(), got.toString());
       return 'Pong echoed the Ping payload';
     },
   }),

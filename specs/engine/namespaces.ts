@@ -1,18 +1,20 @@
 // Registrations and the connection namespace (§4.2): buffered until engine::workers::register names the
 // namespace, drained into default after the grace when it never comes; and no acknowledgements.
 
-import { engineCase, doc, src } from './support/define.ts';
-import { expectThat } from './support/failure.ts';
 import { call, eventually, expectNoFrame, listFunctions, newId, registerOk, serve, settle, sleep, uniqueFunctionId } from './support/protocol.ts';
+import { defineCase } from '../../harness/cases/define.ts';
+import { check } from '../../harness/cases/failure.ts';
+import { doc, src } from './support/sources.ts';
+import type { EngineCaseContext } from './context.ts';
 
 export const namespaceCases = [
-  engineCase({
+  defineCase<EngineCaseContext>({
     id: 'engine.namespaces.buffered-before-register',
     title: 'Functions registered before engine::workers::register land in the namespace it declares, before it answers',
     level: 'MUST',
     sources: [doc('§4.2 step 5'), doc('§11.1 #23'), src('engine/tests/worker_namespace_ws_e2e.rs')],
     timeoutMs: 6000,
-    async body(ctx) {
+    async run(ctx) {
       const observer = await ctx.worker('observer');
       const w = await ctx.worker('w');
       const ns = `orders${newId().slice(0, 6)}`;
@@ -20,20 +22,20 @@ export const namespaceCases = [
       serve(w, fn, () => 'from-ns'); // sent before the namespace is known
       await registerOk(ctx, w, { namespace: ns });
       const rows = (await listFunctions(ctx, observer)).filter((r) => r.function_id === fn);
-      expectThat(rows.length === 1 && rows[0]?.namespace === ns, 'the early function is not listed (only) in the declared namespace once register answered', [{ function_id: fn, namespace: ns }], rows);
+      check(rows.length === 1 && rows[0]?.namespace === ns, 'the early function is not listed (only) in the declared namespace once register answered', [{ function_id: fn, namespace: ns }], rows);
       const r = await call(ctx, observer, fn, {}, { namespace: ns });
-      expectThat(r.ok && r.result === 'from-ns', 'a call into the declared namespace did not reach the function', { result: 'from-ns' }, r.frame);
+      check(r.ok && r.result === 'from-ns', 'a call into the declared namespace did not reach the function', { result: 'from-ns' }, r.frame);
       return `listed in ${ns} as soon as register answered`;
     },
   }),
 
-  engineCase({
+  defineCase<EngineCaseContext>({
     id: 'engine.namespaces.grace-falls-back-to-default',
     title: 'Registrations of a worker that never calls engine::workers::register land in default after the grace',
     level: 'MUST',
     sources: [doc('§4.2 buffering'), doc('§7'), doc('§11.1 #24'), src('engine/src/engine/mod.rs registrations_fall_back_to_default_when_the_grace_expires')],
     timeoutMs: 12_000,
-    async body(ctx) {
+    async run(ctx) {
       const observer = await ctx.worker('observer');
       const w = await ctx.worker('never-registers');
       const fn = uniqueFunctionId('graceful');
@@ -54,18 +56,18 @@ export const namespaceCases = [
         [{ function_id: fn, namespace: 'default' }],
       );
       const r = await call(ctx, observer, fn, {});
-      expectThat(r.ok && r.result === 'default', 'a call did not reach the function after the grace', { result: 'default' }, r.frame);
+      check(r.ok && r.result === 'default', 'a call did not reach the function after the grace', { result: 'default' }, r.frame);
       return `in default ${Date.now() - started} ms after registering (grace ${ctx.namespaceGraceMs} ms)`;
     },
   }),
 
-  engineCase({
+  defineCase<EngineCaseContext>({
     id: 'engine.registration.no-ack',
     title: 'Successful registrations and unregistrations get no reply',
     level: 'MUST',
     sources: [doc('§1.6'), doc('§11.1 #11'), src('engine/src/engine/mod.rs')],
     timeoutMs: 6000,
-    async body(ctx) {
+    async run(ctx) {
       const w = await ctx.worker('w');
       await registerOk(ctx, w);
       const since = w.mark();

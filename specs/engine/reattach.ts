@@ -2,18 +2,20 @@
 // connection, so the replayed registrations end with exactly one copy of each and never conflict with
 // the worker's own ghost; a wrong token retires nothing.
 
-import { engineCase, doc, src } from './support/define.ts';
-import { expectThat } from './support/failure.ts';
 import { call, expectNoFrame, frames, listFunctions, listWorkers, newId, registerOk, serve, settle, uniqueFunctionId, uniqueName } from './support/protocol.ts';
+import { defineCase } from '../../harness/cases/define.ts';
+import { check } from '../../harness/cases/failure.ts';
+import { doc, src } from './support/sources.ts';
+import type { EngineCaseContext } from './context.ts';
 
 export const reattachCases = [
-  engineCase({
+  defineCase<EngineCaseContext>({
     id: 'engine.reattach.replays-cleanly',
     title: 'A reconnecting worker that reattaches and replays ends with exactly one copy of each registration, and no conflict',
     level: 'MUST',
     sources: [doc('§3.11'), doc('§4.5'), doc('§11.1 #33'), doc('§11.1 #34'), src('engine/src/engine/mod.rs test_reattach_evicts_old_worker_and_cleanup_is_idempotent')],
     timeoutMs: 8000,
-    async body(ctx) {
+    async run(ctx) {
       const observer = await ctx.worker('observer');
       const name = uniqueName('re');
       const f = uniqueFunctionId('f');
@@ -36,26 +38,26 @@ export const reattachCases = [
       await settle(ctx, fresh);
       expectNoFrame(fresh, { type: 'registrationrejected' }, since, 'the replayed registrations conflicted with the worker’s own previous connection');
       const closed = await old.waitForClose({ timeoutMs: ctx.timing.cleanupBoundMs }).catch(() => null);
-      expectThat(closed !== null, 'the previous connection was not retired (still open)', 'closed by the engine', 'open');
+      check(closed !== null, 'the previous connection was not retired (still open)', 'closed by the engine', 'open');
       const fns = (await listFunctions(ctx, observer)).filter((r) => r.function_id === f || r.function_id === g);
-      expectThat(fns.length === 2, 'the functions are not listed exactly once each', [f, g], fns);
+      check(fns.length === 2, 'the functions are not listed exactly once each', [f, g], fns);
       const workers = (await listWorkers(ctx, observer)).filter((r) => r.name === name);
-      expectThat(workers.length === 1 && workers[0]?.id === fresh.workerId, 'the worker is not listed once, under its new id', { name, id: fresh.workerId }, workers);
+      check(workers.length === 1 && workers[0]?.id === fresh.workerId, 'the worker is not listed once, under its new id', { name, id: fresh.workerId }, workers);
       const r = await call(ctx, observer, f, {});
-      expectThat(r.ok && r.result === 'new', 'a call did not reach the new connection', { result: 'new' }, r.frame);
+      check(r.ok && r.result === 'new', 'a call did not reach the new connection', { result: 'new' }, r.frame);
       const delivered = frames(fresh, { type: 'registertrigger', id: triggerId });
-      expectThat(delivered.length >= 1, 'the replayed trigger was not delivered to the replayed provider', triggerId, frames(fresh, { type: 'registertrigger' }));
+      check(delivered.length >= 1, 'the replayed trigger was not delivered to the replayed provider', triggerId, frames(fresh, { type: 'registertrigger' }));
       return 'old connection retired; one copy of each function, one worker row, calls reach the new connection';
     },
   }),
 
-  engineCase({
+  defineCase<EngineCaseContext>({
     id: 'engine.reattach.wrong-token-retires-nothing',
     title: 'reattach with a wrong or missing token, or the worker’s own id, retires nothing and gets no reply',
     level: 'MUST',
     sources: [doc('§3.11'), doc('§11.1 #33'), src('engine/src/engine/mod.rs test_reattach_requires_matching_token'), src('engine/src/engine/mod.rs test_reattach_self_garbage_and_unknown_are_noops')],
     timeoutMs: 8000,
-    async body(ctx) {
+    async run(ctx) {
       const victim = await ctx.worker('victim');
       const f = uniqueFunctionId('still-here');
       serve(victim, f, () => 'victim');
@@ -67,22 +69,22 @@ export const reattachCases = [
       await intruder.reattach(intruder.workerId ?? '', intruder.reattachToken);
       await intruder.reattach('not-a-worker-id', victim.reattachToken);
       await settle(ctx, intruder, victim);
-      expectThat(victim.isOpen, 'a reattach with a bad token closed the victim’s connection', 'open', victim.closeInfo);
-      expectThat(intruder.isOpen, 'reattach to its own id closed the connection', 'open', intruder.closeInfo);
+      check(victim.isOpen, 'a reattach with a bad token closed the victim’s connection', 'open', victim.closeInfo);
+      check(intruder.isOpen, 'reattach to its own id closed the connection', 'open', intruder.closeInfo);
       expectNoFrame(intruder, (fr: unknown) => (fr as { type?: string } | undefined)?.type !== 'pong', since, 'a bad reattach got a reply');
       const r = await call(ctx, intruder, f, {});
-      expectThat(r.ok && r.result === 'victim', 'the victim’s function no longer answers after bad reattaches', { result: 'victim' }, r.frame);
+      check(r.ok && r.result === 'victim', 'the victim’s function no longer answers after bad reattaches', { result: 'victim' }, r.frame);
       return 'four bad reattaches: nothing retired, no reply';
     },
   }),
 
-  engineCase({
+  defineCase<EngineCaseContext>({
     id: 'engine.reattach.stops-inflight',
     title: 'Calls the retired connection was executing answer invocation_stopped',
     level: 'MUST',
     sources: [doc('§3.11'), doc('§11.1 #33'), src('engine/src/engine/mod.rs test_reattach_evicts_old_worker_and_cleanup_is_idempotent')],
     timeoutMs: 8000,
-    async body(ctx) {
+    async run(ctx) {
       const caller = await ctx.worker('caller');
       const old = await ctx.worker('first-connection');
       const f = uniqueFunctionId('held');
@@ -94,7 +96,7 @@ export const reattachCases = [
       await old.waitFor({ type: 'invokefunction', invocation_id: id });
       await ctx.worker('reconnected', { reattach: old.identity });
       const r = await pending;
-      expectThat(!r.ok && r.error.code === 'invocation_stopped', 'the call the retired connection held did not answer invocation_stopped', { error: { code: 'invocation_stopped' } }, r.frame);
+      check(!r.ok && r.error.code === 'invocation_stopped', 'the call the retired connection held did not answer invocation_stopped', { error: { code: 'invocation_stopped' } }, r.frame);
       return 'the held call answered invocation_stopped on reattach';
     },
   }),

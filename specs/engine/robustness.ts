@@ -7,9 +7,11 @@ import fc from 'fast-check';
 import type { FakeWorker } from '../../harness/fake-worker/index.ts';
 import { validateFrame } from '../../harness/wire/index.ts';
 import type { EngineCaseContext } from './context.ts';
-import { engineCase, doc, src } from './support/define.ts';
-import { CaseFailure, expectThat } from './support/failure.ts';
+import { outcome } from '../../harness/cases/model.ts';
 import { barrier, call, expectNoFrame, frames, listTriggerTypes, newId, registerOk, serve, settle, uniqueFunctionId, type Frame } from './support/protocol.ts';
+import { defineCase } from '../../harness/cases/define.ts';
+import { CaseFailure, check } from '../../harness/cases/failure.ts';
+import { doc, src } from './support/sources.ts';
 
 interface Stage {
   offender: FakeWorker;
@@ -33,12 +35,12 @@ async function stage(ctx: EngineCaseContext): Promise<Stage> {
 /** The offender and a bystander can still ping and call; nothing but pongs came back for the garbage. */
 async function stillServing(ctx: EngineCaseContext, s: Stage, since: number): Promise<void> {
   await settle(ctx, s.offender, s.executor);
-  expectThat(s.offender.isOpen, 'the engine closed the connection that sent bad input', 'open', s.offender.closeInfo);
+  check(s.offender.isOpen, 'the engine closed the connection that sent bad input', 'open', s.offender.closeInfo);
   expectNoFrame(s.offender, (f: unknown) => (f as { type?: string } | undefined)?.type !== 'pong', since, 'the engine replied to bad input');
   const mine = await call(ctx, s.offender, s.fn, { after: 'garbage' });
-  expectThat(mine.ok, 'the offending connection’s next call failed', 'a result', mine.frame);
+  check(mine.ok, 'the offending connection’s next call failed', 'a result', mine.frame);
   const theirs = await call(ctx, s.bystander, s.fn, { bystander: true });
-  expectThat(theirs.ok, 'another worker’s call failed after the bad input', 'a result', theirs.frame);
+  check(theirs.ok, 'another worker’s call failed after the bad input', 'a result', theirs.frame);
 }
 
 /** Required (and typed optional) fields of every worker-to-engine frame, with a valid example. */
@@ -103,13 +105,13 @@ function violate(m: { type: string; kind: string; pick: number; wrong: number },
 }
 
 export const robustnessCases = [
-  engineCase({
+  defineCase<EngineCaseContext>({
     id: 'engine.bad-input.malformed-json',
     title: 'Malformed JSON, non-objects, random text and random binary are dropped without reply or close',
     level: 'MUST',
     sources: [doc('§1.3'), doc('§7'), doc('§11.1 #7'), src('engine/src/engine/mod.rs handle_worker read loop')],
     timeoutMs: 8000,
-    async body(ctx) {
+    async run(ctx) {
       const s = await stage(ctx);
       const since = s.offender.mark();
       const fixed = ['{bad', '[1,2]', '"str"', '42', 'null', '{}', '{"type":5}', '{"type":"invokefunction"', '{"type":"ping"', '\u0000\u0001', '{"type":null}', '{"type":"ping"}{"type":"ping"}'];
@@ -122,13 +124,13 @@ export const robustnessCases = [
     },
   }),
 
-  engineCase({
+  defineCase<EngineCaseContext>({
     id: 'engine.bad-input.unknown-types',
     title: 'Unknown and wrongly cased types (and unregistertriggertype, error) are dropped; the provider stays registered',
     level: 'MUST',
     sources: [doc('§2'), doc('§3.14'), doc('§11.1 #7'), src('engine/src/protocol.rs')],
     timeoutMs: 8000,
-    async body(ctx) {
+    async run(ctx) {
       const s = await stage(ctx);
       const type = `conf-type-${newId().slice(0, 8)}`;
       await s.offender.registerTriggerType({ id: type, description: 'kept' }, {});
@@ -146,43 +148,43 @@ export const robustnessCases = [
         await s.offender.send(f);
       }
       await stillServing(ctx, s, since);
-      expectThat(s.seen.every((f) => f.invocation_id !== id), 'a wrongly cased invokefunction was routed', 'not routed', s.seen);
+      check(s.seen.every((f) => f.invocation_id !== id), 'a wrongly cased invokefunction was routed', 'not routed', s.seen);
       const types = (await listTriggerTypes(ctx, s.bystander)).filter((t) => t.id === type);
-      expectThat(types.length === 1, 'unregistertriggertype (not an engine message) removed the provider', [{ id: type }], types);
+      check(types.length === 1, 'unregistertriggertype (not an engine message) removed the provider', [{ id: type }], types);
       return 'six unknown types dropped; provider kept; both workers still served';
     },
   }),
 
-  engineCase({
+  defineCase<EngineCaseContext>({
     id: 'engine.bad-input.schema-violations',
     title: 'Frames that violate the schemas (fast-check: missing fields, wrong types, bad UUIDs) are dropped: never routed, never answered',
     level: 'MUST',
     sources: [doc('§2'), doc('§11.1 #7'), src('engine/src/protocol.rs (serde decoding)')],
     timeoutMs: 10_000,
-    async body(ctx) {
+    async run(ctx) {
       const s = await stage(ctx);
       const since = s.offender.mark();
       const generated = fc
         .sample(mutation, { seed: ctx.seed, numRuns: 200 })
         .map((m) => violate(m, s.fn))
         .filter((f): f is Frame => f !== undefined && !validateFrame(f).ok);
-      expectThat(generated.length >= 50, 'the generator produced too few invalid frames (harness problem)', '>= 50', generated.length);
+      check(generated.length >= 50, 'the generator produced too few invalid frames (harness problem)', '>= 50', generated.length);
       const invokeIds = new Set(generated.filter((f) => f.type === 'invokefunction' && typeof f.invocation_id === 'string').map((f) => String(f.invocation_id)));
       for (const f of generated) await s.offender.send(f);
       await stillServing(ctx, s, since);
       const routed = s.seen.filter((f) => invokeIds.has(String(f.invocation_id)));
-      expectThat(routed.length === 0, 'schema-violating invokefunction frames were routed to the executor', 'none routed', routed.slice(0, 3));
+      check(routed.length === 0, 'schema-violating invokefunction frames were routed to the executor', 'none routed', routed.slice(0, 3));
       return `${generated.length} schema-violating frames (${invokeIds.size} id-bearing invokes) dropped; nothing routed or answered`;
     },
   }),
 
-  engineCase({
+  defineCase<EngineCaseContext>({
     id: 'engine.bad-input.binary-and-empty-frames',
     title: 'Binary JSON is a protocol message, OTLP/MTRC/LOGS binary is telemetry, empty text is skipped',
     level: 'MUST',
     sources: [doc('§1.3'), doc('§11.1 #9'), src('engine/src/engine/mod.rs handle_telemetry_frame')],
     timeoutMs: 6000,
-    async body(ctx) {
+    async run(ctx) {
       const s = await stage(ctx);
       const since = s.offender.mark();
       for (const prefix of ['OTLP', 'MTRC', 'LOGS']) await s.offender.sendRaw(Buffer.from(`${prefix}{"type":"ping"}`), { binary: true });
@@ -190,7 +192,7 @@ export const robustnessCases = [
       await s.offender.sendRaw('   \n');
       await settle(ctx, s.offender);
       const pongs = frames(s.offender, { type: 'pong' }, since);
-      expectThat(pongs.length === 1, 'a telemetry frame (or empty text) was treated as a protocol message', '1 pong (the barrier’s)', pongs.length);
+      check(pongs.length === 1, 'a telemetry frame (or empty text) was treated as a protocol message', '1 pong (the barrier’s)', pongs.length);
       const before = s.offender.mark();
       await s.offender.sendRaw(Buffer.from('{"type":"ping"}'), { binary: true });
       await s.offender.waitFor({ type: 'pong' }, { since: before });
@@ -202,14 +204,14 @@ export const robustnessCases = [
     },
   }),
 
-  engineCase({
+  defineCase<EngineCaseContext>({
     id: 'engine.bad-input.unknown-fields-and-nulls',
     title: 'Unknown extra fields are ignored and null optional fields count as absent',
     level: 'MUST',
     sources: [doc('§2'), doc('§10 #1'), doc('§11.1 #8'), src('engine/src/protocol.rs')],
     disagreement: 'The docs say `namespace: null` is rejected; the engine decodes null optional fields as absent (engine-protocol.md §10 #1). This case follows the code.',
     timeoutMs: 6000,
-    async body(ctx) {
+    async run(ctx) {
       const s = await stage(ctx);
       const fn = uniqueFunctionId('extra');
       await s.offender.registerFunction(fn, () => 'ok', { extra: { future_field: { nested: true }, request_format: null } });
@@ -217,18 +219,18 @@ export const robustnessCases = [
       const id = newId();
       await s.bystander.send({ type: 'invokefunction', invocation_id: id, function_id: fn, data: { v: 1 }, namespace: null, action: null, metadata: null, traceparent: null, shiny_new_field: 7 });
       const r = (await s.bystander.waitFor({ type: 'invocationresult', invocation_id: id })).frame as Frame;
-      expectThat(r.result === 'ok' && r.error === undefined, 'a call with null optionals and an extra field was not routed to default', { result: 'ok' }, r);
+      check(r.result === 'ok' && r.error === undefined, 'a call with null optionals and an extra field was not routed to default', { result: 'ok' }, r);
       return 'extra fields ignored, null namespace/action/metadata treated as absent';
     },
   }),
 
-  engineCase({
+  defineCase<EngineCaseContext>({
     id: 'engine.bad-input.large-frames',
     title: 'A 1 MiB malformed frame is dropped and a 1 MiB payload is routed intact',
     level: 'MUST',
     sources: [doc('§1.3 max size'), doc('§11.1 #7'), doc('§11.1 #12')],
     timeoutMs: 10_000,
-    async body(ctx) {
+    async run(ctx) {
       const s = await stage(ctx);
       const since = s.offender.mark();
       const big = 'x'.repeat(1024 * 1024);
@@ -244,13 +246,13 @@ export const robustnessCases = [
     },
   }),
 
-  engineCase({
+  defineCase<EngineCaseContext>({
     id: 'engine.bad-input.uuid-normalized',
     title: 'Upper-case and simple-form invocation ids are accepted and re-serialized lower-case hyphenated',
     level: 'SHOULD',
     sources: [doc('§2 UUID fields'), doc('§11.1 #12')],
     timeoutMs: 6000,
-    async body(ctx) {
+    async run(ctx) {
       const s = await stage(ctx);
       const ids = [newId(), newId()];
       const spelled = [ids[0]!.toUpperCase(), ids[1]!.replace(/-/g, '')];
@@ -259,32 +261,32 @@ export const robustnessCases = [
       const delivered = frames(s.executor, { type: 'invokefunction', function_id: s.fn }).map((f) => f.invocation_id);
       // The engine spawns each invokefunction separately (engine-protocol.md §1.3), so delivery order is
       // a race: compare the ids as sets.
-      expectThat(JSON.stringify([...delivered].sort()) === JSON.stringify([...ids].sort()), 'the executor did not get the ids lower-case hyphenated', ids, delivered);
+      check(JSON.stringify([...delivered].sort()) === JSON.stringify([...ids].sort()), 'the executor did not get the ids lower-case hyphenated', ids, delivered);
       await s.offender.waitFor(() => s.offender.all({ type: 'invocationresult' }).length >= 2);
       const back = frames(s.offender, { type: 'invocationresult' }).map((f) => f.invocation_id);
-      expectThat(JSON.stringify([...back].sort()) === JSON.stringify([...ids].sort()), 'the caller did not get the ids lower-case hyphenated', ids, back);
+      check(JSON.stringify([...back].sort()) === JSON.stringify([...ids].sort()), 'the caller did not get the ids lower-case hyphenated', ids, back);
       return 'both spellings routed and answered as the lower-case hyphenated id';
     },
   }),
 
-  engineCase({
+  defineCase<EngineCaseContext>({
     id: 'engine.bad-input.oversized-frame',
     title: 'A frame over the 64 MiB message limit affects only its own connection: everyone else keeps working and new workers connect',
     level: 'MUST',
     sources: [doc('§1.3 max size'), doc('§7'), src('engine/src/engine/mod.rs handle_worker read loop')],
     timeoutMs: 20_000,
-    async body(ctx) {
+    async run(ctx) {
       const s = await stage(ctx);
       const size = 64 * 1024 * 1024 + 1024;
       // Not JSON from its first byte, so no peer spends time parsing it.
       await s.offender.sendRaw('x'.repeat(size)).catch(() => false);
       await settle(ctx, s.bystander, s.executor);
       const theirs = await call(ctx, s.bystander, s.fn, { after: 'oversized' });
-      expectThat(theirs.ok, 'another worker’s call failed after one worker sent an oversized frame', 'a result', theirs.frame);
+      check(theirs.ok, 'another worker’s call failed after one worker sent an oversized frame', 'a result', theirs.frame);
       const newcomer = await ctx.worker('newcomer');
       await barrier(ctx, newcomer);
       const offender = s.offender.closeInfo ? `closed (${s.offender.closeInfo.code})` : 'kept open';
-      return { summary: `bystander and newcomer served; the offending connection was ${offender}`, findings: [{ severity: 'info', message: `after a ${size}-byte frame the offending connection was ${offender} (the Rust engine tears it down, §1.3)` }] };
+      return outcome.pass(`bystander and newcomer served; the offending connection was ${offender}`, { findings: [{ severity: 'info', message: `after a ${size}-byte frame the offending connection was ${offender} (the Rust engine tears it down, §1.3)` }] });
     },
   }),
 ];

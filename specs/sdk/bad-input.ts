@@ -4,10 +4,12 @@
 import { randomUUID } from 'node:crypto';
 import { outcome } from '../../harness/cases/model.ts';
 import type { EngineConnection } from '../../harness/fake-engine/index.ts';
-import { sdkCase, src, type SdkCase } from './support/define.ts';
 import { assertStillServing, invokeRaw, registerEcho, sleep } from './support/frames.ts';
-import { CaseFailure } from './support/define.ts';
 import type { CaseSource } from '../../harness/cases/model.ts';
+import { defineCase } from '../../harness/cases/define.ts';
+import { CaseFailure } from '../../harness/cases/failure.ts';
+import { src, type SdkCase } from './support/sources.ts';
+import type { SdkCaseContext } from './context.ts';
 
 type Sender = (conn: EngineConnection) => Promise<unknown>;
 
@@ -19,7 +21,7 @@ const json = (...frames: unknown[]): Sender => async (conn) => {
 };
 
 function badInputCase(id: string, title: string, what: string, send: Sender, sources: CaseSource[], disagreement?: string): SdkCase {
-  return sdkCase({
+  return defineCase<SdkCaseContext>({
     id,
     title,
     level: 'MUST',
@@ -72,7 +74,7 @@ export const badInputCases: SdkCase[] = [
     [src.behaviour('§9 Binary frame holding JSON; §10.1 #10')],
     'Node parses binary frames like text, the browser SDK and Go skip them, Python decodes them as UTF-8 and its receive task dies on invalid UTF-8 (sdk-behaviour.md §9).',
   ),
-  sdkCase({
+  defineCase<SdkCaseContext>({
     id: 'sdk.bad-input.invalid-uuid',
     title: 'an invokefunction whose invocation_id is not a UUID is answered with that id or dropped, and the worker keeps serving',
     level: 'MUST',
@@ -96,7 +98,7 @@ export const badInputCases: SdkCase[] = [
       return outcome.pass(`non-UUID invocation ${disposition}; still serving`, { findings: [{ severity: 'info', message: `an invokefunction with invocation_id "not-a-uuid" was ${disposition}` }] });
     },
   }),
-  sdkCase({
+  defineCase<SdkCaseContext>({
     id: 'sdk.bad-input.oversized-frame',
     title: 'an invocation whose frame is larger than 1 MiB is served and the connection kept',
     level: 'MUST',

@@ -6,8 +6,10 @@
 import { outcome, type Finding, type TimingSample } from '../../harness/cases/model.ts';
 import { DriverCommandError } from '../../harness/targets/sdk/session.ts';
 import type { SdkCaseContext } from './context.ts';
-import { sdkCase, src, check, CaseFailure, CaseSetupError, type SdkCase } from './support/define.ts';
 import { asObject, isWorkerRegisterCall } from './support/frames.ts';
+import { defineCase } from '../../harness/cases/define.ts';
+import { CaseFailure, CaseSetupError, check } from '../../harness/cases/failure.ts';
+import { src, type SdkCase } from './support/sources.ts';
 
 /** Close codes a page may send (WebSocket API: close() with no code, 1000, or 3000-4999); 1005 = no code. */
 function browserMaySend(code: number): boolean {
@@ -53,7 +55,7 @@ async function backgroundReconnect(ctx: SdkCaseContext, throttled: boolean): Pro
 }
 
 export const browserCases: SdkCase[] = [
-  sdkCase({
+  defineCase<SdkCaseContext>({
     id: 'sdk.browser.handshake-no-custom-headers',
     title: 'in a browser the headers option is ignored: nothing of it reaches the upgrade request, and the worker still connects',
     level: 'MUST',
@@ -75,7 +77,7 @@ export const browserCases: SdkCase[] = [
       return outcome.pass(`plain upgrade on ${upgrade.url}; worker announced itself as ${JSON.stringify(asObject(asObject(first.frame)?.data)?.name)}`);
     },
   }),
-  sdkCase({
+  defineCase<SdkCaseContext>({
     id: 'sdk.browser.shutdown-close-frame',
     title: 'shutdown ends the socket with a close frame a browser is allowed to send (no code, 1000 or 3000-4999)',
     level: 'SHOULD',
@@ -93,7 +95,7 @@ export const browserCases: SdkCase[] = [
       return outcome.pass(`closed with ${closed.code}`);
     },
   }),
-  sdkCase({
+  defineCase<SdkCaseContext>({
     id: 'sdk.browser.reload-is-a-new-worker',
     title: 'a reloaded page connects as a new worker: its first frame is engine::workers::register, not a reattach to the old page’s worker',
     level: 'SHOULD',
@@ -118,7 +120,7 @@ export const browserCases: SdkCase[] = [
       return outcome.pass(`old socket closed ${closed.code}; new worker announced itself`, { findings });
     },
   }),
-  sdkCase({
+  defineCase<SdkCaseContext>({
     id: 'sdk.browser.background-tab-reconnects',
     title: "a worker in a background tab reconnects after a drop: within its delay with Chromium's timer throttling off, within the delay plus Chromium's 1 s alignment with it on",
     level: 'SHOULD',

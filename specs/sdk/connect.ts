@@ -3,9 +3,11 @@
 import { hostname } from 'node:os';
 import { outcome } from '../../harness/cases/model.ts';
 import type { EngineConnection } from '../../harness/fake-engine/index.ts';
-import { sdkCase, src, check, CaseFailure, type SdkCase } from './support/define.ts';
 import { asObject, sameJson, invokeRaw, isWorkerRegisterCall, registrationKeys, registrationsOn, sameMultiset, sleep, type FrameObject } from './support/frames.ts';
 import type { SdkCaseContext } from './context.ts';
+import { defineCase } from '../../harness/cases/define.ts';
+import { CaseFailure, check } from '../../harness/cases/failure.ts';
+import { src, type SdkCase } from './support/sources.ts';
 
 /** The expected burst for the standard registration set below. */
 const STANDARD = { triggerType: 'conf-tt', fnA: 'conf::alpha', fnB: 'conf::beta' } as const;
@@ -40,7 +42,7 @@ async function waitForBurst(ctx: SdkCaseContext, conn: EngineConnection, expecte
 }
 
 export const connectCases: SdkCase[] = [
-  sdkCase({
+  defineCase<SdkCaseContext>({
     id: 'sdk.connect.plain-websocket',
     title: 'connects with a plain WebSocket to the engine URL, on path "/", asking for no subprotocol',
     level: 'MUST',
@@ -58,7 +60,7 @@ export const connectCases: SdkCase[] = [
       return outcome.pass(`upgrade on "/" without a subprotocol (${first.outcome})`);
     },
   }),
-  sdkCase({
+  defineCase<SdkCaseContext>({
     id: 'sdk.connect.no-reattach-on-first-connect',
     title: 'the first connection carries no reattach (there is no previous worker id yet)',
     level: 'SHOULD',
@@ -74,7 +76,7 @@ export const connectCases: SdkCase[] = [
       return outcome.pass('no reattach on the first connection');
     },
   }),
-  sdkCase({
+  defineCase<SdkCaseContext>({
     id: 'sdk.connect.registrations-sent-once',
     title: 'registrations made on a live connection reach the engine exactly once each, nothing else registered',
     level: 'MUST',
@@ -91,7 +93,7 @@ export const connectCases: SdkCase[] = [
       return outcome.pass(`exactly ${expected.length} registrations, each once`);
     },
   }),
-  sdkCase({
+  defineCase<SdkCaseContext>({
     id: 'sdk.connect.registrations-before-open',
     title: 'registrations made before the connection opens are sent once it opens, each exactly once',
     level: 'MUST',
@@ -110,7 +112,7 @@ export const connectCases: SdkCase[] = [
       return outcome.pass(`all ${expected.length} early registrations arrived once`);
     },
   }),
-  sdkCase({
+  defineCase<SdkCaseContext>({
     id: 'sdk.connect.worker-metadata',
     title: 'calls engine::workers::register (void, no invocation_id) with runtime, version, name, os and pid',
     level: 'MUST',
@@ -145,7 +147,7 @@ export const connectCases: SdkCase[] = [
       });
     },
   }),
-  sdkCase({
+  defineCase<SdkCaseContext>({
     id: 'sdk.connect.worker-name-option',
     title: 'the configured worker name is the name in engine::workers::register',
     level: 'MUST',
@@ -162,7 +164,7 @@ export const connectCases: SdkCase[] = [
       return outcome.pass(`name "${name}" sent`);
     },
   }),
-  sdkCase({
+  defineCase<SdkCaseContext>({
     id: 'sdk.connect.default-worker-name',
     title: 'without a configured name, the worker is named hostname:pid',
     level: 'SHOULD',
@@ -180,7 +182,7 @@ export const connectCases: SdkCase[] = [
       return outcome.pass(`default name "${expected}"`);
     },
   }),
-  sdkCase({
+  defineCase<SdkCaseContext>({
     id: 'sdk.connect.handshake-headers',
     title: 'custom handshake headers are sent with the upgrade request',
     level: 'MUST',
@@ -196,7 +198,7 @@ export const connectCases: SdkCase[] = [
       return outcome.pass('header sent');
     },
   }),
-  sdkCase({
+  defineCase<SdkCaseContext>({
     id: 'sdk.connect.serves-before-workerregistered',
     title: 'registers and serves without waiting for workerregistered, and reattaches with an id that arrived late',
     level: 'MUST',

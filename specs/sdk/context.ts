@@ -20,12 +20,10 @@ import { judgeInterval, LoadProbe, type JudgeInput, type ToleranceModel } from '
 import { CASE_END_NOTE } from '../../harness/transcript/records.ts';
 import type { DriverSession } from '../../harness/targets/sdk/session.ts';
 import type { Json, WorkerOptions } from '../../harness/targets/sdk/contract.ts';
-import { launchDriver, mirrorDriverIntoTranscript, type DriverLaunchSpec } from './support/launch.ts';
+import { launchCaseDriver, mirrorDriverIntoTranscript, type DriverLaunchSpec } from './support/launch.ts';
+// A driver that cannot be started is the harness's problem (ERROR), not the SDK's: thrown here, where drivers start.
+import { CaseSetupError } from '../../harness/cases/failure.ts';
 
-/** The driver could not be started: the harness's problem (ERROR), not the SDK's. Thrown here, where drivers start. */
-export class CaseSetupError extends Error {
-  override name = 'CaseSetupError';
-}
 
 /** Time allowances for one case, already multiplied by the tolerance model's timeScale. */
 export interface SdkTiming {
@@ -129,7 +127,7 @@ export function sdkContextFactory(target: SdkTargetInfo, engineOptions: FakeEngi
       engine.transcript.note('case', `starting driver ${n} (${target.launch.label})`, merged);
       let session: DriverSession;
       try {
-        session = await launchDriver(target.launch, {
+        session = await launchCaseDriver(target.launch, {
           url: url ?? (other ?? engine).url,
           worker: merged,
           logFile,

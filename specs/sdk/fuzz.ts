@@ -14,8 +14,9 @@ import { fuzzFaultSchedule } from '../../harness/fuzz/faults.ts';
 import { fuzzFrames, FUZZ_BATCH_SIZE } from '../../harness/fuzz/settings.ts';
 import { recordFuzzLane } from '../../harness/fuzz/tally.ts';
 import type { SdkCaseContext } from './context.ts';
-import { sdkCase, src, type SdkCase } from './support/define.ts';
 import { invokeRaw, registerEcho, sameJson, sleep } from './support/frames.ts';
+import { defineCase } from '../../harness/cases/define.ts';
+import { src, type SdkCase } from './support/sources.ts';
 
 const FN = 'conf::fuzz-echo';
 
@@ -56,7 +57,7 @@ async function freshSession(ctx: SdkCaseContext, faults?: unknown): Promise<{ en
 }
 
 export const sdkFuzzCases: SdkCase[] = [
-  sdkCase({
+  defineCase<SdkCaseContext>({
     id: 'sdk.fuzz.schema-frames',
     title: 'keeps serving under 10,000 schema-derived frames, valid and mutated, some split or reordered',
     level: 'MUST',

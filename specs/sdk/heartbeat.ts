@@ -2,9 +2,11 @@
 
 import { outcome } from '../../harness/cases/model.ts';
 import type { EngineConnection } from '../../harness/fake-engine/index.ts';
-import { sdkCase, src, check, CaseFailure, type SdkCase } from './support/define.ts';
 import { isWorkerRegisterCall, sleep } from './support/frames.ts';
 import type { SdkCaseContext } from './context.ts';
+import { defineCase } from '../../harness/cases/define.ts';
+import { CaseFailure, check } from '../../harness/cases/failure.ts';
+import { src, type SdkCase } from './support/sources.ts';
 
 /** WebSocket control frames the engine saw on `conn` (ws-ping / ws-pong events in the transcript). */
 function controlEvents(ctx: SdkCaseContext, conn: EngineConnection, event: 'ws-ping' | 'ws-pong'): { t: number; message?: string }[] {
@@ -25,7 +27,7 @@ const PING_INTERVAL_MS = 20_000;
 const IDLE_TIMEOUT_MS = 60_000;
 
 export const heartbeatCases: SdkCase[] = [
-  sdkCase({
+  defineCase<SdkCaseContext>({
     id: 'sdk.heartbeat.answers-ws-ping',
     title: 'answers a WebSocket ping with a pong carrying the same payload',
     level: 'MUST',
@@ -44,7 +46,7 @@ export const heartbeatCases: SdkCase[] = [
       return outcome.pass('pong received');
     },
   }),
-  sdkCase({
+  defineCase<SdkCaseContext>({
     id: 'sdk.heartbeat.answers-json-ping',
     title: 'answers a JSON {"type":"ping"} with {"type":"pong"}',
     level: 'SHOULD',
@@ -64,7 +66,7 @@ export const heartbeatCases: SdkCase[] = [
       return outcome.pass('pong');
     },
   }),
-  sdkCase({
+  defineCase<SdkCaseContext>({
     id: 'sdk.heartbeat.sends-ws-pings',
     title: 'sends WebSocket pings of its own while connected (reference every 20 s)',
     level: 'SHOULD',
@@ -88,7 +90,7 @@ export const heartbeatCases: SdkCase[] = [
       return outcome.pass(`first ping ${Math.round(first.t - at)} ms after the connection opened`);
     },
   }),
-  sdkCase({
+  defineCase<SdkCaseContext>({
     id: 'sdk.heartbeat.idle-timeout-reconnects',
     title: 'reconnects when nothing comes from the engine for the documented idle timeout (reference 60 s)',
     level: 'SHOULD',

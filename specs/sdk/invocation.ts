@@ -3,9 +3,11 @@
 import { randomUUID } from 'node:crypto';
 import { outcome } from '../../harness/cases/model.ts';
 import type { Behaviour } from '../../harness/targets/sdk/contract.ts';
-import { sdkCase, src, check, CaseFailure, type SdkCase } from './support/define.ts';
 import { asObject, sameJson, invokeRaw, resultFor, waitInvoked, type FrameObject } from './support/frames.ts';
 import type { SdkCaseContext, ConnectedWorker } from './context.ts';
+import { defineCase } from '../../harness/cases/define.ts';
+import { CaseFailure, check } from '../../harness/cases/failure.ts';
+import { src, type SdkCase } from './support/sources.ts';
 
 async function workerWith(ctx: SdkCaseContext, functionId: string, behaviour: Behaviour): Promise<ConnectedWorker> {
   const w = await ctx.connect();
@@ -20,7 +22,7 @@ const same = sameJson;
 const PAYLOAD = { a: [1, 'x', null, { b: true }], n: 1.5, s: 'Grüße ✓', empty: {}, zero: 0, f: false };
 
 export const invocationCases: SdkCase[] = [
-  sdkCase({
+  defineCase<SdkCaseContext>({
     id: 'sdk.invocation.result-echoes-ids',
     title: 'the invocationresult carries the invocation_id and function_id it was asked for',
     level: 'MUST',
@@ -36,7 +38,7 @@ export const invocationCases: SdkCase[] = [
       return outcome.pass('invocation_id and function_id echoed');
     },
   }),
-  sdkCase({
+  defineCase<SdkCaseContext>({
     id: 'sdk.invocation.result-value-preserved',
     title: "a handler's return value arrives unchanged as `result` (nesting, null, unicode, non-integers)",
     level: 'MUST',
@@ -52,7 +54,7 @@ export const invocationCases: SdkCase[] = [
       return outcome.pass('result preserved');
     },
   }),
-  sdkCase({
+  defineCase<SdkCaseContext>({
     id: 'sdk.invocation.void-result',
     title: 'a handler that returns nothing is answered with a success without a value (result absent or null)',
     level: 'MUST',
@@ -69,7 +71,7 @@ export const invocationCases: SdkCase[] = [
       return outcome.pass(`answered with result ${frame.result === undefined ? 'absent' : 'null'}`);
     },
   }),
-  sdkCase({
+  defineCase<SdkCaseContext>({
     id: 'sdk.invocation.null-result',
     title: 'a handler that returns null is answered with result null (or absent), not an error or a string',
     level: 'MUST',
@@ -85,7 +87,7 @@ export const invocationCases: SdkCase[] = [
       return outcome.pass('null result answered');
     },
   }),
-  sdkCase({
+  defineCase<SdkCaseContext>({
     id: 'sdk.invocation.handler-error-reported',
     title: "a handler that fails is answered with `error` carrying the handler's message, and no result",
     level: 'MUST',
@@ -104,7 +106,7 @@ export const invocationCases: SdkCase[] = [
       return outcome.pass('error with the handler message');
     },
   }),
-  sdkCase({
+  defineCase<SdkCaseContext>({
     id: 'sdk.invocation.handler-error-code',
     title: 'a handler failure uses the code invocation_failed',
     level: 'SHOULD',
@@ -120,7 +122,7 @@ export const invocationCases: SdkCase[] = [
       return outcome.pass('code invocation_failed');
     },
   }),
-  sdkCase({
+  defineCase<SdkCaseContext>({
     id: 'sdk.invocation.unknown-function',
     title: 'an invocation of a function the worker does not hold is answered with function_not_found',
     level: 'MUST',
@@ -143,7 +145,7 @@ export const invocationCases: SdkCase[] = [
       return outcome.pass('function_not_found');
     },
   }),
-  sdkCase({
+  defineCase<SdkCaseContext>({
     id: 'sdk.invocation.no-id-no-reply',
     title: 'an invokefunction without invocation_id runs the handler and gets no reply',
     level: 'MUST',
@@ -165,7 +167,7 @@ export const invocationCases: SdkCase[] = [
       return outcome.pass('handler ran, nothing sent back');
     },
   }),
-  sdkCase({
+  defineCase<SdkCaseContext>({
     id: 'sdk.invocation.concurrent',
     title: '50 concurrent invocations are all answered correctly, and handlers run concurrently',
     level: 'MUST',
@@ -199,7 +201,7 @@ export const invocationCases: SdkCase[] = [
       return outcome.pass(`50 answers in ${Math.round(elapsed)} ms`, { timings: [sample] });
     },
   }),
-  sdkCase({
+  defineCase<SdkCaseContext>({
     id: 'sdk.invocation.trace-context-echoed',
     title: 'the result carries the trace context of the call: same trace id in traceparent, same baggage',
     level: 'SHOULD',
@@ -222,7 +224,7 @@ export const invocationCases: SdkCase[] = [
       return outcome.pass('trace context echoed');
     },
   }),
-  sdkCase({
+  defineCase<SdkCaseContext>({
     id: 'sdk.invocation.metadata-separate',
     title: 'invocation metadata reaches the handler separately from data; an extra _caller_worker_id in data is tolerated',
     level: 'MUST',

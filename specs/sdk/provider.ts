@@ -3,9 +3,11 @@
 
 import { randomUUID } from 'node:crypto';
 import { outcome } from '../../harness/cases/model.ts';
-import { sdkCase, src, check, CaseFailure, type SdkCase } from './support/define.ts';
 import { asObject, sameJson, type FrameObject } from './support/frames.ts';
 import type { ConnectedWorker, SdkCaseContext } from './context.ts';
+import { defineCase } from '../../harness/cases/define.ts';
+import { CaseFailure, check } from '../../harness/cases/failure.ts';
+import { src, type SdkCase } from './support/sources.ts';
 
 async function provider(ctx: SdkCaseContext, rejectWith?: string): Promise<ConnectedWorker> {
   const w = await ctx.connect();
@@ -28,7 +30,7 @@ async function bindingAnswer(ctx: SdkCaseContext, w: ConnectedWorker, triggerTyp
 }
 
 export const providerCases: SdkCase[] = [
-  sdkCase({
+  defineCase<SdkCaseContext>({
     id: 'sdk.provider.acknowledges-binding',
     title: "a binding of one of the worker's trigger types reaches its handler and is acknowledged without error",
     level: 'MUST',
@@ -48,7 +50,7 @@ export const providerCases: SdkCase[] = [
       return outcome.pass('binding handled and acknowledged');
     },
   }),
-  sdkCase({
+  defineCase<SdkCaseContext>({
     id: 'sdk.provider.reports-handler-failure',
     title: "a binding the handler refuses is answered with error trigger_registration_failed and the handler's message",
     level: 'MUST',
@@ -67,7 +69,7 @@ export const providerCases: SdkCase[] = [
       return outcome.pass('refusal reported');
     },
   }),
-  sdkCase({
+  defineCase<SdkCaseContext>({
     id: 'sdk.provider.unknown-trigger-type',
     title: 'a binding of a trigger type the worker does not provide is answered with trigger_type_not_found',
     level: 'MUST',
@@ -84,7 +86,7 @@ export const providerCases: SdkCase[] = [
       return outcome.pass('trigger_type_not_found');
     },
   }),
-  sdkCase({
+  defineCase<SdkCaseContext>({
     id: 'sdk.provider.handles-unbinding',
     title: "an unregistertrigger from the engine reaches the trigger type's handler",
     level: 'MUST',

@@ -4,9 +4,11 @@
 
 import { outcome } from '../../harness/cases/model.ts';
 import type { EngineConnection } from '../../harness/fake-engine/index.ts';
-import { sdkCase, src, check, CaseFailure, type SdkCase } from './support/define.ts';
 import { asObject, sameJson, isWorkerRegisterCall, receivedAt, registrationKeys, registrationsOn, sameMultiset, sleep, type FrameObject } from './support/frames.ts';
 import type { ConnectedWorker, SdkCaseContext } from './context.ts';
+import { defineCase } from '../../harness/cases/define.ts';
+import { CaseFailure, check } from '../../harness/cases/failure.ts';
+import { src, type SdkCase } from './support/sources.ts';
 
 export type DropKind = 'close-1000' | 'terminate' | 'listener-down';
 
@@ -86,7 +88,7 @@ async function settleRegistrations(ctx: SdkCaseContext, conn: EngineConnection, 
 const hasFunctions = (ids: readonly string[]) => (frames: FrameObject[]) => ids.every((id) => frames.some((f) => f.type === 'registerfunction' && f.id === id));
 
 function reconnectCase(kind: DropKind, id: string, title: string, sourceNote: string): SdkCase {
-  return sdkCase({
+  return defineCase<SdkCaseContext>({
     id,
     title,
     level: 'MUST',
@@ -108,7 +110,7 @@ export const reconnectCases: SdkCase[] = [
   reconnectCase('close-1000', 'sdk.reconnect.after-clean-close', 'reconnects after the engine closes the connection cleanly (1000)', '§3.3 "No SDK looks at the close code"'),
   reconnectCase('terminate', 'sdk.reconnect.after-abrupt-drop', 'reconnects after the connection is cut without a close frame', '§3.3 Refused connection vs drop'),
   reconnectCase('listener-down', 'sdk.reconnect.after-listener-down', 'reconnects once an engine that was down for a while listens again', '§3.3 Refused connection vs drop; captures d3'),
-  sdkCase({
+  defineCase<SdkCaseContext>({
     id: 'sdk.reconnect.reattach-first',
     title: "the first frame after a reconnect is reattach with the previous worker_id and reattach_token",
     level: 'MUST',
@@ -129,7 +131,7 @@ export const reconnectCases: SdkCase[] = [
       return outcome.pass('reattach first, with the previous identity');
     },
   }),
-  sdkCase({
+  defineCase<SdkCaseContext>({
     id: 'sdk.reconnect.replays-functions',
     title: 'every function is registered again, with the same ids, after a reconnect',
     level: 'MUST',
@@ -147,7 +149,7 @@ export const reconnectCases: SdkCase[] = [
       return outcome.pass(`functions ${got.join(', ')} registered again`);
     },
   }),
-  sdkCase({
+  defineCase<SdkCaseContext>({
     id: 'sdk.reconnect.replays-triggers',
     title: 'every trigger is registered again after a reconnect, with the same id, type, function and config',
     level: 'MUST',
@@ -168,7 +170,7 @@ export const reconnectCases: SdkCase[] = [
       return outcome.pass(`trigger ${String(before.id)} registered again`);
     },
   }),
-  sdkCase({
+  defineCase<SdkCaseContext>({
     id: 'sdk.reconnect.replays-trigger-types',
     title: 'every trigger type is registered again after a reconnect',
     level: 'MUST',
@@ -185,7 +187,7 @@ export const reconnectCases: SdkCase[] = [
       return outcome.pass(`trigger type ${String(r.triggerType)} registered again`);
     },
   }),
-  sdkCase({
+  defineCase<SdkCaseContext>({
     id: 'sdk.reconnect.replays-each-once',
     title: 'after a reconnect each registration is sent exactly once, and nothing that was not registered',
     level: 'MUST',
@@ -215,7 +217,7 @@ export const reconnectCases: SdkCase[] = [
       return outcome.pass(`${got.length} registrations replayed once each`, { findings });
     },
   }),
-  sdkCase({
+  defineCase<SdkCaseContext>({
     id: 'sdk.reconnect.unregistered-not-replayed',
     title: 'an unregistered function or trigger is announced to the engine and not registered again after a reconnect',
     level: 'MUST',
@@ -240,7 +242,7 @@ export const reconnectCases: SdkCase[] = [
       return outcome.pass('unregistered items stayed gone');
     },
   }),
-  sdkCase({
+  defineCase<SdkCaseContext>({
     id: 'sdk.reconnect.metadata-every-connect',
     title: 'engine::workers::register is called again on every reconnect',
     level: 'MUST',
@@ -256,7 +258,7 @@ export const reconnectCases: SdkCase[] = [
       return outcome.pass('metadata sent again on the new connection');
     },
   }),
-  sdkCase({
+  defineCase<SdkCaseContext>({
     id: 'sdk.reconnect.registered-while-disconnected',
     title: 'a function registered while disconnected is registered once the connection is back, exactly once',
     level: 'MUST',
@@ -276,7 +278,7 @@ export const reconnectCases: SdkCase[] = [
       return outcome.pass('offline registration arrived once');
     },
   }),
-  sdkCase({
+  defineCase<SdkCaseContext>({
     id: 'sdk.reconnect.queued-call-sent-once',
     title: 'a trigger() call made while disconnected is sent once after the reconnect, and its answer reaches the caller',
     level: 'MUST',
@@ -300,7 +302,7 @@ export const reconnectCases: SdkCase[] = [
       return outcome.pass('queued call sent once and answered');
     },
   }),
-  sdkCase({
+  defineCase<SdkCaseContext>({
     id: 'sdk.reconnect.expired-call-not-sent',
     title: 'a call that timed out while disconnected is not sent once the connection is back',
     level: 'SHOULD',
@@ -328,7 +330,7 @@ export const reconnectCases: SdkCase[] = [
       return outcome.pass('the expired call was dropped, not sent');
     },
   }),
-  sdkCase({
+  defineCase<SdkCaseContext>({
     id: 'sdk.reconnect.pending-call-at-disconnect',
     title: 'a call pending when the connection drops settles with an error no later than its timeout (what happens is reported)',
     level: 'INFO',

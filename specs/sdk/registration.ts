@@ -1,11 +1,14 @@
 // registrationrejected: the engine refuses a worker name (fatal) or one function id (not fatal).
 
 import { outcome } from '../../harness/cases/model.ts';
-import { sdkCase, src, check, CaseFailure, type SdkCase } from './support/define.ts';
 import { assertStillServing, isWorkerRegisterCall, registerEcho, sleep } from './support/frames.ts';
+import { defineCase } from '../../harness/cases/define.ts';
+import { CaseFailure, check } from '../../harness/cases/failure.ts';
+import { src, type SdkCase } from './support/sources.ts';
+import type { SdkCaseContext } from './context.ts';
 
 export const registrationCases: SdkCase[] = [
-  sdkCase({
+  defineCase<SdkCaseContext>({
     id: 'sdk.registration.worker-conflict-is-fatal',
     title: 'after registrationrejected WORKER_NAMESPACE_CONFLICT the SDK stops: pending calls fail at once and it does not reconnect',
     level: 'MUST',
@@ -41,7 +44,7 @@ export const registrationCases: SdkCase[] = [
       return outcome.pass(`stopped; the pending call failed with ${verdict.settled.ok ? '' : (verdict.settled.error.code ?? verdict.settled.error.class)}`);
     },
   }),
-  sdkCase({
+  defineCase<SdkCaseContext>({
     id: 'sdk.registration.function-conflict-keeps-serving',
     title: 'after registrationrejected FUNCTION_NAMESPACE_CONFLICT for one function the SDK stays connected and serves the rest',
     level: 'MUST',

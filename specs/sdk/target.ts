@@ -10,7 +10,7 @@ import { FakeEngine } from '../../harness/fake-engine/index.ts';
 import { implementationOf } from '../../harness/targets/sdk/session.ts';
 import { materializeNodeVariant } from '../../fixtures/mutants/sdk/node/materialize.ts';
 import { sdkContextFactory, sdkTiming, FAST_WORKER_DEFAULTS, type SdkCaseContext, type SdkTargetInfo } from './context.ts';
-import { launchDriver, nodeOverrideLaunchSpec, targetLaunchSpec, NODE_SDK_PACKAGE_DIR, type DriverLaunchSpec } from './support/launch.ts';
+import { launchCaseDriver, nodeOverrideLaunchSpec, targetLaunchSpec, NODE_SDK_PACKAGE_DIR, type DriverLaunchSpec } from './support/launch.ts';
 
 export function launchSpecOf(target: SdkTargetSpec): DriverLaunchSpec {
   return targetLaunchSpec(target);
@@ -23,7 +23,7 @@ export async function probeTarget(launch: DriverLaunchSpec, options: OpenOptions
   await mkdir(logDir, { recursive: true });
   try {
     const timing = sdkTiming(options.tolerance, {});
-    const session = await launchDriver(launch, {
+    const session = await launchCaseDriver(launch, {
       url: engine.url,
       worker: { ...FAST_WORKER_DEFAULTS, workerName: 'iii-conformance-probe' },
       logFile: join(logDir, `probe-${launch.label.replace(/[^A-Za-z0-9.-]+/g, '_').slice(0, 60)}.jsonl`),

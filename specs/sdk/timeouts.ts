@@ -5,10 +5,12 @@
 import { randomUUID } from 'node:crypto';
 import { outcome, type CaseOutcome, type TimingSample } from '../../harness/cases/model.ts';
 import type { SettledEvent, ErrorInfo } from '../../harness/targets/sdk/contract.ts';
-import { sdkCase, src, check, CaseFailure, type SdkCase } from './support/define.ts';
 import { asObject, assertStillServing, isWorkerRegisterCall, receivedAt, registerEcho } from './support/frames.ts';
 import type { SdkCaseContext } from './context.ts';
 import type { StartOptions } from './context.ts';
+import { defineCase } from '../../harness/cases/define.ts';
+import { CaseFailure, check } from '../../harness/cases/failure.ts';
+import { src, type SdkCase } from './support/sources.ts';
 
 /** Allowance for the settled event to travel SDK -> driver stdout -> harness (ms, before time scaling): generous,
  * because a starved driver process is not seen by the harness's LoadProbe; the mutants are 2x and 3x off. */
@@ -64,7 +66,7 @@ function timingOutcome(t: TimedCall, what: string): CaseOutcome {
 }
 
 export const timeoutCases: SdkCase[] = [
-  sdkCase({
+  defineCase<SdkCaseContext>({
     id: 'sdk.timeout.client-default',
     title: 'with invocationTimeoutMs set, an unanswered call fails no earlier than the timeout and within tolerance after it',
     level: 'MUST',
@@ -77,7 +79,7 @@ export const timeoutCases: SdkCase[] = [
       return timingOutcome(t, 'client-wide timeout 400 ms');
     },
   }),
-  sdkCase({
+  defineCase<SdkCaseContext>({
     id: 'sdk.timeout.reports-timeout-error',
     title: "a timed-out call fails with the SDK's timeout error (code TIMEOUT, or a Timeout error class)",
     level: 'MUST',
@@ -93,7 +95,7 @@ export const timeoutCases: SdkCase[] = [
       return outcome.pass(`timeout error ${t.settled.error.code ?? t.settled.error.class}`);
     },
   }),
-  sdkCase({
+  defineCase<SdkCaseContext>({
     id: 'sdk.timeout.per-call-overrides',
     title: 'a per-call timeout overrides the client-wide one',
     level: 'MUST',
@@ -107,7 +109,7 @@ export const timeoutCases: SdkCase[] = [
       return timingOutcome(t, 'per-call timeout 300 ms (client-wide 5000 ms)');
     },
   }),
-  sdkCase({
+  defineCase<SdkCaseContext>({
     id: 'sdk.timeout.late-answer-ignored',
     title: 'an answer that arrives after the timeout is ignored without harm',
     level: 'MUST',

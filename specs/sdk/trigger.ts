@@ -3,9 +3,11 @@
 import { randomUUID } from 'node:crypto';
 import { outcome } from '../../harness/cases/model.ts';
 import type { Json } from '../../harness/targets/sdk/contract.ts';
-import { sdkCase, src, check, CaseFailure, type SdkCase } from './support/define.ts';
 import { asObject, sameJson, isWorkerRegisterCall, assertStillServing, registerEcho, UUID_V4, type FrameObject } from './support/frames.ts';
 import type { SdkCaseContext, ConnectedWorker } from './context.ts';
+import { defineCase } from '../../harness/cases/define.ts';
+import { CaseFailure, check } from '../../harness/cases/failure.ts';
+import { src, type SdkCase } from './support/sources.ts';
 
 const same = sameJson;
 
@@ -20,7 +22,7 @@ const callsOf = (ctx: SdkCaseContext, functionId: string): FrameObject[] =>
   ctx.engine.connections.flatMap((c) => c.all({ type: 'invokefunction', function_id: functionId }).map((e) => asObject(e.frame) ?? {}));
 
 export const triggerCases: SdkCase[] = [
-  sdkCase({
+  defineCase<SdkCaseContext>({
     id: 'sdk.trigger.frame-shape',
     title: 'trigger() sends invokefunction with a fresh lower-case v4 UUID, the function_id and the payload as data',
     level: 'MUST',
@@ -45,7 +47,7 @@ export const triggerCases: SdkCase[] = [
       return outcome.pass('two well-formed calls with distinct ids');
     },
   }),
-  sdkCase({
+  defineCase<SdkCaseContext>({
     id: 'sdk.trigger.result-reaches-caller',
     title: "the engine's result is what trigger() returns",
     level: 'MUST',
@@ -62,7 +64,7 @@ export const triggerCases: SdkCase[] = [
       return outcome.pass('result returned');
     },
   }),
-  sdkCase({
+  defineCase<SdkCaseContext>({
     id: 'sdk.trigger.error-reaches-caller',
     title: "an engine error reaches the caller of trigger() with the engine's code and message",
     level: 'MUST',
@@ -83,7 +85,7 @@ export const triggerCases: SdkCase[] = [
       return outcome.pass(`rejected with ${error.code}`);
     },
   }),
-  sdkCase({
+  defineCase<SdkCaseContext>({
     id: 'sdk.trigger.empty-result-is-success',
     title: 'an invocationresult with neither result nor error completes the call as a success without a value',
     level: 'MUST',
@@ -100,7 +102,7 @@ export const triggerCases: SdkCase[] = [
       return outcome.pass('success without a value');
     },
   }),
-  sdkCase({
+  defineCase<SdkCaseContext>({
     id: 'sdk.trigger.void-no-id-no-wait',
     title: 'a void call is sent without invocation_id and completes without waiting for an answer',
     level: 'MUST',
@@ -123,7 +125,7 @@ export const triggerCases: SdkCase[] = [
       return outcome.pass('void call sent without id; returned at once');
     },
   }),
-  sdkCase({
+  defineCase<SdkCaseContext>({
     id: 'sdk.trigger.enqueue',
     title: "an enqueue call carries an id and the action, and returns the engine's receipt",
     level: 'MUST',
@@ -144,7 +146,7 @@ export const triggerCases: SdkCase[] = [
       return outcome.pass('enqueue receipt returned');
     },
   }),
-  sdkCase({
+  defineCase<SdkCaseContext>({
     id: 'sdk.trigger.null-payload-keeps-data',
     title: 'a call with a null payload still carries `data` (null), which the engine requires',
     level: 'MUST',
@@ -163,7 +165,7 @@ export const triggerCases: SdkCase[] = [
       return outcome.pass(`data sent as ${JSON.stringify(frame.data)}`);
     },
   }),
-  sdkCase({
+  defineCase<SdkCaseContext>({
     id: 'sdk.trigger.null-config-keeps-config',
     title: 'a trigger registered with a null config still carries `config`, which the engine requires',
     level: 'MUST',
@@ -182,7 +184,7 @@ export const triggerCases: SdkCase[] = [
       return outcome.pass(`config sent as ${JSON.stringify(frame.config)}`);
     },
   }),
-  sdkCase({
+  defineCase<SdkCaseContext>({
     id: 'sdk.trigger.unknown-result-ignored',
     title: 'an invocationresult for an id the SDK never used is ignored; the worker keeps serving and calling',
     level: 'MUST',

@@ -4,10 +4,12 @@
 
 import { outcome, type Finding } from '../../harness/cases/model.ts';
 import type { ReceivedFrame } from '../../harness/fake-engine/index.ts';
-import { sdkCase, src, CaseFailure, type SdkCase } from './support/define.ts';
 import { invokeRaw, isWorkerRegisterCall, sleep } from './support/frames.ts';
 import { dropAndReconnect } from './reconnect.ts';
 import type { SdkCaseContext } from './context.ts';
+import { defineCase } from '../../harness/cases/define.ts';
+import { CaseFailure } from '../../harness/cases/failure.ts';
+import { src, type SdkCase } from './support/sources.ts';
 
 /** Drives one worker through every frame type it can send; returns every frame it sent on "/". */
 async function exerciseEverything(ctx: SdkCaseContext): Promise<ReceivedFrame[]> {
@@ -45,7 +47,7 @@ function describe(e: ReceivedFrame): string {
 }
 
 export const wireHygieneCases: SdkCase[] = [
-  sdkCase({
+  defineCase<SdkCaseContext>({
     id: 'sdk.wire.frames-valid',
     title: 'every frame the SDK sends is one JSON text frame the engine can decode (base schema level)',
     level: 'MUST',
@@ -76,7 +78,7 @@ export const wireHygieneCases: SdkCase[] = [
       return outcome.pass(`${frames.length} frames valid (${types.join(', ')})`);
     },
   }),
-  sdkCase({
+  defineCase<SdkCaseContext>({
     id: 'sdk.wire.strict-fields',
     title: 'frames carry no unknown fields and no non-canonical values (strict schema level)',
     level: 'SHOULD',

@@ -10,7 +10,8 @@ import { outcome } from '../../harness/cases/model.ts';
 import { runCase } from '../../harness/cases/run-case.ts';
 import { groupAlive } from '../../harness/process/index.ts';
 import { openSdkTarget, type SdkCaseContext } from '../../specs/sdk/index.ts';
-import { sdkCase, src, type SdkCase } from '../../specs/sdk/support/define.ts';
+import { defineCase } from '../../harness/cases/define.ts';
+import { src, type SdkCase } from '../../specs/sdk/support/sources.ts';
 import { targetLaunchSpec } from '../../specs/sdk/support/launch.ts';
 import { freshArtifactsRoot, openBuiltin, tolerance, unavailableReason } from './support/targets.ts';
 
@@ -18,7 +19,7 @@ const reason = unavailableReason('node');
 const root = freshArtifactsRoot('sdk-context');
 
 function inline(id: string, timeoutMs: number, run: (ctx: SdkCaseContext) => Promise<ReturnType<typeof outcome.pass>>): SdkCase {
-  return sdkCase({ id: `sdk.harness-test.${id}`, title: id, level: 'INFO', sources: [src.behaviour('§12')], requires: [], lane: 'fast', timeoutMs, run });
+  return defineCase<SdkCaseContext>({ id: `sdk.harness-test.${id}`, title: id, level: 'INFO', sources: [src.behaviour('§12')], requires: [], lane: 'fast', timeoutMs, run });
 }
 
 describe.skipIf(reason !== undefined)(`SDK case context${reason ? ` (skipped: ${reason})` : ''}`, () => {

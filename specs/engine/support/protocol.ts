@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { absent, type Matcher } from '../../../harness/peer/match.ts';
 import type { FakeWorker, InvocationOutcome, ReceivedFrame, WorkerCall } from '../../../harness/fake-worker/index.ts';
 import type { EngineCaseContext } from '../context.ts';
-import { CaseFailure } from './failure.ts';
+import { CaseFailure } from '../../../harness/cases/failure.ts';
 
 export { absent };
 export type Frame = Record<string, unknown>;

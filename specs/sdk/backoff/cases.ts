@@ -5,18 +5,19 @@
 // (measure.ts says exactly what and why) and judged by the tolerance model only.
 
 import type { CaseDefinition, CaseOutcome, CaseSource, TimingSample } from '../../../harness/cases/model.ts';
-import { outcome, verdictOfTimings } from '../../../harness/cases/model.ts';
+import { outcome } from '../../../harness/cases/model.ts';
+import { defineCase } from '../../../harness/cases/define.ts';
+import { scenarioNotPlayed, timingOutcome } from '../../../harness/cases/verdict-policy.ts';
 import { backoffEnvelope, DEFAULT_RECONNECTION, type ReconnectionConfig } from '../../../harness/timing/backoff.ts';
 import type { SdkCaseContext } from '../context.ts';
-import { announcedFinding, describeSamples, indexedGaps, judgeRunGaps, withAnnouncedEvidence } from './judge.ts';
+import { announcedFinding, announcedFindings, indexedGaps, judgeRunGaps, unplayedOutcome, withAnnouncedEvidence } from './judge.ts';
 import { CONTAMINATED_LAG_MS, JITTER_OVERHEAD_SPREAD_MS, jitterSpreadTest } from './jitter-test.ts';
 import { judgeGap, measureGaps, type EndMark } from './measure.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { performance } from 'node:perf_hooks';
 import { judgeInterval, LoadProbe } from '../../../harness/timing/tolerance.ts';
-import { lagAt, runScenario, worstAttemptMs, type FaultSchedule, type ScenarioEnv, type ScenarioRun } from './scenario.ts';
+import { lagAt, runScenario, worstAttemptMs, type OutageSchedule, type ScenarioEnv, type ScenarioRun } from './scenario.ts';
 
-type BackoffCase = CaseDefinition<SdkCaseContext>;
 
 const SEED_RECONNECTION: CaseSource = { document: 'seed', section: 'Reconnection Config (initialDelayMs, maxDelayMs, backoffMultiplier, jitterFactor, maxRetries)' };
 const FORMULA: CaseSource = { document: 'sdk-behaviour', section: '§3.1 Formula' };
@@ -37,41 +38,20 @@ export function caseScenarioEnv(ctx: SdkCaseContext): ScenarioEnv {
   };
 }
 
-function problemsOutcome(run: ScenarioRun): CaseOutcome | undefined {
-  const unhealed = run.outages.find((o) => o.healedBy === undefined);
-  if (unhealed) {
-    return outcome.fail(`the SDK did not reconnect after outage ${unhealed.index + 1} (${unhealed.attempts} attempts seen)`, 'a reconnection within the backoff envelope', `${unhealed.attempts} attempts, then nothing`, {
-      findings: run.problems.map((p) => ({ severity: 'warning' as const, message: p })),
-    });
-  }
-  if (run.problems.length > 0) return outcome.error(`the scenario could not be played: ${run.problems.join('; ')}`);
-  return undefined;
-}
-
-function timingOutcome(samples: TimingSample[], run: ScenarioRun, passSummary: string): CaseOutcome {
-  const findings = [announcedFinding(run)].filter((f) => f !== undefined);
-  const verdict = verdictOfTimings(samples);
-  if (verdict === 'PASS') return outcome.pass(passSummary, { timings: samples, findings });
-  const bad = samples.filter((s) => s.verdict === verdict);
-  const text = `${bad.length} of ${samples.length} delays ${verdict === 'FAIL' ? 'outside' : 'undecidable against'} the envelope: ${bad.map((s) => `${s.label}: ${s.measuredMs} ms${s.reason ? ` (${s.reason})` : ''}`).join('; ')}`;
-  if (verdict === 'INDETERMINATE') return outcome.indeterminate(text, { timings: samples, findings });
-  return outcome.fail(text, bad.map((s) => `${s.label}: [${s.allowedMinMs}, ${s.allowedMaxMs}] ms + ${s.slackMs} ms slack`), describeSamples(bad), { timings: samples, findings });
-}
-
 /** Drop, refuse `rejects` upgrades, accept: every gap judged against its envelope. */
 async function envelopeCase(ctx: SdkCaseContext, requested: ReconnectionConfig | 'sdk-defaults', rejects: number): Promise<CaseOutcome> {
   const cfg = requested === 'sdk-defaults' ? DEFAULT_RECONNECTION : requested;
-  const schedule: FaultSchedule = {
+  const schedule: OutageSchedule = {
     functions: ['conf::backoff::alive'],
     outages: [{ drop: { kind: 'terminate' }, refusals: Array.from({ length: rejects }, () => ({ kind: 'reject' as const, status: 503 })), holdRegisteredMs: 0, registerWhileDown: [] }],
   };
   const run = await runScenario(caseScenarioEnv(ctx), requested, cfg, schedule);
-  const problem = problemsOutcome(run);
+  const problem = unplayedOutcome(run);
   if (problem) return problem;
   const samples = indexedGaps(judgeRunGaps(ctx.engine, run, cfg, ctx.tolerance)).map((g) => g.sample);
   if (samples.length < rejects + 1) return outcome.error(`expected ${rejects + 1} measurable gaps, got ${samples.length}`);
   const bases = Array.from({ length: rejects + 1 }, (_, n) => backoffEnvelope(cfg, n).baseMs);
-  return timingOutcome(samples, run, `${samples.length} delays follow min(${cfg.initialDelayMs}·${cfg.backoffMultiplier}^n, ${cfg.maxDelayMs})·(1±${cfg.jitterFactor}): bases ${bases.join(', ')} ms`);
+  return timingOutcome(samples, `${samples.length} delays follow min(${cfg.initialDelayMs}·${cfg.backoffMultiplier}^n, ${cfg.maxDelayMs})·(1±${cfg.jitterFactor}): bases ${bases.join(', ')} ms`, announcedFindings(run));
 }
 
 /** Small, exact configuration: the fast lane's check of growth and cap. */
@@ -80,8 +60,8 @@ export const GROWS_AND_CAPS: ReconnectionConfig = { initialDelayMs: 50, maxDelay
 export const JITTER_BAND: ReconnectionConfig = { initialDelayMs: 140, maxDelayMs: 140, backoffMultiplier: 2, jitterFactor: 0.6, maxRetries: -1 };
 export const JITTER_SAMPLES = 16;
 
-export const backoffCases: BackoffCase[] = [
-  {
+export const backoffCases: CaseDefinition<SdkCaseContext>[] = [
+  defineCase<SdkCaseContext>({
     id: 'sdk.backoff.grows-and-caps',
     title: 'Delays between attempts grow by backoffMultiplier from initialDelayMs and stop at maxDelayMs (small config, no jitter)',
     level: 'MUST',
@@ -90,8 +70,8 @@ export const backoffCases: BackoffCase[] = [
     lane: 'fast',
     timeoutMs: 20_000,
     run: (ctx) => envelopeCase(ctx, GROWS_AND_CAPS, 6),
-  },
-  {
+  }),
+  defineCase<SdkCaseContext>({
     id: 'sdk.backoff.jitter-within-band',
     title: 'With jitterFactor 0.6 every delay lies in c·(1±0.6) and the delays really spread (range test, alpha 1e-6)',
     level: 'MUST',
@@ -101,16 +81,16 @@ export const backoffCases: BackoffCase[] = [
     timeoutMs: 25_000,
     async run(ctx) {
       const cfg = JITTER_BAND;
-      const schedule: FaultSchedule = {
+      const schedule: OutageSchedule = {
         functions: ['conf::backoff::alive'],
         outages: [{ drop: { kind: 'close', code: 1000 }, refusals: Array.from({ length: JITTER_SAMPLES - 1 }, () => ({ kind: 'reject' as const, status: 503 })), holdRegisteredMs: 0, registerWhileDown: [] }],
       };
       const run = await runScenario(caseScenarioEnv(ctx), cfg, cfg, schedule);
-      const problem = problemsOutcome(run);
+      const problem = unplayedOutcome(run);
       if (problem) return problem;
       const gaps = indexedGaps(judgeRunGaps(ctx.engine, run, cfg, ctx.tolerance));
       const samples = gaps.map((g) => g.sample);
-      const envelope = timingOutcome(samples, run, `${samples.length} delays within c·(1±${cfg.jitterFactor})`);
+      const envelope = timingOutcome(samples, `${samples.length} delays within c·(1±${cfg.jitterFactor})`, announcedFindings(run));
       if (envelope.verdict !== 'PASS') return envelope;
       const spread = jitterSpreadTest(
         gaps.map((g) => ({ measuredMs: g.gap.measuredMs, baseMs: backoffEnvelope(cfg, g.gap.indices[0] ?? 0).baseMs, lagMs: lagAt(run, g.gap.startedAt) })),
@@ -124,8 +104,8 @@ export const backoffCases: BackoffCase[] = [
       if (spread.verdict === 'INDETERMINATE') return outcome.indeterminate(spread.summary, extra);
       return outcome.fail(spread.summary, `normalised spread >= ${spread.threshold}`, { spread: spread.spread, normalised: spread.normalised }, extra);
     },
-  },
-  {
+  }),
+  defineCase<SdkCaseContext>({
     id: 'sdk.backoff.defaults',
     title: 'With no reconnection config the delays follow the documented defaults 1000/×2/30000/±0.3 up to the cap (slow: ~61 s)',
     level: 'MUST',
@@ -134,8 +114,8 @@ export const backoffCases: BackoffCase[] = [
     lane: 'slow',
     timeoutMs: 150_000,
     run: (ctx) => envelopeCase(ctx, 'sdk-defaults', 5),
-  },
-  {
+  }),
+  defineCase<SdkCaseContext>({
     id: 'sdk.backoff.max-retries-exact',
     title: 'maxRetries 3: exactly 3 reconnection attempts after a drop when every attempt is refused, then none',
     level: 'MUST',
@@ -144,8 +124,8 @@ export const backoffCases: BackoffCase[] = [
     lane: 'fast',
     timeoutMs: 20_000,
     run: (ctx) => maxRetriesCase(ctx, 3),
-  },
-  {
+  }),
+  defineCase<SdkCaseContext>({
     id: 'sdk.backoff.max-retries-zero',
     title: 'maxRetries 0: no reconnection attempt at all after a drop',
     level: 'MUST',
@@ -154,8 +134,8 @@ export const backoffCases: BackoffCase[] = [
     lane: 'fast',
     timeoutMs: 20_000,
     run: (ctx) => maxRetriesCase(ctx, 0),
-  },
-  {
+  }),
+  defineCase<SdkCaseContext>({
     id: 'sdk.backoff.max-retries-unbounded',
     title: 'maxRetries -1: the SDK keeps trying (10 refused attempts in a row, and it still comes back)',
     level: 'MUST',
@@ -165,20 +145,20 @@ export const backoffCases: BackoffCase[] = [
     timeoutMs: 20_000,
     async run(ctx) {
       const cfg: ReconnectionConfig = { initialDelayMs: 20, maxDelayMs: 60, backoffMultiplier: 2, jitterFactor: 0, maxRetries: -1 };
-      const schedule: FaultSchedule = {
+      const schedule: OutageSchedule = {
         functions: ['conf::backoff::alive'],
         outages: [{ drop: { kind: 'close', code: 1000 }, refusals: Array.from({ length: 10 }, () => ({ kind: 'reject' as const, status: 503 })), holdRegisteredMs: 0, registerWhileDown: [] }],
       };
       const run = await runScenario(caseScenarioEnv(ctx), cfg, cfg, schedule);
-      const problem = problemsOutcome(run);
+      const problem = unplayedOutcome(run);
       if (problem) return problem;
       const attempts = run.outages[0]?.attempts ?? 0;
       return attempts >= 11
         ? outcome.pass(`${attempts} attempts after the drop (10 refused, the 11th accepted): no limit with maxRetries -1`)
         : outcome.fail('the SDK stopped retrying although maxRetries is -1', '11 attempts (10 refused + 1 accepted)', `${attempts} attempts`);
     },
-  },
-  {
+  }),
+  defineCase<SdkCaseContext>({
     id: 'sdk.backoff.counter-resets',
     title: 'After a connection that worked, the next reconnection waits initialDelayMs again (the attempt counter starts over)',
     level: 'MUST',
@@ -188,7 +168,7 @@ export const backoffCases: BackoffCase[] = [
     timeoutMs: 20_000,
     async run(ctx) {
       const cfg: ReconnectionConfig = { initialDelayMs: 60, maxDelayMs: 2000, backoffMultiplier: 2, jitterFactor: 0, maxRetries: -1 };
-      const schedule: FaultSchedule = {
+      const schedule: OutageSchedule = {
         functions: ['conf::backoff::alive'],
         outages: [
           { drop: { kind: 'terminate' }, refusals: [{ kind: 'reject', status: 503 }, { kind: 'reject', status: 503 }, { kind: 'reject', status: 503 }], holdRegisteredMs: 0, registerWhileDown: [] },
@@ -196,17 +176,17 @@ export const backoffCases: BackoffCase[] = [
         ],
       };
       const run = await runScenario(caseScenarioEnv(ctx), cfg, cfg, schedule);
-      const problem = problemsOutcome(run);
+      const problem = unplayedOutcome(run);
       if (problem) return problem;
       const gaps = indexedGaps(judgeRunGaps(ctx.engine, run, cfg, ctx.tolerance));
       const last = gaps.at(-1);
       if (!last || gaps.length !== 5) return outcome.error(`expected 5 measurable gaps (4 in the first outage, 1 in the second), got ${gaps.length}`);
       const samples = gaps.map((g) => g.sample);
-      if (last.sample.verdict === 'PASS') return timingOutcome(samples, run, `the first delay after a working connection was ${last.sample.measuredMs} ms, back at initialDelayMs ${cfg.initialDelayMs} (it had grown to ${backoffEnvelope(cfg, 3).baseMs} ms before)`);
-      return timingOutcome(samples, run, '');
+      if (last.sample.verdict === 'PASS') return timingOutcome(samples, `the first delay after a working connection was ${last.sample.measuredMs} ms, back at initialDelayMs ${cfg.initialDelayMs} (it had grown to ${backoffEnvelope(cfg, 3).baseMs} ms before)`, announcedFindings(run));
+      return timingOutcome(samples, '', announcedFindings(run));
     },
-  },
-  {
+  }),
+  defineCase<SdkCaseContext>({
     id: 'sdk.backoff.jitter-within-max-delay',
     title: 'No delay exceeds maxDelayMs, jitter included (32 delays at the cap with jitterFactor 1)',
     level: 'INFO',
@@ -221,19 +201,19 @@ export const backoffCases: BackoffCase[] = [
       // happens with probability ~0.35 per attempt beyond the slack, so 32 attempts miss it with
       // probability ~1e-6 on an SDK that jitters after the cap.
       const cfg: ReconnectionConfig = { initialDelayMs: 100, maxDelayMs: 100, backoffMultiplier: 2, jitterFactor: 1, maxRetries: -1 };
-      const schedule: FaultSchedule = {
+      const schedule: OutageSchedule = {
         functions: ['conf::backoff::alive'],
         outages: [{ drop: { kind: 'terminate' }, refusals: Array.from({ length: 31 }, () => ({ kind: 'reject' as const, status: 503 })), holdRegisteredMs: 0, registerWhileDown: [] }],
       };
       const run = await runScenario(caseScenarioEnv(ctx), cfg, cfg, schedule);
-      const problem = problemsOutcome(run);
+      const problem = unplayedOutcome(run);
       if (problem) return problem;
       const gaps = indexedGaps(judgeRunGaps(ctx.engine, run, cfg, ctx.tolerance));
       const samples = gaps.map((g) => judgeGapAgainstCap(g.gap.measuredMs, g.gap.attempt, cfg, ctx, lagAt(run, g.gap.startedAt)));
-      return timingOutcome(samples, run, `all ${samples.length} delays stayed within maxDelayMs ${cfg.maxDelayMs} (+ slack)`);
+      return timingOutcome(samples, `all ${samples.length} delays stayed within maxDelayMs ${cfg.maxDelayMs} (+ slack)`, announcedFindings(run));
     },
-  },
-  {
+  }),
+  defineCase<SdkCaseContext>({
     id: 'sdk.backoff.accept-then-close-not-hammered',
     title: 'An engine that accepts, reads the registration and closes without ever confirming it (no workerregistered) is not hammered: the delays keep growing',
     level: 'SHOULD',
@@ -244,7 +224,7 @@ export const backoffCases: BackoffCase[] = [
     disagreement:
       'Node resets the attempt counter when the socket opens and Python once its set-up frames are sent, so an engine that accepts and then closes before confirming the worker (an auth failure) is retried every initialDelayMs forever; the issue asks for the counter to start over only after a connection that worked (workerregistered).',
     run: (ctx) => unconfirmedConnectionsCase(ctx),
-  },
+  }),
 ];
 
 /**
@@ -290,7 +270,7 @@ async function unconfirmedConnectionsCase(ctx: SdkCaseContext): Promise<CaseOutc
     cfg,
   );
   const samples = judged.map((g) => g.sample);
-  return timingOutcome(samples, run, `after ${cycles} connections that were never confirmed the delays kept growing (${samples.map((s) => s.measuredMs).join(', ')} ms)`);
+  return timingOutcome(samples, `after ${cycles} connections that were never confirmed the delays kept growing (${samples.map((s) => s.measuredMs).join(', ')} ms)`, announcedFindings(run));
 }
 
 function judgeGapAgainstCap(measuredMs: number, attempt: number, cfg: ReconnectionConfig, ctx: SdkCaseContext, lag: number): TimingSample {
@@ -299,9 +279,9 @@ function judgeGapAgainstCap(measuredMs: number, attempt: number, cfg: Reconnecti
 
 async function maxRetriesCase(ctx: SdkCaseContext, maxRetries: number): Promise<CaseOutcome> {
   const cfg: ReconnectionConfig = { initialDelayMs: 30, maxDelayMs: 120, backoffMultiplier: 2, jitterFactor: 0, maxRetries };
-  const schedule: FaultSchedule = { functions: ['conf::backoff::alive'], outages: [], refuseForever: { drop: 'close', status: 503 } };
+  const schedule: OutageSchedule = { functions: ['conf::backoff::alive'], outages: [], refuseForever: { drop: 'close', status: 503 } };
   const run = await runScenario(caseScenarioEnv(ctx), cfg, cfg, schedule);
-  if (run.problems.length > 0 || !run.tail) return outcome.error(`the scenario could not be played: ${run.problems.join('; ') || 'no tail'}`);
+  if (run.problems.length > 0 || !run.tail) return scenarioNotPlayed(run.problems.join('; ') || 'no tail');
   const quiet = Math.round(run.tail.quietForMs);
   const window = Math.round(worstAttemptMs(cfg, ctx.tolerance));
   if (run.tail.attempts === maxRetries) {

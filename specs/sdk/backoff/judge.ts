@@ -2,7 +2,8 @@
 // reconnection properties so both judge delays the same way.
 
 import type { FakeEngine } from '../../../harness/fake-engine/index.ts';
-import type { Finding, TimingSample } from '../../../harness/cases/model.ts';
+import { outcome, type CaseOutcome, type Finding, type TimingSample } from '../../../harness/cases/model.ts';
+import { scenarioNotPlayed } from '../../../harness/cases/verdict-policy.ts';
 import { backoffEnvelope, type ReconnectionConfig } from '../../../harness/timing/backoff.ts';
 import type { ToleranceModel } from '../../../harness/timing/tolerance.ts';
 import { announcedDelays, judgeGap, measureGaps, type MeasuredGap } from './measure.ts';
@@ -65,6 +66,24 @@ export function announcedFinding(run: ScenarioRun): Finding | undefined {
   };
 }
 
-export function describeSamples(samples: readonly TimingSample[]): string {
-  return samples.map((s) => `${s.label}: ${s.measuredMs} ms in [${s.allowedMinMs}, ${s.allowedMaxMs}]+${s.slackMs} → ${s.verdict}${s.reason ? ` (${s.reason})` : ''}`).join('\n');
+/** announcedFinding as the findings list of an outcome (empty when the SDK announced nothing). */
+export function announcedFindings(run: ScenarioRun): Finding[] {
+  const f = announcedFinding(run);
+  return f ? [f] : [];
+}
+
+/**
+ * The outcome of a scenario that cannot be judged, or undefined: an outage that never healed is the SDK's
+ * FAIL; a scenario the harness could not play as written is ERROR (harness/cases/verdict-policy.ts).
+ * Shared by the backoff cases and the properties, so the same run gets the same verdict in both.
+ */
+export function unplayedOutcome(run: ScenarioRun): CaseOutcome | undefined {
+  const unhealed = run.outages.find((o) => o.healedBy === undefined);
+  if (unhealed) {
+    return outcome.fail(`the SDK did not reconnect after outage ${unhealed.index + 1} (${unhealed.attempts} attempts seen)`, 'a reconnection within the backoff envelope', `${unhealed.attempts} attempts, then nothing`, {
+      findings: run.problems.map((p) => ({ severity: 'warning' as const, message: p })),
+    });
+  }
+  if (run.problems.length > 0) return scenarioNotPlayed(run.problems.join('; '));
+  return undefined;
 }

@@ -31,7 +31,8 @@ export interface Outage {
   registerWhileDown: string[];
 }
 
-export interface FaultSchedule {
+/** The outages one backoff scenario plays (not harness/faults FaultSchedule, which alters frames on the wire). */
+export interface OutageSchedule {
   /** Functions registered once the first connection is up. */
   functions: string[];
   outages: Outage[];
@@ -89,7 +90,7 @@ export function lagAt(run: ScenarioRun, at: number): number {
 export interface ScenarioRun {
   driver: DriverSession;
   config: ReconnectionConfig;
-  schedule: FaultSchedule;
+  schedule: OutageSchedule;
   ends: EndMark[];
   outages: OutageResult[];
   tail?: TailResult;
@@ -115,7 +116,7 @@ export function worstAttemptMs(cfg: ReconnectionConfig, tolerance: ToleranceMode
   return cap + upperSlackMs(tolerance, cap);
 }
 
-export async function runScenario(env: ScenarioEnv, config: ReconnectionConfig | 'sdk-defaults', cfgForDeadlines: ReconnectionConfig, schedule: FaultSchedule): Promise<ScenarioRun> {
+export async function runScenario(env: ScenarioEnv, config: ReconnectionConfig | 'sdk-defaults', cfgForDeadlines: ReconnectionConfig, schedule: OutageSchedule): Promise<ScenarioRun> {
   const { engine } = env;
   const probe = new LoadProbe().start();
   const problems: string[] = [];

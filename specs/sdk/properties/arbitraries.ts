@@ -6,7 +6,7 @@
 
 import fc from 'fast-check';
 import type { ReconnectionConfig } from '../../../harness/timing/backoff.ts';
-import type { Drop, FaultSchedule, Outage, Refusal } from '../backoff/scenario.ts';
+import type { Drop, OutageSchedule, Outage, Refusal } from '../backoff/scenario.ts';
 
 /** Close codes an engine may send (1005/1006/1015 cannot be sent; 4000-4999 are application codes). */
 export const closeCodeArb = fc.constantFrom(1000, 1001, 1008, 1011, 4000, 4999);
@@ -83,7 +83,7 @@ export function configArb(o: ConfigOptions): fc.Arbitrary<ReconnectionConfig> {
 export const initialFunctionsArb = fc.uniqueArray(functionIdArb, { minLength: 1, maxLength: 3 });
 
 /** A schedule whose registrations while down never repeat an id registered earlier. */
-export function scheduleArb(outages: fc.Arbitrary<Outage[]>): fc.Arbitrary<FaultSchedule> {
+export function scheduleArb(outages: fc.Arbitrary<Outage[]>): fc.Arbitrary<OutageSchedule> {
   return fc.record({ functions: initialFunctionsArb, outages }).map(({ functions, outages: list }) => {
     const seen = new Set(functions);
     const cleaned = list.map((o) => {

@@ -6,24 +6,27 @@
 // fast lane of the case catalogue has its own 60 s budget (issue 5); CI runs the slow lane too. Run
 // only the properties with `--case prop --slow`, or one by its exact id (no --slow needed).
 
+import { defineCase } from '../../../harness/cases/define.ts';
 import type { CaseDefinition } from '../../../harness/cases/model.ts';
 import type { SdkCaseContext } from '../context.ts';
 import { caseTimeoutMs, pathFor, runsFor, shrinkBudgetMs } from './budget.ts';
 import { PROPERTIES } from './properties.ts';
 import { runProperty } from './run-property.ts';
 
-export const propertyCases: CaseDefinition<SdkCaseContext>[] = PROPERTIES.map((p) => ({
-  id: p.id,
-  title: p.title,
-  level: p.level,
-  sources: p.sources,
-  requires: p.requires,
-  lane: 'slow' as const,
-  timeoutMs: caseTimeoutMs(p),
-  ...(p.disagreement ? { disagreement: p.disagreement } : {}),
-  async run(ctx: SdkCaseContext) {
-    const path = pathFor(p.id);
-    const report = await runProperty(p, ctx, { seed: ctx.seed, numRuns: runsFor(p), shrinkBudgetMs: shrinkBudgetMs(), ...(path ? { path } : {}) });
-    return report.outcome;
-  },
-}));
+export const propertyCases: CaseDefinition<SdkCaseContext>[] = PROPERTIES.map((p) =>
+  defineCase<SdkCaseContext>({
+    id: p.id,
+    title: p.title,
+    level: p.level,
+    sources: p.sources,
+    requires: p.requires,
+    lane: 'slow',
+    timeoutMs: caseTimeoutMs(p),
+    ...(p.disagreement ? { disagreement: p.disagreement } : {}),
+    async run(ctx) {
+      const path = pathFor(p.id);
+      const report = await runProperty(p, ctx, { seed: ctx.seed, numRuns: runsFor(p), shrinkBudgetMs: shrinkBudgetMs(), ...(path ? { path } : {}) });
+      return report.outcome;
+    },
+  }),
+);

@@ -1,9 +1,11 @@
 // What a reconnection property is: catalogue metadata (id, level, sources, capabilities, like a case), a
-// fast-check arbitrary of plain-JSON inputs, and a check that plays one input against a fresh fake
-// engine and a freshly started driver and returns a verdict.
+// fast-check arbitrary of plain-JSON inputs, and a method that plays one input against a fresh fake
+// engine and a freshly started driver and returns a case outcome (`playInput`; not named `check`,
+// which is harness/cases/failure.ts's assertion). cases.ts makes each property a
+// catalogue case with defineCase.
 
 import type fc from 'fast-check';
-import type { CaseSource, Capability, Level, TimingSample } from '../../../harness/cases/model.ts';
+import type { CaseOutcome, CaseSource, Capability, Level } from '../../../harness/cases/model.ts';
 import type { FakeEngine } from '../../../harness/fake-engine/index.ts';
 import type { SdkCaseContext } from '../context.ts';
 import type { ScenarioEnv } from '../backoff/scenario.ts';
@@ -13,14 +15,6 @@ export interface PropertyRunEnv {
   /** A fake engine of this run only (its transcript is the case's, so every run is in the case transcript). */
   engine: FakeEngine;
   scenario: ScenarioEnv;
-}
-
-export interface PropertyVerdict {
-  verdict: 'PASS' | 'FAIL' | 'INDETERMINATE';
-  summary: string;
-  expected?: unknown;
-  actual?: unknown;
-  timings?: TimingSample[];
 }
 
 export interface PropertyDefinition<Input> {
@@ -36,21 +30,24 @@ export interface PropertyDefinition<Input> {
   defaultRuns: number;
   /** Upper bound of one run's wall time (ms, before timeScale), for the case's hard timeout. */
   worstRunMs: number;
-  /** Plays one input; never throws for an SDK misbehaving (that is a FAIL verdict). */
-  check(env: PropertyRunEnv, input: Input): Promise<PropertyVerdict>;
+  /**
+   * Plays one input and returns its outcome, judged like any case's (harness/cases/verdict-policy.ts): it may
+   * return a FAIL or throw CaseFailure (check) or a failed wait. INDETERMINATE and ERROR runs are skipped.
+   */
+  playInput(env: PropertyRunEnv, input: Input): Promise<CaseOutcome>;
 }
 
 /** A property with its input type erased, so properties of different inputs share one list. */
-export interface AnyProperty extends Omit<PropertyDefinition<unknown>, 'check' | 'arbitrary'> {
+export interface AnyProperty extends Omit<PropertyDefinition<unknown>, 'playInput' | 'arbitrary'> {
   arbitrary: fc.Arbitrary<unknown>;
-  check(env: PropertyRunEnv, input: unknown): Promise<PropertyVerdict>;
+  playInput(env: PropertyRunEnv, input: unknown): Promise<CaseOutcome>;
 }
 
 export function defineProperty<Input>(def: PropertyDefinition<Input>): AnyProperty {
   return {
     ...def,
     arbitrary: def.arbitrary as fc.Arbitrary<unknown>,
-    // Inputs reach check only from this property's own arbitrary or from its saved counterexamples.
-    check: (env, input) => def.check(env, input as Input),
+    // Inputs reach playInput only from this property's own arbitrary or from its saved counterexamples.
+    playInput: (env, input) => def.playInput(env, input as Input),
   };
 }

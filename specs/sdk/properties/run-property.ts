@@ -7,7 +7,8 @@ import fc from 'fast-check';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { CaseOutcome, Finding } from '../../../harness/cases/model.ts';
+import type { CaseOutcome, Finding, Verdict } from '../../../harness/cases/model.ts';
+import { outcomeOfThrown } from '../../../harness/cases/verdict-policy.ts';
 import { outcome } from '../../../harness/cases/model.ts';
 import { FakeEngine } from '../../../harness/fake-engine/index.ts';
 import type { DriverSession } from '../../../harness/targets/sdk/session.ts';
@@ -15,7 +16,7 @@ import type { TranscriptRecord } from '../../../harness/transcript/records.ts';
 import { scriptCommand } from '../../../harness/paths.ts';
 import type { SdkCaseContext } from '../context.ts';
 import type { ScenarioEnv } from '../backoff/scenario.ts';
-import type { AnyProperty, PropertyRunEnv, PropertyVerdict } from './model.ts';
+import type { AnyProperty, PropertyRunEnv } from './model.ts';
 
 export interface PropertyRunOptions {
   seed: number;
@@ -34,7 +35,7 @@ export interface PropertyRunOptions {
 export interface RunRecord {
   index: number;
   input: unknown;
-  verdict: PropertyVerdict['verdict'] | 'ERROR' | 'SKIPPED-SHRINK-BUDGET';
+  verdict: Verdict | 'SKIPPED-SHRINK-BUDGET';
   summary: string;
   ms: number;
   /** Transcript records of this run: [firstSeq, lastSeq). */
@@ -48,7 +49,7 @@ export interface Counterexample {
   seed: number;
   path: string;
   input: unknown;
-  verdict: PropertyVerdict;
+  verdict: CaseOutcome;
   /** The shrunk run's part of the case transcript (engine frames, driver lines, notes). */
   transcript: TranscriptRecord[];
   replay: string;
@@ -86,7 +87,7 @@ export async function runProperty(p: AnyProperty, ctx: SdkCaseContext, options: 
   const transcript = ctx.engine.transcript;
   const runs: RunRecord[] = [];
   const harnessErrors: string[] = [];
-  let lastFailure: { record: RunRecord; verdict: PropertyVerdict } | undefined;
+  let lastFailure: { record: RunRecord; verdict: CaseOutcome } | undefined;
   let firstFailureAt: number | undefined;
 
   const predicate = async (input: unknown): Promise<boolean> => {
@@ -101,20 +102,19 @@ export async function runProperty(p: AnyProperty, ctx: SdkCaseContext, options: 
     ctx.note(`${p.id} run ${index}${firstFailureAt !== undefined ? ' (shrinking)' : ''}`, input);
     const t0 = performance.now();
     const { env, close } = await runEnvironment(ctx, index);
-    let verdict: PropertyVerdict | undefined;
-    let error: string | undefined;
+    let verdict: CaseOutcome;
     try {
-      verdict = await p.check(env, input);
+      verdict = await p.playInput(env, input);
     } catch (e) {
-      error = e instanceof Error ? e.message : String(e);
+      verdict = judgeThrown(e);
     } finally {
       await close();
     }
     const record: RunRecord = {
       index,
       input,
-      verdict: verdict?.verdict ?? 'ERROR',
-      summary: verdict?.summary ?? `the harness could not run it: ${error}`,
+      verdict: verdict.verdict,
+      summary: verdict.summary,
       ms: Math.round(performance.now() - t0),
       firstSeq,
       lastSeq: transcript.records.length,
@@ -122,7 +122,8 @@ export async function runProperty(p: AnyProperty, ctx: SdkCaseContext, options: 
     ctx.note(`${p.id} run ${index}: ${record.verdict} in ${record.ms} ms: ${record.summary}`);
     record.lastSeq = transcript.records.length;
     runs.push(record);
-    if (!verdict) {
+    if (verdict.verdict === 'ERROR' || verdict.verdict === 'UNSUPPORTED') {
+      // The harness could not play this input: not evidence either way, so the run is skipped.
       harnessErrors.push(record.summary);
       fc.pre(false);
       return true;
@@ -191,14 +192,21 @@ export async function runProperty(p: AnyProperty, ctx: SdkCaseContext, options: 
 }
 
 /** Plays one input once (a saved counterexample), outside fast-check. */
-export async function runOnce(p: AnyProperty, ctx: SdkCaseContext, input: unknown): Promise<PropertyVerdict> {
+export async function runOnce(p: AnyProperty, ctx: SdkCaseContext, input: unknown): Promise<CaseOutcome> {
   ctx.note(`${p.id}: replaying a saved counterexample`, input);
   const { env, close } = await runEnvironment(ctx, 1);
   try {
-    return await p.check(env, input);
+    return await p.playInput(env, input);
+  } catch (e) {
+    return judgeThrown(e);
   } finally {
     await close();
   }
+}
+
+/** What a check threw, judged by the one verdict policy; what the policy does not know is the harness's ERROR. */
+function judgeThrown(e: unknown): CaseOutcome {
+  return outcomeOfThrown(e) ?? outcome.error(`the harness could not run it: ${e instanceof Error ? e.message : String(e)}`);
 }
 
 function count(runs: readonly RunRecord[], verdict: RunRecord['verdict']): number {

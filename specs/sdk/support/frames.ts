@@ -6,7 +6,7 @@ import type { EngineConnection, ReceivedFrame } from '../../../harness/fake-engi
 import type { DriverSession } from '../../../harness/targets/sdk/session.ts';
 import type { ReceivedEvent } from '../../../harness/targets/sdk/contract.ts';
 import type { SdkCaseContext } from '../context.ts';
-import { CaseFailure } from './define.ts';
+import { CaseFailure } from '../../../harness/cases/failure.ts';
 
 export type FrameObject = Record<string, unknown>;
 

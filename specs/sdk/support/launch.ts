@@ -5,7 +5,7 @@
 import { describeTarget } from '../../../harness/targets/sdk/label.ts';
 import { join } from 'node:path';
 import type { SdkTargetSpec } from '../../../harness/cases/catalogue.ts';
-import { launchDriver as launchTargetDriver } from '../../../harness/targets/sdk/launch.ts';
+import { launchDriver } from '../../../harness/targets/sdk/launch.ts';
 import type { DriverSession } from '../../../harness/targets/sdk/session.ts';
 import { DRIVERS_DIR } from '../../../harness/targets/sdk/drivers.ts';
 import type { WorkerOptions } from '../../../harness/targets/sdk/contract.ts';
@@ -32,7 +32,8 @@ export function nodeOverrideLaunchSpec(sdkEntry: string, label: string): DriverL
   return { label, target: { kind: 'builtin', sdk: 'node' }, env: { [NODE_SDK_OVERRIDE_ENV]: sdkEntry } };
 }
 
-export interface LaunchOptions {
+/** What one case's driver start adds to its launch spec: where to connect, the worker options, the ready deadline. */
+export interface CaseDriverOptions {
   url: string;
   worker: WorkerOptions;
   logFile?: string;
@@ -40,8 +41,9 @@ export interface LaunchOptions {
   signal?: AbortSignal;
 }
 
-export function launchDriver(spec: DriverLaunchSpec, options: LaunchOptions): Promise<DriverSession> {
-  return launchTargetDriver(spec.target, {
+/** Starts a case's driver through harness/targets/sdk/launch.ts, with the spec's extra environment and a 2 s grace to stop. */
+export function launchCaseDriver(spec: DriverLaunchSpec, options: CaseDriverOptions): Promise<DriverSession> {
+  return launchDriver(spec.target, {
     url: options.url,
     worker: options.worker,
     ...(spec.env === undefined ? {} : { env: spec.env }),
