@@ -118,7 +118,12 @@ async function timeTarget(target: Target, top: number): Promise<TargetTime> {
     const ended = performance.now();
     const all: CaseTime[] = run.cases.map((c) => {
       const w = windows.get(c.info.id);
-      return { id: c.info.id, verdict: c.result.outcome.verdict, durationMs: c.result.durationMs, timerWaitMs: w ? Math.round(timerWaitMs(w.start, w.end)) : 0 };
+      return {
+        id: c.info.id,
+        verdict: c.result.outcome.verdict,
+        durationMs: c.result.durationMs,
+        timerWaitMs: w ? Math.round(timerWaitMs(w.start, w.end)) : 0,
+      };
     });
     const verdicts: Record<string, number> = {};
     for (const c of all) verdicts[c.verdict] = (verdicts[c.verdict] ?? 0) + 1;
@@ -148,7 +153,10 @@ async function timeTarget(target: Target, top: number): Promise<TargetTime> {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { targets: { type: 'string', default: 'node,python,rust,engine' }, top: { type: 'string', default: '5' }, out: { type: 'string' } }, strict: false });
+  const { values } = parseArgs({
+    options: { targets: { type: 'string', default: 'node,python,rust,engine' }, top: { type: 'string', default: '5' }, out: { type: 'string' } },
+    strict: false,
+  });
   const targets = String(values.targets).split(',') as Target[];
   const top = Number(values.top);
   const loadBefore = loadavg().map((x) => Math.round(x * 100) / 100);
@@ -160,14 +168,18 @@ async function main(): Promise<void> {
     console.log(
       `${t.padEnd(7)} ${row.cases} cases in ${(row.wallMs / 1000).toFixed(1)} s (open ${row.openMs} ms) — timer wait ${(row.timerWaitMs / 1000).toFixed(1)} s = ${pct(row.timerWaitShare)} of wall` +
         (row.driverStartStopMs === undefined ? '' : `; driver start+stop ${row.driverStartStopMs} ms x ${row.cases} = ${pct(row.driverStartShare)} of wall`) +
-        ` — ${Object.entries(row.verdicts).map(([v, n]) => `${n} ${v}`).join(', ')}`,
+        ` — ${Object.entries(row.verdicts)
+          .map(([v, n]) => `${n} ${v}`)
+          .join(', ')}`,
     );
-    for (const c of row.slowest) console.log(`          ${String(c.durationMs).padStart(6)} ms (timer wait ${String(c.timerWaitMs).padStart(5)} ms) ${c.verdict.padEnd(13)} ${c.id}`);
+    for (const c of row.slowest)
+      console.log(`          ${String(c.durationMs).padStart(6)} ms (timer wait ${String(c.timerWaitMs).padStart(5)} ms) ${c.verdict.padEnd(13)} ${c.id}`);
   }
   const loadAfter = loadavg().map((x) => Math.round(x * 100) / 100);
   const report = {
     benchmark: 'catalogue-time',
-    description: 'fast-lane catalogue wall time per target, in-process through runCatalogue; timer wait = union of fired harness timers >= 100 ms (bench/support/timer-wait.ts)',
+    description:
+      'fast-lane catalogue wall time per target, in-process through runCatalogue; timer wait = union of fired harness timers >= 100 ms (bench/support/timer-wait.ts)',
     command: `npm run bench catalogue-time -- --targets ${targets.join(',')} --top ${top}`,
     date: new Date().toISOString(),
     node: process.version,

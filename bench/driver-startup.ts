@@ -46,7 +46,11 @@ async function once(sdk: BuiltinSdk): Promise<Sample> {
   const engine = await FakeEngine.start({ host: '127.0.0.1', port: 0 });
   try {
     const t0 = performance.now();
-    const driver = await launchCaseDriver(targetLaunchSpec({ kind: 'builtin', sdk }), { url: engine.url, worker: { workerName: `bench-${sdk}` }, readyTimeoutMs: 30_000 });
+    const driver = await launchCaseDriver(targetLaunchSpec({ kind: 'builtin', sdk }), {
+      url: engine.url,
+      worker: { workerName: `bench-${sdk}` },
+      readyTimeoutMs: 30_000,
+    });
     const readyMs = performance.now() - t0;
     await engine.waitForConnection({ timeoutMs: 30_000 });
     const connectedMs = performance.now() - t0;
@@ -59,7 +63,9 @@ async function once(sdk: BuiltinSdk): Promise<Sample> {
 }
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { runs: { type: 'string', default: '7' }, targets: { type: 'string', default: 'node,browser' }, out: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: { runs: { type: 'string', default: '7' }, targets: { type: 'string', default: 'node,browser' }, out: { type: 'string' } },
+  });
   const runs = Math.max(1, Number(values.runs));
   const wanted = String(values.targets).split(',').filter(Boolean);
   const unknown = wanted.filter((t) => !(BUILTIN_SDKS as readonly string[]).includes(t));
@@ -83,10 +89,22 @@ async function main(): Promise<number> {
       t,
       {
         runs: xs.length,
-        readyMedianMs: quantile(xs.map((x) => x.readyMs), 0.5),
-        readyMaxMs: quantile(xs.map((x) => x.readyMs), 1),
-        connectedMedianMs: quantile(xs.map((x) => x.connectedMs), 0.5),
-        stopMedianMs: quantile(xs.map((x) => x.stopMs), 0.5),
+        readyMedianMs: quantile(
+          xs.map((x) => x.readyMs),
+          0.5,
+        ),
+        readyMaxMs: quantile(
+          xs.map((x) => x.readyMs),
+          1,
+        ),
+        connectedMedianMs: quantile(
+          xs.map((x) => x.connectedMs),
+          0.5,
+        ),
+        stopMedianMs: quantile(
+          xs.map((x) => x.stopMs),
+          0.5,
+        ),
         samples: xs.map((x) => ({ readyMs: Math.round(x.readyMs), connectedMs: Math.round(x.connectedMs), stopMs: Math.round(x.stopMs) })),
       },
     ]),
@@ -98,11 +116,15 @@ async function main(): Promise<number> {
     machine: { cpus: cpus().length, loadBefore, loadAfter },
     runs,
     targets: summary,
-    ...(node ? { readyRatioToNode: Object.fromEntries(Object.entries(summary).map(([t, s]) => [t, Math.round((s.readyMedianMs / node.readyMedianMs) * 100) / 100])) } : {}),
+    ...(node
+      ? { readyRatioToNode: Object.fromEntries(Object.entries(summary).map(([t, s]) => [t, Math.round((s.readyMedianMs / node.readyMedianMs) * 100) / 100])) }
+      : {}),
     skipped,
   };
   for (const [t, s] of Object.entries(summary)) {
-    console.log(`driver-startup: ${t.padEnd(8)} ready ${s.readyMedianMs} ms median (max ${s.readyMaxMs}), first connection ${s.connectedMedianMs} ms, stop ${s.stopMedianMs} ms, ${s.runs} runs`);
+    console.log(
+      `driver-startup: ${t.padEnd(8)} ready ${s.readyMedianMs} ms median (max ${s.readyMaxMs}), first connection ${s.connectedMedianMs} ms, stop ${s.stopMedianMs} ms, ${s.runs} runs`,
+    );
   }
   if (report.readyRatioToNode) console.log(`driver-startup: ready time relative to the node driver: ${JSON.stringify(report.readyRatioToNode)}`);
   const outFile = typeof values.out === 'string' ? values.out : join(root, 'reports', 'bench', 'driver-startup.json');

@@ -178,10 +178,14 @@ async function main(): Promise<void> {
   await writeFile(outFile, JSON.stringify(report, null, 2) + '\n');
 
   const fmt = (n: number): string => Math.round(n).toLocaleString('en-US').padStart(9);
-  console.log(`fake-throughput (${report.node}, ${report.cpu}, load ${report.loadAverage.before.toFixed(1)} -> ${report.loadAverage.after.toFixed(1)}), payload ~${payloadBytes} B, ${rounds} x ${durationMs} ms, median round`);
+  console.log(
+    `fake-throughput (${report.node}, ${report.cpu}, load ${report.loadAverage.before.toFixed(1)} -> ${report.loadAverage.after.toFixed(1)}), payload ~${payloadBytes} B, ${rounds} x ${durationMs} ms, median round`,
+  );
   console.log('concurrency   raw rt/s   fake rt/s  ratio   cpu µs/rt raw  fake');
   for (const r of rows) {
-    console.log(`${String(r.concurrency).padStart(11)}  ${fmt(r.rawMedian)}  ${fmt(r.fakeMedian)}  ${r.ratio.toFixed(2)}   ${r.rawCpuMicros.toFixed(1).padStart(12)} ${r.fakeCpuMicros.toFixed(1).padStart(5)}${r.ratio >= TARGET_RATIO ? '' : `   (below target ${TARGET_RATIO})`}`);
+    console.log(
+      `${String(r.concurrency).padStart(11)}  ${fmt(r.rawMedian)}  ${fmt(r.fakeMedian)}  ${r.ratio.toFixed(2)}   ${r.rawCpuMicros.toFixed(1).padStart(12)} ${r.fakeCpuMicros.toFixed(1).padStart(5)}${r.ratio >= TARGET_RATIO ? '' : `   (below target ${TARGET_RATIO})`}`,
+    );
   }
   console.log(`written to ${outFile}`);
   if (!report.meetsTarget) process.exitCode = 1;

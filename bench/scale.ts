@@ -192,7 +192,14 @@ async function runRaw(engine: EngineProcess, n: number, batch: number): Promise<
   const t1 = performance.now();
   const before = (await engine.stats()).functions;
   for (const [i, ws] of sockets.entries()) {
-    ws.send(JSON.stringify({ type: 'invokefunction', function_id: 'engine::workers::register', data: { runtime: 'fake', version: '0.0.0', name: `scale-${i}`, os: process.platform, pid: process.pid }, action: { type: 'void' } }));
+    ws.send(
+      JSON.stringify({
+        type: 'invokefunction',
+        function_id: 'engine::workers::register',
+        data: { runtime: 'fake', version: '0.0.0', name: `scale-${i}`, os: process.platform, pid: process.pid },
+        action: { type: 'void' },
+      }),
+    );
     for (let k = 0; k < FUNCTIONS_PER_WORKER; k++) ws.send(JSON.stringify({ type: 'registerfunction', id: fn(i, k) }));
   }
   await waitUntil(async () => (await engine.stats()).functions >= before + n * FUNCTIONS_PER_WORKER, 120_000, 'every registration');
@@ -242,7 +249,18 @@ async function child(kind: 'fake' | 'raw', n: number, batch: number, nofile: num
 }
 
 function runChild(kind: 'fake' | 'raw', n: number, batch: number, nofile: number | null): ChildResult | { kind: string; workers: number; error: string } {
-  const nodeArgs = ['--import', 'tsx', join(here, 'scale.ts'), '--child', kind, '--workers', String(n), '--batch', String(batch), ...(nofile === null ? [] : ['--nofile', String(nofile)])];
+  const nodeArgs = [
+    '--import',
+    'tsx',
+    join(here, 'scale.ts'),
+    '--child',
+    kind,
+    '--workers',
+    String(n),
+    '--batch',
+    String(batch),
+    ...(nofile === null ? [] : ['--nofile', String(nofile)]),
+  ];
   const [file, args] = nofile === null ? [process.execPath, nodeArgs] : ['prlimit', [`--nofile=${nofile}:${nofile}`, process.execPath, ...nodeArgs]];
   const r = spawnSync(file, args, { cwd: root, encoding: 'utf8', timeout: 600_000, maxBuffer: 16 * 1024 * 1024 });
   const line = r.stdout?.split('\n').find((l) => l.startsWith('RESULT '));
@@ -276,7 +294,8 @@ async function main(): Promise<void> {
     strict: false, // `npm run bench -- …` hands every benchmark the same arguments
   });
   const batch = Number(values.batch);
-  if (values.child === 'fake' || values.child === 'raw') return child(values.child, Number(values.workers), batch, typeof values.nofile === 'string' ? Number(values.nofile) : null);
+  if (values.child === 'fake' || values.child === 'raw')
+    return child(values.child, Number(values.workers), batch, typeof values.nofile === 'string' ? Number(values.nofile) : null);
 
   const requested = String(values.workers).split(',').map(Number);
   const limits = nofileLimits();
@@ -287,12 +306,19 @@ async function main(): Promise<void> {
   const fits = (n: number): boolean => fdsFor(n) <= limits.hard;
   const largestFitting = Math.floor((limits.hard - 256) / 100) * 100;
   const sizes = [...new Set(requested.map((n) => (fits(n) ? n : largestFitting)))];
-  const skipped = requested.filter((n) => !fits(n)).map((n) => ({ workers: n, reason: `needs ${fdsFor(n)} file descriptors in the engine's process; the hard limit here is ${limits.hard} (ulimit -Hn) and cannot be raised without CAP_SYS_RESOURCE, so ${largestFitting} workers were measured instead` }));
+  const skipped = requested
+    .filter((n) => !fits(n))
+    .map((n) => ({
+      workers: n,
+      reason: `needs ${fdsFor(n)} file descriptors in the engine's process; the hard limit here is ${limits.hard} (ulimit -Hn) and cannot be raised without CAP_SYS_RESOURCE, so ${largestFitting} workers were measured instead`,
+    }));
   const needed = fdsFor(Math.max(...sizes));
   const nofile = limits.soft >= needed ? null : Math.min(needed, limits.hard);
   const limit = limits.soft;
   const load = loadavg().map((x) => Math.round(x * 100) / 100);
-  console.log(`scale: fake workers vs raw ws clients against the reference engine in its own process; fd limit soft ${limits.soft} hard ${limits.hard}${nofile ? ` (children run with prlimit --nofile=${nofile})` : ''}; load ${load.join(' ')}`);
+  console.log(
+    `scale: fake workers vs raw ws clients against the reference engine in its own process; fd limit soft ${limits.soft} hard ${limits.hard}${nofile ? ` (children run with prlimit --nofile=${nofile})` : ''}; load ${load.join(' ')}`,
+  );
   for (const s of skipped) console.log(`${String(s.workers).padStart(6)} not run: ${s.reason}`);
   const rows: { workers: number; fake: ReturnType<typeof runChild>; raw: ReturnType<typeof runChild> }[] = [];
   for (const n of sizes) {
@@ -301,10 +327,15 @@ async function main(): Promise<void> {
     const fake = runChild('fake', n, batch, nofile);
     rows.push({ workers: n, fake, raw });
     const show = (r: ReturnType<typeof runChild>): string =>
-      'error' in r ? `error: ${r.error}` : `${(r.totalMs / 1000).toFixed(2)} s (connect ${Math.round(r.connectMs)} / register ${Math.round(r.registerMs)} / invoke ${Math.round(r.invokeMs)} / disconnect ${Math.round(r.disconnectMs)} ms), peak RSS workers ${r.peakRssMiB} MiB / engine ${r.enginePeakRssMiB} MiB, ${r.invocationsOk}/${n} ok`;
+      'error' in r
+        ? `error: ${r.error}`
+        : `${(r.totalMs / 1000).toFixed(2)} s (connect ${Math.round(r.connectMs)} / register ${Math.round(r.registerMs)} / invoke ${Math.round(r.invokeMs)} / disconnect ${Math.round(r.disconnectMs)} ms), peak RSS workers ${r.peakRssMiB} MiB / engine ${r.enginePeakRssMiB} MiB, ${r.invocationsOk}/${n} ok`;
     console.log(`${String(n).padStart(6)} fake: ${show(fake)}`);
     console.log(`${String(n).padStart(6)} raw:  ${show(raw)}`);
-    if (!('error' in fake) && !('error' in raw)) console.log(`${' '.repeat(6)} ratio fake/raw: time ${(fake.totalMs / raw.totalMs).toFixed(2)}, peak RSS ${(fake.peakRssMiB / raw.peakRssMiB).toFixed(2)}`);
+    if (!('error' in fake) && !('error' in raw))
+      console.log(
+        `${' '.repeat(6)} ratio fake/raw: time ${(fake.totalMs / raw.totalMs).toFixed(2)}, peak RSS ${(fake.peakRssMiB / raw.peakRssMiB).toFixed(2)}`,
+      );
   }
   const at5k = rows.find((r) => r.workers === TARGET_WORKERS)?.fake;
   const meetsTarget = at5k !== undefined && !('error' in at5k) && at5k.peakRssMiB < TARGET_PEAK_MIB && at5k.invocationsOk === TARGET_WORKERS;
@@ -330,7 +361,9 @@ async function main(): Promise<void> {
   const outFile = typeof values.out === 'string' ? values.out : join(root, 'reports', 'bench', 'scale.json');
   await mkdir(dirname(outFile), { recursive: true });
   await writeFile(outFile, JSON.stringify(report, null, 2) + '\n');
-  console.log(`${meetsTarget ? 'meets' : 'misses'} target (${TARGET_WORKERS} workers, every invocation ok, harness side under ${TARGET_PEAK_MIB} MiB peak RSS); written to ${outFile}`);
+  console.log(
+    `${meetsTarget ? 'meets' : 'misses'} target (${TARGET_WORKERS} workers, every invocation ok, harness side under ${TARGET_PEAK_MIB} MiB peak RSS); written to ${outFile}`,
+  );
   if (!meetsTarget) process.exitCode = 1;
 }
 

@@ -68,12 +68,25 @@ export function summarise(results: ResultsFile): StabilitySummary {
       if (c.flaky || distinct.length > 1) flaky.push({ id: c.id, verdicts: list.map((a) => a.verdict) });
     }
   }
-  return { repeat, cases, attempts, flaky, verdicts, perSide: results.runs.map((r) => ({ side: r.side, target: r.target, cases: r.cases.length, durationMs: r.durationMs })) };
+  return {
+    repeat,
+    cases,
+    attempts,
+    flaky,
+    verdicts,
+    perSide: results.runs.map((r) => ({ side: r.side, target: r.target, cases: r.cases.length, durationMs: r.durationMs })),
+  };
 }
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { repeat: { type: 'string', default: '3' }, full: { type: 'boolean', default: false }, from: { type: 'string' }, out: { type: 'string' }, seed: { type: 'string' } },
+    options: {
+      repeat: { type: 'string', default: '3' },
+      full: { type: 'boolean', default: false },
+      from: { type: 'string' },
+      out: { type: 'string' },
+      seed: { type: 'string' },
+    },
     strict: false,
   });
   const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -88,11 +101,22 @@ async function main(): Promise<void> {
   } else {
     const repeat = Number(values.repeat);
     const reportDir = join(root, 'reports', `stability-repeat${repeat}${values.full ? '' : '-ci'}`);
-    const args = ['--repeat', String(repeat), '--report-dir', reportDir, ...(typeof values.seed === 'string' ? ['--seed', values.seed] : []), ...(values.full ? [] : CI_CASES.flatMap((c) => ['--case', c]))];
+    const args = [
+      '--repeat',
+      String(repeat),
+      '--report-dir',
+      reportDir,
+      ...(typeof values.seed === 'string' ? ['--seed', values.seed] : []),
+      ...(values.full ? [] : CI_CASES.flatMap((c) => ['--case', c])),
+    ];
     command = `npx iii-conformance ${args.map((a) => (a.includes('*') ? `'${a}'` : a)).join(' ')}`;
     console.log(`stability: ${command}`);
     const started = performance.now();
-    const r = spawnSync(process.execPath, [join(root, 'bin', 'iii-conformance.mjs'), ...args], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, CI: process.env.CI ?? '1' } });
+    const r = spawnSync(process.execPath, [join(root, 'bin', 'iii-conformance.mjs'), ...args], {
+      cwd: root,
+      stdio: ['ignore', 'inherit', 'inherit'],
+      env: { ...process.env, CI: process.env.CI ?? '1' },
+    });
     wallMs = performance.now() - started;
     exitCode = r.status;
     resultsFile = join(reportDir, 'results.json');
@@ -119,7 +143,9 @@ async function main(): Promise<void> {
   await mkdir(dirname(outFile), { recursive: true });
   await writeFile(outFile, JSON.stringify(report, null, 2) + '\n');
   console.log(
-    `stability: ${s.cases} cases x ${s.repeat} repeats = ${s.attempts} verdicts (${Object.entries(s.verdicts).map(([v, n]) => `${n} ${v}`).join(', ')}); ` +
+    `stability: ${s.cases} cases x ${s.repeat} repeats = ${s.attempts} verdicts (${Object.entries(s.verdicts)
+      .map(([v, n]) => `${n} ${v}`)
+      .join(', ')}); ` +
       `${s.flaky.length} flaky${s.flaky.length ? `: ${s.flaky.map((f) => `${f.id} [${f.verdicts.join(' ')}]`).join('; ')}` : ''}` +
       `${wallMs === null ? '' : `; wall ${(wallMs / 1000).toFixed(1)} s`}; load ${loadBefore.join(' ')} -> ${loadAfter.join(' ')}; written to ${outFile}`,
   );

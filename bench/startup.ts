@@ -67,7 +67,9 @@ async function main(): Promise<void> {
   const { values } = parseArgs({ options: { repeat: { type: 'string', default: '20' }, out: { type: 'string' } }, strict: false });
   const repeat = Number(values.repeat);
   // The command runs dist/: bring it up to date first (incremental, about a second when nothing changed).
-  const build = spawnSync(process.execPath, [join(PACKAGE_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(PACKAGE_ROOT, 'tsconfig.build.json')], { stdio: 'inherit' });
+  const build = spawnSync(process.execPath, [join(PACKAGE_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(PACKAGE_ROOT, 'tsconfig.build.json')], {
+    stdio: 'inherit',
+  });
   if (build.status !== 0) throw new Error('npm run build failed');
 
   const cwd = tmpdir(); // any folder but the package's own
@@ -85,7 +87,14 @@ async function main(): Promise<void> {
   const node = stats(samples.get('node')!);
   const rows = SUBJECTS.map((s) => {
     const st = stats(samples.get(s.name)!);
-    return { name: s.name, command: s.shown, ...st, overNodeMedianMs: round(st.median - node.median), overNodeP90Ms: round(st.p90 - node.p90), judged: s.judged };
+    return {
+      name: s.name,
+      command: s.shown,
+      ...st,
+      overNodeMedianMs: round(st.median - node.median),
+      overNodeP90Ms: round(st.p90 - node.p90),
+      judged: s.judged,
+    };
   });
   const meetsTarget = rows.filter((r) => r.judged).every((r) => r.overNodeMedianMs <= TARGET_OVER_NODE_MS);
   const report = {
@@ -113,7 +122,9 @@ async function main(): Promise<void> {
       `  ${r.command.padEnd(30)} median ${String(r.median).padStart(6)} ms  p90 ${String(r.p90).padStart(6)} ms` +
         (r.name === 'node' ? '   (baseline)' : `   over node: median ${r.overNodeMedianMs} ms, p90 ${r.overNodeP90Ms} ms`),
     );
-  console.log(`${meetsTarget ? 'meets' : 'misses'} target: --help and an argument error within ${TARGET_OVER_NODE_MS} ms of node -e 0 (median); written to ${outFile}`);
+  console.log(
+    `${meetsTarget ? 'meets' : 'misses'} target: --help and an argument error within ${TARGET_OVER_NODE_MS} ms of node -e 0 (median); written to ${outFile}`,
+  );
   if (!meetsTarget) process.exitCode = 1;
 }
 

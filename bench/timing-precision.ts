@@ -38,7 +38,13 @@ export function quantile(sorted: readonly number[], q: number): number {
 function stats(values: readonly number[]): { n: number; p50: number; p99: number; max: number; mean: number } {
   const s = [...values].sort((a, b) => a - b);
   const r = (x: number): number => Math.round(x * 100) / 100;
-  return { n: s.length, p50: r(quantile(s, 0.5)), p99: r(quantile(s, 0.99)), max: r(s[s.length - 1] ?? NaN), mean: r(s.reduce((a, b) => a + b, 0) / Math.max(1, s.length)) };
+  return {
+    n: s.length,
+    p50: r(quantile(s, 0.5)),
+    p99: r(quantile(s, 0.99)),
+    max: r(s[s.length - 1] ?? NaN),
+    mean: r(s.reduce((a, b) => a + b, 0) / Math.max(1, s.length)),
+  };
 }
 
 interface Pair {
@@ -56,7 +62,14 @@ async function oneRun(run: number, refusals: number): Promise<{ pairs: Pair[]; u
   try {
     const schedule: OutageSchedule = {
       functions: ['bench::alive'],
-      outages: [{ drop: { kind: 'terminate' }, refusals: Array.from({ length: refusals }, () => ({ kind: 'reject' as const, status: 503 })), holdRegisteredMs: 0, registerWhileDown: [] }],
+      outages: [
+        {
+          drop: { kind: 'terminate' },
+          refusals: Array.from({ length: refusals }, () => ({ kind: 'reject' as const, status: 503 })),
+          holdRegisteredMs: 0,
+          registerWhileDown: [],
+        },
+      ],
     };
     const result = await runScenario(
       {
@@ -112,7 +125,10 @@ async function timerLateness(samples: number, delays: readonly number[]): Promis
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { runs: { type: 'string', default: '4' }, refusals: { type: 'string', default: '60' }, out: { type: 'string' } }, strict: false });
+  const { values } = parseArgs({
+    options: { runs: { type: 'string', default: '4' }, refusals: { type: 'string', default: '60' }, out: { type: 'string' } },
+    strict: false,
+  });
   const runs = Number(values.runs);
   const refusals = Number(values.refusals);
   const loadBefore = loadavg().map((x) => Math.round(x * 100) / 100);
@@ -127,7 +143,10 @@ async function main(): Promise<void> {
     problems.push(...one.problems);
   }
   const elapsedS = (performance.now() - started) / 1000;
-  const lateness = await timerLateness(pairs.length, pairs.map((p) => Math.round(p.announcedMs)));
+  const lateness = await timerLateness(
+    pairs.length,
+    pairs.map((p) => Math.round(p.announcedMs)),
+  );
   const loadAfter = loadavg().map((x) => Math.round(x * 100) / 100);
 
   const error = stats(pairs.map((p) => p.errorMs));
@@ -160,12 +179,16 @@ async function main(): Promise<void> {
   await mkdir(dirname(outFile), { recursive: true });
   await writeFile(outFile, JSON.stringify(report, null, 2) + '\n');
 
-  console.log(`timing-precision (${report.node}, ${report.cpu}), ${runs} Node SDK runs x ${refusals} refused attempts, config ${JSON.stringify(CONFIG)}, load ${loadBefore.join(' ')} -> ${loadAfter.join(' ')}`);
+  console.log(
+    `timing-precision (${report.node}, ${report.cpu}), ${runs} Node SDK runs x ${refusals} refused attempts, config ${JSON.stringify(CONFIG)}, load ${loadBefore.join(' ')} -> ${loadAfter.join(' ')}`,
+  );
   console.log(`  attempts paired: ${pairs.length} (unpaired gaps ${unpaired})${problems.length ? `; problems: ${problems.join('; ')}` : ''}`);
   console.log(`  error measured - announced:  p50 ${error.p50} ms   p99 ${error.p99} ms   max ${error.max} ms   mean ${error.mean} ms`);
   console.log(`  |error|:                     p50 ${absError.p50} ms   p99 ${absError.p99} ms`);
   console.log(`  ratio measured / announced:  p50 ${ratio.p50}   p99 ${ratio.p99}`);
-  console.log(`  baseline, harness setTimeout lateness for the same delays: p50 ${timer.p50} ms   p99 ${timer.p99} ms   (error p99 / timer p99 = ${(absError.p99 / Math.max(0.01, timer.p99)).toFixed(2)})`);
+  console.log(
+    `  baseline, harness setTimeout lateness for the same delays: p50 ${timer.p50} ms   p99 ${timer.p99} ms   (error p99 / timer p99 = ${(absError.p99 / Math.max(0.01, timer.p99)).toFixed(2)})`,
+  );
   console.log(`${report.meetsTarget ? 'meets' : 'misses'} target p99 <= ${TARGET_P99_MS} ms over >= 200 attempts; written to ${outFile}`);
   if (!report.meetsTarget) process.exitCode = 1;
 }

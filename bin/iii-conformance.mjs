@@ -6,7 +6,9 @@ import { fileURLToPath } from 'node:url';
 
 const main = new URL('../dist/harness/cli/main.js', import.meta.url);
 if (!existsSync(main)) {
-  process.stderr.write(`iii-conformance: the compiled harness is missing (${fileURLToPath(main)}): run \`npm run build\` in ${fileURLToPath(new URL('..', import.meta.url))}\n`);
+  process.stderr.write(
+    `iii-conformance: the compiled harness is missing (${fileURLToPath(main)}): run \`npm run build\` in ${fileURLToPath(new URL('..', import.meta.url))}\n`,
+  );
   process.exit(4);
 }
 await import(main.href);

@@ -19,7 +19,9 @@ if (benches.length === 0) {
 }
 if (!only && args.length > 0) {
   // Each benchmark has its own options; they cannot be shared across all of them.
-  console.error(`name the benchmark the options are for: npm run bench <name> -- ${args.join(' ')}  (one of: ${benches.map((b) => b.replace(/\.ts$/, '')).join(', ')})`);
+  console.error(
+    `name the benchmark the options are for: npm run bench <name> -- ${args.join(' ')}  (one of: ${benches.map((b) => b.replace(/\.ts$/, '')).join(', ')})`,
+  );
   process.exit(2);
 }
 let failed = 0;

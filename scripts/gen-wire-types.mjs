@@ -16,14 +16,33 @@ const outFile = join(root, 'harness', 'wire', 'types.generated.ts');
 
 // type tag -> schema file; order of the engine's Message enum, then the non-standard frames.
 const MESSAGE_TYPES = [
-  'registertriggertype', 'registertrigger', 'triggerregistrationresult', 'unregistertrigger', 'registerfunction',
-  'unregisterfunction', 'invokefunction', 'invocationresult', 'registerservice', 'ping', 'pong', 'reattach',
-  'workerregistered', 'registrationrejected', 'error', 'unregistertriggertype',
+  'registertriggertype',
+  'registertrigger',
+  'triggerregistrationresult',
+  'unregistertrigger',
+  'registerfunction',
+  'unregisterfunction',
+  'invokefunction',
+  'invocationresult',
+  'registerservice',
+  'ping',
+  'pong',
+  'reattach',
+  'workerregistered',
+  'registrationrejected',
+  'error',
+  'unregistertriggertype',
 ];
 const DEFS = ['ErrorBody', 'TriggerAction', 'HttpInvocationRef', 'HttpAuth', 'Uuid', 'Namespace'];
 const PAYLOADS = [
-  'WorkersRegisterRequest', 'WorkersRegisterResponse', 'WorkersListRequest', 'WorkersListResponse', 'WorkerInfo',
-  'FunctionsListRequest', 'FunctionsListResponse', 'FunctionSummary',
+  'WorkersRegisterRequest',
+  'WorkersRegisterResponse',
+  'WorkersListRequest',
+  'WorkersListResponse',
+  'WorkerInfo',
+  'FunctionsListRequest',
+  'FunctionsListResponse',
+  'FunctionSummary',
 ];
 
 const readSchema = (file) => JSON.parse(readFileSync(join(schemaDir, file), 'utf8'));

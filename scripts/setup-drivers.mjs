@@ -111,7 +111,10 @@ const plans = {
     checkPin('node', 'package-lock.json', (v) => new RegExp(`"node_modules/iii-sdk":\\s*\\{\\s*"version":\\s*"${v.replace(/\./g, '\\.')}"`));
     const artifact = join(dir, 'node_modules', 'iii-sdk', 'package.json');
     return {
-      hash: hashOf([JSON.stringify(pins.node), process.versions.node.split('.')[0], npm], [join(dir, 'driver.mjs'), join(dir, 'package.json'), join(dir, 'package-lock.json')]),
+      hash: hashOf(
+        [JSON.stringify(pins.node), process.versions.node.split('.')[0], npm],
+        [join(dir, 'driver.mjs'), join(dir, 'package.json'), join(dir, 'package-lock.json')],
+      ),
       artifact,
       async build(log) {
         const code = await run('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: dir, log });
@@ -176,7 +179,9 @@ const plans = {
     const localSdk = process.env.III_GO_SDK_DIR === undefined ? remembered : process.env.III_GO_SDK_DIR || undefined;
     if (!pins.go.version && !localSdk) throw new Unavailable(pins.go.unpinnedReason ?? 'no Go SDK version is pinned in versions.json');
     const sources = [...filesUnder(dir, (n) => n.endsWith('.go')), join(dir, 'go.mod'), ...(existsSync(join(dir, 'go.sum')) ? [join(dir, 'go.sum')] : [])];
-    const localFiles = localSdk ? filesUnder(localSdk, (n) => n.endsWith('.go') || n === 'go.mod' || n === 'go.sum').filter((f) => !f.endsWith('_test.go')) : [];
+    const localFiles = localSdk
+      ? filesUnder(localSdk, (n) => n.endsWith('.go') || n === 'go.mod' || n === 'go.sum').filter((f) => !f.endsWith('_test.go'))
+      : [];
     if (localSdk && localFiles.length === 0) throw new Unavailable(`III_GO_SDK_DIR=${localSdk} holds no Go sources`);
     return {
       localSdkDir: localSdk,

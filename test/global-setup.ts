@@ -9,7 +9,9 @@ export default async function setup(): Promise<void> {
   // The command the tests start (bin/iii-conformance.mjs) runs the compiled harness: bring dist/ up to date
   // first (incremental; about a second when nothing changed), so that no test runs yesterday's build.
   if (process.env.III_BUILD_DONE !== '1') {
-    const build = spawnSync(process.execPath, [join(process.cwd(), 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+    const build = spawnSync(process.execPath, [join(process.cwd(), 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], {
+      stdio: 'inherit',
+    });
     if (build.status !== 0) throw new Error(`the build (npm run build) failed (exit ${build.status ?? build.signal}); see the lines above`);
     process.env.III_BUILD_DONE = '1';
   }

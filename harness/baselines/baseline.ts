@@ -88,7 +88,11 @@ export function defaultBaselinePath(root: string, implementation: Pick<Implement
       .replace(/[^a-z0-9.]+/g, '-')
       .replace(/^-+|-+$/g, '')
       .slice(0, 100) || 'implementation';
-  const version = String(implementation.version).replace(/[^A-Za-z0-9.+-]+/g, '-').replace(/^\.+/, '').slice(0, 60) || 'unknown';
+  const version =
+    String(implementation.version)
+      .replace(/[^A-Za-z0-9.+-]+/g, '-')
+      .replace(/^\.+/, '')
+      .slice(0, 60) || 'unknown';
   return join(root, 'fixtures', 'baselines', `${slug}@${version}.json`);
 }
 

@@ -99,7 +99,12 @@ export function evaluateGate(runs: readonly CatalogueRun[], baselines: readonly 
       else if (status === 'harness-error') report.harnessErrors.push(ref);
       else if (status === 'known-failure') report.knownFailures.push(ref);
       const reason = baseline?.entries.get(c.info.id);
-      if (baseline && baseline.borrowedFor === undefined && reason !== undefined && (status === 'unsupported' || (status === 'pass' && !isIntermittent(reason)))) {
+      if (
+        baseline &&
+        baseline.borrowedFor === undefined &&
+        reason !== undefined &&
+        (status === 'unsupported' || (status === 'pass' && !isIntermittent(reason)))
+      ) {
         const key = `${baseline.path}\0${c.info.id}`;
         if (!staleSeen.has(key)) {
           staleSeen.add(key);

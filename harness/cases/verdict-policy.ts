@@ -20,13 +20,17 @@ import { outcome, verdictOfTimings, type CaseOutcome, type Finding, type TimingS
  */
 export function outcomeOfThrown(e: unknown): CaseOutcome | undefined {
   if (e instanceof CaseFailure) return outcome.fail(e.summary, e.expected, e.actual, withoutEmpty(e.details));
-  if (e instanceof WaitTimeoutError) return outcome.fail(firstLine(e.message), 'the awaited frame or event', e.receivedInstead.length ? e.receivedInstead : 'nothing arrived');
-  if (e instanceof ConnectionClosedError) return outcome.fail(firstLine(e.message), 'the connection to stay open', `closed with ${e.code}${e.reason ? ` "${e.reason}"` : ''}`);
+  if (e instanceof WaitTimeoutError)
+    return outcome.fail(firstLine(e.message), 'the awaited frame or event', e.receivedInstead.length ? e.receivedInstead : 'nothing arrived');
+  if (e instanceof ConnectionClosedError)
+    return outcome.fail(firstLine(e.message), 'the connection to stay open', `closed with ${e.code}${e.reason ? ` "${e.reason}"` : ''}`);
   if (e instanceof DriverCommandError) return outcome.fail(`the SDK refused a driver command: ${e.event.message}`, 'the command to succeed', e.event);
-  if (e instanceof DriverProtocolError) return outcome.fail(`the SDK's process stopped working: ${firstLine(e.message)}`, 'the driver to keep running', e.stderrTail.slice(-2000) || e.message);
+  if (e instanceof DriverProtocolError)
+    return outcome.fail(`the SDK's process stopped working: ${firstLine(e.message)}`, 'the driver to keep running', e.stderrTail.slice(-2000) || e.message);
   if (e instanceof CaseSetupError) return outcome.error(e.message);
   // A driver event awaited by name that never came (session.waitFor): the SDK did not do its part.
-  if (e instanceof Error && /^no .* within \d+ ms$/.test(e.message)) return outcome.fail(`the driver reported ${e.message}`, 'the awaited driver event', 'nothing');
+  if (e instanceof Error && /^no .* within \d+ ms$/.test(e.message))
+    return outcome.fail(`the driver reported ${e.message}`, 'the awaited driver event', 'nothing');
   return undefined;
 }
 
@@ -45,12 +49,19 @@ export function timingOutcome(samples: TimingSample[], passSummary: string, find
   const bad = samples.filter((s) => s.verdict === verdict);
   const text = `${bad.length} of ${samples.length} delays ${verdict === 'FAIL' ? 'outside' : 'undecidable against'} the envelope: ${bad.map((s) => `${s.label}: ${s.measuredMs} ms${s.reason ? ` (${s.reason})` : ''}`).join('; ')}`;
   if (verdict === 'INDETERMINATE') return outcome.indeterminate(text, { timings: samples, findings });
-  return outcome.fail(text, bad.map((s) => `${s.label}: [${s.allowedMinMs}, ${s.allowedMaxMs}] ms + ${s.slackMs} ms slack`), describeSamples(bad), { timings: samples, findings });
+  return outcome.fail(
+    text,
+    bad.map((s) => `${s.label}: [${s.allowedMinMs}, ${s.allowedMaxMs}] ms + ${s.slackMs} ms slack`),
+    describeSamples(bad),
+    { timings: samples, findings },
+  );
 }
 
 /** Timing samples as lines a maintainer reads: measured, allowed window, slack, verdict, reason. */
 export function describeSamples(samples: readonly TimingSample[]): string {
-  return samples.map((s) => `${s.label}: ${s.measuredMs} ms in [${s.allowedMinMs}, ${s.allowedMaxMs}]+${s.slackMs} → ${s.verdict}${s.reason ? ` (${s.reason})` : ''}`).join('\n');
+  return samples
+    .map((s) => `${s.label}: ${s.measuredMs} ms in [${s.allowedMinMs}, ${s.allowedMaxMs}]+${s.slackMs} → ${s.verdict}${s.reason ? ` (${s.reason})` : ''}`)
+    .join('\n');
 }
 
 function withoutEmpty(details: CaseFailure['details']): Omit<CaseOutcome, 'verdict' | 'summary' | 'expected' | 'actual'> {

@@ -26,7 +26,9 @@ async function tsxFor(file: string): Promise<TsxApi> {
     const mod = (await import(pathToFileURL(join(dirname(manifest), 'dist', 'esm', 'api', 'index.mjs')).href)) as Partial<TsxApi>;
     if (mod.tsImport) return { tsImport: mod.tsImport };
   }
-  throw new Error(`${file} is TypeScript and tsx, which loads it, is not installed: install it beside the catalogue (npm install --save-dev tsx) or compile the catalogue to JavaScript`);
+  throw new Error(
+    `${file} is TypeScript and tsx, which loads it, is not installed: install it beside the catalogue (npm install --save-dev tsx) or compile the catalogue to JavaScript`,
+  );
 }
 
 async function importFile(file: string): Promise<Record<string, unknown>> {

@@ -7,8 +7,10 @@ import WebSocket from 'ws';
 import { SetupError } from './errors.ts';
 
 function statusMessage(url: string, status: number): string {
-  if (status === 404) return `the server at ${url} answered HTTP 404 to the WebSocket upgrade: something listens there, but not an iii engine on that path. Check the path in --engine-url (the engine serves workers on "/").`;
-  if (status >= 200 && status < 300) return `the server at ${url} answered HTTP ${status} to the WebSocket upgrade: it is a plain web server, not a WebSocket endpoint. Check the port in --engine-url.`;
+  if (status === 404)
+    return `the server at ${url} answered HTTP 404 to the WebSocket upgrade: something listens there, but not an iii engine on that path. Check the path in --engine-url (the engine serves workers on "/").`;
+  if (status >= 200 && status < 300)
+    return `the server at ${url} answered HTTP ${status} to the WebSocket upgrade: it is a plain web server, not a WebSocket endpoint. Check the port in --engine-url.`;
   return `the server at ${url} refused the WebSocket upgrade with HTTP ${status}. Check --engine-url.`;
 }
 

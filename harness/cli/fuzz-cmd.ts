@@ -19,13 +19,15 @@ export async function fuzz(side: string, target: string | undefined, raw: FuzzOp
     if (target === undefined) throw new UsageError('fuzz sdk needs a target: node | python | rust | go | cmd:"<command>"');
     plan = { side: 'sdk', spec: parseSdkTarget(target) };
   } else if (side === 'engine') {
-    if (target !== undefined) throw new UsageError('fuzz engine takes no target argument: use --engine-url, --engine-cmd or --engine-image (default: the reference engine)');
+    if (target !== undefined)
+      throw new UsageError('fuzz engine takes no target argument: use --engine-url, --engine-cmd or --engine-image (default: the reference engine)');
     plan = { side: 'engine', spec: parseEngineTarget(raw) };
   } else {
     throw new UsageError(`fuzz: unknown side "${side}": use sdk or engine`);
   }
   if (raw.frames !== undefined) {
-    if (!/^\d+$/.test(raw.frames.trim()) || Number(raw.frames) < 1 || Number(raw.frames) > 10_000_000) throw new UsageError(`--frames "${raw.frames}" must be a whole number from 1 to 10000000`);
+    if (!/^\d+$/.test(raw.frames.trim()) || Number(raw.frames) < 1 || Number(raw.frames) > 10_000_000)
+      throw new UsageError(`--frames "${raw.frames}" must be a whole number from 1 to 10000000`);
     setFuzzFrames(Number(raw.frames));
   }
   const options = { ...parseRunOptions(raw, io.env), cases: [`${side}.fuzz.*`] };

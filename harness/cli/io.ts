@@ -51,7 +51,9 @@ export function defaultIO(signal?: AbortSignal): CliIO {
     env,
     cwd,
     loadSdkCatalogue: () =>
-      env.III_CONFORMANCE_SDK_CATALOGUE ? importCatalogueFile<SdkCatalogue>(env.III_CONFORMANCE_SDK_CATALOGUE, cwd, 'sdkCatalogue') : importBuiltinSdkCatalogue<SdkCatalogue>(),
+      env.III_CONFORMANCE_SDK_CATALOGUE
+        ? importCatalogueFile<SdkCatalogue>(env.III_CONFORMANCE_SDK_CATALOGUE, cwd, 'sdkCatalogue')
+        : importBuiltinSdkCatalogue<SdkCatalogue>(),
     loadEngineCatalogue: () =>
       env.III_CONFORMANCE_ENGINE_CATALOGUE
         ? importCatalogueFile<EngineCatalogue>(env.III_CONFORMANCE_ENGINE_CATALOGUE, cwd, 'engineCatalogue')

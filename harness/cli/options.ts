@@ -65,7 +65,10 @@ export function addRunOptions(cmd: Command): Command {
     .option('--report-dir <dir>', 'where results.json, junit.xml, index.html and repro bundles go (default: reports/<run id>)')
     .option('--time-scale <x>', 'multiply every timing slack by x on a slow machine (default: $III_CONFORMANCE_TIME_SCALE or 1)')
     .option('--slow', 'also run the slow lane (real default timings, idle timeouts)')
-    .option('--shard <i/n>', 'run only part i of n of the selected cases (split by a hash of the case id), for n parallel CI runners; `report` merges their results.json into one column')
+    .option(
+      '--shard <i/n>',
+      'run only part i of n of the selected cases (split by a hash of the case id), for n parallel CI runners; `report` merges their results.json into one column',
+    )
     .option('--no-setup', 'do not set up a bundled driver (node, python, rust, go, browser) that is not ready; report it instead');
 }
 

@@ -80,7 +80,10 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
         'run the SDK catalogue against one or more SDKs: node, python, rust, go (the pinned release), browser (III_BROWSER_SDK_DIR), <sdk>@<version> (a published release), <sdk> --sdk-source <dir> (your working copy), or cmd:"<command>" for any driver that speaks fixtures/drivers/README.md. Several targets make one report with a column each.',
       )
       .argument('<target...>', 'node | python | rust | go | browser | <sdk>@<version> | cmd:"<command>"')
-      .option('--sdk-source <dir>', 'build the bundled driver against this SDK source tree (e.g. ../iii/sdk/packages/python/iii); cached by content outside the checkout')
+      .option(
+        '--sdk-source <dir>',
+        'build the bundled driver against this SDK source tree (e.g. ../iii/sdk/packages/python/iii); cached by content outside the checkout',
+      )
       .exitOverride(),
   ).action(async (targets: string[], raw: RawRunOptions & { sdkSource?: string }) => {
     const specs = sdkTargetsOf(targets, raw.sdkSource, io);
@@ -114,7 +117,9 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
   addRunOptions(
     program
       .command('fuzz')
-      .description('the fuzz lane only: schema-derived frames, valid and mutated, thrown at an SDK through the fake engine or at an engine through fake workers; prints frames and frames/s per side')
+      .description(
+        'the fuzz lane only: schema-derived frames, valid and mutated, thrown at an SDK through the fake engine or at an engine through fake workers; prints frames and frames/s per side',
+      )
       .argument('<side>', 'sdk | engine')
       .argument('[target]', 'with sdk: node | python | rust | go | cmd:"<command>"')
       .option('--frames <n>', 'frames per side (default: $III_CONFORMANCE_FUZZ_FRAMES or 10000)')

@@ -119,7 +119,9 @@ async function minimizeAndWrite(
       return EXIT.ok;
     }
     const said = (r: ReplayReport) => (r.divergence ? `${divergenceSignature(r.divergence)}: ${visible(r.divergence.message, 400)}` : 'no divergence');
-    w('replay: the divergence did not reproduce: two replays of the whole transcript disagree, so it is not minimised (ddmin over a flaky divergence shrinks to noise)');
+    w(
+      'replay: the divergence did not reproduce: two replays of the whole transcript disagree, so it is not minimised (ddmin over a flaky divergence shrinks to noise)',
+    );
     w(`  first:  ${visible(said(result.first), 600)}`);
     w(`  second: ${visible(said(result.second), 600)}`);
     return EXIT.regression;
@@ -127,7 +129,9 @@ async function minimizeAndWrite(
   const file = resolve(io.cwd, typeof output === 'string' ? output : 'minimal.jsonl');
   await writeFile(file, minimalTranscript(transcriptText.split('\n'), result.steps));
   const frames = result.steps.filter((s) => s.frame !== undefined || s.text !== undefined).length;
-  w(`replay: minimised from ${script.steps.length} steps to ${result.steps.length} (${frames} frame${frames === 1 ? '' : 's'}) in ${result.trials} replays; it still diverges the same way (${visible(result.signature)})`);
+  w(
+    `replay: minimised from ${script.steps.length} steps to ${result.steps.length} (${frames} frame${frames === 1 ? '' : 's'}) in ${result.trials} replays; it still diverges the same way (${visible(result.signature)})`,
+  );
   w(`        wrote ${visible(file)}`);
   w(`        rerun: ${CLI_NAME} replay ${pastableArgument(file)}${targetArgs ? ` ${targetArgs}` : ''}`);
   return EXIT.regression;
@@ -139,7 +143,7 @@ function bundledEngineUrl(source: ReplaySource): string | undefined {
   if (target === undefined || !/^wss?:\/\//.test(target)) return undefined;
   let url: URL;
   try {
-    url = parseWsUrl(target, 'the bundle\'s target');
+    url = parseWsUrl(target, "the bundle's target");
   } catch {
     return undefined;
   }
@@ -187,7 +191,8 @@ export async function replay(file: string, options: ReplayOptions, io: CliIO): P
   }
   const cannot = unreplayable(script);
   if (cannot) throw new UsageError(`replay: ${cannot}; rerun the case with its rerun.sh instead`);
-  if (script.steps.length === 0) throw new UsageError(`replay: ${visible(source.transcript)} records no frame on the worker socket; there is nothing to replay`);
+  if (script.steps.length === 0)
+    throw new UsageError(`replay: ${visible(source.transcript)} records no frame on the worker socket; there is nothing to replay`);
 
   // Which side to play: what the user said, else what the bundle says, else what the recording shows
   // (frames recorded by a peer named "engine" come from an SDK case: the fake engine was the harness).
@@ -262,12 +267,17 @@ export async function replay(file: string, options: ReplayOptions, io: CliIO): P
     const report = await replayRuns(runs, (s, run) =>
       replayOne(s, run, ({ commands, drivers }) => {
         if (run !== runs[0]?.run) return;
-        const total = runs.length > 1 ? runs.reduce((n, r) => n + r.script.steps.filter((x) => x.frame !== undefined || x.text !== undefined).length, 0) : script.steps.length;
+        const total =
+          runs.length > 1
+            ? runs.reduce((n, r) => n + r.script.steps.filter((x) => x.frame !== undefined || x.text !== undefined).length, 0)
+            : script.steps.length;
         w(
           `replay: playing the recorded engine side (${total} frames, ${commands} driver command${commands === 1 ? '' : 's'}${runs.length > 1 ? ' in run 1' : ''}) against ${visible(targetText)}`,
         );
-        if (runs.length > 1) w(`        the recording holds ${runs.length} runs (a property case): each is replayed in order, with its own driver and recorded worker options`);
-        else if (drivers > 1) w(`        the case started ${drivers} drivers; replay starts the first (with its recorded worker options) and plays its commands`);
+        if (runs.length > 1)
+          w(`        the recording holds ${runs.length} runs (a property case): each is replayed in order, with its own driver and recorded worker options`);
+        else if (drivers > 1)
+          w(`        the case started ${drivers} drivers; replay starts the first (with its recorded worker options) and plays its commands`);
       }),
     );
     return printReport(io, report, options.print ? records : undefined);

@@ -82,7 +82,11 @@ async function preflight(plan: SidePlan, io: CliIO): Promise<void> {
  * borrowed baseline (its failures are known, its fixed entries are not stale). Without it, failures
  * count as they would with no baseline at all: exit 1 on a gating failure, said out loud here.
  */
-async function defaultBaselineFor(implementation: Pick<Implementation, 'name' | 'version'>, from: RunOptions['baselineFrom'], io: CliIO): Promise<Baseline | undefined> {
+async function defaultBaselineFor(
+  implementation: Pick<Implementation, 'name' | 'version'>,
+  from: RunOptions['baselineFrom'],
+  io: CliIO,
+): Promise<Baseline | undefined> {
   const own = defaultBaselinePath(PACKAGE_ROOT, implementation);
   const exact = await loadBaseline(own, false);
   if (exact) return exact;
@@ -158,7 +162,8 @@ export async function runJob(plans: readonly SidePlan[], options: RunOptions, io
   } catch (e) {
     // A file where the folder should be is a mistake in the arguments (exit 3), not in the machine.
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST' || code === 'ENOTDIR') throw new UsageError(`--report-dir ${reportDir} names a file (or a path through one), not a folder: pass a folder`);
+    if (code === 'EEXIST' || code === 'ENOTDIR')
+      throw new UsageError(`--report-dir ${reportDir} names a file (or a path through one), not a folder: pass a folder`);
     throw new SetupError(`cannot create the report folder ${reportDir}: ${messageOf(e)}. Pass a writable --report-dir.`);
   }
   const tolerance: ToleranceModel = { ...DEFAULT_TOLERANCE, timeScale: options.timeScale };
@@ -271,7 +276,8 @@ export async function runJob(plans: readonly SidePlan[], options: RunOptions, io
       const rerun = `${CLI_NAME} ${commandLine(words)}`;
       const dir = join(reportDir, 'repro', run.side, c.info.id);
       // replay takes the engine's address only: --engine-name is for gating, which a replay does not do.
-      const replayTarget = plan.side === 'sdk' ? ['--sdk', target[1] as string] : target.slice(1).filter((w, k, all) => w !== '--engine-name' && all[k - 1] !== '--engine-name');
+      const replayTarget =
+        plan.side === 'sdk' ? ['--sdk', target[1] as string] : target.slice(1).filter((w, k, all) => w !== '--engine-name' && all[k - 1] !== '--engine-name');
       const bundle = await writeReproBundle({
         dir,
         run,
@@ -284,7 +290,10 @@ export async function runJob(plans: readonly SidePlan[], options: RunOptions, io
         // The bundle folder, not just its transcript: replay also re-sends the driver commands from its logs.
         // An absolute path, so that the command works from any directory; `replay --sdk` selects pinned
         // drivers only: for a tree or another version the rerun command is the way.
-        replay: () => (plan.side === 'sdk' && plan.spec.kind === 'builtin' && plan.spec.source ? undefined : `${CLI_NAME} ${commandLine(['replay', `${dir}/`, ...replayTarget])}`),
+        replay: () =>
+          plan.side === 'sdk' && plan.spec.kind === 'builtin' && plan.spec.source
+            ? undefined
+            : `${CLI_NAME} ${commandLine(['replay', `${dir}/`, ...replayTarget])}`,
       });
       repro[i]?.set(c.info.id, { dir, command: rerun, ...(bundle.replay ? { replay: bundle.replay } : {}) });
     }

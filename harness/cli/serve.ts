@@ -73,7 +73,9 @@ export async function startServer(options: ServeOptions, io: CliIO): Promise<Run
       log: (level, message, fields) => {
         if (level === 'debug' && !options.verbose) return;
         // Log messages quote workers (engine::log::* carries a worker's text): printed inert.
-        io.stderr.write(`${new Date().toISOString()} ${level.toUpperCase()} ${forTerminal(message)}${fields ? ` ${forTerminal(JSON.stringify(fields))}` : ''}\n`);
+        io.stderr.write(
+          `${new Date().toISOString()} ${level.toUpperCase()} ${forTerminal(message)}${fields ? ` ${forTerminal(JSON.stringify(fields))}` : ''}\n`,
+        );
       },
     });
     return { url: running.url, close: () => running.close() };

@@ -25,7 +25,9 @@ export function parseSdkTarget(text: string, sourceDir?: string): SdkTargetSpec 
   const at = /^([a-z]+)@(.*)$/.exec(text);
   // The browser SDK has no registry release: a tree (--sdk-source, or III_BROWSER_SDK_DIR at set-up) is the way.
   if (at?.[1] === 'browser')
-    throw new UsageError('iii-browser-sdk is not published on npm, so browser takes no @<version>: give its source tree, sdk browser --sdk-source <checkout of sdk/packages/node/iii-browser>');
+    throw new UsageError(
+      'iii-browser-sdk is not published on npm, so browser takes no @<version>: give its source tree, sdk browser --sdk-source <checkout of sdk/packages/node/iii-browser>',
+    );
   if (at && isBuiltin(at[1] ?? '')) {
     const version = at[2] ?? '';
     // Registry version syntax only: the version becomes a registry request, never a path, URL or flag.
@@ -48,7 +50,9 @@ export function parseSdkTarget(text: string, sourceDir?: string): SdkTargetSpec 
     if (command === '') throw new UsageError('cmd: needs the command that starts your driver, e.g. cmd:"./my-driver --flag"');
     return { kind: 'cmd', command };
   }
-  throw new UsageError(`unknown SDK target "${text}": use node, python, rust, go, browser, or cmd:"<command that starts your driver>" (a bundled SDK may take @<version>: python@0.24.0)`);
+  throw new UsageError(
+    `unknown SDK target "${text}": use node, python, rust, go, browser, or cmd:"<command that starts your driver>" (a bundled SDK may take @<version>: python@0.24.0)`,
+  );
 }
 
 export interface EngineOptionValues {
@@ -103,7 +107,10 @@ export function parseEngineTarget(o: EngineOptionValues): EngineTargetSpec {
     return { kind: 'url', url: o.engineUrl, ...named };
   }
   // The embedded engine is the harness's own, with its own identity (reference-engine 0.23.0-reference).
-  if (engineName) throw new UsageError('--engine-name names an engine you point at (--engine-url, --engine-cmd, --engine-image); the embedded reference engine keeps its own name');
+  if (engineName)
+    throw new UsageError(
+      '--engine-name names an engine you point at (--engine-url, --engine-cmd, --engine-image); the embedded reference engine keeps its own name',
+    );
   return { kind: 'reference' };
 }
 

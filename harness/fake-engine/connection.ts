@@ -11,7 +11,6 @@ import type { Connection, WorkerLink, WorkerMeta } from '../reference-engine/sta
 
 export type { ErrorBody, InvocationOutcome };
 
-
 export interface InvokeOptions {
   timeoutMs?: number;
   /** Default: a fresh lower-case v4 UUID. */

@@ -155,10 +155,17 @@ export class FakeEngine {
       answerCall: (_worker, msg, reply) => this.answerCall(msg, reply),
       retired: (worker, by) => this.retired(worker, by),
       log: (level, message, fields) => {
-        if (level === 'warn' || level === 'error') this.transcript.note(this.peerName, `${message}${fields ? ` ${JSON.stringify(fields)}` : ''}`, undefined, level);
+        if (level === 'warn' || level === 'error')
+          this.transcript.note(this.peerName, `${message}${fields ? ` ${JSON.stringify(fields)}` : ''}`, undefined, level);
       },
     });
-    this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayload ?? DEFAULT_MAX_PAYLOAD, perMessageDeflate: false, clientTracking: false, autoPong: options.autoPong ?? true });
+    this.wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: options.maxPayload ?? DEFAULT_MAX_PAYLOAD,
+      perMessageDeflate: false,
+      clientTracking: false,
+      autoPong: options.autoPong ?? true,
+    });
     this.wss.on('error', (e) => this.harnessError(e));
     this.wss.on('wsClientError', (err: Error, socket: Socket) => {
       const last = this.upgrades.at(-1);
@@ -284,7 +291,11 @@ export class FakeEngine {
     const timeoutMs = options.timeoutMs ?? this.defaultTimeoutMs;
     const eligible = (): EngineConnection[] => this.connections.filter((c) => c.path === path && !this.closingOnAccept.has(c));
     const seen = this.connectionCursor.get(path) ?? 0;
-    const conn = await this.until(() => eligible()[seen], timeoutMs, () => `connection #${seen + 1} on ${path}; upgrade attempts so far: ${this.describeUpgrades()}`);
+    const conn = await this.until(
+      () => eligible()[seen],
+      timeoutMs,
+      () => `connection #${seen + 1} on ${path}; upgrade attempts so far: ${this.describeUpgrades()}`,
+    );
     this.connectionCursor.set(path, seen + 1);
     return conn;
   }
@@ -292,12 +303,19 @@ export class FakeEngine {
   /** Resolves when at least `count` upgrade attempts (on `path`, default any) have been seen; returns them all. */
   async waitForUpgrades(count: number, options: { path?: string; timeoutMs?: number } = {}): Promise<UpgradeAttempt[]> {
     const pick = (): UpgradeAttempt[] => this.upgrades.filter((u) => options.path === undefined || u.path === options.path);
-    await this.until(() => (pick().length >= count ? true : undefined), options.timeoutMs ?? this.defaultTimeoutMs, () => `${count} upgrade attempts${options.path ? ` on ${options.path}` : ''}; seen: ${this.describeUpgrades()}`);
+    await this.until(
+      () => (pick().length >= count ? true : undefined),
+      options.timeoutMs ?? this.defaultTimeoutMs,
+      () => `${count} upgrade attempts${options.path ? ` on ${options.path}` : ''}; seen: ${this.describeUpgrades()}`,
+    );
     return pick();
   }
 
   /** The first frame on any connection (since `since`, a value of `mark()`) that matches; waits if none yet. */
-  async waitForFrame(matcher: Matcher<ReceivedFrame>, options: { timeoutMs?: number; since?: number; path?: string } = {}): Promise<{ connection: EngineConnection; entry: ReceivedFrame }> {
+  async waitForFrame(
+    matcher: Matcher<ReceivedFrame>,
+    options: { timeoutMs?: number; since?: number; path?: string } = {},
+  ): Promise<{ connection: EngineConnection; entry: ReceivedFrame }> {
     const since = options.since ?? 0;
     const find = (): { connection: EngineConnection; entry: ReceivedFrame } | undefined => {
       let best: { connection: EngineConnection; entry: ReceivedFrame } | undefined;
@@ -445,7 +463,8 @@ export class FakeEngine {
           return;
         }
         // The protocol takes the worker on: held, greeted by the case's policy, announced.
-        if (path === '/') conn.protocol = this.protocol.openWorker(conn, req.socket.remoteAddress ?? null, { id: conn.workerId, token: conn.reattachToken ?? randomUUID() });
+        if (path === '/')
+          conn.protocol = this.protocol.openWorker(conn, req.socket.remoteAddress ?? null, { id: conn.workerId, token: conn.reattachToken ?? randomUUID() });
       });
     } catch (e) {
       this.harnessError(e);
@@ -641,7 +660,12 @@ export class FakeEngine {
 
   private harnessError(e: unknown): void {
     try {
-      this.transcript.append({ kind: 'event', peer: this.peerName, event: 'harness-error', message: e instanceof Error ? `${e.message}\n${e.stack ?? ''}` : String(e) });
+      this.transcript.append({
+        kind: 'event',
+        peer: this.peerName,
+        event: 'harness-error',
+        message: e instanceof Error ? `${e.message}\n${e.stack ?? ''}` : String(e),
+      });
     } catch {
       // nothing left to do
     }
@@ -661,7 +685,11 @@ function targets(target: CallTarget, functionId: string, call: IncomingCall): bo
 function errorOf(e: unknown): ErrorBody {
   if (typeof e === 'object' && e !== null && typeof (e as { code?: unknown }).code === 'string') {
     const err = e as { code: string; message?: unknown; stacktrace?: unknown };
-    return { code: err.code, message: typeof err.message === 'string' ? err.message : '', ...(typeof err.stacktrace === 'string' ? { stacktrace: err.stacktrace } : {}) };
+    return {
+      code: err.code,
+      message: typeof err.message === 'string' ? err.message : '',
+      ...(typeof err.stacktrace === 'string' ? { stacktrace: err.stacktrace } : {}),
+    };
   }
   return { code: 'invocation_failed', message: e instanceof Error ? e.message : String(e) };
 }

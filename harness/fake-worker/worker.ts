@@ -114,8 +114,29 @@ export class FakeWorker extends Endpoint {
   private readonly ownTimers: TimerSet;
   private defaultAnswer: AnswerMode = 'normal';
 
-  private constructor(ws: WebSocket, url: string, path: string, conn: number, transcript: TranscriptRecorder, faults: FaultInjector | undefined, timers: TimerSet, options: FakeWorkerOptions, peer: string) {
-    super({ ws, peer, conn, path, inboundDir: 'engine->worker', transcript, faults, timers, defaultTimeoutMs: options.defaultTimeoutMs ?? 5000, isClient: true });
+  private constructor(
+    ws: WebSocket,
+    url: string,
+    path: string,
+    conn: number,
+    transcript: TranscriptRecorder,
+    faults: FaultInjector | undefined,
+    timers: TimerSet,
+    options: FakeWorkerOptions,
+    peer: string,
+  ) {
+    super({
+      ws,
+      peer,
+      conn,
+      path,
+      inboundDir: 'engine->worker',
+      transcript,
+      faults,
+      timers,
+      defaultTimeoutMs: options.defaultTimeoutMs ?? 5000,
+      isClient: true,
+    });
     this.url = url;
     this.ownTimers = timers;
     this.calls = new PendingCalls(timers, this);
@@ -149,7 +170,16 @@ export class FakeWorker extends Endpoint {
       const fail = (e: ConnectFailedError): void => {
         if (settled) return;
         settled = true;
-        transcript.append({ kind: 'event', peer, event: 'connect-failed', conn, path, url, message: e.message, ...(e.status === undefined ? {} : { status: e.status }) });
+        transcript.append({
+          kind: 'event',
+          peer,
+          event: 'connect-failed',
+          conn,
+          path,
+          url,
+          message: e.message,
+          ...(e.status === undefined ? {} : { status: e.status }),
+        });
         timers.clear();
         reject(e);
       };
@@ -217,13 +247,24 @@ export class FakeWorker extends Endpoint {
     else this.functions.set(id, { handler: () => null, answer: mode });
   }
 
-  registerTriggerType(type: { id: string; description?: string; trigger_request_format?: unknown; call_request_format?: unknown; namespace?: string }, handlers: TriggerTypeHandlers = {}): Promise<boolean> {
+  registerTriggerType(
+    type: { id: string; description?: string; trigger_request_format?: unknown; call_request_format?: unknown; namespace?: string },
+    handlers: TriggerTypeHandlers = {},
+  ): Promise<boolean> {
     this.triggerTypes.set(type.id, handlers);
     return this.send({ type: 'registertriggertype', description: '', ...type });
   }
 
   /** Sends `registertrigger` (a random UUID id unless given); resolves with the id. */
-  async registerTrigger(trigger: { id?: string; trigger_type: string; function_id: string; config?: unknown; metadata?: unknown; namespace?: string; trigger_namespace?: string }): Promise<string> {
+  async registerTrigger(trigger: {
+    id?: string;
+    trigger_type: string;
+    function_id: string;
+    config?: unknown;
+    metadata?: unknown;
+    namespace?: string;
+    trigger_namespace?: string;
+  }): Promise<string> {
     const id = trigger.id ?? randomUUID();
     await this.send({ type: 'registertrigger', ...trigger, id, config: trigger.config ?? null });
     return id;
@@ -273,13 +314,20 @@ export class FakeWorker extends Endpoint {
   }
 
   /** Fire-and-forget call: no invocation id, `action: void` unless `action` says otherwise. Resolves when written. */
-  fire(functionId: string, data: unknown = null, options: Omit<WorkerInvokeOptions, 'timeoutMs' | 'invocationId'> & { action?: unknown } = {}): Promise<boolean> {
+  fire(
+    functionId: string,
+    data: unknown = null,
+    options: Omit<WorkerInvokeOptions, 'timeoutMs' | 'invocationId'> & { action?: unknown } = {},
+  ): Promise<boolean> {
     const { action, ...rest } = options;
     return this.send({ ...this.callFrame(functionId, data, rest, undefined), action: action ?? { type: 'void' } });
   }
 
   private callFrame(functionId: string, data: unknown, options: WorkerInvokeOptions, invocationId: string | undefined): Frame {
-    const frame: Frame = invocationId === undefined ? { type: 'invokefunction', function_id: functionId, data } : { type: 'invokefunction', invocation_id: invocationId, function_id: functionId, data };
+    const frame: Frame =
+      invocationId === undefined
+        ? { type: 'invokefunction', function_id: functionId, data }
+        : { type: 'invokefunction', invocation_id: invocationId, function_id: functionId, data };
     if (options.namespace !== undefined) frame.namespace = options.namespace;
     if (options.metadata !== undefined) frame.metadata = options.metadata;
     if (options.traceparent !== undefined) frame.traceparent = options.traceparent;
@@ -388,13 +436,23 @@ export class FakeWorker extends Endpoint {
 
   private acceptTrigger(frame: Frame): void {
     const reply = (error?: ErrorBody): void =>
-      void this.send({ type: 'triggerregistrationresult', id: frame.id, trigger_type: frame.trigger_type, function_id: frame.function_id, ...(error ? { error } : {}) });
+      void this.send({
+        type: 'triggerregistrationresult',
+        id: frame.id,
+        trigger_type: frame.trigger_type,
+        function_id: frame.function_id,
+        ...(error ? { error } : {}),
+      });
     const handlers = this.triggerTypes.get(String(frame.trigger_type));
     if (!handlers) return reply({ code: 'trigger_type_not_found', message: `Trigger type ${String(frame.trigger_type)} not found` });
     this.deliveredTriggers.set(String(frame.id), frame);
     try {
       const out = handlers.register?.(frame);
-      if (out instanceof Promise) out.then(() => reply(), (e: unknown) => reply({ code: 'trigger_registration_failed', message: errorBodyOf(e).message }));
+      if (out instanceof Promise)
+        out.then(
+          () => reply(),
+          (e: unknown) => reply({ code: 'trigger_registration_failed', message: errorBodyOf(e).message }),
+        );
       else reply();
     } catch (e) {
       reply({ code: 'trigger_registration_failed', message: errorBodyOf(e).message });

@@ -67,7 +67,8 @@ export function parseFaultSchedule(input: unknown): FaultSchedule {
 function parseRule(input: unknown, at: string): FaultRule {
   if (!isJsonObject(input)) throw new FaultScheduleError(`${at} must be an object`);
   const { direction, type, nth, count, connection, path, action } = input;
-  if (direction !== 'engine->worker' && direction !== 'worker->engine') throw new FaultScheduleError(`${at}.direction must be "engine->worker" or "worker->engine"`);
+  if (direction !== 'engine->worker' && direction !== 'worker->engine')
+    throw new FaultScheduleError(`${at}.direction must be "engine->worker" or "worker->engine"`);
   if (typeof type !== 'string' || type === '') throw new FaultScheduleError(`${at}.type must be a message type or "*"`);
   const rule: FaultRule = { direction, type, nth: positiveInt(nth, `${at}.nth`), action: parseAction(action, `${at}.action`) };
   if (count !== undefined) rule.count = positiveInt(count, `${at}.count`);
@@ -86,7 +87,8 @@ function parseRule(input: unknown, at: string): FaultRule {
 
 function parseAction(input: unknown, at: string): FaultAction {
   const raw = typeof input === 'string' ? { kind: input } : input;
-  if (!isJsonObject(raw) || typeof raw.kind !== 'string') throw new FaultScheduleError(`${at} must be one of ${FAULT_ACTION_KINDS.join(', ')} (a string or {kind, ...})`);
+  if (!isJsonObject(raw) || typeof raw.kind !== 'string')
+    throw new FaultScheduleError(`${at} must be one of ${FAULT_ACTION_KINDS.join(', ')} (a string or {kind, ...})`);
   switch (raw.kind) {
     case 'drop':
     case 'duplicate':
@@ -101,11 +103,13 @@ function parseAction(input: unknown, at: string): FaultAction {
       if (raw.code !== undefined) {
         const code = positiveInt(raw.code, `${at}.code`);
         // ws refuses reserved codes (1004-1006, 1015) and anything outside 1000-4999 in a close frame.
-        if (code < 1000 || code > 4999 || [1004, 1005, 1006, 1015].includes(code)) throw new FaultScheduleError(`${at}.code ${code} cannot be sent in a close frame`);
+        if (code < 1000 || code > 4999 || [1004, 1005, 1006, 1015].includes(code))
+          throw new FaultScheduleError(`${at}.code ${code} cannot be sent in a close frame`);
         a.code = code;
       }
       if (raw.reason !== undefined) {
-        if (typeof raw.reason !== 'string' || Buffer.byteLength(raw.reason) > 123) throw new FaultScheduleError(`${at}.reason must be a string of at most 123 bytes`);
+        if (typeof raw.reason !== 'string' || Buffer.byteLength(raw.reason) > 123)
+          throw new FaultScheduleError(`${at}.reason must be a string of at most 123 bytes`);
         a.reason = raw.reason;
       }
       return a;

@@ -9,11 +9,21 @@ import { messageDirections, messageSchemaFile, wireSchema } from '../wire/schema
 import { schemaArbitrary } from './schema-arbitrary.ts';
 
 /** One WebSocket message as the fuzz lane sends it. `text` frames may carry invalid UTF-8 (bytes as hex). */
-export type FuzzFrame =
-  | { kind: 'text'; mutation: Mutation; text: string }
-  | { kind: 'bytes'; mutation: Mutation; hex: string; binary: boolean };
+export type FuzzFrame = { kind: 'text'; mutation: Mutation; text: string } | { kind: 'bytes'; mutation: Mutation; hex: string; binary: boolean };
 
-export const MUTATIONS = ['valid', 'wrong-type', 'missing-field', 'extra-field', 'boundary-number', 'huge-value', 'deep-value', 'bad-utf8', 'duplicate-key', 'not-an-object', 'binary-json'] as const;
+export const MUTATIONS = [
+  'valid',
+  'wrong-type',
+  'missing-field',
+  'extra-field',
+  'boundary-number',
+  'huge-value',
+  'deep-value',
+  'bad-utf8',
+  'duplicate-key',
+  'not-an-object',
+  'binary-json',
+] as const;
 export type Mutation = (typeof MUTATIONS)[number];
 
 export const HUGE_MAX_BYTES = 256 * 1024;
@@ -48,7 +58,26 @@ export function validFrameArbitrary(direction: Direction, types: readonly Messag
 }
 
 const WRONG_VALUES: unknown[] = [42, -1, true, false, null, '', 'x', [], [1, 'a'], {}, { nested: { x: 1 } }, 1.5];
-const BOUNDARY_TEXT = ['0', '-0', '-1', '2147483647', '2147483648', '-2147483649', '4294967296', '9007199254740991', '9007199254740993', '-9007199254740993', '18446744073709551616', '1e308', '-1e308', '1e400', '5e-324', '1.7976931348623157e308', '0.1e-400', '123456789012345678901234567890'];
+const BOUNDARY_TEXT = [
+  '0',
+  '-0',
+  '-1',
+  '2147483647',
+  '2147483648',
+  '-2147483649',
+  '4294967296',
+  '9007199254740991',
+  '9007199254740993',
+  '-9007199254740993',
+  '18446744073709551616',
+  '1e308',
+  '-1e308',
+  '1e400',
+  '5e-324',
+  '1.7976931348623157e308',
+  '0.1e-400',
+  '123456789012345678901234567890',
+];
 
 function pickKey(frame: SchemaDrawnFrame, n: number, keepType: boolean): string | undefined {
   const keys = Object.keys(frame).filter((k) => !keepType || k !== 'type');
@@ -77,7 +106,13 @@ export function mutate(frame: SchemaDrawnFrame, m: { mutation: Mutation; pick: n
       return text(JSON.stringify(rest));
     }
     case 'extra-field':
-      return text(JSON.stringify({ ...frame, [`fuzz_extra_${m.pick % 7}`]: WRONG_VALUES[m.wrong % WRONG_VALUES.length], ...(m.wrong % 3 === 0 ? { __proto__x: 1, constructor: 'x' } : {}) }));
+      return text(
+        JSON.stringify({
+          ...frame,
+          [`fuzz_extra_${m.pick % 7}`]: WRONG_VALUES[m.wrong % WRONG_VALUES.length],
+          ...(m.wrong % 3 === 0 ? { __proto__x: 1, constructor: 'x' } : {}),
+        }),
+      );
     case 'boundary-number':
       return text(withRawValue(frame, key, BOUNDARY_TEXT[m.wrong % BOUNDARY_TEXT.length]!));
     case 'huge-value': {
@@ -96,7 +131,9 @@ export function mutate(frame: SchemaDrawnFrame, m: { mutation: Mutation; pick: n
       if (m.wrong % 2 === 0) return text(withRawValue(frame, key, ['"\\ud800"', '"\\udfff\\ud800"', '"a\\ud83d"'][m.pick % 3]!));
       const json = Buffer.from(JSON.stringify({ ...frame, [key]: 'BAD' }));
       const at = json.indexOf('BAD');
-      const bad = [Buffer.from([0xff]), Buffer.from([0xc3]), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from([0xf4, 0x90, 0x80, 0x80]), Buffer.from([0xc0, 0xaf])][m.pick % 5]!;
+      const bad = [Buffer.from([0xff]), Buffer.from([0xc3]), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from([0xf4, 0x90, 0x80, 0x80]), Buffer.from([0xc0, 0xaf])][
+        m.pick % 5
+      ]!;
       const bytes = Buffer.concat([json.subarray(0, at), bad, json.subarray(at + 3)]);
       return { kind: 'bytes', mutation: m.mutation, hex: bytes.toString('hex'), binary: true };
     }
@@ -108,7 +145,19 @@ export function mutate(frame: SchemaDrawnFrame, m: { mutation: Mutation; pick: n
     }
     case 'not-an-object': {
       const json = JSON.stringify(frame);
-      const options = ['null', '[]', `[${json}]`, '42', '"invokefunction"', 'true', '', ' ', json.slice(0, Math.max(1, m.size % json.length)), `${json}${json}`, `${json} trailing`];
+      const options = [
+        'null',
+        '[]',
+        `[${json}]`,
+        '42',
+        '"invokefunction"',
+        'true',
+        '',
+        ' ',
+        json.slice(0, Math.max(1, m.size % json.length)),
+        `${json}${json}`,
+        `${json} trailing`,
+      ];
       return text(options[m.wrong % options.length]!);
     }
     case 'binary-json':

@@ -60,7 +60,9 @@ function typedArb(type: string, schema: JsonObject, file: string, depth: number)
     case 'object':
       return objectArb(schema, file, depth);
     case 'array':
-      return fc.array(schema.items === undefined ? anyJson(depth + 1) : schemaArbitrary(schema.items, file, depth + 1), { maxLength: depth >= MAX_DEPTH ? 0 : 3 });
+      return fc.array(schema.items === undefined ? anyJson(depth + 1) : schemaArbitrary(schema.items, file, depth + 1), {
+        maxLength: depth >= MAX_DEPTH ? 0 : 3,
+      });
     case 'string':
       return stringArb(schema);
     case 'integer':

@@ -65,7 +65,13 @@ export function classifyPayload(payload: Buffer | string, isBinary: boolean, lim
     // Protocol messages may arrive as binary frames: they decode like text (engine-protocol §1.3).
     const judged = judge(buf, dir);
     return {
-      fields: { encoding: 'binary', length, ...bytes, ...(judged.value !== undefined && keepParsed && !judged.tooDeep ? { frame: judged.value } : {}), verdict: judged.verdict },
+      fields: {
+        encoding: 'binary',
+        length,
+        ...bytes,
+        ...(judged.value !== undefined && keepParsed && !judged.tooDeep ? { frame: judged.value } : {}),
+        verdict: judged.verdict,
+      },
       value: judged.value,
       type: judged.type ?? '(binary)',
     };
@@ -80,7 +86,13 @@ export function classifyPayload(payload: Buffer | string, isBinary: boolean, lim
   const judged = parsed === undefined ? judge(text, dir) : judgeValue(parsed, dir);
   const shown = text.length > limits.maxTextChars ? { text: text.slice(0, limits.maxTextChars), truncated: true as const } : { text };
   return {
-    fields: { encoding: 'text', length, ...shown, ...(judged.value !== undefined && keepParsed && !judged.tooDeep ? { frame: judged.value } : {}), verdict: judged.verdict },
+    fields: {
+      encoding: 'text',
+      length,
+      ...shown,
+      ...(judged.value !== undefined && keepParsed && !judged.tooDeep ? { frame: judged.value } : {}),
+      verdict: judged.verdict,
+    },
     value: judged.value,
     type: judged.type ?? '(invalid)',
   };
@@ -92,7 +104,8 @@ export function classifyPayload(payload: Buffer | string, isBinary: boolean, lim
  */
 function lazyText(text: string, length: number, value: unknown, keepParsed: boolean, verdict: RecordedVerdict | undefined): ClassifiedPayload {
   const lazy = { text, keepParsed, verdict };
-  const type = typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string' ? (value as { type: string }).type : '(invalid)';
+  const type =
+    typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string' ? (value as { type: string }).type : '(invalid)';
   return { fields: { encoding: 'text', length, verdict: SKIPPED }, value, type, lazy };
 }
 
@@ -142,7 +155,11 @@ function judge(input: string | Buffer, dir: Direction): Judged {
       // Deeper than the engine decodes (serde_json's recursion limit): named as the violation, and cut
       // down so nothing downstream (matching, summaries, the transcript) recurses through it.
       pruneDeep(value, FRAME_DEPTH_LIMIT);
-      const violation = { path: '', keyword: 'depth', message: `nested deeper than ${FRAME_DEPTH_LIMIT} levels (serde_json's recursion limit: the engine cannot decode it); deeper values left out` };
+      const violation = {
+        path: '',
+        keyword: 'depth',
+        message: `nested deeper than ${FRAME_DEPTH_LIMIT} levels (serde_json's recursion limit: the engine cannot decode it); deeper values left out`,
+      };
       return { ...withType(value, { ok: false, reason: 'schema', violations: [violation] } as FrameVerdict), tooDeep: true };
     }
     if (shape && colonsOutsideStrings(input) === shape.keys) {
@@ -174,7 +191,8 @@ function judgeValue(value: unknown, dir: Direction): Judged {
 }
 
 function withType(value: unknown, verdict: FrameVerdict): Judged {
-  const type = typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string' ? (value as { type: string }).type : undefined;
+  const type =
+    typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string' ? (value as { type: string }).type : undefined;
   return { value, ...(type === undefined ? {} : { type }), verdict: toRecorded(verdict) };
 }
 

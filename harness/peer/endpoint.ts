@@ -224,13 +224,24 @@ export class Endpoint {
       };
       const timer = this.timers.after(timeoutMs, () => {
         this.closeWaiters.delete(done);
-        reject(new WaitTimeoutError(`${this.label}: still open after ${timeoutMs} ms waiting for it to close; last frames: ${this.recentSummary(this.received.length - 5)}`, this.recentList(this.received.length - 5)));
+        reject(
+          new WaitTimeoutError(
+            `${this.label}: still open after ${timeoutMs} ms waiting for it to close; last frames: ${this.recentSummary(this.received.length - 5)}`,
+            this.recentList(this.received.length - 5),
+          ),
+        );
       });
       this.closeWaiters.add(done);
     });
   }
 
-  private wait(matcher: Matcher<ReceivedFrame>, from: number, consume: boolean, timeoutMs = this.defaultTimeoutMs, ignoreClose = false): Promise<ReceivedFrame> {
+  private wait(
+    matcher: Matcher<ReceivedFrame>,
+    from: number,
+    consume: boolean,
+    timeoutMs = this.defaultTimeoutMs,
+    ignoreClose = false,
+  ): Promise<ReceivedFrame> {
     const received = this.received;
     for (let i = Math.max(0, from); i < received.length; i++) {
       const entry = received[i]!;
@@ -430,7 +441,13 @@ export class Endpoint {
           this.recordFrame(this.outboundDir, c, origin, fired, performance.now(), true);
           return Promise.resolve(false);
         case 'delay':
-          return new Promise((resolve) => this.timers.after(action.ms, () => resolve(this.write(payload, binary, c, origin, fired)), (e) => this.harnessError(e)));
+          return new Promise((resolve) =>
+            this.timers.after(
+              action.ms,
+              () => resolve(this.write(payload, binary, c, origin, fired)),
+              (e) => this.harnessError(e),
+            ),
+          );
         case 'duplicate': {
           const first = this.write(payload, binary, c, origin, undefined);
           const second = this.write(payload, binary, c, origin, fired);
@@ -471,12 +488,26 @@ export class Endpoint {
   }
 
   /** Records the frame and hands it to ws, behind any split in progress. */
-  private write(payload: string | Buffer, binary: boolean, c: ClassifiedPayload, origin: 'harness' | 'raw', fired: FiredFault | undefined, awaitFlush = false): Promise<boolean> {
+  private write(
+    payload: string | Buffer,
+    binary: boolean,
+    c: ClassifiedPayload,
+    origin: 'harness' | 'raw',
+    fired: FiredFault | undefined,
+    awaitFlush = false,
+  ): Promise<boolean> {
     if (this.writeChain) return this.serialize(() => this.writeNow(payload, binary, c, origin, fired, awaitFlush), false);
     return this.writeNow(payload, binary, c, origin, fired, awaitFlush);
   }
 
-  private writeNow(payload: string | Buffer, binary: boolean, c: ClassifiedPayload, origin: 'harness' | 'raw', fired: FiredFault | undefined, awaitFlush: boolean): Promise<boolean> {
+  private writeNow(
+    payload: string | Buffer,
+    binary: boolean,
+    c: ClassifiedPayload,
+    origin: 'harness' | 'raw',
+    fired: FiredFault | undefined,
+    awaitFlush: boolean,
+  ): Promise<boolean> {
     if (!this.isOpen) {
       this.recordFrame(this.outboundDir, c, origin, fired, performance.now(), true);
       return RESOLVED_FALSE;
@@ -538,7 +569,15 @@ export class Endpoint {
   }
 
   /** Builds the WebSocket frame itself and writes its bytes in `parts` TCP writes `delayMs` apart. */
-  private writeSplit(payload: string | Buffer, binary: boolean, c: ClassifiedPayload, origin: 'harness' | 'raw', fired: FiredFault, parts: number, delayMs: number): Promise<boolean> {
+  private writeSplit(
+    payload: string | Buffer,
+    binary: boolean,
+    c: ClassifiedPayload,
+    origin: 'harness' | 'raw',
+    fired: FiredFault,
+    parts: number,
+    delayMs: number,
+  ): Promise<boolean> {
     const run = async (): Promise<boolean> => {
       const socket = rawSocket(this.ws);
       if (!this.isOpen || !socket) {
@@ -548,7 +587,14 @@ export class Endpoint {
       this.recordFrame(this.outboundDir, c, origin, fired, performance.now());
       const data = typeof payload === 'string' ? Buffer.from(payload) : payload;
       const framed = Buffer.concat(
-        frameBytes(data, { fin: true, opcode: binary ? 2 : 1, mask: this.isClient, readOnly: false, rsv1: false, ...(this.isClient ? { maskBuffer: randomFillSync(Buffer.alloc(4)) } : {}) }),
+        frameBytes(data, {
+          fin: true,
+          opcode: binary ? 2 : 1,
+          mask: this.isClient,
+          readOnly: false,
+          rsv1: false,
+          ...(this.isClient ? { maskBuffer: randomFillSync(Buffer.alloc(4)) } : {}),
+        }),
       );
       const size = Math.max(1, Math.ceil(framed.length / Math.max(1, parts)));
       for (let offset = 0; offset < framed.length; offset += size) {
@@ -632,7 +678,10 @@ export class Endpoint {
 
   // ---------------------------------------------------------------- recording
 
-  protected event(event: 'open' | 'close' | 'error' | 'ws-ping' | 'ws-pong' | 'harness-error', extra: { code?: number; reason?: string; message?: string } = {}): void {
+  protected event(
+    event: 'open' | 'close' | 'error' | 'ws-ping' | 'ws-pong' | 'harness-error',
+    extra: { code?: number; reason?: string; message?: string } = {},
+  ): void {
     this.transcript.append({ kind: 'event', peer: this.peer, event, conn: this.conn, path: this.path, ...extra });
   }
 
@@ -653,10 +702,29 @@ export class Endpoint {
     }
   }
 
-  private recordFrame(dir: Direction, c: ClassifiedPayload, origin: 'harness' | 'raw' | 'peer', fired: FiredFault | undefined, at: number, undelivered = false): FrameRecord {
+  private recordFrame(
+    dir: Direction,
+    c: ClassifiedPayload,
+    origin: 'harness' | 'raw' | 'peer',
+    fired: FiredFault | undefined,
+    at: number,
+    undelivered = false,
+  ): FrameRecord {
     // Built once, in its final key order, and stamped in place by commit (see TranscriptRecorder.commit).
     const record: FrameRecord = c.lazy
-      ? (new LazyFrameRecord(this.peer, this.conn, this.path, dir, 'text', c.fields.length, c.lazy.text, origin, judgeText, c.lazy.keepParsed, c.lazy.verdict) as unknown as FrameRecord)
+      ? (new LazyFrameRecord(
+          this.peer,
+          this.conn,
+          this.path,
+          dir,
+          'text',
+          c.fields.length,
+          c.lazy.text,
+          origin,
+          judgeText,
+          c.lazy.keepParsed,
+          c.lazy.verdict,
+        ) as unknown as FrameRecord)
       : ({ kind: 'frame', t: 0, seq: 0, peer: this.peer, conn: this.conn, path: this.path, dir, ...c.fields, origin } as FrameRecord);
     if (fired) record.fault = { rule: fired.rule, action: fired.action.kind };
     if (undelivered || fired?.action.kind === 'drop') record.delivered = false;
@@ -664,7 +732,17 @@ export class Endpoint {
   }
 
   private recordFault(dir: Direction, fired: FiredFault): void {
-    this.transcript.append({ kind: 'fault', peer: this.peer, conn: this.conn, path: this.path, dir, rule: fired.rule, action: fired.action, type: fired.type, nth: fired.nth });
+    this.transcript.append({
+      kind: 'fault',
+      peer: this.peer,
+      conn: this.conn,
+      path: this.path,
+      dir,
+      rule: fired.rule,
+      action: fired.action,
+      type: fired.type,
+      nth: fired.nth,
+    });
   }
 }
 

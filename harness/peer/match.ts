@@ -53,7 +53,9 @@ function describeValue(p: unknown): string {
   if (p instanceof RegExp) return String(p);
   if (Array.isArray(p)) return `[${p.map(describeValue).join(',')}]`;
   if (typeof p === 'object' && p !== null) {
-    return `{${Object.entries(p).map(([k, v]) => `${k}:${describeValue(v)}`).join(',')}}`;
+    return `{${Object.entries(p)
+      .map(([k, v]) => `${k}:${describeValue(v)}`)
+      .join(',')}}`;
   }
   return JSON.stringify(p) ?? String(p);
 }

@@ -50,7 +50,8 @@ export class PendingCalls {
    */
   call(functionId: string, invocationId: string, timeoutMs: number, send: () => void): Promise<InvocationOutcome> {
     const ep = this.endpoint;
-    if (ep.closeInfo) return Promise.reject(new ConnectionClosedError(`${ep.label} is closed; cannot invoke ${functionId}`, ep.closeInfo.code, ep.closeInfo.reason));
+    if (ep.closeInfo)
+      return Promise.reject(new ConnectionClosedError(`${ep.label} is closed; cannot invoke ${functionId}`, ep.closeInfo.code, ep.closeInfo.reason));
     const key = invocationId.toLowerCase();
     const since = ep.mark();
     const earlier = this.pending.get(key);
@@ -67,7 +68,12 @@ export class PendingCalls {
       if (!p) return;
       this.pending.delete(key);
       const window = ep.received.slice(since).slice(-12).map(summarize);
-      p.reject(new WaitTimeoutError(`${ep.label}: no invocationresult for ${functionId} (${invocationId}) within ${timeoutMs} ms; ${window.length ? `arrived instead: ${window.join(' | ')}` : 'nothing arrived'}`, window));
+      p.reject(
+        new WaitTimeoutError(
+          `${ep.label}: no invocationresult for ${functionId} (${invocationId}) within ${timeoutMs} ms; ${window.length ? `arrived instead: ${window.join(' | ')}` : 'nothing arrived'}`,
+          window,
+        ),
+      );
     });
     send();
     return result;

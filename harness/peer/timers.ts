@@ -5,14 +5,17 @@ export class TimerSet {
 
   /** setTimeout that forgets itself when it fires; the callback's errors are passed to `onError`. */
   after(ms: number, fn: () => void, onError?: (e: unknown) => void): NodeJS.Timeout {
-    const handle = setTimeout(() => {
-      this.live.delete(handle);
-      try {
-        fn();
-      } catch (e) {
-        onError?.(e);
-      }
-    }, Math.max(0, ms));
+    const handle = setTimeout(
+      () => {
+        this.live.delete(handle);
+        try {
+          fn();
+        } catch (e) {
+          onError?.(e);
+        }
+      },
+      Math.max(0, ms),
+    );
     this.live.add(handle);
     return handle;
   }

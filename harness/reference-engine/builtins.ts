@@ -177,7 +177,12 @@ function listWorkers(host: BuiltinHost, _conn: Connection, input: Input): Result
   const rows = [engineWorkerSummary(host)];
   for (const c of host.connections.values()) if (!c.retired && c.meta?.pid !== undefined) rows.push(summarize(host, c));
   const workers = rows
-    .filter((w) => (search === undefined || (w.name ?? '').toLowerCase().includes(search)) && (runtime === undefined || w.runtime === runtime) && (status === undefined || w.status === status))
+    .filter(
+      (w) =>
+        (search === undefined || (w.name ?? '').toLowerCase().includes(search)) &&
+        (runtime === undefined || w.runtime === runtime) &&
+        (status === undefined || w.status === status),
+    )
     .sort((a, b) => compare(a.name ?? a.id, b.name ?? b.id) || compare(a.id, b.id));
   return { result: { workers } };
 }

@@ -372,13 +372,7 @@ export class ReferenceEngine extends EngineTransport implements BuiltinHost {
     this.sendResult(caller, invocationId, entry.functionId, o, trace);
   }
 
-  protected sendResult(
-    to: Connection,
-    invocationId: string,
-    functionId: string,
-    o: ResultBody,
-    trace: { traceparent?: string; baggage?: string } = {},
-  ): void {
+  protected sendResult(to: Connection, invocationId: string, functionId: string, o: ResultBody, trace: { traceparent?: string; baggage?: string } = {}): void {
     const frame: Record<string, unknown> = { type: 'invocationresult', invocation_id: invocationId, function_id: functionId };
     if (o.error) frame.error = o.error;
     else if (o.result !== undefined && o.result !== null) frame.result = o.result;

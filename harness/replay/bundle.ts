@@ -96,7 +96,9 @@ export async function loadReplaySource(file: string, cwd: string): Promise<Repla
   if (!isJsonObject(bundle)) throw notBundle(`it holds ${bundle === null ? 'null' : Array.isArray(bundle) ? 'an array' : `a ${typeof bundle}`}, not an object`);
   if (bundle.format !== 'iii-conformance-repro') throw notBundle('its "format" is not "iii-conformance-repro"');
   if (typeof bundle.transcript !== 'string')
-    throw new UsageError(`replay: the bundle ${visible(bundlePath)} holds no transcript, so there is nothing to replay; rerun the case with its rerun.sh instead`);
+    throw new UsageError(
+      `replay: the bundle ${visible(bundlePath)} holds no transcript, so there is nothing to replay; rerun the case with its rerun.sh instead`,
+    );
   const dir = dirname(bundlePath);
   const transcript = await confinedPath(dir, bundle.transcript, 'transcript');
   const logs: string[] = [];

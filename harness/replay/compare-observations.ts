@@ -94,13 +94,20 @@ function compareUpgrades(input: ObservationInput): ObservedDivergence[] {
   const { recorded, live } = input;
   const out: ObservedDivergence[] = [];
   // Without pairing (a listener went down), only the first request is surely the same one.
-  const pairs = recorded.attemptsUnpaired ? Math.min(1, recorded.upgrades.length, live.upgrades.length) : Math.min(recorded.upgrades.length, live.upgrades.length);
+  const pairs = recorded.attemptsUnpaired
+    ? Math.min(1, recorded.upgrades.length, live.upgrades.length)
+    : Math.min(recorded.upgrades.length, live.upgrades.length);
   for (let k = 0; k < pairs; k++) {
     const r = recorded.upgrades[k]!;
     const l = live.upgrades[k]!;
     const place = { record: 'upgrade' as const, t: r.t, seq: r.seq, verdict: 'DIVERGED' as const };
     if (r.url !== l.url) {
-      out.push({ ...place, kind: 'different', type: 'path', message: `upgrade request ${k + 1}: recorded path ${JSON.stringify(r.url)}, live ${JSON.stringify(l.url)}` });
+      out.push({
+        ...place,
+        kind: 'different',
+        type: 'path',
+        message: `upgrade request ${k + 1}: recorded path ${JSON.stringify(r.url)}, live ${JSON.stringify(l.url)}`,
+      });
       continue;
     }
     const names = [...new Set([...Object.keys(r.headers), ...Object.keys(l.headers)])].filter((h) => !IGNORED_HANDSHAKE_HEADERS.has(h)).sort();
@@ -134,7 +141,15 @@ function compareUpgrades(input: ObservationInput): ObservedDivergence[] {
     }
   }
   for (const r of recorded.upgrades.slice(live.upgrades.length)) {
-    out.push({ record: 'upgrade', kind: 'missing', type: 'attempt', t: r.t, seq: r.seq, verdict: 'DIVERGED', message: `connection attempt ${r.attempt} (recorded ${r.outcome}): the live SDK made no such attempt` });
+    out.push({
+      record: 'upgrade',
+      kind: 'missing',
+      type: 'attempt',
+      t: r.t,
+      seq: r.seq,
+      verdict: 'DIVERGED',
+      message: `connection attempt ${r.attempt} (recorded ${r.outcome}): the live SDK made no such attempt`,
+    });
   }
   return out;
 }
@@ -176,7 +191,11 @@ function envelopeOf(recordedMs: number, input: ObservationInput): { n: string; e
   if (first && last) {
     return {
       n: first.n === last.n ? String(first.n) : `${first.n}–${last.n}`,
-      envelope: { baseMs: first.envelope.baseMs, minMs: Math.min(...holding.map((h) => h.envelope.minMs)), maxMs: Math.max(...holding.map((h) => h.envelope.maxMs)) },
+      envelope: {
+        baseMs: first.envelope.baseMs,
+        minMs: Math.min(...holding.map((h) => h.envelope.minMs)),
+        maxMs: Math.max(...holding.map((h) => h.envelope.maxMs)),
+      },
     };
   }
   return withSlack ? { n: String(withSlack.n), envelope: withSlack.envelope } : undefined;
@@ -197,7 +216,13 @@ function compareGaps(input: ObservationInput): ObservedDivergence[] {
     const picked = envelopeOf(recordedMs, input);
     if (!picked || picked.envelope.maxMs < MIN_JUDGED_DELAY_MS / 2) continue;
     const sample = judgeInterval(
-      { label: `gap before attempt ${k + 1}`, measuredMs: l.startAt - lEnd, allowedMinMs: picked.envelope.minMs, allowedMaxMs: picked.envelope.maxMs, observedLagMs: input.observedLagMs },
+      {
+        label: `gap before attempt ${k + 1}`,
+        measuredMs: l.startAt - lEnd,
+        allowedMinMs: picked.envelope.minMs,
+        allowedMaxMs: picked.envelope.maxMs,
+        observedLagMs: input.observedLagMs,
+      },
       input.tolerance,
     );
     if (sample.verdict === 'PASS') continue;
@@ -219,7 +244,15 @@ function compareEnd(input: ObservationInput, toRecorded: (at: number) => number)
   const { recorded, live, driver } = input;
   const recordedExit = recorded.events.some((e) => e.data.event === 'exit');
   if (driver?.exitAt !== undefined && !recordedExit) {
-    return [{ record: 'process', kind: 'exited', t: toRecorded(driver.exitAt), verdict: 'DIVERGED', message: `the SDK's process exited (code ${String(driver.exitCode)}) where the recording's kept running` }];
+    return [
+      {
+        record: 'process',
+        kind: 'exited',
+        t: toRecorded(driver.exitAt),
+        verdict: 'DIVERGED',
+        message: `the SDK's process exited (code ${String(driver.exitCode)}) where the recording's kept running`,
+      },
+    ];
   }
   const accepted = recorded.upgrades.filter((u) => u.conn !== undefined);
   const out: ObservedDivergence[] = [];
@@ -229,7 +262,14 @@ function compareEnd(input: ObservationInput, toRecorded: (at: number) => number)
     if (conn === undefined) return;
     const closedInRecording = recorded.closes.some((x) => x.conn === conn) || recorded.engineCloses.has(conn);
     if (closedInRecording) return;
-    out.push({ record: 'connection', kind: 'closed', conn, t: toRecorded(c.closedAt), verdict: 'DIVERGED', message: `the SDK closed connection ${conn} (code ${String(c.closeCode)}) where the recording's stayed open` });
+    out.push({
+      record: 'connection',
+      kind: 'closed',
+      conn,
+      t: toRecorded(c.closedAt),
+      verdict: 'DIVERGED',
+      message: `the SDK closed connection ${conn} (code ${String(c.closeCode)}) where the recording's stayed open`,
+    });
   });
   return out;
 }
@@ -257,7 +297,11 @@ function comparePings(input: ObservationInput, toRecorded: (at: number) => numbe
     const opened = live.connections[x.conn]?.openedAt;
     if (upgrade?.conn === undefined || opened === undefined) return true;
     const conn = upgrade.conn;
-    const watchedUntil = Math.min(...recorded.closes.filter((c) => c.conn === conn).map((c) => c.t), recorded.engineCloses.get(conn) ?? Infinity, recorded.endT);
+    const watchedUntil = Math.min(
+      ...recorded.closes.filter((c) => c.conn === conn).map((c) => c.t),
+      recorded.engineCloses.get(conn) ?? Infinity,
+      recorded.endT,
+    );
     const offset = x.at - opened;
     return watchedUntil - upgrade.t > offset + upperSlackMs(tolerance, offset) + observedLagMs;
   };
@@ -284,12 +328,22 @@ function compareControlFrames(
     const index = accepted.indexOf(p.conn);
     const hit = liveFrames.findIndex((x, i) => !used.has(i) && x.conn === index && x.message === p.message);
     if (hit >= 0) used.add(hit);
-    else out.push({ record, kind: 'missing', conn: p.conn, t: p.t, seq: p.seq, verdict: 'DIVERGED', message: `the recording has a ${what} on connection ${p.conn}; the live SDK sent none` });
+    else
+      out.push({
+        record,
+        kind: 'missing',
+        conn: p.conn,
+        t: p.t,
+        seq: p.seq,
+        verdict: 'DIVERGED',
+        message: `the recording has a ${what} on connection ${p.conn}; the live SDK sent none`,
+      });
   }
   for (const [i, x] of liveFrames.entries()) {
     if (used.has(i) || !couldBeRecorded(x)) continue;
     const t = toRecorded(x.at);
-    if (t <= recorded.endT - TAIL_MARGIN_MS) out.push({ record, kind: 'extra', t, verdict: 'DIVERGED', message: `the live SDK sent a ${what} the recording does not have` });
+    if (t <= recorded.endT - TAIL_MARGIN_MS)
+      out.push({ record, kind: 'extra', t, verdict: 'DIVERGED', message: `the live SDK sent a ${what} the recording does not have` });
   }
   return out;
 }
@@ -327,12 +381,19 @@ function compareDriver(input: ObservationInput, driver: DriverSide, toRecorded: 
     const id = typeof r.data.id === 'string' ? r.data.id : undefined;
     // Events answering a command pair by its id; the others (invoked, triggerRequest) with an equal one of their
     // kind if there is one (concurrent handlers may start in another order), else the next one of their kind.
-    const candidates = liveEvents.flatMap((l, i) => (!used.has(i) && l.event === name && (id === undefined ? idOf(l) === undefined : idOf(l) === liveId.get(id)) ? [i] : []));
-    const equal = id === undefined ? candidates.find((i) => !compareFrames(eventBody(r.data), eventBody(liveEvents[i] as ReceivedEvent), new IdBindings())) : undefined;
+    const candidates = liveEvents.flatMap((l, i) =>
+      !used.has(i) && l.event === name && (id === undefined ? idOf(l) === undefined : idOf(l) === liveId.get(id)) ? [i] : [],
+    );
+    const equal =
+      id === undefined ? candidates.find((i) => !compareFrames(eventBody(r.data), eventBody(liveEvents[i] as ReceivedEvent), new IdBindings())) : undefined;
     const hit = equal ?? candidates[0] ?? -1;
     const place = { record: 'driver-event' as const, type: name, t: r.t, seq: r.seq, verdict: 'DIVERGED' as const };
     if (hit < 0) {
-      out.push({ ...place, kind: 'missing', message: `the recording's driver reported ${name}${id ? ` for ${id}` : ''} (${short(eventBody(r.data))}); the live driver did not` });
+      out.push({
+        ...place,
+        kind: 'missing',
+        message: `the recording's driver reported ${name}${id ? ` for ${id}` : ''} (${short(eventBody(r.data))}); the live driver did not`,
+      });
       continue;
     }
     used.add(hit);
@@ -356,7 +417,15 @@ function compareDriver(input: ObservationInput, driver: DriverSide, toRecorded: 
   for (const [i, l] of liveEvents.entries()) {
     if (used.has(i)) continue;
     const t = toRecorded(l.at);
-    if (t <= recorded.endT - TAIL_MARGIN_MS) out.push({ record: 'driver-event', kind: 'extra', type: l.event, t, verdict: 'DIVERGED', message: `the live driver reported ${l.event} (${short(eventBody(l))}), which the recording does not have` });
+    if (t <= recorded.endT - TAIL_MARGIN_MS)
+      out.push({
+        record: 'driver-event',
+        kind: 'extra',
+        type: l.event,
+        t,
+        verdict: 'DIVERGED',
+        message: `the live driver reported ${l.event} (${short(eventBody(l))}), which the recording does not have`,
+      });
   }
   return out;
 }
@@ -369,7 +438,10 @@ function compareDriver(input: ObservationInput, driver: DriverSide, toRecorded: 
 function judgeDelay(label: string, recordedMs: number, liveMs: number, input: ObservationInput): Omit<ObservedDivergence, 'record' | 't'> | undefined {
   if (recordedMs < MIN_JUDGED_DELAY_MS) return undefined;
   const slack = upperSlackMs(input.tolerance, recordedMs);
-  const sample = judgeInterval({ label, measuredMs: liveMs, allowedMinMs: recordedMs - slack, allowedMaxMs: recordedMs, observedLagMs: input.observedLagMs }, input.tolerance);
+  const sample = judgeInterval(
+    { label, measuredMs: liveMs, allowedMinMs: recordedMs - slack, allowedMaxMs: recordedMs, observedLagMs: input.observedLagMs },
+    input.tolerance,
+  );
   if (sample.verdict === 'PASS') return undefined;
   return {
     kind: liveMs < recordedMs ? 'early' : 'late',

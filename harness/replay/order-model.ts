@@ -38,15 +38,18 @@ const WORKER_RULES: Rules = {
   registertriggertype: REGISTRATION,
   registertrigger: REGISTRATION,
   registerservice: REGISTRATION,
-  unregisterfunction: { cls: 'independent', why: 'sent when the worker\'s user unregisters, not in answer to the engine (engine-protocol §3.2)' },
+  unregisterfunction: { cls: 'independent', why: "sent when the worker's user unregisters, not in answer to the engine (engine-protocol §3.2)" },
   unregistertrigger: { cls: 'independent', why: 'as unregisterfunction (engine-protocol §3.6); Node queues it while offline (sdk-behaviour §2.3)' },
   unregistertriggertype: { cls: 'independent', why: 'as unregisterfunction (engine-protocol §3.3)' },
   invokefunction: {
     cls: 'independent',
     why: 'a call the worker makes: engine::workers::register in the connect burst (its place differs per SDK and version, sdk-behaviour §2.1) or a trigger() of its user (§6), queued and flushed on connect (§2.3)',
   },
-  invocationresult: { cls: 'answer', why: 'answers the engine\'s invokefunction with the same invocation_id (engine-protocol §3.9); results of concurrent invocations form a set' },
-  triggerregistrationresult: { cls: 'answer', why: 'the provider\'s ack of a registertrigger the engine delivered (engine-protocol §3.5)' },
+  invocationresult: {
+    cls: 'answer',
+    why: "answers the engine's invokefunction with the same invocation_id (engine-protocol §3.9); results of concurrent invocations form a set",
+  },
+  triggerregistrationresult: { cls: 'answer', why: "the provider's ack of a registertrigger the engine delivered (engine-protocol §3.5)" },
   pong: { cls: 'answer', why: 'answers a JSON ping (Rust and Go only, sdk-behaviour §8)' },
   ping: { cls: 'independent', why: 'timer-driven where a worker sends one at all (sdk-behaviour §8)' },
 };
@@ -54,10 +57,10 @@ const WORKER_RULES: Rules = {
 /** What the engine sends. Everything it sends answers or follows a worker's frame. */
 const ENGINE_RULES: Rules = {
   workerregistered: { cls: 'answer', why: 'sent once a connection is accepted (engine-protocol §3.10, §4.1)' },
-  invocationresult: { cls: 'answer', why: 'answers a worker\'s invokefunction (engine-protocol §3.9, §4.3)' },
-  invokefunction: { cls: 'answer', why: 'routes another worker\'s call to this provider (engine-protocol §3.8, §4.3)' },
+  invocationresult: { cls: 'answer', why: "answers a worker's invokefunction (engine-protocol §3.9, §4.3)" },
+  invokefunction: { cls: 'answer', why: "routes another worker's call to this provider (engine-protocol §3.8, §4.3)" },
   registertrigger: { cls: 'answer', why: 'delivers a binding to its provider after a worker registered it (engine-protocol §3.4, §4.4)' },
-  unregistertrigger: { cls: 'answer', why: 'follows a worker\'s unregistertrigger or disconnect (engine-protocol §3.6, §4.6)' },
+  unregistertrigger: { cls: 'answer', why: "follows a worker's unregistertrigger or disconnect (engine-protocol §3.6, §4.6)" },
   triggerregistrationresult: { cls: 'answer', why: 'reports a binding error to the worker that registered it (engine-protocol §3.5)' },
   registrationrejected: { cls: 'answer', why: 'answers a registration the engine refuses (engine-protocol §3.12)' },
   pong: { cls: 'answer', why: 'answers a ping (engine-protocol §3.13)' },

@@ -84,7 +84,9 @@ export function splitRuns(records: readonly unknown[]): RecordedRun[] {
     }
     const p = runPeer(r.peer) ?? runPeer(r.source);
     if (p) {
-      out.get(p.run)?.push({ ...r, ...(r.peer !== undefined ? { peer: p.base } : {}), ...(r.source !== undefined && runPeer(r.source) ? { source: p.base } : {}) });
+      out
+        .get(p.run)
+        ?.push({ ...r, ...(r.peer !== undefined ? { peer: p.base } : {}), ...(r.source !== undefined && runPeer(r.source) ? { source: p.base } : {}) });
       continue;
     }
     const d = typeof r.source === 'string' ? DRIVER_SOURCE.exec(r.source) : null;

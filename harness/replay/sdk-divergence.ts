@@ -21,10 +21,26 @@ export function firstDivergence(report: ReplayReport, script: ReplayScript, side
   if (!recorded) return report;
   const frames = script.steps.filter((s) => s.frame !== undefined);
   const cutoffT = report.divergence ? report.divergence.step.t : Infinity;
-  const found = compareObservations({ recorded, live: side.live, ...(side.driver ? { driver: side.driver } : {}), frames, cutoffT, tolerance: side.tolerance, observedLagMs: side.observedLagMs });
+  const found = compareObservations({
+    recorded,
+    live: side.live,
+    ...(side.driver ? { driver: side.driver } : {}),
+    frames,
+    cutoffT,
+    tolerance: side.tolerance,
+    observedLagMs: side.observedLagMs,
+  });
   const offset = clockOffset(recorded, side.live);
   const candidates: { t: number; divergence: Divergence; undecided?: true }[] = [];
-  if (report.divergence) candidates.push({ t: report.divergence.step.t, divergence: { ...report.divergence, record: 'frame', type: frameTypeOf(report.divergence.step.frame) ?? frameTypeOf(report.divergence.actual) ?? 'frame' } });
+  if (report.divergence)
+    candidates.push({
+      t: report.divergence.step.t,
+      divergence: {
+        ...report.divergence,
+        record: 'frame',
+        type: frameTypeOf(report.divergence.step.frame) ?? frameTypeOf(report.divergence.actual) ?? 'frame',
+      },
+    });
   else {
     for (const extra of report.extraFrames ?? []) {
       // Timed from the connection's last frame, not by the global clock (it drifts over a long recording):
@@ -59,7 +75,11 @@ export function firstDivergence(report: ReplayReport, script: ReplayScript, side
   for (const d of found) {
     if ((d.record === 'process' || d.record === 'connection') && d !== ended) continue;
     const t = d === ended ? endedPlace(script, side.live, d.t - offset) : d.t;
-    candidates.push({ t, divergence: asDivergence({ ...d, t }, script, report.compared), ...(d.verdict === 'INDETERMINATE' ? { undecided: true as const } : {}) });
+    candidates.push({
+      t,
+      divergence: asDivergence({ ...d, t }, script, report.compared),
+      ...(d.verdict === 'INDETERMINATE' ? { undecided: true as const } : {}),
+    });
   }
   if (ended) {
     const i = candidates.findIndex((c) => c.divergence.record === 'frame' && c.divergence.kind === 'closed');

@@ -84,7 +84,10 @@ export async function replayAgainstSdk(script: ReplayScript, spec: SdkTargetSpec
     for (const c of placed ? early.splice(0) : commands) deliver(c);
     const report = await server.report;
     // A connection the SDK ended may mean its process is going: give the exit a moment to be seen.
-    if (exitAt === undefined && server.observed.connections.some((c) => c.closedAt !== undefined && !(c.closedByUs !== undefined && c.closedByUs <= c.closedAt))) {
+    if (
+      exitAt === undefined &&
+      server.observed.connections.some((c) => c.closedAt !== undefined && !(c.closedByUs !== undefined && c.closedByUs <= c.closedAt))
+    ) {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([session.exited, new Promise((resolve) => (timer = setTimeout(resolve, EXIT_GRACE_MS)))]);
       clearTimeout(timer);

@@ -51,7 +51,11 @@ export interface SelfReplayOptions<Context> {
   cannotReplay?(script: ReplayScript): string | undefined;
 }
 
-export async function selfReplay<Context, Target>(catalogue: Catalogue<Context, Target>, target: Target, options: SelfReplayOptions<Context>): Promise<SelfReplayCase[]> {
+export async function selfReplay<Context, Target>(
+  catalogue: Catalogue<Context, Target>,
+  target: Target,
+  options: SelfReplayOptions<Context>,
+): Promise<SelfReplayCase[]> {
   const root = await mkdtemp(join(tmpdir(), 'iii-conf-self-replay-'));
   try {
     const run = await runCatalogue(catalogue, target, {
@@ -65,7 +69,13 @@ export async function selfReplay<Context, Target>(catalogue: Catalogue<Context, 
     });
     const out: SelfReplayCase[] = [];
     for (const c of run.cases) {
-      const base = { id: c.info.id, verdict: c.result.outcome.verdict, replays: 0, divergences: [] as { message: string }[], undecided: [] as { message: string }[] };
+      const base = {
+        id: c.info.id,
+        verdict: c.result.outcome.verdict,
+        replays: 0,
+        divergences: [] as { message: string }[],
+        undecided: [] as { message: string }[],
+      };
       const file = c.result.artifacts.transcriptFile;
       if (!file) {
         out.push({ ...base, skipped: 'the case wrote no transcript' });

@@ -18,14 +18,18 @@ export interface VaryingValue {
 }
 
 export const VARYING_VALUES: readonly VaryingValue[] = [
-  { key: 'any UUID string', treatment: 'bind', why: 'invocation ids, worker ids and trigger ids are random UUIDs generated per run (engine-protocol §3.8, §3.10)' },
+  {
+    key: 'any UUID string',
+    treatment: 'bind',
+    why: 'invocation ids, worker ids and trigger ids are random UUIDs generated per run (engine-protocol §3.8, §3.10)',
+  },
   {
     key: '*_id / *token (16+ chars, letters and digits)',
     treatment: 'bind',
     why: 'ids and reattach tokens an implementation generates (reattach_token, previous_worker_id: sdk-behaviour §4.2)',
   },
   { key: 'pid', treatment: 'derive', why: 'the process id of the SDK under test; bound first, so a default worker name "<host>:<pid>" compares' },
-  { key: 'connected_at_ms', treatment: 'ignore', why: 'the engine\'s wall-clock time of the connection (engine::workers::list)' },
+  { key: 'connected_at_ms', treatment: 'ignore', why: "the engine's wall-clock time of the connection (engine::workers::list)" },
   { key: 'timestamp', treatment: 'ignore', why: 'wall-clock time of this run' },
   { key: 'time', treatment: 'ignore', why: 'wall-clock time of this run' },
   { key: 'ts', treatment: 'ignore', why: 'wall-clock time of this run' },
@@ -57,7 +61,7 @@ export const IGNORED_KEYS: ReadonlySet<string> = new Set(VARYING_VALUES.filter((
  */
 export const HANDSHAKE_HEADERS_NOT_COMPARED: readonly { header: string; why: string }[] = [
   { header: 'sec-websocket-key', why: 'a fresh random nonce per handshake (RFC 6455 §4.1)' },
-  { header: 'host', why: 'names the replay server\'s own port, which differs from the recording\'s' },
+  { header: 'host', why: "names the replay server's own port, which differs from the recording's" },
   { header: 'user-agent', why: 'names the runtime and HTTP library build, not protocol behaviour; it changes with the machine the bundle is replayed on' },
 ];
 

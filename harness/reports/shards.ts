@@ -64,12 +64,16 @@ export function planColumns(docs: readonly Pick<ResultsDocument, 'options' | 'ru
       if (selection !== group.selection && !group.mixed) {
         group.mixed = true;
         incomplete = true;
-        problems.push(`the shards of ${run.side} ${label} were run with different --case/--slow selections (results file ${di + 1} differs): together they need not cover one selection`);
+        problems.push(
+          `the shards of ${run.side} ${label} were run with different --case/--slow selections (results file ${di + 1} differs): together they need not cover one selection`,
+        );
       }
       const first = group.files.get(shard.index);
       if (first !== undefined) {
         duplicates.add(at);
-        problems.push(`shard ${shard.index}/${shard.count} of ${run.side} ${label} is in results files ${first + 1} and ${di + 1}: file ${di + 1}'s is left out`);
+        problems.push(
+          `shard ${shard.index}/${shard.count} of ${run.side} ${label} is in results files ${first + 1} and ${di + 1}: file ${di + 1}'s is left out`,
+        );
       } else group.files.set(shard.index, di);
     }
   }

@@ -64,7 +64,8 @@ export function toTimelineEvent(input: object): TimelineEvent | undefined {
       return undefined;
     case 'frame': {
       const verdict = record.verdict as { base?: unknown; violations?: { path?: string; message?: string }[] } | undefined;
-      const type = frameTypeOf(record.frame) ?? str((record.verdict as { type?: unknown } | undefined)?.type) ?? (record.encoding === 'binary' ? 'binary' : 'frame');
+      const type =
+        frameTypeOf(record.frame) ?? str((record.verdict as { type?: unknown } | undefined)?.type) ?? (record.encoding === 'binary' ? 'binary' : 'frame');
       const bad = verdict?.base === 'invalid';
       const why = bad && verdict?.violations?.[0] ? ` ✗ ${verdict.violations[0].path ?? ''} ${verdict.violations[0].message ?? ''}` : '';
       const dir = direction(record.dir);

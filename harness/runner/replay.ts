@@ -111,9 +111,23 @@ export function scriptFromRecords(records: readonly unknown[]): ReplayScript {
       driverCommands.push(r.data);
       // Commands of the first driver keep their place among the frames; the replay starts only that one.
       if (r.source === 'driver#1')
-        steps.push({ seq: typeof r.seq === 'number' ? r.seq : steps.length, t: typeof r.t === 'number' ? r.t : 0, conn: '', path: '/', dir: 'engine->worker', frame: undefined, command: r.data });
+        steps.push({
+          seq: typeof r.seq === 'number' ? r.seq : steps.length,
+          t: typeof r.t === 'number' ? r.t : 0,
+          conn: '',
+          path: '/',
+          dir: 'engine->worker',
+          frame: undefined,
+          command: r.data,
+        });
     }
-    if (r.kind === 'note' && r.text === CLOSING_NOTE && isJsonObject(r.data) && (r.data.path === '/' || r.data.path === undefined) && typeof r.source === 'string') {
+    if (
+      r.kind === 'note' &&
+      r.text === CLOSING_NOTE &&
+      isJsonObject(r.data) &&
+      (r.data.path === '/' || r.data.path === undefined) &&
+      typeof r.source === 'string'
+    ) {
       const key = `${r.source}#${String(r.data.conn ?? 0)}`;
       if (!connections.some((c) => c.key === key)) connections.push({ key, path: '/' });
       const code = typeof r.data.code === 'number' ? r.data.code : undefined;
@@ -125,7 +139,11 @@ export function scriptFromRecords(records: readonly unknown[]): ReplayScript {
         // The closing peer's own direction: a fake engine closing plays on the engine side.
         dir: key.startsWith('engine#') ? 'engine->worker' : 'worker->engine',
         frame: undefined,
-        close: { ...(code !== undefined ? { code } : {}), reason: typeof r.data.reason === 'string' ? r.data.reason : '', terminate: r.data.terminate === true },
+        close: {
+          ...(code !== undefined ? { code } : {}),
+          reason: typeof r.data.reason === 'string' ? r.data.reason : '',
+          terminate: r.data.terminate === true,
+        },
       });
     }
     const reading = r.kind === 'note' ? (r.text === READING_PAUSED_NOTE ? 'paused' : r.text === READING_RESUMED_NOTE ? 'resumed' : undefined) : undefined;
@@ -219,7 +237,8 @@ export function parseRecords(text: string): unknown[] {
       } catch {
         throw new Error(`line ${i + 1} of the transcript is not JSON`);
       }
-      if (jsonDepth(record, MAX_FRAME_DEPTH + 2) > MAX_FRAME_DEPTH + 2) throw new Error(`line ${i + 1} of the transcript nests deeper than ${MAX_FRAME_DEPTH} levels`);
+      if (jsonDepth(record, MAX_FRAME_DEPTH + 2) > MAX_FRAME_DEPTH + 2)
+        throw new Error(`line ${i + 1} of the transcript nests deeper than ${MAX_FRAME_DEPTH} levels`);
       return record;
     });
 }
@@ -333,7 +352,8 @@ async function play(
   const taken = new Map<string, number>();
   const matched = new Set<number>();
   const steps = script.steps.filter(
-    (s) => !(s.dir === ours && (s as ReplayStep & { dropped?: boolean }).dropped) && !(s.command && s.dir !== ours) && !(s.binary !== undefined && s.dir !== ours),
+    (s) =>
+      !(s.dir === ours && (s as ReplayStep & { dropped?: boolean }).dropped) && !(s.command && s.dir !== ours) && !(s.binary !== undefined && s.dir !== ours),
   );
   const closedByUs = new Set<string>();
   /** State queries we sent (worker side), by their recorded invocation id: re-asked while the answer differs. */
@@ -453,13 +473,15 @@ async function play(
         if (hit === undefined) {
           // The recorded frame it stands for: the answer to the same call when it is one (a state query's
           // answer may come while other answers of the window are still due), else the first of its type.
-          const nearest = candidates.find((x) => sameCall(steps[x] as ReplayStep, frame)) ?? candidates.find((x) => sameType(steps[x] as ReplayStep, frame)) ?? candidates[0];
+          const nearest =
+            candidates.find((x) => sameCall(steps[x] as ReplayStep, frame)) ?? candidates.find((x) => sameType(steps[x] as ReplayStep, frame)) ?? candidates[0];
           // A frame racing our own close (sent before the SDK saw it) may arrive live though the recording lost it.
           // If the recording has it on a later connection (SDKs queue results and deliver them on the next
           // one, sdk-behaviour §2.3), it counts there.
           if (nearest === undefined && closedByUs.has(key)) {
             const moved = range(i, steps.length).find(
-              (x) => !matched.has(x) && (steps[x] as ReplayStep).dir !== ours && (steps[x] as ReplayStep).conn !== key && tryMatch(steps[x] as ReplayStep, frame),
+              (x) =>
+                !matched.has(x) && (steps[x] as ReplayStep).dir !== ours && (steps[x] as ReplayStep).conn !== key && tryMatch(steps[x] as ReplayStep, frame),
             );
             if (moved !== undefined) {
               matched.add(moved);
@@ -758,7 +780,8 @@ export async function startEngineReplay(
       // A reconnection gets what the recording took from the previous connection to this one, plus a step's
       // time: an SDK that never reconnects is named soon after the recording's SDK had reconnected.
       const acceptedAt = recorded?.upgrades.filter((u) => u.conn !== undefined).map((u) => u.t) ?? [];
-      const span = k > 0 && acceptedAt[k] !== undefined && acceptedAt[k - 1] !== undefined ? (acceptedAt[k] as number) - (acceptedAt[k - 1] as number) : undefined;
+      const span =
+        k > 0 && acceptedAt[k] !== undefined && acceptedAt[k - 1] !== undefined ? (acceptedAt[k] as number) - (acceptedAt[k - 1] as number) : undefined;
       // Bounded like the linger: a recording's reconnection may take a minute (default backoff through five refusals).
       const allowed = span === undefined ? connectTimeoutMs : Math.min(MAX_LINGER_MS, span + (options.stepTimeoutMs ?? 5000));
       const deadline = Date.now() + allowed;

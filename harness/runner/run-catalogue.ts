@@ -87,7 +87,11 @@ export async function runCatalogue<Context, Target>(
           artifactsRoot: root,
         });
         const undecided: string[] = [];
-        for (let retry = 1; retry <= (options.retryUndecided ?? DEFAULT_UNDECIDED_RETRIES) && result.outcome.verdict === 'INDETERMINATE' && !options.signal?.aborted; retry++) {
+        for (
+          let retry = 1;
+          retry <= (options.retryUndecided ?? DEFAULT_UNDECIDED_RETRIES) && result.outcome.verdict === 'INDETERMINATE' && !options.signal?.aborted;
+          retry++
+        ) {
           undecided.push(result.outcome.summary);
           const again = await runCase(def, opened.implementation, opened.contextFactory, {
             seed: caseSeed(options.baseSeed, def.id),

@@ -10,7 +10,9 @@ import { safeStringify, type TranscriptRecorder } from './recorder.ts';
 /** Writes every record so far to `file` (JSONL), replacing it. */
 export async function writeTranscript(file: string, recorder: TranscriptRecorder | readonly TranscriptRecord[]): Promise<void> {
   await mkdir(dirname(file), { recursive: true });
-  const text = Array.isArray(recorder) ? recorder.map((r: TranscriptRecord) => safeStringify(r)).join('\n') + '\n' : (recorder as TranscriptRecorder).toJsonLines();
+  const text = Array.isArray(recorder)
+    ? recorder.map((r: TranscriptRecord) => safeStringify(r)).join('\n') + '\n'
+    : (recorder as TranscriptRecorder).toJsonLines();
   await writeFile(file, text);
 }
 

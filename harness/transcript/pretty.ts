@@ -68,7 +68,12 @@ function frameLine(r: FrameRecord, options: PrettyOptions, paint: (t: Tint, s: s
   const v = r.verdict;
   if (v.base === 'invalid') {
     const first = v.violations[0];
-    parts.push(paint('red', `✗ ${v.reason ?? 'invalid'}${first ? ` ${first.path || '/'} ${first.keyword}: ${first.message}` : ''}${v.violations.length > 1 ? ` (+${v.violations.length - 1})` : ''}`));
+    parts.push(
+      paint(
+        'red',
+        `✗ ${v.reason ?? 'invalid'}${first ? ` ${first.path || '/'} ${first.keyword}: ${first.message}` : ''}${v.violations.length > 1 ? ` (+${v.violations.length - 1})` : ''}`,
+      ),
+    );
   } else if (v.strict.length > 0 && options.strict !== false) {
     const first = v.strict[0]!;
     parts.push(paint('yellow', `⚠ strict ${first.path || '/'} ${first.keyword}: ${first.message}${v.strict.length > 1 ? ` (+${v.strict.length - 1})` : ''}`));
@@ -103,7 +108,7 @@ function eventLine(r: EventRecord, options: PrettyOptions): string {
   if (r.reason) bits.push(JSON.stringify(r.reason));
   if (r.url && r.event !== 'upgrade' && !(r.message ?? '').includes(r.url)) bits.push(r.url);
   if (r.event === 'upgrade' && r.url && r.url !== r.path) bits.push(r.url);
-  if (r.message) bits.push(r.event === 'harness-error' ? r.message.split('\n')[0] ?? '' : r.message);
+  if (r.message) bits.push(r.event === 'harness-error' ? (r.message.split('\n')[0] ?? '') : r.message);
   if (options.headers && r.headers) bits.push(compact(r.headers, 400));
   return bits.join(' ');
 }
@@ -115,7 +120,10 @@ function faultLine(r: FaultRecord): string {
 
 function noteLine(r: NoteRecord, paint: (t: Tint, s: string) => string): string {
   const tint: Tint = r.level === 'error' ? 'red' : r.level === 'warn' ? 'yellow' : 'dim';
-  return paint(tint, `${r.source.padEnd(12)} ${''.padEnd(6)} ${r.level === 'info' ? '' : `${r.level}: `}${r.text}${r.data === undefined ? '' : ` ${compact(r.data, 200)}`}`);
+  return paint(
+    tint,
+    `${r.source.padEnd(12)} ${''.padEnd(6)} ${r.level === 'info' ? '' : `${r.level}: `}${r.text}${r.data === undefined ? '' : ` ${compact(r.data, 200)}`}`,
+  );
 }
 
 function compact(value: unknown, max: number): string {

@@ -47,7 +47,5 @@ export function asMessage<T extends MessageType>(verdict: FrameVerdict, type: T)
 
 /** Same, for frames judged as engine -> worker (narrower types where the protocol says so). */
 export function asMessageToWorker<T extends MessageType>(verdict: FrameVerdict, type: T): MessageToWorkerByType[T] | undefined {
-  return verdict.ok && verdict.type === type && verdict.direction === 'engine->worker'
-    ? (verdict.frame as MessageToWorkerByType[T])
-    : undefined;
+  return verdict.ok && verdict.type === type && verdict.direction === 'engine->worker' ? (verdict.frame as MessageToWorkerByType[T]) : undefined;
 }

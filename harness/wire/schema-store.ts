@@ -21,12 +21,7 @@ export function messageSchemaFile(type: MessageType): string {
 }
 
 /** Every file of the wire protocol in schemas/ (not the report or transcript schemas). */
-export const WIRE_SCHEMA_FILES: readonly string[] = [
-  ...MESSAGE_TYPES.map(messageSchemaFile),
-  DEFS_FILE,
-  BUILTINS_FILE,
-  FRAME_FILE,
-];
+export const WIRE_SCHEMA_FILES: readonly string[] = [...MESSAGE_TYPES.map(messageSchemaFile), DEFS_FILE, BUILTINS_FILE, FRAME_FILE];
 
 let loaded: Map<string, JsonObject> | undefined;
 

@@ -3,14 +3,7 @@
 import type { ValidateFunction } from 'ajv';
 import { validatorFor } from './compile.ts';
 import { findDuplicateKeys, type DuplicateKey } from './duplicate-keys.ts';
-import {
-  isMessageType,
-  isNonStandardType,
-  normalizeDirection,
-  type Direction,
-  type DirectionInput,
-  type MessageType,
-} from './message-types.ts';
+import { isMessageType, isNonStandardType, normalizeDirection, type Direction, type DirectionInput, type MessageType } from './message-types.ts';
 import { messageDirections, messageSchemaRef } from './schema-store.ts';
 import type { MessageByType } from './types.generated.ts';
 import { toViolations, type Violation } from './violations.ts';
@@ -91,7 +84,11 @@ function planFor(type: MessageType, dir: Direction | undefined): ValidationPlan 
   let plan = byDir.get(dir);
   if (!plan) {
     const ref = messageSchemaRef(type, dir);
-    plan = { base: validatorFor(ref, 'base'), strict: validatorFor(ref, 'strict'), sentInDirection: dir === undefined || messageDirections(type).includes(dir) };
+    plan = {
+      base: validatorFor(ref, 'base'),
+      strict: validatorFor(ref, 'strict'),
+      sentInDirection: dir === undefined || messageDirections(type).includes(dir),
+    };
     byDir.set(dir, plan);
   }
   return plan;
@@ -116,7 +113,12 @@ export function validateFrame(input: string | Uint8Array | unknown, direction?: 
   }
   if (text !== undefined) {
     if (text.trim() === '') {
-      return { ok: false, reason: 'malformed-json', violations: [{ path: '', keyword: 'json', message: 'empty frame (the engine skips it silently)' }], ...withDir };
+      return {
+        ok: false,
+        reason: 'malformed-json',
+        violations: [{ path: '', keyword: 'json', message: 'empty frame (the engine skips it silently)' }],
+        ...withDir,
+      };
     }
     try {
       value = JSON.parse(text);
@@ -127,7 +129,13 @@ export function validateFrame(input: string | Uint8Array | unknown, direction?: 
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     const got = value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
-    return { ok: false, reason: 'not-an-object', frame: value, violations: [{ path: '', keyword: 'object', message: `frame is ${got}, not a JSON object` }], ...withDir };
+    return {
+      ok: false,
+      reason: 'not-an-object',
+      frame: value,
+      violations: [{ path: '', keyword: 'object', message: `frame is ${got}, not a JSON object` }],
+      ...withDir,
+    };
   }
   const type = (value as { type?: unknown }).type;
   if (typeof type !== 'string') {
@@ -149,7 +157,11 @@ export function validateFrame(input: string | Uint8Array | unknown, direction?: 
 
   const strict: Violation[] = [];
   if (dir && !plan.sentInDirection) {
-    strict.push({ path: '/type', keyword: 'direction', message: `"${type}" is not sent ${dir === 'worker->engine' ? 'by workers' : 'by the engine'}; the receiver ignores it` });
+    strict.push({
+      path: '/type',
+      keyword: 'direction',
+      message: `"${type}" is not sent ${dir === 'worker->engine' ? 'by workers' : 'by the engine'}; the receiver ignores it`,
+    });
   }
   const strictValidate = plan.strict;
   if (!strictValidate(value)) strict.push(...toViolations(strictValidate.errors, value));

@@ -70,7 +70,11 @@ function jsonType(value: unknown): string {
 /** "the frame", or the field as a dotted name ("error.message"). */
 export function fieldName(pointer: string): string {
   if (pointer === '') return 'the frame';
-  return pointer.slice(1).split('/').map((k) => k.replace(/~1/g, '/').replace(/~0/g, '~')).join('.');
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((k) => k.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .join('.');
 }
 
 function shortJson(value: unknown): string {

@@ -40,7 +40,10 @@ function record(argv: string[]): number {
     console.error('verdicts: --seeds takes comma-separated non-negative integers');
     return 2;
   }
-  const build = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+  const build = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
   if (build.status !== 0) {
     console.error(`verdicts: the build (npm run build) failed (exit ${build.status ?? build.signal})`);
     return 4;
@@ -57,7 +60,11 @@ function record(argv: string[]): number {
         const loadBefore = loadavg()[0] ?? 0;
         const started = performance.now();
         // The exit code is the gate's (1 on a known SDK defect outside the baseline, 2 on INDETERMINATE): the verdicts are in results.json.
-        const r = spawnSync(process.execPath, [join(root, 'bin', 'iii-conformance.mjs'), ...(TARGETS[target] ?? []), '--seed', String(seed), '--report-dir', reportDir], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+        const r = spawnSync(
+          process.execPath,
+          [join(root, 'bin', 'iii-conformance.mjs'), ...(TARGETS[target] ?? []), '--seed', String(seed), '--report-dir', reportDir],
+          { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] },
+        );
         const durationMs = Math.round(performance.now() - started);
         const resultsFile = join(reportDir, 'results.json');
         if (!existsSync(resultsFile)) {
@@ -66,8 +73,13 @@ function record(argv: string[]): number {
         }
         const results = JSON.parse(readFileSync(resultsFile, 'utf8')) as ResultsExcerpt;
         const setupError = results.runs[0]?.setupError;
-        runs.push({ results, run: { seed, durationMs, loadBefore: round2(loadBefore), loadAfter: round2(loadavg()[0] ?? 0), ...(setupError ? { setupError } : {}) } });
-        console.log(`${target} seed ${seed}: ${(durationMs / 1000).toFixed(1)} s, load ${round2(loadBefore)} → ${round2(loadavg()[0] ?? 0)}, ${tally(results)}`);
+        runs.push({
+          results,
+          run: { seed, durationMs, loadBefore: round2(loadBefore), loadAfter: round2(loadavg()[0] ?? 0), ...(setupError ? { setupError } : {}) },
+        });
+        console.log(
+          `${target} seed ${seed}: ${(durationMs / 1000).toFixed(1)} s, load ${round2(loadBefore)} → ${round2(loadavg()[0] ?? 0)}, ${tally(results)}`,
+        );
       }
       const snapshot = buildSnapshot({ commit, recordedAt: new Date().toISOString(), runs });
       writeFileSync(join(out, `${target}.json`), serialiseSnapshot(snapshot));
@@ -105,7 +117,10 @@ function compare(argv: string[]): number {
   const pairs: [string, string][] = [];
   try {
     if (statSync(before).isDirectory()) {
-      for (const f of readdirSync(before).filter((n) => n.endsWith('.json')).sort()) pairs.push([join(before, f), join(after, f)]);
+      for (const f of readdirSync(before)
+        .filter((n) => n.endsWith('.json'))
+        .sort())
+        pairs.push([join(before, f), join(after, f)]);
       if (pairs.length === 0) throw new Error(`${before}: no snapshot (*.json) in it`);
     } else pairs.push([before, after]);
   } catch (e) {

@@ -60,10 +60,24 @@ export const builtinCases = [
       const row = rows[0]!;
       const missing = WORKER_SUMMARY_FIELDS.filter((k) => !(k in row));
       check(missing.length === 0, `WorkerSummary lacks ${missing.join(', ')}`, WORKER_SUMMARY_FIELDS, Object.keys(row));
-      const expected = { name, runtime: 'conformance', version: '1.2.3', os: 'linux', description: 'shape check', namespace: 'default', status: 'connected', function_count: 2 };
+      const expected = {
+        name,
+        runtime: 'conformance',
+        version: '1.2.3',
+        os: 'linux',
+        description: 'shape check',
+        namespace: 'default',
+        status: 'connected',
+        function_count: 2,
+      };
       const wrong = Object.entries(expected).filter(([k, v]) => row[k] !== v);
       check(wrong.length === 0, `WorkerSummary fields differ: ${wrong.map(([k]) => k).join(', ')}`, expected, row);
-      check(typeof row.connected_at_ms === 'number' && Math.abs(row.connected_at_ms - Date.now()) < 60_000, 'connected_at_ms is not a recent epoch time in ms', 'ms since epoch, about now', row.connected_at_ms);
+      check(
+        typeof row.connected_at_ms === 'number' && Math.abs(row.connected_at_ms - Date.now()) < 60_000,
+        'connected_at_ms is not a recent epoch time in ms',
+        'ms since epoch, about now',
+        row.connected_at_ms,
+      );
       check(typeof row.active_invocations === 'number', 'active_invocations is not a number', 'number', row.active_invocations);
       return `listed with all ${WORKER_SUMMARY_FIELDS.length} fields, function_count 2, status connected`;
     },
@@ -120,8 +134,16 @@ export const builtinCases = [
       const w = await ctx.worker('w');
       const asNull = await call(ctx, w, 'engine::workers::list', null);
       const wrongType = await call(ctx, w, 'engine::functions::list', { include_internal: 'yes' });
-      for (const [what, r] of [['null input to workers::list', asNull], ['include_internal:"yes" to functions::list', wrongType]] as const) {
-        check(!r.ok && r.error.code === 'deserialization_error', `${what} was not answered with deserialization_error`, { error: { code: 'deserialization_error' } }, r.frame);
+      for (const [what, r] of [
+        ['null input to workers::list', asNull],
+        ['include_internal:"yes" to functions::list', wrongType],
+      ] as const) {
+        check(
+          !r.ok && r.error.code === 'deserialization_error',
+          `${what} was not answered with deserialization_error`,
+          { error: { code: 'deserialization_error' } },
+          r.frame,
+        );
       }
       await callOk(ctx, w, 'engine::workers::list', {}); // and the builtin still works afterwards
       return 'both undecodable inputs answered deserialization_error';
@@ -147,11 +169,18 @@ export const builtinCases = [
       const findings: Finding[] = [];
       for (const [name, value] of checks) {
         const v = validatePayload(name, value);
-        if (!v.ok) throw new CaseFailure(`the ${name} payload does not validate`, `a payload valid against builtins.schema.json ${name}`, { violations: v.violations.slice(0, 5), value });
+        if (!v.ok)
+          throw new CaseFailure(`the ${name} payload does not validate`, `a payload valid against builtins.schema.json ${name}`, {
+            violations: v.violations.slice(0, 5),
+            value,
+          });
         for (const x of v.strict) findings.push({ severity: 'info', message: `${name}: ${x.message}`, path: x.path });
       }
       // Strict-level findings (unknown fields) are reported, not failed: the engine may add fields.
-      return outcome.pass(`${checks.length} builtin results validate${findings.length > 0 ? ` (${findings.length} strict findings)` : ''}`, findings.length > 0 ? { findings } : {});
+      return outcome.pass(
+        `${checks.length} builtin results validate${findings.length > 0 ? ` (${findings.length} strict findings)` : ''}`,
+        findings.length > 0 ? { findings } : {},
+      );
     },
   }),
 
@@ -166,7 +195,12 @@ export const builtinCases = [
       const w = await ctx.worker('w');
       const name = uniqueName('blankns');
       const r = await register(ctx, w, { name, namespace: '  ' });
-      check(!r.ok && r.error.code === 'INVALID_NAMESPACE', 'a blank namespace was not answered INVALID_NAMESPACE', { error: { code: 'INVALID_NAMESPACE' } }, r.frame);
+      check(
+        !r.ok && r.error.code === 'INVALID_NAMESPACE',
+        'a blank namespace was not answered INVALID_NAMESPACE',
+        { error: { code: 'INVALID_NAMESPACE' } },
+        r.frame,
+      );
       const rows = (await listWorkers(ctx, observer)).filter((row) => row.name === name);
       check(rows.length === 0, 'the worker was registered despite the blank namespace', 'no row', rows);
       return 'INVALID_NAMESPACE, nothing listed';

@@ -80,7 +80,9 @@ export const churnCases = [
             functions: (await listFunctions(ctx, observer)).filter((r) => mine(r.function_id)).map((r) => r.function_id),
             workers: (await listWorkers(ctx, observer)).filter((r) => mine(r.name)).map((r) => r.name),
             triggerTypes: (await listTriggerTypes(ctx, observer)).filter((t) => mine(t.id)).map((t) => t.id),
-            triggers: (((await callOk(ctx, observer, 'engine::registered-triggers::list', {})) as { registered_triggers?: { id: string }[] }).registered_triggers ?? [])
+            triggers: (
+              ((await callOk(ctx, observer, 'engine::registered-triggers::list', {})) as { registered_triggers?: { id: string }[] }).registered_triggers ?? []
+            )
               .filter((t) => mine(t.id))
               .map((t) => t.id),
           };
@@ -92,7 +94,12 @@ export const churnCases = [
       );
       const outcomes = await Promise.all(held);
       const notStopped = outcomes.filter((o) => o.ok || o.error.code !== 'invocation_stopped');
-      check(notStopped.length === 0, 'calls held by departed workers did not all answer invocation_stopped', `${held.length} × invocation_stopped`, notStopped.map((o) => o.frame).slice(0, 3));
+      check(
+        notStopped.length === 0,
+        'calls held by departed workers did not all answer invocation_stopped',
+        `${held.length} × invocation_stopped`,
+        notStopped.map((o) => o.frame).slice(0, 3),
+      );
       return `${WORKERS} workers (${abrupt} dropped abruptly) left nothing behind ${ms} ms after the last left; ${held.length} held calls stopped`;
     },
   }),

@@ -22,7 +22,13 @@ export const conflictCases = [
       await registerOk(ctx, second);
       serve(second, f, () => 'challenger');
       const rejected = (await second.waitFor({ type: 'registrationrejected' })).frame as Frame;
-      const expected = { type: 'registrationrejected', code: 'FUNCTION_NAMESPACE_CONFLICT', namespace: 'default', function_id: f, owner_worker_id: first.workerId };
+      const expected = {
+        type: 'registrationrejected',
+        code: 'FUNCTION_NAMESPACE_CONFLICT',
+        namespace: 'default',
+        function_id: f,
+        owner_worker_id: first.workerId,
+      };
       check(
         Object.entries(expected).every(([k, v]) => rejected[k] === v) && !('worker_name' in rejected),
         'the rejection does not carry code, namespace, function_id and the owner’s id (and no worker_name)',
@@ -47,9 +53,20 @@ export const conflictCases = [
       const name = uniqueName('dup');
       await registerOk(ctx, owner, { name });
       const late = await ctx.worker('late');
-      await late.send({ type: 'invokefunction', invocation_id: newId(), function_id: 'engine::workers::register', data: { name, pid: process.pid, runtime: 'conformance' } });
+      await late.send({
+        type: 'invokefunction',
+        invocation_id: newId(),
+        function_id: 'engine::workers::register',
+        data: { name, pid: process.pid, runtime: 'conformance' },
+      });
       const rejected = (await late.waitFor({ type: 'registrationrejected' }, { timeoutMs: ctx.timing.replyMs })).frame as Frame;
-      const expected = { type: 'registrationrejected', code: 'WORKER_NAMESPACE_CONFLICT', namespace: 'default', worker_name: name, owner_worker_id: owner.workerId };
+      const expected = {
+        type: 'registrationrejected',
+        code: 'WORKER_NAMESPACE_CONFLICT',
+        namespace: 'default',
+        worker_name: name,
+        owner_worker_id: owner.workerId,
+      };
       check(
         Object.entries(expected).every(([k, v]) => rejected[k] === v) && !('function_id' in rejected),
         'the rejection does not carry code, namespace, worker_name and the owner’s id (and no function_id)',
@@ -81,9 +98,16 @@ export const conflictCases = [
       for (;;) {
         const next = await ctx.worker('successor');
         const since = next.mark();
-        const r = await next.invoke('engine::workers::register', { name, pid: process.pid, runtime: 'conformance' }, { timeoutMs: ctx.timing.replyMs }).catch(() => null);
+        const r = await next
+          .invoke('engine::workers::register', { name, pid: process.pid, runtime: 'conformance' }, { timeoutMs: ctx.timing.replyMs })
+          .catch(() => null);
         if (r?.ok && (r.result as { success?: unknown } | null)?.success === true && next.all({ type: 'registrationrejected' }, since).length === 0) break;
-        check(Date.now() < deadline, 'the name is still taken after its owner left', { success: true }, r?.frame ?? next.all(() => true, since).map((e) => e.frame));
+        check(
+          Date.now() < deadline,
+          'the name is still taken after its owner left',
+          { success: true },
+          r?.frame ?? next.all(() => true, since).map((e) => e.frame),
+        );
       }
       return 'same name accepted in another namespace and after the owner left';
     },
@@ -103,7 +127,12 @@ export const conflictCases = [
       await w.send({ type: 'registerfunction', id });
       const rejected = (await w.waitFor({ type: 'registrationrejected', function_id: id })).frame as Frame;
       const expected = { code: 'FUNCTION_NAMESPACE_CONFLICT', namespace: ns, function_id: id, owner_worker_id: '', worker_name: absent };
-      check(rejected.code === expected.code && rejected.namespace === ns && rejected.owner_worker_id === '', 'the reserved-prefix refusal differs', expected, rejected);
+      check(
+        rejected.code === expected.code && rejected.namespace === ns && rejected.owner_worker_id === '',
+        'the reserved-prefix refusal differs',
+        expected,
+        rejected,
+      );
       return 'engine::* refused outside default with owner_worker_id ""';
     },
   }),

@@ -35,7 +35,12 @@ export const connectCases = [
     async run(ctx) {
       const w = await ctx.worker('w');
       const first = w.received[0]?.frame as Frame;
-      check(typeof first.reattach_token === 'string' && first.reattach_token.length > 0, 'workerregistered carries no reattach_token (engines before 0.21.8 sent none; a reconnecting worker then cannot retire its ghost)', { reattach_token: '<string>' }, first);
+      check(
+        typeof first.reattach_token === 'string' && first.reattach_token.length > 0,
+        'workerregistered carries no reattach_token (engines before 0.21.8 sent none; a reconnecting worker then cannot retire its ghost)',
+        { reattach_token: '<string>' },
+        first,
+      );
       return 'reattach_token present';
     },
   }),
@@ -54,7 +59,12 @@ export const connectCases = [
       const name = uniqueName('ids');
       await registerOk(ctx, b, { name });
       const rows = (await listWorkers(ctx, a)).filter((r) => r.name === name);
-      check(rows.length === 1 && rows[0]?.id === b.workerId, 'engine::workers::list does not report the connection under its worker_id', { name, id: b.workerId }, rows);
+      check(
+        rows.length === 1 && rows[0]?.id === b.workerId,
+        'engine::workers::list does not report the connection under its worker_id',
+        { name, id: b.workerId },
+        rows,
+      );
       return `distinct ids; workers::list shows ${name} under its worker_id`;
     },
   }),
@@ -102,7 +112,12 @@ export const connectCases = [
       await otel.sendRaw(Buffer.from('MTRC{"resourceMetrics":[]}'), { binary: true });
       await otel.send({ type: 'ping' });
       // A register attempt on /otel must not register anything either.
-      await otel.send({ type: 'invokefunction', invocation_id: '6f1d3c1e-0b7a-4c1a-9a55-2b1f6c8e4d10', function_id: 'engine::workers::register', data: { name, pid: 1 } });
+      await otel.send({
+        type: 'invokefunction',
+        invocation_id: '6f1d3c1e-0b7a-4c1a-9a55-2b1f6c8e4d10',
+        function_id: 'engine::workers::register',
+        data: { name, pid: 1 },
+      });
       await settle(ctx, observer);
       await sleep(ctx.timing.quietMs * 2); // /otel answers nothing, so there is no barrier to wait on
       check(otel.isOpen, 'the engine closed the /otel socket', 'the socket stays open', otel.closeInfo);
@@ -157,7 +172,12 @@ export const connectCases = [
         });
       try {
         const [silent, partial] = await Promise.all([closedAfter(''), closedAfter('GET / HTTP/1.1\r\nHost: engine\r\nUpgrade: websocket\r\n')]);
-        check(partial !== null, `a connection with unfinished upgrade headers was still open ${bound} ms later`, `closed within ${ctx.handshakeTimeoutMs} ms (+ slack)`, 'open');
+        check(
+          partial !== null,
+          `a connection with unfinished upgrade headers was still open ${bound} ms later`,
+          `closed within ${ctx.handshakeTimeoutMs} ms (+ slack)`,
+          'open',
+        );
         check(silent !== null, `a silent TCP connection was still open ${bound} ms later`, `closed within ${ctx.handshakeTimeoutMs} ms (+ slack)`, 'open');
         await barrier(ctx, established);
         return `unfinished upgrades closed after ${partial} ms (headers) and ${silent} ms (silent); the established session still answers`;

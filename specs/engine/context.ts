@@ -65,7 +65,13 @@ export function engineContextFactory(options: EngineContextOptions): ContextFact
     const timing = engineTiming(env.tolerance);
     // The engine settings the case assumes are kept: replay starts its reference engine with them.
     const transcript = new TranscriptRecorder({
-      meta: { caseId: env.caseId, engine: options.url, seed: env.seed, namespaceGraceMs: options.namespaceGraceMs, handshakeTimeoutMs: options.handshakeTimeoutMs },
+      meta: {
+        caseId: env.caseId,
+        engine: options.url,
+        seed: env.seed,
+        namespaceGraceMs: options.namespaceGraceMs,
+        handshakeTimeoutMs: options.handshakeTimeoutMs,
+      },
     });
     const transcriptFile = join(env.artifactsDir, 'transcript.jsonl');
     const stream = await streamTranscript(transcriptFile, transcript);
@@ -93,7 +99,11 @@ export function engineContextFactory(options: EngineContextOptions): ContextFact
         const w = await connect(label, o);
         const first = (await w.waitFor(() => true, { timeoutMs: timing.replyMs })).frame as Record<string, unknown> | undefined;
         if (first?.type !== 'workerregistered' || typeof first.worker_id !== 'string') {
-          throw new CaseFailure(`${label}: the first frame was not workerregistered with a worker_id`, { type: 'workerregistered', worker_id: '<uuid>' }, first);
+          throw new CaseFailure(
+            `${label}: the first frame was not workerregistered with a worker_id`,
+            { type: 'workerregistered', worker_id: '<uuid>' },
+            first,
+          );
         }
         return w;
       },

@@ -1,7 +1,19 @@
 // Disconnect cleanup (§4.6): what a worker registered disappears within a bound, calls to it answer
 // function_not_found, and calls it was executing answer invocation_stopped.
 
-import { call, eventually, listFunctions, listTriggerTypes, listWorkers, newId, registerOk, serve, settle, uniqueFunctionId, uniqueName } from './support/protocol.ts';
+import {
+  call,
+  eventually,
+  listFunctions,
+  listTriggerTypes,
+  listWorkers,
+  newId,
+  registerOk,
+  serve,
+  settle,
+  uniqueFunctionId,
+  uniqueName,
+} from './support/protocol.ts';
 import { defineCase } from '../../harness/cases/define.ts';
 import { check } from '../../harness/cases/failure.ts';
 import { doc, src } from './support/sources.ts';
@@ -20,7 +32,12 @@ export const disconnectCases = [
       const fn = uniqueFunctionId('gone');
       serve(b, fn);
       await registerOk(ctx, b);
-      check((await listFunctions(ctx, observer)).some((r) => r.function_id === fn), 'the function was never listed', fn, 'absent');
+      check(
+        (await listFunctions(ctx, observer)).some((r) => r.function_id === fn),
+        'the function was never listed',
+        fn,
+        'absent',
+      );
       await b.disconnect();
       const ms = await eventually(
         ctx.timing.cleanupBoundMs,
@@ -32,7 +49,12 @@ export const disconnectCases = [
         'no row',
       );
       const r = await call(ctx, observer, fn, {});
-      check(!r.ok && r.error.code === 'function_not_found', 'a call to the departed worker’s function did not answer function_not_found', { error: { code: 'function_not_found' } }, r.frame);
+      check(
+        !r.ok && r.error.code === 'function_not_found',
+        'a call to the departed worker’s function did not answer function_not_found',
+        { error: { code: 'function_not_found' } },
+        r.frame,
+      );
       return `unlisted ${ms} ms after the close; calls answer function_not_found`;
     },
   }),
@@ -48,7 +70,12 @@ export const disconnectCases = [
       const b = await ctx.worker('dropping');
       const name = uniqueName('drop');
       await registerOk(ctx, b, { name });
-      check((await listWorkers(ctx, observer)).some((r) => r.id === b.workerId), 'the worker was never listed', b.workerId, 'absent');
+      check(
+        (await listWorkers(ctx, observer)).some((r) => r.id === b.workerId),
+        'the worker was never listed',
+        b.workerId,
+        'absent',
+      );
       b.terminate();
       const ms = await eventually(
         ctx.timing.cleanupBoundMs,
@@ -82,7 +109,12 @@ export const disconnectCases = [
       b.terminate();
       const r = await pending;
       const expected = { code: 'invocation_stopped', message: 'Invocation stopped' };
-      check(!r.ok && r.error.code === expected.code && r.error.message === expected.message, 'the caller did not get invocation_stopped', { error: expected }, r.frame);
+      check(
+        !r.ok && r.error.code === expected.code && r.error.message === expected.message,
+        'the caller did not get invocation_stopped',
+        { error: expected },
+        r.frame,
+      );
       return 'the caller got invocation_stopped';
     },
   }),
@@ -104,7 +136,10 @@ export const disconnectCases = [
       await provider.waitFor({ type: 'registertrigger', id: triggerId });
       const since = provider.mark();
       await owner.disconnect();
-      const un = (await provider.waitFor({ type: 'unregistertrigger', id: triggerId }, { since, timeoutMs: ctx.timing.cleanupBoundMs })).frame as Record<string, unknown>;
+      const un = (await provider.waitFor({ type: 'unregistertrigger', id: triggerId }, { since, timeoutMs: ctx.timing.cleanupBoundMs })).frame as Record<
+        string,
+        unknown
+      >;
       check(un.trigger_type === type, 'unregistertrigger does not carry the trigger_type', type, un);
       return 'the provider got unregistertrigger for the departed owner’s trigger';
     },
@@ -122,7 +157,12 @@ export const disconnectCases = [
       const type = `conf-type-${newId().slice(0, 8)}`;
       await provider.registerTriggerType({ id: type, description: 'conformance trigger type' }, {});
       await registerOk(ctx, provider);
-      check((await listTriggerTypes(ctx, observer)).some((t) => t.id === type), 'the trigger type was never listed', type, 'absent');
+      check(
+        (await listTriggerTypes(ctx, observer)).some((t) => t.id === type),
+        'the trigger type was never listed',
+        type,
+        'absent',
+      );
       await provider.disconnect();
       const ms = await eventually(
         ctx.timing.cleanupBoundMs,
@@ -141,7 +181,14 @@ export const disconnectCases = [
     id: 'engine.disconnect.successor-keeps-function',
     title: 'While a worker’s connection tears down, a successor may take its name and functions, and keeps them after the old cleanup',
     level: 'MUST',
-    sources: [doc('§4.5'), doc('§4.6 step 2'), doc('§11.1 #20'), doc('§11.1 #34'), src('engine/src/engine/mod.rs release_function_if_owner'), src('engine/tests/namespace_conflict_e2e.rs worker_reconnecting_while_its_old_connection_tears_down_is_accepted')],
+    sources: [
+      doc('§4.5'),
+      doc('§4.6 step 2'),
+      doc('§11.1 #20'),
+      doc('§11.1 #34'),
+      src('engine/src/engine/mod.rs release_function_if_owner'),
+      src('engine/tests/namespace_conflict_e2e.rs worker_reconnecting_while_its_old_connection_tears_down_is_accepted'),
+    ],
     timeoutMs: 10_000,
     async run(ctx) {
       const observer = await ctx.worker('observer');
@@ -152,8 +199,18 @@ export const disconnectCases = [
       const old = await ctx.worker('old');
       try {
         await old.send({ type: 'registerfunction', id: fn });
-        await old.send({ type: 'invokefunction', invocation_id: newId(), function_id: 'engine::workers::register', data: { name, pid: process.pid, runtime: 'conformance' } });
-        await eventually(ctx.timing.replyMs, async () => ({ ok: (await listFunctions(ctx, observer)).some((r) => r.function_id === fn), observed: 'not listed' }), 'the old connection’s function never appeared', fn);
+        await old.send({
+          type: 'invokefunction',
+          invocation_id: newId(),
+          function_id: 'engine::workers::register',
+          data: { name, pid: process.pid, runtime: 'conformance' },
+        });
+        await eventually(
+          ctx.timing.replyMs,
+          async () => ({ ok: (await listFunctions(ctx, observer)).some((r) => r.function_id === fn), observed: 'not listed' }),
+          'the old connection’s function never appeared',
+          fn,
+        );
         old.close(1000);
         check(old.pauseReading(), 'the harness could not stop reading the old connection', 'a paused socket', 'none');
         const successor = await ctx.worker('successor');
@@ -169,7 +226,12 @@ export const disconnectCases = [
         const r = await call(ctx, observer, fn, {});
         check(r.ok && r.result === 'successor', 'the old connection’s cleanup removed the successor’s function', { result: 'successor' }, r.frame);
         const rows = (await listWorkers(ctx, observer)).filter((w) => w.name === name);
-        check(rows.length === 1 && rows[0]?.id === successor.workerId, 'the successor does not hold the worker name after the old cleanup', { name, id: successor.workerId }, rows);
+        check(
+          rows.length === 1 && rows[0]?.id === successor.workerId,
+          'the successor does not hold the worker name after the old cleanup',
+          { name, id: successor.workerId },
+          rows,
+        );
         return 'successor accepted during teardown and kept its function and name after the old cleanup';
       } finally {
         old.terminate();

@@ -23,7 +23,20 @@ import { engineFuzzCases } from './fuzz.ts';
 
 export type { EngineCaseContext } from './context.ts';
 
-export const engineCases = [...connectCases, ...livenessCases, ...builtinCases, ...routingCases, ...disconnectCases, ...reattachCases, ...conflictCases, ...triggerCases, ...namespaceCases, ...robustnessCases, ...churnCases, ...engineFuzzCases];
+export const engineCases = [
+  ...connectCases,
+  ...livenessCases,
+  ...builtinCases,
+  ...routingCases,
+  ...disconnectCases,
+  ...reattachCases,
+  ...conflictCases,
+  ...triggerCases,
+  ...namespaceCases,
+  ...robustnessCases,
+  ...churnCases,
+  ...engineFuzzCases,
+];
 assertCatalogue(engineCases);
 
 /** The namespace grace the embedded reference engine runs with: short, so the grace case stays fast, yet far

@@ -22,7 +22,12 @@ export const namespaceCases = [
       serve(w, fn, () => 'from-ns'); // sent before the namespace is known
       await registerOk(ctx, w, { namespace: ns });
       const rows = (await listFunctions(ctx, observer)).filter((r) => r.function_id === fn);
-      check(rows.length === 1 && rows[0]?.namespace === ns, 'the early function is not listed (only) in the declared namespace once register answered', [{ function_id: fn, namespace: ns }], rows);
+      check(
+        rows.length === 1 && rows[0]?.namespace === ns,
+        'the early function is not listed (only) in the declared namespace once register answered',
+        [{ function_id: fn, namespace: ns }],
+        rows,
+      );
       const r = await call(ctx, observer, fn, {}, { namespace: ns });
       check(r.ok && r.result === 'from-ns', 'a call into the declared namespace did not reach the function', { result: 'from-ns' }, r.frame);
       return `listed in ${ns} as soon as register answered`;

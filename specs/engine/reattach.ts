@@ -13,7 +13,13 @@ export const reattachCases = [
     id: 'engine.reattach.replays-cleanly',
     title: 'A reconnecting worker that reattaches and replays ends with exactly one copy of each registration, and no conflict',
     level: 'MUST',
-    sources: [doc('§3.11'), doc('§4.5'), doc('§11.1 #33'), doc('§11.1 #34'), src('engine/src/engine/mod.rs test_reattach_evicts_old_worker_and_cleanup_is_idempotent')],
+    sources: [
+      doc('§3.11'),
+      doc('§4.5'),
+      doc('§11.1 #33'),
+      doc('§11.1 #34'),
+      src('engine/src/engine/mod.rs test_reattach_evicts_old_worker_and_cleanup_is_idempotent'),
+    ],
     timeoutMs: 8000,
     async run(ctx) {
       const observer = await ctx.worker('observer');
@@ -42,7 +48,12 @@ export const reattachCases = [
       const fns = (await listFunctions(ctx, observer)).filter((r) => r.function_id === f || r.function_id === g);
       check(fns.length === 2, 'the functions are not listed exactly once each', [f, g], fns);
       const workers = (await listWorkers(ctx, observer)).filter((r) => r.name === name);
-      check(workers.length === 1 && workers[0]?.id === fresh.workerId, 'the worker is not listed once, under its new id', { name, id: fresh.workerId }, workers);
+      check(
+        workers.length === 1 && workers[0]?.id === fresh.workerId,
+        'the worker is not listed once, under its new id',
+        { name, id: fresh.workerId },
+        workers,
+      );
       const r = await call(ctx, observer, f, {});
       check(r.ok && r.result === 'new', 'a call did not reach the new connection', { result: 'new' }, r.frame);
       const delivered = frames(fresh, { type: 'registertrigger', id: triggerId });
@@ -55,7 +66,12 @@ export const reattachCases = [
     id: 'engine.reattach.wrong-token-retires-nothing',
     title: 'reattach with a wrong or missing token, or the worker’s own id, retires nothing and gets no reply',
     level: 'MUST',
-    sources: [doc('§3.11'), doc('§11.1 #33'), src('engine/src/engine/mod.rs test_reattach_requires_matching_token'), src('engine/src/engine/mod.rs test_reattach_self_garbage_and_unknown_are_noops')],
+    sources: [
+      doc('§3.11'),
+      doc('§11.1 #33'),
+      src('engine/src/engine/mod.rs test_reattach_requires_matching_token'),
+      src('engine/src/engine/mod.rs test_reattach_self_garbage_and_unknown_are_noops'),
+    ],
     timeoutMs: 8000,
     async run(ctx) {
       const victim = await ctx.worker('victim');
@@ -96,7 +112,12 @@ export const reattachCases = [
       await old.waitFor({ type: 'invokefunction', invocation_id: id });
       await ctx.worker('reconnected', { reattach: old.identity });
       const r = await pending;
-      check(!r.ok && r.error.code === 'invocation_stopped', 'the call the retired connection held did not answer invocation_stopped', { error: { code: 'invocation_stopped' } }, r.frame);
+      check(
+        !r.ok && r.error.code === 'invocation_stopped',
+        'the call the retired connection held did not answer invocation_stopped',
+        { error: { code: 'invocation_stopped' } },
+        r.frame,
+      );
       return 'the held call answered invocation_stopped on reattach';
     },
   }),

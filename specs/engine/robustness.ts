@@ -45,16 +45,56 @@ async function stillServing(ctx: EngineCaseContext, s: Stage, since: number): Pr
 
 /** Required (and typed optional) fields of every worker-to-engine frame, with a valid example. */
 const TEMPLATES: Record<string, { frame: (fn: string) => Frame; strings: string[]; anyRequired: string[]; uuids: string[] }> = {
-  registerfunction: { frame: () => ({ type: 'registerfunction', id: uniqueFunctionId('gen'), description: 'd' }), strings: ['id', 'description'], anyRequired: [], uuids: [] },
+  registerfunction: {
+    frame: () => ({ type: 'registerfunction', id: uniqueFunctionId('gen'), description: 'd' }),
+    strings: ['id', 'description'],
+    anyRequired: [],
+    uuids: [],
+  },
   unregisterfunction: { frame: (fn) => ({ type: 'unregisterfunction', id: fn }), strings: ['id'], anyRequired: [], uuids: [] },
   registerservice: { frame: () => ({ type: 'registerservice', id: 'conf-svc', name: 'svc' }), strings: ['id', 'name'], anyRequired: [], uuids: [] },
-  registertriggertype: { frame: () => ({ type: 'registertriggertype', id: 'conf-gen-type', description: 'd', namespace: 'gen' }), strings: ['id', 'description', 'namespace'], anyRequired: [], uuids: [] },
-  registertrigger: { frame: (fn) => ({ type: 'registertrigger', id: newId(), trigger_type: 'conf-gen-type', function_id: fn, config: {} }), strings: ['id', 'trigger_type', 'function_id'], anyRequired: ['config'], uuids: [] },
-  unregistertrigger: { frame: () => ({ type: 'unregistertrigger', id: newId(), trigger_type: 't' }), strings: ['id', 'trigger_type'], anyRequired: [], uuids: [] },
-  triggerregistrationresult: { frame: (fn) => ({ type: 'triggerregistrationresult', id: newId(), trigger_type: 't', function_id: fn }), strings: ['id', 'trigger_type', 'function_id'], anyRequired: [], uuids: [] },
-  invokefunction: { frame: (fn) => ({ type: 'invokefunction', invocation_id: newId(), function_id: fn, data: { k: 1 }, namespace: 'default' }), strings: ['function_id', 'namespace', 'traceparent'], anyRequired: ['data'], uuids: ['invocation_id'] },
-  invocationresult: { frame: (fn) => ({ type: 'invocationresult', invocation_id: newId(), function_id: fn, error: { code: 'x', message: 'y' } }), strings: ['function_id'], anyRequired: [], uuids: ['invocation_id'] },
-  reattach: { frame: () => ({ type: 'reattach', previous_worker_id: newId(), reattach_token: newId() }), strings: ['previous_worker_id', 'reattach_token'], anyRequired: [], uuids: [] },
+  registertriggertype: {
+    frame: () => ({ type: 'registertriggertype', id: 'conf-gen-type', description: 'd', namespace: 'gen' }),
+    strings: ['id', 'description', 'namespace'],
+    anyRequired: [],
+    uuids: [],
+  },
+  registertrigger: {
+    frame: (fn) => ({ type: 'registertrigger', id: newId(), trigger_type: 'conf-gen-type', function_id: fn, config: {} }),
+    strings: ['id', 'trigger_type', 'function_id'],
+    anyRequired: ['config'],
+    uuids: [],
+  },
+  unregistertrigger: {
+    frame: () => ({ type: 'unregistertrigger', id: newId(), trigger_type: 't' }),
+    strings: ['id', 'trigger_type'],
+    anyRequired: [],
+    uuids: [],
+  },
+  triggerregistrationresult: {
+    frame: (fn) => ({ type: 'triggerregistrationresult', id: newId(), trigger_type: 't', function_id: fn }),
+    strings: ['id', 'trigger_type', 'function_id'],
+    anyRequired: [],
+    uuids: [],
+  },
+  invokefunction: {
+    frame: (fn) => ({ type: 'invokefunction', invocation_id: newId(), function_id: fn, data: { k: 1 }, namespace: 'default' }),
+    strings: ['function_id', 'namespace', 'traceparent'],
+    anyRequired: ['data'],
+    uuids: ['invocation_id'],
+  },
+  invocationresult: {
+    frame: (fn) => ({ type: 'invocationresult', invocation_id: newId(), function_id: fn, error: { code: 'x', message: 'y' } }),
+    strings: ['function_id'],
+    anyRequired: [],
+    uuids: ['invocation_id'],
+  },
+  reattach: {
+    frame: () => ({ type: 'reattach', previous_worker_id: newId(), reattach_token: newId() }),
+    strings: ['previous_worker_id', 'reattach_token'],
+    anyRequired: [],
+    uuids: [],
+  },
 };
 
 const WRONG_FOR_STRING = [5, true, [], { x: 1 }];
@@ -74,7 +114,15 @@ function violate(m: { type: string; kind: string; pick: number; wrong: number },
   const pick = <T>(xs: T[]): T | undefined => (xs.length === 0 ? undefined : xs[m.pick % xs.length]);
   switch (m.kind) {
     case 'delete-required': {
-      const required = [...t.strings.filter((k) => !['description', 'namespace', 'name', 'traceparent', 'reattach_token', 'trigger_type'].includes(k) || (m.type === 'registertriggertype' && k === 'description')), ...t.anyRequired, ...(m.type === 'invocationresult' ? t.uuids : [])];
+      const required = [
+        ...t.strings.filter(
+          (k) =>
+            !['description', 'namespace', 'name', 'traceparent', 'reattach_token', 'trigger_type'].includes(k) ||
+            (m.type === 'registertriggertype' && k === 'description'),
+        ),
+        ...t.anyRequired,
+        ...(m.type === 'invocationresult' ? t.uuids : []),
+      ];
       const k = pick(required);
       if (k === undefined) return undefined;
       delete f[k];
@@ -114,9 +162,24 @@ export const robustnessCases = [
     async run(ctx) {
       const s = await stage(ctx);
       const since = s.offender.mark();
-      const fixed = ['{bad', '[1,2]', '"str"', '42', 'null', '{}', '{"type":5}', '{"type":"invokefunction"', '{"type":"ping"', '\u0000\u0001', '{"type":null}', '{"type":"ping"}{"type":"ping"}'];
+      const fixed = [
+        '{bad',
+        '[1,2]',
+        '"str"',
+        '42',
+        'null',
+        '{}',
+        '{"type":5}',
+        '{"type":"invokefunction"',
+        '{"type":"ping"',
+        '\u0000\u0001',
+        '{"type":null}',
+        '{"type":"ping"}{"type":"ping"}',
+      ];
       const texts = fc.sample(fc.string({ maxLength: 200 }), { seed: ctx.seed, numRuns: 40 });
-      const bytes = fc.sample(fc.uint8Array({ minLength: 1, maxLength: 300 }), { seed: ctx.seed + 1, numRuns: 30 }).filter((b) => !['OTLP', 'MTRC', 'LOGS'].includes(Buffer.from(b.subarray(0, 4)).toString('latin1')));
+      const bytes = fc
+        .sample(fc.uint8Array({ minLength: 1, maxLength: 300 }), { seed: ctx.seed + 1, numRuns: 30 })
+        .filter((b) => !['OTLP', 'MTRC', 'LOGS'].includes(Buffer.from(b.subarray(0, 4)).toString('latin1')));
       for (const t of [...fixed, ...texts]) if (!validateFrame(t).ok) await s.offender.sendRaw(t);
       for (const b of bytes) if (!validateFrame(Buffer.from(b)).ok) await s.offender.sendRaw(b, { binary: true });
       await stillServing(ctx, s, since);
@@ -148,7 +211,12 @@ export const robustnessCases = [
         await s.offender.send(f);
       }
       await stillServing(ctx, s, since);
-      check(s.seen.every((f) => f.invocation_id !== id), 'a wrongly cased invokefunction was routed', 'not routed', s.seen);
+      check(
+        s.seen.every((f) => f.invocation_id !== id),
+        'a wrongly cased invokefunction was routed',
+        'not routed',
+        s.seen,
+      );
       const types = (await listTriggerTypes(ctx, s.bystander)).filter((t) => t.id === type);
       check(types.length === 1, 'unregistertriggertype (not an engine message) removed the provider', [{ id: type }], types);
       return 'six unknown types dropped; provider kept; both workers still served';
@@ -169,7 +237,9 @@ export const robustnessCases = [
         .map((m) => violate(m, s.fn))
         .filter((f): f is Frame => f !== undefined && !validateFrame(f).ok);
       check(generated.length >= 50, 'the generator produced too few invalid frames (harness problem)', '>= 50', generated.length);
-      const invokeIds = new Set(generated.filter((f) => f.type === 'invokefunction' && typeof f.invocation_id === 'string').map((f) => String(f.invocation_id)));
+      const invokeIds = new Set(
+        generated.filter((f) => f.type === 'invokefunction' && typeof f.invocation_id === 'string').map((f) => String(f.invocation_id)),
+      );
       for (const f of generated) await s.offender.send(f);
       await stillServing(ctx, s, since);
       const routed = s.seen.filter((f) => invokeIds.has(String(f.invocation_id)));
@@ -197,7 +267,9 @@ export const robustnessCases = [
       await s.offender.sendRaw(Buffer.from('{"type":"ping"}'), { binary: true });
       await s.offender.waitFor({ type: 'pong' }, { since: before });
       const id = newId();
-      await s.offender.sendRaw(Buffer.from(JSON.stringify({ type: 'invokefunction', invocation_id: id, function_id: s.fn, data: { binary: true } })), { binary: true });
+      await s.offender.sendRaw(Buffer.from(JSON.stringify({ type: 'invokefunction', invocation_id: id, function_id: s.fn, data: { binary: true } })), {
+        binary: true,
+      });
       await s.offender.waitFor({ type: 'invocationresult', invocation_id: id });
       await stillServing(ctx, s, s.offender.mark());
       return 'telemetry ignored, empty skipped, binary ping and binary invoke answered';
@@ -209,7 +281,8 @@ export const robustnessCases = [
     title: 'Unknown extra fields are ignored and null optional fields count as absent',
     level: 'MUST',
     sources: [doc('§2'), doc('§10 #1'), doc('§11.1 #8'), src('engine/src/protocol.rs')],
-    disagreement: 'The docs say `namespace: null` is rejected; the engine decodes null optional fields as absent (engine-protocol.md §10 #1). This case follows the code.',
+    disagreement:
+      'The docs say `namespace: null` is rejected; the engine decodes null optional fields as absent (engine-protocol.md §10 #1). This case follows the code.',
     timeoutMs: 6000,
     async run(ctx) {
       const s = await stage(ctx);
@@ -217,7 +290,17 @@ export const robustnessCases = [
       await s.offender.registerFunction(fn, () => 'ok', { extra: { future_field: { nested: true }, request_format: null } });
       await registerOk(ctx, s.offender);
       const id = newId();
-      await s.bystander.send({ type: 'invokefunction', invocation_id: id, function_id: fn, data: { v: 1 }, namespace: null, action: null, metadata: null, traceparent: null, shiny_new_field: 7 });
+      await s.bystander.send({
+        type: 'invokefunction',
+        invocation_id: id,
+        function_id: fn,
+        data: { v: 1 },
+        namespace: null,
+        action: null,
+        metadata: null,
+        traceparent: null,
+        shiny_new_field: 7,
+      });
       const r = (await s.bystander.waitFor({ type: 'invocationresult', invocation_id: id })).frame as Frame;
       check(r.result === 'ok' && r.error === undefined, 'a call with null optionals and an extra field was not routed to default', { result: 'ok' }, r);
       return 'extra fields ignored, null namespace/action/metadata treated as absent';
@@ -240,7 +323,11 @@ export const robustnessCases = [
       const r = await call(ctx, s.offender, s.fn, { blob: big }, { timeoutMs: ctx.timing.replyMs * 2 });
       const back = (r.ok ? r.result : undefined) as { blob?: unknown } | undefined;
       if (typeof back?.blob !== 'string' || back.blob.length !== big.length) {
-        throw new CaseFailure('the 1 MiB payload did not come back intact', `blob of ${big.length} chars`, r.ok ? `blob of ${String((back?.blob as string | undefined)?.length)} chars` : r.frame);
+        throw new CaseFailure(
+          'the 1 MiB payload did not come back intact',
+          `blob of ${big.length} chars`,
+          r.ok ? `blob of ${String((back?.blob as string | undefined)?.length)} chars` : r.frame,
+        );
       }
       return '1 MiB garbage dropped; 1 MiB payload routed both ways';
     },
@@ -261,7 +348,12 @@ export const robustnessCases = [
       const delivered = frames(s.executor, { type: 'invokefunction', function_id: s.fn }).map((f) => f.invocation_id);
       // The engine spawns each invokefunction separately (engine-protocol.md §1.3), so delivery order is
       // a race: compare the ids as sets.
-      check(JSON.stringify([...delivered].sort()) === JSON.stringify([...ids].sort()), 'the executor did not get the ids lower-case hyphenated', ids, delivered);
+      check(
+        JSON.stringify([...delivered].sort()) === JSON.stringify([...ids].sort()),
+        'the executor did not get the ids lower-case hyphenated',
+        ids,
+        delivered,
+      );
       await s.offender.waitFor(() => s.offender.all({ type: 'invocationresult' }).length >= 2);
       const back = frames(s.offender, { type: 'invocationresult' }).map((f) => f.invocation_id);
       check(JSON.stringify([...back].sort()) === JSON.stringify([...ids].sort()), 'the caller did not get the ids lower-case hyphenated', ids, back);
@@ -286,7 +378,9 @@ export const robustnessCases = [
       const newcomer = await ctx.worker('newcomer');
       await barrier(ctx, newcomer);
       const offender = s.offender.closeInfo ? `closed (${s.offender.closeInfo.code})` : 'kept open';
-      return outcome.pass(`bystander and newcomer served; the offending connection was ${offender}`, { findings: [{ severity: 'info', message: `after a ${size}-byte frame the offending connection was ${offender} (the Rust engine tears it down, §1.3)` }] });
+      return outcome.pass(`bystander and newcomer served; the offending connection was ${offender}`, {
+        findings: [{ severity: 'info', message: `after a ${size}-byte frame the offending connection was ${offender} (the Rust engine tears it down, §1.3)` }],
+      });
     },
   }),
 ];

@@ -30,7 +30,12 @@ export const routingCases = [
       check(JSON.stringify(delivered.metadata) === '{"trace":"m1"}', 'metadata was not passed to the executor', { trace: 'm1' }, delivered.metadata);
       check((delivered.data as { n?: unknown }).n === 21, 'the data the executor received differs', { n: 21 }, delivered.data);
       check(r.ok && JSON.stringify(r.result) === '{"doubled":42}', 'the caller did not get the executor result', { result: { doubled: 42 } }, r.frame);
-      check(r.frame.function_id === fn && r.frame.invocation_id === id, 'the result does not carry the call’s invocation_id and function_id', { invocation_id: id, function_id: fn }, r.frame);
+      check(
+        r.frame.function_id === fn && r.frame.invocation_id === id,
+        'the result does not carry the call’s invocation_id and function_id',
+        { invocation_id: id, function_id: fn },
+        r.frame,
+      );
       return 'delivered with the caller’s id, data and metadata; result relayed back';
     },
   }),
@@ -50,7 +55,12 @@ export const routingCases = [
       await call(ctx, a, fn, { k: 1, _caller_worker_id: 'forged' });
       await call(ctx, a, fn, [1, 2]);
       const [obj, arr] = seen;
-      check((obj?.data as Record<string, unknown> | undefined)?._caller_worker_id === a.workerId, '_caller_worker_id is not the caller’s worker id', { k: 1, _caller_worker_id: a.workerId }, obj?.data);
+      check(
+        (obj?.data as Record<string, unknown> | undefined)?._caller_worker_id === a.workerId,
+        '_caller_worker_id is not the caller’s worker id',
+        { k: 1, _caller_worker_id: a.workerId },
+        obj?.data,
+      );
       check(JSON.stringify(arr?.data) === '[1,2]', 'non-object data was changed on the way', [1, 2], arr?.data);
       return '_caller_worker_id injected into object data only';
     },
@@ -125,7 +135,12 @@ export const routingCases = [
       const r = await call(ctx, a, fn, {});
       check(!r.ok && r.error.code === 'function_not_found', 'the answer is not function_not_found', { error: { code: 'function_not_found' } }, r.frame);
       check(r.frame.function_id === fn, 'the answer names another function', fn, r.frame.function_id);
-      check(!r.ok && r.error.message.startsWith(`Function ${fn} not found in namespace default`), 'the message does not follow "Function <id> not found in namespace <ns>."', `Function ${fn} not found in namespace default.`, !r.ok && r.error.message);
+      check(
+        !r.ok && r.error.message.startsWith(`Function ${fn} not found in namespace default`),
+        'the message does not follow "Function <id> not found in namespace <ns>."',
+        `Function ${fn} not found in namespace default.`,
+        !r.ok && r.error.message,
+      );
       return 'function_not_found with the documented message';
     },
   }),
@@ -144,8 +159,18 @@ export const routingCases = [
       serve(b, fn);
       await registerOk(ctx, b, { namespace: ns });
       const r = await call(ctx, a, fn, {});
-      check(!r.ok && r.error.code === 'function_not_found', 'a call without namespace did not answer function_not_found', { error: { code: 'function_not_found' } }, r.frame);
-      check(!r.ok && r.error.message.includes(ns), 'the message does not name the namespace where the id exists', `… It is registered in namespace(s): ${ns}.`, !r.ok && r.error.message);
+      check(
+        !r.ok && r.error.code === 'function_not_found',
+        'a call without namespace did not answer function_not_found',
+        { error: { code: 'function_not_found' } },
+        r.frame,
+      );
+      check(
+        !r.ok && r.error.message.includes(ns),
+        'the message does not name the namespace where the id exists',
+        `… It is registered in namespace(s): ${ns}.`,
+        !r.ok && r.error.message,
+      );
       return `message names ${ns}`;
     },
   }),
@@ -155,7 +180,8 @@ export const routingCases = [
     title: 'A void call reaches the executor with an id, and the caller gets no result',
     level: 'MUST',
     sources: [doc('§3.8 step 6'), doc('§11.1 #15'), doc('§10 #2'), src('engine/src/engine/mod.rs spawn_invoke_function')],
-    disagreement: 'The docs say a void invocation is forwarded without an invocation_id; the engine code always gives the executing worker an id it must answer (engine-protocol.md §10 #2). This case follows the code.',
+    disagreement:
+      'The docs say a void invocation is forwarded without an invocation_id; the engine code always gives the executing worker an id it must answer (engine-protocol.md §10 #2). This case follows the code.',
     timeoutMs: 6000,
     async run(ctx) {
       const a = await ctx.worker('caller');
@@ -167,7 +193,12 @@ export const routingCases = [
       const id = newId();
       await a.send({ type: 'invokefunction', invocation_id: id, function_id: fn, data: { v: 1 }, action: { type: 'void' } });
       const got = (await b.waitFor({ type: 'invokefunction', function_id: fn })).frame as Record<string, unknown>;
-      check(typeof got.invocation_id === 'string' && UUID_LOWER.test(got.invocation_id), 'the executor got a void call without a usable invocation_id', '<uuid>', got.invocation_id);
+      check(
+        typeof got.invocation_id === 'string' && UUID_LOWER.test(got.invocation_id),
+        'the executor got a void call without a usable invocation_id',
+        '<uuid>',
+        got.invocation_id,
+      );
       await settle(ctx, b, a);
       expectNoFrame(a, { type: 'invocationresult' }, since, 'the caller of a void call got an invocationresult');
       return 'delivered with an id; no result to the caller';
@@ -192,7 +223,12 @@ export const routingCases = [
       await b.waitFor(() => b.all({ type: 'invokefunction', function_id: fn }).length >= 2);
       const got = frames(b, { type: 'invokefunction', function_id: fn });
       const ids = got.map((f) => f.invocation_id);
-      check(ids.every((i) => typeof i === 'string' && UUID_LOWER.test(i)) && ids[0] !== ids[1], 'id-less calls did not reach the executor with fresh distinct ids', ['<uuid 1>', '<uuid 2>'], ids);
+      check(
+        ids.every((i) => typeof i === 'string' && UUID_LOWER.test(i)) && ids[0] !== ids[1],
+        'id-less calls did not reach the executor with fresh distinct ids',
+        ['<uuid 1>', '<uuid 2>'],
+        ids,
+      );
       await settle(ctx, b, a);
       expectNoFrame(a, { type: 'invocationresult' }, since, 'the caller of an id-less call got an invocationresult');
       return 'both delivered with fresh ids; no result to the caller';
@@ -221,7 +257,12 @@ export const routingCases = [
       const elsewhere = await call(ctx, caller, fn, {}, { namespace: `${ns}-none` });
       check(plain.ok && plain.result === 'default', 'a call without namespace was not resolved in default', { result: 'default' }, plain.frame);
       check(named.ok && named.result === ns, `a call with namespace "${ns}" was not resolved there`, { result: ns }, named.frame);
-      check(!elsewhere.ok && elsewhere.error.code === 'function_not_found', 'a call into a namespace without the id did not answer function_not_found', { error: { code: 'function_not_found' } }, elsewhere.frame);
+      check(
+        !elsewhere.ok && elsewhere.error.code === 'function_not_found',
+        'a call into a namespace without the id did not answer function_not_found',
+        { error: { code: 'function_not_found' } },
+        elsewhere.frame,
+      );
       return 'default without namespace, the named namespace with one, not found elsewhere';
     },
   }),
@@ -239,7 +280,12 @@ export const routingCases = [
       const seen = serve(b, fn);
       await registerOk(ctx, b);
       const r = await call(ctx, a, fn, {}, { namespace: '   ' });
-      check(!r.ok && r.error.code === 'INVALID_NAMESPACE', 'a blank namespace was not answered INVALID_NAMESPACE', { error: { code: 'INVALID_NAMESPACE' } }, r.frame);
+      check(
+        !r.ok && r.error.code === 'INVALID_NAMESPACE',
+        'a blank namespace was not answered INVALID_NAMESPACE',
+        { error: { code: 'INVALID_NAMESPACE' } },
+        r.frame,
+      );
       await settle(ctx, b);
       check(seen.length === 0, 'the call with a blank namespace was routed anyway', 0, seen);
       return 'INVALID_NAMESPACE, not routed';
@@ -264,7 +310,12 @@ export const routingCases = [
       const receipt = (r.result as { messageReceiptId?: unknown } | undefined)?.messageReceiptId;
       const err = r.error as { code?: unknown } | undefined;
       const ok = (typeof receipt === 'string' && UUID_LOWER.test(receipt) && err === undefined) || err?.code === 'enqueue_error';
-      check(ok, 'the enqueue call was not answered with a receipt or enqueue_error', [{ result: { messageReceiptId: '<uuid>' } }, { error: { code: 'enqueue_error' } }], r);
+      check(
+        ok,
+        'the enqueue call was not answered with a receipt or enqueue_error',
+        [{ result: { messageReceiptId: '<uuid>' } }, { error: { code: 'enqueue_error' } }],
+        r,
+      );
       return err ? 'enqueue_error (no queue provider)' : `receipt ${String(receipt)}`;
     },
   }),

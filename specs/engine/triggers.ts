@@ -16,7 +16,8 @@ export const triggerCases = [
     title: 'registertrigger is delivered to the provider with its fields; the registering worker gets no reply',
     level: 'MUST',
     sources: [doc('§3.4'), doc('§4.4'), doc('§11.1 #28'), src('engine/src/worker_connections/traits.rs')],
-    disagreement: 'The docs say the engine answers registertrigger with a triggerregistrationresult; the code replies only on error (engine-protocol.md §10 #3). This case follows the code.',
+    disagreement:
+      'The docs say the engine answers registertrigger with a triggerregistrationresult; the code replies only on error (engine-protocol.md §10 #3). This case follows the code.',
     timeoutMs: 6000,
     async run(ctx) {
       const provider = await ctx.worker('provider');
@@ -34,12 +35,21 @@ export const triggerCases = [
       const inNs = (await provider.waitFor({ type: 'registertrigger', id: nsId })).frame as Frame;
       const expected = { id: plainId, trigger_type: type, function_id: fn, config: { every: '1s' }, metadata: { origin: 'case' } };
       check(
-        plain.trigger_type === type && plain.function_id === fn && JSON.stringify(plain.config) === '{"every":"1s"}' && JSON.stringify(plain.metadata) === '{"origin":"case"}' && !('namespace' in plain),
+        plain.trigger_type === type &&
+          plain.function_id === fn &&
+          JSON.stringify(plain.config) === '{"every":"1s"}' &&
+          JSON.stringify(plain.metadata) === '{"origin":"case"}' &&
+          !('namespace' in plain),
         'the delivered binding differs from the registration (or names the default namespace)',
         expected,
         plain,
       );
-      check(inNs.namespace === ns && inNs.config === null, 'a binding with a target namespace was delivered without it', { id: nsId, namespace: ns, config: null }, inNs);
+      check(
+        inNs.namespace === ns && inNs.config === null,
+        'a binding with a target namespace was delivered without it',
+        { id: nsId, namespace: ns, config: null },
+        inNs,
+      );
       await settle(ctx, owner, provider);
       expectNoFrame(owner, { type: 'triggerregistrationresult' }, since, 'the registering worker got a reply to a successful registertrigger');
       return 'both bindings delivered with their fields; no reply to the owner';
@@ -50,7 +60,12 @@ export const triggerCases = [
     id: 'engine.triggers.parked-until-provider',
     title: 'A trigger for a type nobody provides yet is parked without error and delivered when the provider registers',
     level: 'MUST',
-    sources: [doc('§3.4'), doc('§11.1 #29'), src('engine/src/engine/mod.rs test_register_trigger_unknown_type_defers_without_error_ack'), src('engine/src/engine/mod.rs test_deferred_trigger_activates_when_provider_registers_type')],
+    sources: [
+      doc('§3.4'),
+      doc('§11.1 #29'),
+      src('engine/src/engine/mod.rs test_register_trigger_unknown_type_defers_without_error_ack'),
+      src('engine/src/engine/mod.rs test_deferred_trigger_activates_when_provider_registers_type'),
+    ],
     timeoutMs: 6000,
     async run(ctx) {
       const owner = await ctx.worker('owner');
@@ -94,7 +109,12 @@ export const triggerCases = [
       const badId = await owner.registerTrigger({ trigger_type: type, function_id: fn, config: { bad: true } });
       const err = (await owner.waitFor({ type: 'triggerregistrationresult', id: badId })).frame as Frame;
       const e = err.error as { code?: unknown; message?: unknown } | undefined;
-      check(err.trigger_type === type && err.function_id === fn && e?.code === 'trigger_registration_failed' && e.message === 'config refused', 'the forwarded error differs from what the provider sent', { id: badId, trigger_type: type, function_id: fn, error: { code: 'trigger_registration_failed', message: 'config refused' } }, err);
+      check(
+        err.trigger_type === type && err.function_id === fn && e?.code === 'trigger_registration_failed' && e.message === 'config refused',
+        'the forwarded error differs from what the provider sent',
+        { id: badId, trigger_type: type, function_id: fn, error: { code: 'trigger_registration_failed', message: 'config refused' } },
+        err,
+      );
       await settle(ctx, provider, owner);
       expectNoFrame(owner, { type: 'triggerregistrationresult', id: goodId }, since, 'a successful provider result was forwarded');
       return 'error forwarded with trigger_type and function_id; success not forwarded';
@@ -119,7 +139,13 @@ export const triggerCases = [
       const id = await owner.registerTrigger({ trigger_type: type, function_id: fn, config: null });
       await provider.waitFor({ type: 'registertrigger', id });
       const since = owner.mark();
-      await spoofer.send({ type: 'triggerregistrationresult', id, trigger_type: type, function_id: fn, error: { code: 'spoofed', message: 'not the provider' } });
+      await spoofer.send({
+        type: 'triggerregistrationresult',
+        id,
+        trigger_type: type,
+        function_id: fn,
+        error: { code: 'spoofed', message: 'not the provider' },
+      });
       await settle(ctx, spoofer, owner);
       expectNoFrame(owner, { type: 'triggerregistrationresult' }, since, 'a result from a worker that is not the provider was forwarded');
       return 'the spoofed result was ignored';
@@ -144,9 +170,19 @@ export const triggerCases = [
       ] as const) {
         const r = (await owner.waitFor({ type: 'triggerregistrationresult', id })).frame as Frame;
         const e = r.error as { code?: unknown; message?: unknown } | undefined;
-        check(e?.code === 'INVALID_NAMESPACE' && typeof e.message === 'string' && e.message.includes(field), `a blank ${field} was not answered INVALID_NAMESPACE naming the field`, { error: { code: 'INVALID_NAMESPACE', message: `…${field}…` } }, r);
+        check(
+          e?.code === 'INVALID_NAMESPACE' && typeof e.message === 'string' && e.message.includes(field),
+          `a blank ${field} was not answered INVALID_NAMESPACE naming the field`,
+          { error: { code: 'INVALID_NAMESPACE', message: `…${field}…` } },
+          r,
+        );
       }
-      check(frames(owner, { type: 'triggerregistrationresult' }).length === 2, 'extra trigger results arrived', 2, frames(owner, { type: 'triggerregistrationresult' }));
+      check(
+        frames(owner, { type: 'triggerregistrationresult' }).length === 2,
+        'extra trigger results arrived',
+        2,
+        frames(owner, { type: 'triggerregistrationresult' }),
+      );
       return 'both blank fields answered INVALID_NAMESPACE naming the field';
     },
   }),
@@ -166,10 +202,12 @@ export const triggerCases = [
       await barrier(ctx, watcher);
       const since = watcher.mark();
       const comer = await ctx.worker('comer');
-      const event = (e: string) => (f: unknown): boolean => {
-        const frame = f as { type?: string; function_id?: string; data?: { event?: string; worker_id?: string } } | undefined;
-        return frame?.type === 'invokefunction' && frame.function_id === fn && frame.data?.event === e && frame.data.worker_id === comer.workerId;
-      };
+      const event =
+        (e: string) =>
+        (f: unknown): boolean => {
+          const frame = f as { type?: string; function_id?: string; data?: { event?: string; worker_id?: string } } | undefined;
+          return frame?.type === 'invokefunction' && frame.function_id === fn && frame.data?.event === e && frame.data.worker_id === comer.workerId;
+        };
       await watcher.waitFor(event('worker_connected'), { since });
       await comer.disconnect();
       await watcher.waitFor(event('worker_disconnected'), { since, timeoutMs: ctx.timing.cleanupBoundMs });

@@ -13,12 +13,16 @@ import type { SdkCaseContext } from './context.ts';
 
 type Sender = (conn: EngineConnection) => Promise<unknown>;
 
-const text = (...frames: string[]): Sender => async (conn) => {
-  for (const f of frames) await conn.sendRaw(f, { binary: false });
-};
-const json = (...frames: unknown[]): Sender => async (conn) => {
-  for (const f of frames) await conn.send(f as object);
-};
+const text =
+  (...frames: string[]): Sender =>
+  async (conn) => {
+    for (const f of frames) await conn.sendRaw(f, { binary: false });
+  };
+const json =
+  (...frames: unknown[]): Sender =>
+  async (conn) => {
+    for (const f of frames) await conn.send(f as object);
+  };
 
 function badInputCase(id: string, title: string, what: string, send: Sender, sources: CaseSource[], disagreement?: string): SdkCase {
   return defineCase<SdkCaseContext>({
@@ -42,12 +46,41 @@ function badInputCase(id: string, title: string, what: string, send: Sender, sou
 }
 
 export const badInputCases: SdkCase[] = [
-  badInputCase('sdk.bad-input.malformed-json', 'survives a text frame that is not JSON', 'malformed JSON', text('{"type":"invokefunction",', 'not json at all', '{"type":}'), [src.behaviour('§10.1 #10')]),
+  badInputCase(
+    'sdk.bad-input.malformed-json',
+    'survives a text frame that is not JSON',
+    'malformed JSON',
+    text('{"type":"invokefunction",', 'not json at all', '{"type":}'),
+    [src.behaviour('§10.1 #10')],
+  ),
   badInputCase('sdk.bad-input.empty-frame', 'survives an empty text frame', 'an empty frame', text(''), []),
   badInputCase('sdk.bad-input.null', 'survives the JSON value null', 'a null frame', text('null'), [src.behaviour('§9 JSON that is not an object / null')]),
-  badInputCase('sdk.bad-input.non-object-json', 'survives JSON that is not an object (array, number, string, boolean)', 'non-object JSON', text('[1,2,3]', '42', '"invokefunction"', 'true'), [src.behaviour('§9 JSON that is not an object')]),
-  badInputCase('sdk.bad-input.unknown-type', 'ignores a frame of an unknown type', 'an unknown type', json({ type: 'mystery', payload: { x: 1 } }, { type: 'INVOKEFUNCTION', invocation_id: randomUUID(), function_id: 'conf::echo', data: {} }, { type: 42 }, { no_type: true }), [src.protocol('§3.14')]),
-  badInputCase('sdk.bad-input.error-frame', 'ignores the engine\'s {"type":"error"} frame', 'an error frame', json({ type: 'error', error: { code: 'FORBIDDEN', message: 'conformance: not a real auth failure' } }), [src.protocol('§3.14'), src.behaviour('§0.1 RBAC/auth failure at upgrade')]),
+  badInputCase(
+    'sdk.bad-input.non-object-json',
+    'survives JSON that is not an object (array, number, string, boolean)',
+    'non-object JSON',
+    text('[1,2,3]', '42', '"invokefunction"', 'true'),
+    [src.behaviour('§9 JSON that is not an object')],
+  ),
+  badInputCase(
+    'sdk.bad-input.unknown-type',
+    'ignores a frame of an unknown type',
+    'an unknown type',
+    json(
+      { type: 'mystery', payload: { x: 1 } },
+      { type: 'INVOKEFUNCTION', invocation_id: randomUUID(), function_id: 'conf::echo', data: {} },
+      { type: 42 },
+      { no_type: true },
+    ),
+    [src.protocol('§3.14')],
+  ),
+  badInputCase(
+    'sdk.bad-input.error-frame',
+    'ignores the engine\'s {"type":"error"} frame',
+    'an error frame',
+    json({ type: 'error', error: { code: 'FORBIDDEN', message: 'conformance: not a real auth failure' } }),
+    [src.protocol('§3.14'), src.behaviour('§0.1 RBAC/auth failure at upgrade')],
+  ),
   badInputCase(
     'sdk.bad-input.missing-fields',
     'survives known frame types with required fields missing or of the wrong type',
@@ -82,20 +115,24 @@ export const badInputCases: SdkCase[] = [
     requires: [],
     lane: 'fast',
     timeoutMs: 20_000,
-    disagreement: 'Node, Python and the browser SDK echo a non-UUID invocation_id; Rust and Go drop the frame (sdk-behaviour.md §10.1 #13). Both are accepted; the engine itself only ever sends UUIDs.',
+    disagreement:
+      'Node, Python and the browser SDK echo a non-UUID invocation_id; Rust and Go drop the frame (sdk-behaviour.md §10.1 #13). Both are accepted; the engine itself only ever sends UUIDs.',
     async run(ctx) {
       const { driver, conn } = await ctx.connect();
       await registerEcho(ctx, driver, conn, 'conf::echo');
       let disposition = 'dropped';
       try {
         const { frame } = await invokeRaw(conn, 'conf::echo', { odd: 'id' }, { invocationId: 'not-a-uuid', timeoutMs: ctx.timing.quietMs * 2 });
-        if (frame.invocation_id !== 'not-a-uuid') throw new CaseFailure('the answer to a non-UUID invocation_id carries another id', 'not-a-uuid', frame.invocation_id);
+        if (frame.invocation_id !== 'not-a-uuid')
+          throw new CaseFailure('the answer to a non-UUID invocation_id carries another id', 'not-a-uuid', frame.invocation_id);
         disposition = 'answered';
       } catch (e) {
         if (e instanceof CaseFailure) throw e;
       }
       await assertStillServing(ctx, conn, 'conf::echo', 'an invocation with a non-UUID id');
-      return outcome.pass(`non-UUID invocation ${disposition}; still serving`, { findings: [{ severity: 'info', message: `an invokefunction with invocation_id "not-a-uuid" was ${disposition}` }] });
+      return outcome.pass(`non-UUID invocation ${disposition}; still serving`, {
+        findings: [{ severity: 'info', message: `an invokefunction with invocation_id "not-a-uuid" was ${disposition}` }],
+      });
     },
   }),
   defineCase<SdkCaseContext>({
@@ -106,7 +143,8 @@ export const badInputCases: SdkCase[] = [
     requires: [],
     lane: 'fast',
     timeoutMs: 30_000,
-    disagreement: 'Python (websockets max_size 1 MiB, not overridden) closes with 1009 and reconnects; the engine allows 64 MiB and the other SDKs at least 16 MiB (sdk-behaviour.md §9).',
+    disagreement:
+      'Python (websockets max_size 1 MiB, not overridden) closes with 1009 and reconnects; the engine allows 64 MiB and the other SDKs at least 16 MiB (sdk-behaviour.md §9).',
     async run(ctx) {
       const { driver, conn } = await ctx.connect();
       await registerEcho(ctx, driver, conn, 'conf::echo');
@@ -115,10 +153,19 @@ export const badInputCases: SdkCase[] = [
       try {
         answer = await invokeRaw(conn, 'conf::echo', big, { timeoutMs: ctx.timing.replyMs * 2 });
       } catch (e) {
-        throw new CaseFailure('a 1.5 MiB invocation got no answer', 'the 1.5 MiB input echoed back', conn.closeInfo ? `connection closed with ${conn.closeInfo.code}` : e instanceof Error ? e.message.split('\n')[0] : String(e));
+        throw new CaseFailure(
+          'a 1.5 MiB invocation got no answer',
+          'the 1.5 MiB input echoed back',
+          conn.closeInfo ? `connection closed with ${conn.closeInfo.code}` : e instanceof Error ? e.message.split('\n')[0] : String(e),
+        );
       }
       const blob = (answer.frame.result as { blob?: unknown } | undefined)?.blob;
-      if (typeof blob !== 'string' || blob.length !== big.blob.length) throw new CaseFailure('the 1.5 MiB input did not come back unchanged', `${big.blob.length} characters`, typeof blob === 'string' ? `${blob.length} characters` : answer.frame);
+      if (typeof blob !== 'string' || blob.length !== big.blob.length)
+        throw new CaseFailure(
+          'the 1.5 MiB input did not come back unchanged',
+          `${big.blob.length} characters`,
+          typeof blob === 'string' ? `${blob.length} characters` : answer.frame,
+        );
       await assertStillServing(ctx, conn, 'conf::echo', 'a 1.5 MiB frame');
       return outcome.pass('1.5 MiB invocation served');
     },

@@ -70,9 +70,19 @@ export const browserCases: SdkCase[] = [
       const { conn } = await ctx.connect({ headers: { 'x-iii-conformance': value } });
       const upgrade = ctx.engine.upgrades[0];
       check(upgrade !== undefined, 'no upgrade request was recorded', 'one upgrade request', 'none');
-      const leaked = [...Object.entries(upgrade.headers).filter(([, v]) => String(v).includes(value)).map(([k]) => `header ${k}`), ...(upgrade.url.includes(value) ? [`URL ${upgrade.url}`] : [])];
+      const leaked = [
+        ...Object.entries(upgrade.headers)
+          .filter(([, v]) => String(v).includes(value))
+          .map(([k]) => `header ${k}`),
+        ...(upgrade.url.includes(value) ? [`URL ${upgrade.url}`] : []),
+      ];
       check(leaked.length === 0, 'the ignored headers option leaked into the upgrade request', 'no trace of the headers option', leaked);
-      check(upgrade.headers['x-iii-conformance'] === undefined, 'a browser sent a custom handshake header', 'no x-iii-conformance header', upgrade.headers['x-iii-conformance']);
+      check(
+        upgrade.headers['x-iii-conformance'] === undefined,
+        'a browser sent a custom handshake header',
+        'no x-iii-conformance header',
+        upgrade.headers['x-iii-conformance'],
+      );
       const first = await conn.waitFor(isWorkerRegisterCall, { timeoutMs: ctx.timing.replyMs });
       return outcome.pass(`plain upgrade on ${upgrade.url}; worker announced itself as ${JSON.stringify(asObject(asObject(first.frame)?.data)?.name)}`);
     },
@@ -91,7 +101,11 @@ export const browserCases: SdkCase[] = [
       const { exit } = await driver.shutdown();
       const closed = await conn.waitForClose({ timeoutMs: ctx.timing.replyMs });
       // 1001 is what Chromium sends when the page itself goes away: the SDK's shutdown did not close it.
-      check(browserMaySend(closed.code), 'the socket did not end with the SDK’s own close frame', 'close code 1005 (none), 1000 or 3000-4999', { code: closed.code, reason: closed.reason, driverExit: exit });
+      check(browserMaySend(closed.code), 'the socket did not end with the SDK’s own close frame', 'close code 1005 (none), 1000 or 3000-4999', {
+        code: closed.code,
+        reason: closed.reason,
+        driverExit: exit,
+      });
       return outcome.pass(`closed with ${closed.code}`);
     },
   }),
@@ -112,19 +126,32 @@ export const browserCases: SdkCase[] = [
       const first = await next.next(() => true, { timeoutMs: ctx.timing.replyMs });
       const f = asObject(first.frame) ?? {};
       // Not a crash: Chromium closes a page's sockets with 1001 "going away" on navigation.
-      const findings: Finding[] = [{ severity: 'info', message: `the old page's socket closed with ${closed.code}${closed.code === 1001 ? ' (going away, sent by the browser)' : ''}` }];
+      const findings: Finding[] = [
+        { severity: 'info', message: `the old page's socket closed with ${closed.code}${closed.code === 1001 ? ' (going away, sent by the browser)' : ''}` },
+      ];
       if (f.type === 'reattach') {
-        throw new CaseFailure('the reloaded page presented the old page’s worker identity', 'engine::workers::register as the first frame', first.frame, { findings });
+        throw new CaseFailure('the reloaded page presented the old page’s worker identity', 'engine::workers::register as the first frame', first.frame, {
+          findings,
+        });
       }
-      check(isWorkerRegisterCall(first.frame), 'the reloaded page did not start by announcing itself', 'engine::workers::register as the first frame', first.frame);
+      check(
+        isWorkerRegisterCall(first.frame),
+        'the reloaded page did not start by announcing itself',
+        'engine::workers::register as the first frame',
+        first.frame,
+      );
       return outcome.pass(`old socket closed ${closed.code}; new worker announced itself`, { findings });
     },
   }),
   defineCase<SdkCaseContext>({
     id: 'sdk.browser.background-tab-reconnects',
-    title: "a worker in a background tab reconnects after a drop: within its delay with Chromium's timer throttling off, within the delay plus Chromium's 1 s alignment with it on",
+    title:
+      "a worker in a background tab reconnects after a drop: within its delay with Chromium's timer throttling off, within the delay plus Chromium's 1 s alignment with it on",
     level: 'SHOULD',
-    sources: [src.seed('"External workers can run … in browser tabs"'), src.behaviour('§3.1 backoff formula (Browser same as Node); §8 (Browser: no heartbeat of its own)')],
+    sources: [
+      src.seed('"External workers can run … in browser tabs"'),
+      src.behaviour('§3.1 backoff formula (Browser same as Node); §8 (Browser: no heartbeat of its own)'),
+    ],
     requires: ['browser-page', 'reconnection-config'],
     lane: 'fast',
     timeoutMs: 40_000,
@@ -132,8 +159,15 @@ export const browserCases: SdkCase[] = [
       const samples = [await backgroundReconnect(ctx, false), await backgroundReconnect(ctx, true)];
       const findings: Finding[] = samples.map((t) => ({ severity: 'info', message: `${t.label}: ${t.measuredMs} ms (delay ${RECONNECT_DELAY_MS} ms)` }));
       const bad = samples.filter((t) => t.verdict === 'FAIL');
-      if (bad.length > 0) throw new CaseFailure('a background tab reconnected later than its delay allows', samples.map((t) => `${t.label}: <= ${t.allowedMaxMs} ms + ${t.slackMs} ms slack`), bad.map((t) => `${t.label}: ${t.measuredMs} ms`), { timings: samples, findings });
-      if (samples.some((t) => t.verdict === 'INDETERMINATE')) return outcome.indeterminate('the harness could not keep time while judging the reconnect gap', { timings: samples, findings });
+      if (bad.length > 0)
+        throw new CaseFailure(
+          'a background tab reconnected later than its delay allows',
+          samples.map((t) => `${t.label}: <= ${t.allowedMaxMs} ms + ${t.slackMs} ms slack`),
+          bad.map((t) => `${t.label}: ${t.measuredMs} ms`),
+          { timings: samples, findings },
+        );
+      if (samples.some((t) => t.verdict === 'INDETERMINATE'))
+        return outcome.indeterminate('the harness could not keep time while judging the reconnect gap', { timings: samples, findings });
       return outcome.pass(samples.map((t) => `${t.label}: ${t.measuredMs} ms`).join('; '), { timings: samples, findings });
     },
   }),

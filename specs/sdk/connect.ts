@@ -3,7 +3,17 @@
 import { hostname } from 'node:os';
 import { outcome } from '../../harness/cases/model.ts';
 import type { EngineConnection } from '../../harness/fake-engine/index.ts';
-import { asObject, sameJson, invokeRaw, isWorkerRegisterCall, registrationKeys, registrationsOn, sameMultiset, sleep, type FrameObject } from './support/frames.ts';
+import {
+  asObject,
+  sameJson,
+  invokeRaw,
+  isWorkerRegisterCall,
+  registrationKeys,
+  registrationsOn,
+  sameMultiset,
+  sleep,
+  type FrameObject,
+} from './support/frames.ts';
 import type { SdkCaseContext } from './context.ts';
 import { defineCase } from '../../harness/cases/define.ts';
 import { CaseFailure, check } from '../../harness/cases/failure.ts';
@@ -20,7 +30,9 @@ async function registerStandardSet(ctx: SdkCaseContext, driver: Awaited<ReturnTy
     await driver.registerTriggerType(STANDARD.triggerType, 'conformance trigger type');
     keys.push(`registertriggertype ${STANDARD.triggerType}`);
   }
-  await driver.registerTrigger(ctx.implementation.capabilities.includes('trigger-types') ? STANDARD.triggerType : 'conf-external', STANDARD.fnA, { every: 'never' });
+  await driver.registerTrigger(ctx.implementation.capabilities.includes('trigger-types') ? STANDARD.triggerType : 'conf-external', STANDARD.fnA, {
+    every: 'never',
+  });
   keys.push('registertrigger *');
   return keys;
 }
@@ -72,7 +84,12 @@ export const connectCases: SdkCase[] = [
       const { conn } = await ctx.connect();
       await conn.waitFor(isWorkerRegisterCall, { timeoutMs: ctx.timing.replyMs });
       const reattach = conn.all({ type: 'reattach' });
-      check(reattach.length === 0, 'the first connection sent reattach although the SDK had no worker id yet', 'no reattach', reattach.map((e) => e.frame));
+      check(
+        reattach.length === 0,
+        'the first connection sent reattach although the SDK had no worker id yet',
+        'no reattach',
+        reattach.map((e) => e.frame),
+      );
       return outcome.pass('no reattach on the first connection');
     },
   }),
@@ -134,7 +151,12 @@ export const connectCases: SdkCase[] = [
       const frame = asObject(call.frame) ?? {};
       const action = asObject(frame.action);
       check(action?.type === 'void', 'engine::workers::register is not a void call', { action: { type: 'void' } }, frame.action);
-      check(frame.invocation_id === undefined || frame.invocation_id === null, 'engine::workers::register carries an invocation_id', 'no invocation_id (or null)', frame.invocation_id);
+      check(
+        frame.invocation_id === undefined || frame.invocation_id === null,
+        'engine::workers::register carries an invocation_id',
+        'no invocation_id (or null)',
+        frame.invocation_id,
+      );
       const data = asObject(frame.data);
       check(data !== undefined, 'engine::workers::register has no object payload', 'data: {runtime, version, name, os, pid}', frame.data);
       const missing = (['runtime', 'version', 'name', 'os'] as const).filter((k) => typeof data[k] !== 'string' || (data[k] as string).trim() === '');
@@ -212,7 +234,12 @@ export const connectCases: SdkCase[] = [
       await driver.registerFunction('conf::early', { kind: 'echo' });
       await conn.waitFor({ type: 'registerfunction', id: 'conf::early' }, { timeoutMs: ctx.timing.replyMs });
       const answer = await invokeRaw(conn, 'conf::early', { before: 'workerregistered' }, { timeoutMs: ctx.timing.replyMs });
-      check(sameJson(answer.frame.result, { before: 'workerregistered' }), 'an invocation before workerregistered was not answered correctly', { result: { before: 'workerregistered' } }, answer.frame);
+      check(
+        sameJson(answer.frame.result, { before: 'workerregistered' }),
+        'an invocation before workerregistered was not answered correctly',
+        { result: { before: 'workerregistered' } },
+        answer.frame,
+      );
       ctx.engine.setWorkerRegistered('immediate');
       await conn.sendWorkerRegistered();
       // Barrier: frames are handled in order, so once the SDK answers a call sent after workerregistered,
@@ -223,7 +250,11 @@ export const connectCases: SdkCase[] = [
       const first = await next.next(() => true, { timeoutMs: ctx.timing.replyMs });
       const f = asObject(first.frame) ?? {};
       if (f.type !== 'reattach' || f.previous_worker_id !== conn.workerId) {
-        throw new CaseFailure('after a late workerregistered, the next connection did not start with reattach carrying that worker id', { type: 'reattach', previous_worker_id: conn.workerId }, first.frame);
+        throw new CaseFailure(
+          'after a late workerregistered, the next connection did not start with reattach carrying that worker id',
+          { type: 'reattach', previous_worker_id: conn.workerId },
+          first.frame,
+        );
       }
       return outcome.pass('served before workerregistered; reattached with the late id');
     },

@@ -24,7 +24,6 @@ import { launchCaseDriver, mirrorDriverIntoTranscript, type DriverLaunchSpec } f
 // A driver that cannot be started is the harness's problem (ERROR), not the SDK's: thrown here, where drivers start.
 import { CaseSetupError } from '../../harness/cases/failure.ts';
 
-
 /** Time allowances for one case, already multiplied by the tolerance model's timeScale. */
 export interface SdkTiming {
   /** How long an SDK may take to send an expected frame or driver event (ms). */
@@ -189,7 +188,10 @@ export function sdkContextFactory(target: SdkTargetInfo, engineOptions: FakeEngi
         // The contract says a driver exits on SIGTERM; one that had to be SIGKILLed is named (runCase
         // turns this into a warning finding), after everything is already stopped.
         const killed = drivers.map((d, i) => (d.exit?.killed ? `driver ${i + 1} (pid ${d.pid})` : null)).filter((x) => x !== null);
-        if (killed.length > 0) throw new Error(`${killed.join(', ')} ignored SIGTERM and was killed with SIGKILL after the grace period (the driver contract says a driver exits on SIGTERM)`);
+        if (killed.length > 0)
+          throw new Error(
+            `${killed.join(', ')} ignored SIGTERM and was killed with SIGKILL after the grace period (the driver contract says a driver exits on SIGTERM)`,
+          );
       },
     };
   };

@@ -26,7 +26,8 @@ export const SDK_FUZZ_EXCLUDED_TYPES = ['registrationrejected'] as const;
 /** A valid invocation round-trips on the same connection, or the reason it did not. */
 async function serves(ctx: SdkCaseContext, conn: EngineConnection): Promise<Death> {
   const probe = { fuzz: 'still serving', n: randomUUID() };
-  const closed = (): string => `the SDK's connection closed (${conn.closeInfo?.code ?? 'no close frame'}${conn.closeInfo?.reason ? ` ${conn.closeInfo.reason}` : ''})`;
+  const closed = (): string =>
+    `the SDK's connection closed (${conn.closeInfo?.code ?? 'no close frame'}${conn.closeInfo?.reason ? ` ${conn.closeInfo.reason}` : ''})`;
   if (!conn.isOpen) return closed();
   try {
     const { frame } = await invokeRaw(conn, FN, probe, { timeoutMs: ctx.timing.replyMs });
@@ -65,7 +66,8 @@ export const sdkFuzzCases: SdkCase[] = [
     requires: [],
     lane: 'fast',
     timeoutMs: 300_000,
-    disagreement: 'registrationrejected is left out: it is fatal for SDKs by design (sdk-behaviour.md §4.3). Invalid UTF-8 goes in binary frames only: in a text frame RFC 6455 §8.1 requires failing the connection.',
+    disagreement:
+      'registrationrejected is left out: it is fatal for SDKs by design (sdk-behaviour.md §4.3). Invalid UTF-8 goes in binary frames only: in a text frame RFC 6455 §8.1 requires failing the connection.',
     async run(ctx) {
       const frames = fuzzFrames();
       const arbitrary = fuzzFrameArbitrary('engine->worker', SDK_FUZZ_EXCLUDED_TYPES);
@@ -105,7 +107,10 @@ export const sdkFuzzCases: SdkCase[] = [
       ctx.note(`sdk fuzz lane: ${describeLane(lane)}`, { byMutation: lane.byMutation });
       recordFuzzLane({ side: 'sdk', implementation: `${ctx.implementation.name} ${ctx.implementation.version}`, result: lane });
       const death = lane.death;
-      if (!death) return outcome.pass(`kept serving: ${describeLane(lane)}`, { findings: [{ severity: 'info', message: `frames per mutation: ${JSON.stringify(lane.byMutation)}` }] });
+      if (!death)
+        return outcome.pass(`kept serving: ${describeLane(lane)}`, {
+          findings: [{ severity: 'info', message: `frames per mutation: ${JSON.stringify(lane.byMutation)}` }],
+        });
       // Once more on the case's own engine, so the transcript and the repro bundle hold the minimal sequence.
       const { driver, conn } = await ctx.connect();
       await registerEcho(ctx, driver, conn, FN);

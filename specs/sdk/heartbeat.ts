@@ -10,7 +10,10 @@ import { src, type SdkCase } from './support/sources.ts';
 
 /** WebSocket control frames the engine saw on `conn` (ws-ping / ws-pong events in the transcript). */
 function controlEvents(ctx: SdkCaseContext, conn: EngineConnection, event: 'ws-ping' | 'ws-pong'): { t: number; message?: string }[] {
-  return ctx.engine.transcript.records.filter((r) => r.kind === 'event' && r.event === event && r.conn === conn.conn) as unknown as { t: number; message?: string }[];
+  return ctx.engine.transcript.records.filter((r) => r.kind === 'event' && r.event === event && r.conn === conn.conn) as unknown as {
+    t: number;
+    message?: string;
+  }[];
 }
 
 async function until(ctx: SdkCaseContext, timeoutMs: number, probe: () => boolean): Promise<boolean> {
@@ -54,14 +57,19 @@ export const heartbeatCases: SdkCase[] = [
     requires: [],
     lane: 'fast',
     timeoutMs: 15_000,
-    disagreement: 'engine-protocol §11.2 #22 says SHOULD answer; only Rust and Go do, Node (all versions) and Python ignore the JSON ping as an unknown type (sdk-behaviour.md §8).',
+    disagreement:
+      'engine-protocol §11.2 #22 says SHOULD answer; only Rust and Go do, Node (all versions) and Python ignore the JSON ping as an unknown type (sdk-behaviour.md §8).',
     async run(ctx) {
       const { conn } = await ctx.connect();
       await conn.waitFor(isWorkerRegisterCall, { timeoutMs: ctx.timing.replyMs });
       try {
         await conn.ping({ timeoutMs: ctx.timing.replyMs / 2 }); // a pong is immediate; half the reply budget keeps failing SDKs quick
       } catch {
-        throw new CaseFailure('a JSON ping was not answered with a JSON pong', { type: 'pong' }, conn.isOpen ? 'nothing' : `connection closed (${conn.closeInfo?.code})`);
+        throw new CaseFailure(
+          'a JSON ping was not answered with a JSON pong',
+          { type: 'pong' },
+          conn.isOpen ? 'nothing' : `connection closed (${conn.closeInfo?.code})`,
+        );
       }
       return outcome.pass('pong');
     },
@@ -82,8 +90,12 @@ export const heartbeatCases: SdkCase[] = [
       const ok = await until(ctx, bound + 3000, () => controlEvents(ctx, conn, 'ws-ping').length > 0);
       const first = controlEvents(ctx, conn, 'ws-ping')[0];
       if (!ok || !first) {
-        const sample = ctx.judge({ label: 'first WebSocket ping', measuredMs: performance.now() - opened, allowedMinMs: 0, allowedMaxMs: PING_INTERVAL_MS }, probe);
-        if (sample.verdict === 'INDETERMINATE') return outcome.indeterminate(`no ping yet, but ${sample.reason ?? 'the machine was busy'}`, { timings: [sample] });
+        const sample = ctx.judge(
+          { label: 'first WebSocket ping', measuredMs: performance.now() - opened, allowedMinMs: 0, allowedMaxMs: PING_INTERVAL_MS },
+          probe,
+        );
+        if (sample.verdict === 'INDETERMINATE')
+          return outcome.indeterminate(`no ping yet, but ${sample.reason ?? 'the machine was busy'}`, { timings: [sample] });
         throw new CaseFailure('the SDK sent no WebSocket ping', `a ping within ${PING_INTERVAL_MS} ms`, 'none', { timings: [sample] });
       }
       const at = ctx.engine.transcript.toTranscriptTime(opened);
@@ -111,8 +123,14 @@ export const heartbeatCases: SdkCase[] = [
       } catch {
         throw new CaseFailure('the SDK did not reconnect after the engine went silent', `a new connection within ~${IDLE_TIMEOUT_MS} ms`, 'none');
       }
-      const sample = ctx.judge({ label: 'silence until the reconnect', measuredMs: next.openedAt - silentAt, allowedMinMs: 0, allowedMaxMs: IDLE_TIMEOUT_MS + 5000 }, probe);
-      if (sample.verdict === 'FAIL') throw new CaseFailure('the reconnect after silence came too late', `within ${IDLE_TIMEOUT_MS} ms`, `${Math.round(sample.measuredMs)} ms`, { timings: [sample] });
+      const sample = ctx.judge(
+        { label: 'silence until the reconnect', measuredMs: next.openedAt - silentAt, allowedMinMs: 0, allowedMaxMs: IDLE_TIMEOUT_MS + 5000 },
+        probe,
+      );
+      if (sample.verdict === 'FAIL')
+        throw new CaseFailure('the reconnect after silence came too late', `within ${IDLE_TIMEOUT_MS} ms`, `${Math.round(sample.measuredMs)} ms`, {
+          timings: [sample],
+        });
       return outcome.pass(`reconnected ${Math.round(sample.measuredMs)} ms after the engine went silent`, { timings: [sample] });
     },
   }),

@@ -62,7 +62,8 @@ export const invocationCases: SdkCase[] = [
     requires: [],
     lane: 'fast',
     timeoutMs: 15_000,
-    disagreement: 'Node and Python omit `result` for a handler that returns nothing, Rust and Go send "result":null (sdk-behaviour.md §10.1 #9); both are accepted.',
+    disagreement:
+      'Node and Python omit `result` for a handler that returns nothing, Rust and Go send "result":null (sdk-behaviour.md §10.1 #9); both are accepted.',
     async run(ctx) {
       const { conn } = await workerWith(ctx, 'conf::void', { kind: 'void' });
       const { frame } = await invokeRaw(conn, 'conf::void', { any: 1 }, { timeoutMs: ctx.timing.replyMs });
@@ -130,7 +131,8 @@ export const invocationCases: SdkCase[] = [
     requires: [],
     lane: 'fast',
     timeoutMs: 15_000,
-    disagreement: 'The message differs ("Function not found" in Node/Rust, "Function \'<id>\' not found" in Python, `no handler registered for "<id>"` in Go); only the code is checked.',
+    disagreement:
+      'The message differs ("Function not found" in Node/Rust, "Function \'<id>\' not found" in Python, `no handler registered for "<id>"` in Go); only the code is checked.',
     async run(ctx) {
       const { conn } = await workerWith(ctx, 'conf::known', { kind: 'echo' });
       let frame: FrameObject;
@@ -162,7 +164,11 @@ export const invocationCases: SdkCase[] = [
       try {
         await conn.expectSilence({ type: 'invocationresult' }, ctx.timing.quietMs, since);
       } catch {
-        throw new CaseFailure('a call without invocation_id was answered', 'no invocationresult', conn.all({ type: 'invocationresult' }, since).map((e) => e.frame));
+        throw new CaseFailure(
+          'a call without invocation_id was answered',
+          'no invocationresult',
+          conn.all({ type: 'invocationresult' }, since).map((e) => e.frame),
+        );
       }
       return outcome.pass('handler ran, nothing sent back');
     },
@@ -193,11 +199,26 @@ export const invocationCases: SdkCase[] = [
         else if (!same(asObject(a.value.frame)?.result, c.data)) wrong.push({ invocation_id: c.id, expected: c.data, got: a.value.frame });
       });
       const duplicates = conn.all({ type: 'invocationresult' }, since).length - answers.filter((a) => a.status === 'fulfilled').length;
-      check(wrong.length === 0, `${wrong.length} of 50 concurrent invocations were not answered correctly`, 'every call answered with its own input', wrong.slice(0, 5));
+      check(
+        wrong.length === 0,
+        `${wrong.length} of 50 concurrent invocations were not answered correctly`,
+        'every call answered with its own input',
+        wrong.slice(0, 5),
+      );
       check(duplicates === 0, `${duplicates} invocations were answered more than once`, 'one answer each', duplicates);
-      const sample = ctx.judge({ label: 'all 50 answered (handlers sleep 200 ms each)', measuredMs: elapsed, allowedMinMs: sleepMs, allowedMaxMs: budgetMs }, probe);
-      if (sample.verdict === 'FAIL') throw new CaseFailure('the 50 invocations took as long as handlers run one after another', `all answered within ${budgetMs} ms`, `${Math.round(elapsed)} ms`, { timings: [sample] });
-      if (sample.verdict === 'INDETERMINATE') return outcome.indeterminate(`answers were late but the machine was busy: ${sample.reason ?? ''}`, { timings: [sample] });
+      const sample = ctx.judge(
+        { label: 'all 50 answered (handlers sleep 200 ms each)', measuredMs: elapsed, allowedMinMs: sleepMs, allowedMaxMs: budgetMs },
+        probe,
+      );
+      if (sample.verdict === 'FAIL')
+        throw new CaseFailure(
+          'the 50 invocations took as long as handlers run one after another',
+          `all answered within ${budgetMs} ms`,
+          `${Math.round(elapsed)} ms`,
+          { timings: [sample] },
+        );
+      if (sample.verdict === 'INDETERMINATE')
+        return outcome.indeterminate(`answers were late but the machine was busy: ${sample.reason ?? ''}`, { timings: [sample] });
       return outcome.pass(`50 answers in ${Math.round(elapsed)} ms`, { timings: [sample] });
     },
   }),
@@ -209,7 +230,8 @@ export const invocationCases: SdkCase[] = [
     requires: [],
     lane: 'fast',
     timeoutMs: 15_000,
-    disagreement: 'Python sends no baggage back and Rust/Python inject the traceparent of their own span (sdk-behaviour.md §5); a child span of the same trace is accepted.',
+    disagreement:
+      'Python sends no baggage back and Rust/Python inject the traceparent of their own span (sdk-behaviour.md §5); a child span of the same trace is accepted.',
     async run(ctx) {
       const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
       const traceparent = `00-${traceId}-00f067aa0ba902b7-01`;
@@ -217,10 +239,27 @@ export const invocationCases: SdkCase[] = [
       const { conn } = await workerWith(ctx, 'conf::echo', { kind: 'echo' });
       const { frame } = await invokeRaw(conn, 'conf::echo', {}, { timeoutMs: ctx.timing.replyMs, extra: { traceparent, baggage } });
       const tp = frame.traceparent;
-      check(typeof tp === 'string' && tp.split('-')[1] === traceId, 'the result does not continue the trace of the call', `traceparent with trace id ${traceId}`, tp);
-      const members = (b: unknown): string[] => (typeof b === 'string' ? b.split(',').map((m) => m.trim()).filter(Boolean).sort() : []);
+      check(
+        typeof tp === 'string' && tp.split('-')[1] === traceId,
+        'the result does not continue the trace of the call',
+        `traceparent with trace id ${traceId}`,
+        tp,
+      );
+      const members = (b: unknown): string[] =>
+        typeof b === 'string'
+          ? b
+              .split(',')
+              .map((m) => m.trim())
+              .filter(Boolean)
+              .sort()
+          : [];
       // W3C baggage is a set of members: their order carries no meaning.
-      check(typeof frame.baggage === 'string' && sameJson(members(frame.baggage), members(baggage)), 'the result does not carry the baggage of the call', baggage, frame.baggage);
+      check(
+        typeof frame.baggage === 'string' && sameJson(members(frame.baggage), members(baggage)),
+        'the result does not carry the baggage of the call',
+        baggage,
+        frame.baggage,
+      );
       return outcome.pass('trace context echoed');
     },
   }),

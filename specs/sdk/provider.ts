@@ -20,12 +20,23 @@ async function provider(ctx: SdkCaseContext, rejectWith?: string): Promise<Conne
 async function bindingAnswer(ctx: SdkCaseContext, w: ConnectedWorker, triggerType: string): Promise<{ id: string; frame: FrameObject }> {
   const id = randomUUID();
   const since = w.conn.mark();
-  await w.conn.send({ type: 'registertrigger', id, trigger_type: triggerType, function_id: 'conf::target', config: { every: '1s', n: 3 }, metadata: { owner: 'conf' } });
+  await w.conn.send({
+    type: 'registertrigger',
+    id,
+    trigger_type: triggerType,
+    function_id: 'conf::target',
+    config: { every: '1s', n: 3 },
+    metadata: { owner: 'conf' },
+  });
   try {
     const e = await w.conn.waitFor({ type: 'triggerregistrationresult', id }, { since, timeoutMs: ctx.timing.replyMs });
     return { id, frame: asObject(e.frame) ?? {} };
   } catch {
-    throw new CaseFailure(`a registertrigger for ${triggerType} got no triggerregistrationresult`, { type: 'triggerregistrationresult', id, trigger_type: triggerType }, 'nothing');
+    throw new CaseFailure(
+      `a registertrigger for ${triggerType} got no triggerregistrationresult`,
+      { type: 'triggerregistrationresult', id, trigger_type: triggerType },
+      'nothing',
+    );
   }
 }
 
@@ -42,11 +53,21 @@ export const providerCases: SdkCase[] = [
       const w = await provider(ctx);
       const from = w.driver.events.length;
       const { id, frame } = await bindingAnswer(ctx, w, 'conf-tt');
-      check(frame.trigger_type === 'conf-tt' && frame.function_id === 'conf::target', 'the acknowledgement does not name the binding', { id, trigger_type: 'conf-tt', function_id: 'conf::target' }, frame);
+      check(
+        frame.trigger_type === 'conf-tt' && frame.function_id === 'conf::target',
+        'the acknowledgement does not name the binding',
+        { id, trigger_type: 'conf-tt', function_id: 'conf::target' },
+        frame,
+      );
       check(frame.error === undefined || frame.error === null, 'a binding the handler accepted was answered with an error', 'no error', frame.error);
       const seen = await w.driver.waitFor((e) => e.event === 'triggerRequest' && e.op === 'register', ctx.timing.replyMs, 'triggerRequest', from);
       if (seen.event !== 'triggerRequest') throw new CaseFailure("the trigger type's handler was not called", 'a triggerRequest event', seen);
-      check(seen.trigger.id === id && sameJson(seen.trigger.config, { every: '1s', n: 3 }), 'the handler got another binding', { id, config: { every: '1s', n: 3 } }, seen.trigger);
+      check(
+        seen.trigger.id === id && sameJson(seen.trigger.config, { every: '1s', n: 3 }),
+        'the handler got another binding',
+        { id, config: { every: '1s', n: 3 } },
+        seen.trigger,
+      );
       return outcome.pass('binding handled and acknowledged');
     },
   }),
@@ -99,8 +120,11 @@ export const providerCases: SdkCase[] = [
       const { id } = await bindingAnswer(ctx, w, 'conf-tt');
       const from = w.driver.events.length;
       await w.conn.send({ type: 'unregistertrigger', id, trigger_type: 'conf-tt' });
-      const seen = await w.driver.waitFor((e) => e.event === 'triggerRequest' && e.op === 'unregister', ctx.timing.replyMs, 'triggerRequest unregister', from).catch(() => undefined);
-      if (!seen || seen.event !== 'triggerRequest') throw new CaseFailure("unregistertrigger did not reach the trigger type's handler", { op: 'unregister', id }, 'nothing');
+      const seen = await w.driver
+        .waitFor((e) => e.event === 'triggerRequest' && e.op === 'unregister', ctx.timing.replyMs, 'triggerRequest unregister', from)
+        .catch(() => undefined);
+      if (!seen || seen.event !== 'triggerRequest')
+        throw new CaseFailure("unregistertrigger did not reach the trigger type's handler", { op: 'unregister', id }, 'nothing');
       check(seen.trigger.id === id, 'the handler was asked to remove another binding', id, seen.trigger.id);
       return outcome.pass('unbinding handled');
     },

@@ -4,7 +4,17 @@
 
 import { outcome } from '../../harness/cases/model.ts';
 import type { EngineConnection } from '../../harness/fake-engine/index.ts';
-import { asObject, sameJson, isWorkerRegisterCall, receivedAt, registrationKeys, registrationsOn, sameMultiset, sleep, type FrameObject } from './support/frames.ts';
+import {
+  asObject,
+  sameJson,
+  isWorkerRegisterCall,
+  receivedAt,
+  registrationKeys,
+  registrationsOn,
+  sameMultiset,
+  sleep,
+  type FrameObject,
+} from './support/frames.ts';
 import type { ConnectedWorker, SdkCaseContext } from './context.ts';
 import { defineCase } from '../../harness/cases/define.ts';
 import { CaseFailure, check } from '../../harness/cases/failure.ts';
@@ -25,7 +35,11 @@ export async function dropAndReconnect(ctx: SdkCaseContext, conn: EngineConnecti
   try {
     return await ctx.engine.waitForConnection({ timeoutMs: ctx.timing.reconnectMs });
   } catch {
-    throw new CaseFailure(`the SDK did not reconnect within ${ctx.timing.reconnectMs} ms after ${kind}`, 'a new connection', `upgrade attempts: ${ctx.engine.upgrades.length}`);
+    throw new CaseFailure(
+      `the SDK did not reconnect within ${ctx.timing.reconnectMs} ms after ${kind}`,
+      'a new connection',
+      `upgrade attempts: ${ctx.engine.upgrades.length}`,
+    );
   }
 }
 
@@ -107,12 +121,27 @@ function reconnectCase(kind: DropKind, id: string, title: string, sourceNote: st
 }
 
 export const reconnectCases: SdkCase[] = [
-  reconnectCase('close-1000', 'sdk.reconnect.after-clean-close', 'reconnects after the engine closes the connection cleanly (1000)', '§3.3 "No SDK looks at the close code"'),
-  reconnectCase('terminate', 'sdk.reconnect.after-abrupt-drop', 'reconnects after the connection is cut without a close frame', '§3.3 Refused connection vs drop'),
-  reconnectCase('listener-down', 'sdk.reconnect.after-listener-down', 'reconnects once an engine that was down for a while listens again', '§3.3 Refused connection vs drop; captures d3'),
+  reconnectCase(
+    'close-1000',
+    'sdk.reconnect.after-clean-close',
+    'reconnects after the engine closes the connection cleanly (1000)',
+    '§3.3 "No SDK looks at the close code"',
+  ),
+  reconnectCase(
+    'terminate',
+    'sdk.reconnect.after-abrupt-drop',
+    'reconnects after the connection is cut without a close frame',
+    '§3.3 Refused connection vs drop',
+  ),
+  reconnectCase(
+    'listener-down',
+    'sdk.reconnect.after-listener-down',
+    'reconnects once an engine that was down for a while listens again',
+    '§3.3 Refused connection vs drop; captures d3',
+  ),
   defineCase<SdkCaseContext>({
     id: 'sdk.reconnect.reattach-first',
-    title: "the first frame after a reconnect is reattach with the previous worker_id and reattach_token",
+    title: 'the first frame after a reconnect is reattach with the previous worker_id and reattach_token',
     level: 'MUST',
     sources: [src.rule(6), src.behaviour('§4.2'), src.protocol('§3.11, §4.5')],
     requires: [],
@@ -145,7 +174,12 @@ export const reconnectCases: SdkCase[] = [
       const next = await dropAndReconnect(ctx, w.conn, 'close-1000');
       const frames = await settleRegistrations(ctx, next, hasFunctions(r.functions));
       const got = frames.filter((f) => f.type === 'registerfunction').map((f) => String(f.id));
-      check(r.functions.every((f) => got.includes(f)), 'not every function was registered again', r.functions, got);
+      check(
+        r.functions.every((f) => got.includes(f)),
+        'not every function was registered again',
+        r.functions,
+        got,
+      );
       return outcome.pass(`functions ${got.join(', ')} registered again`);
     },
   }),
@@ -165,7 +199,12 @@ export const reconnectCases: SdkCase[] = [
       const frames = await settleRegistrations(ctx, next, (fs) => fs.some((f) => f.type === 'registertrigger'));
       const again = frames.find((f) => f.type === 'registertrigger' && f.id === before.id);
       const pick = (f: FrameObject | undefined) => f && { id: f.id, trigger_type: f.trigger_type, function_id: f.function_id, config: f.config };
-      check(again !== undefined, 'the trigger was not registered again with the same id', pick(before), frames.filter((f) => f.type === 'registertrigger').map(pick));
+      check(
+        again !== undefined,
+        'the trigger was not registered again with the same id',
+        pick(before),
+        frames.filter((f) => f.type === 'registertrigger').map(pick),
+      );
       check(sameJson(pick(again), pick(before)), 'the trigger came back different', pick(before), pick(again));
       return outcome.pass(`trigger ${String(before.id)} registered again`);
     },
@@ -183,7 +222,12 @@ export const reconnectCases: SdkCase[] = [
       const r = await registerAll(ctx, w);
       const next = await dropAndReconnect(ctx, w.conn, 'close-1000');
       const frames = await settleRegistrations(ctx, next, (fs) => fs.some((f) => f.type === 'registertriggertype'));
-      check(frames.some((f) => f.type === 'registertriggertype' && f.id === r.triggerType), 'the trigger type was not registered again', r.triggerType, registrationKeys(frames));
+      check(
+        frames.some((f) => f.type === 'registertriggertype' && f.id === r.triggerType),
+        'the trigger type was not registered again',
+        r.triggerType,
+        registrationKeys(frames),
+      );
       return outcome.pass(`trigger type ${String(r.triggerType)} registered again`);
     },
   }),
@@ -228,7 +272,12 @@ export const reconnectCases: SdkCase[] = [
     async run(ctx) {
       const w = await ctx.connect();
       const r = await registerAll(ctx, w);
-      const ack = await w.driver.request({ cmd: 'registerTrigger', triggerType: r.triggerType ?? 'conf-external', functionId: 'conf::two', config: { gone: true } });
+      const ack = await w.driver.request({
+        cmd: 'registerTrigger',
+        triggerType: r.triggerType ?? 'conf-external',
+        functionId: 'conf::two',
+        config: { gone: true },
+      });
       const t = await w.conn.waitFor({ type: 'registertrigger', function_id: 'conf::two' }, { timeoutMs: ctx.timing.replyMs });
       const triggerId = asObject(t.frame)?.id;
       await w.driver.request({ cmd: 'unregisterFunction', functionId: 'conf::two' });
@@ -274,7 +323,12 @@ export const reconnectCases: SdkCase[] = [
       const next = await ctx.engine.waitForConnection({ timeoutMs: ctx.timing.reconnectMs });
       const frames = await settleRegistrations(ctx, next, hasFunctions(['conf::offline']));
       const n = frames.filter((f) => f.type === 'registerfunction' && f.id === 'conf::offline').length;
-      check(n === 1, n === 0 ? 'the function registered while disconnected never reached the engine' : 'the function registered while disconnected arrived more than once', 'registerfunction conf::offline once', registrationKeys(frames));
+      check(
+        n === 1,
+        n === 0 ? 'the function registered while disconnected never reached the engine' : 'the function registered while disconnected arrived more than once',
+        'registerfunction conf::offline once',
+        registrationKeys(frames),
+      );
       return outcome.pass('offline registration arrived once');
     },
   }),
@@ -291,12 +345,21 @@ export const reconnectCases: SdkCase[] = [
       await w.conn.waitFor(isWorkerRegisterCall, { timeoutMs: ctx.timing.replyMs });
       ctx.engine.answer('conf::queued', { result: { delivered: true } });
       await holdDisconnected(ctx, w.conn);
-      const call = w.driver.startTrigger('conf::queued', { made: 'offline' }, { timeoutMs: ctx.timing.reconnectMs + 5000, waitMs: ctx.timing.reconnectMs + 8000 });
+      const call = w.driver.startTrigger(
+        'conf::queued',
+        { made: 'offline' },
+        { timeoutMs: ctx.timing.reconnectMs + 5000, waitMs: ctx.timing.reconnectMs + 8000 },
+      );
       await ctx.engine.waitForConnection({ timeoutMs: ctx.timing.reconnectMs });
       const settled = await call.settled;
       await sleep(ctx.timing.quietMs);
       const sent = ctx.engine.connections.flatMap((c) => c.all({ type: 'invokefunction', function_id: 'conf::queued' }));
-      check(sent.length === 1, sent.length === 0 ? 'the call made while disconnected was never sent' : `the call made while disconnected was sent ${sent.length} times`, 'exactly one invokefunction', sent.map((e) => e.frame));
+      check(
+        sent.length === 1,
+        sent.length === 0 ? 'the call made while disconnected was never sent' : `the call made while disconnected was sent ${sent.length} times`,
+        'exactly one invokefunction',
+        sent.map((e) => e.frame),
+      );
       if (!settled.ok) throw new CaseFailure('the queued call did not get its answer', { ok: true, value: { delivered: true } }, settled);
       check(sameJson(settled.value, { delivered: true }), 'the queued call returned another value', { delivered: true }, settled.value);
       return outcome.pass('queued call sent once and answered');
@@ -310,7 +373,8 @@ export const reconnectCases: SdkCase[] = [
     requires: ['per-call-timeout'],
     lane: 'fast',
     timeoutMs: 25_000,
-    disagreement: 'Node and the browser SDK drop queued calls whose caller already got TIMEOUT; Python, Rust and Go send them anyway, so the engine runs work nobody waits for (sdk-behaviour.md §10.1 #6). No document requires either; SHOULD, since sending it wastes the callee\'s work.',
+    disagreement:
+      "Node and the browser SDK drop queued calls whose caller already got TIMEOUT; Python, Rust and Go send them anyway, so the engine runs work nobody waits for (sdk-behaviour.md §10.1 #6). No document requires either; SHOULD, since sending it wastes the callee's work.",
     async run(ctx) {
       const w = await ctx.connect(SLOW_RECONNECT);
       await w.conn.waitFor(isWorkerRegisterCall, { timeoutMs: ctx.timing.replyMs });
@@ -326,7 +390,12 @@ export const reconnectCases: SdkCase[] = [
       await next.waitFor(isWorkerRegisterCall, { timeoutMs: ctx.timing.replyMs });
       await sleep(ctx.timing.quietMs);
       const sent = ctx.engine.connections.flatMap((c) => c.all({ type: 'invokefunction', function_id: 'conf::expired' }));
-      check(sent.length === 0, 'a call whose caller already got its timeout was sent after the reconnect', 'no invokefunction for the expired call', sent.map((e) => e.frame));
+      check(
+        sent.length === 0,
+        'a call whose caller already got its timeout was sent after the reconnect',
+        'no invokefunction for the expired call',
+        sent.map((e) => e.frame),
+      );
       return outcome.pass('the expired call was dropped, not sent');
     },
   }),
@@ -338,7 +407,8 @@ export const reconnectCases: SdkCase[] = [
     requires: ['per-call-timeout'],
     lane: 'fast',
     timeoutMs: 25_000,
-    disagreement: 'No document says what happens to a call in flight at a disconnect. All SDKs keep it until its timeout (sdk-behaviour.md §10.1 #6); rejecting at once or re-sending it once would also be reasonable. The case reports which, and fails only if the call never settles, succeeds without an answer, or is sent more than twice.',
+    disagreement:
+      'No document says what happens to a call in flight at a disconnect. All SDKs keep it until its timeout (sdk-behaviour.md §10.1 #6); rejecting at once or re-sending it once would also be reasonable. The case reports which, and fails only if the call never settles, succeeds without an answer, or is sent more than twice.',
     async run(ctx) {
       const timeoutMs = 500;
       const w = await ctx.connect();
@@ -353,14 +423,26 @@ export const reconnectCases: SdkCase[] = [
       await sleep(ctx.timing.quietMs);
       const elapsed = receivedAt(settled) - sentAt;
       const resent = next.all({ type: 'invokefunction', function_id: 'conf::inflight' }).length;
-      const sample = ctx.judge({ label: 'pending call settled', measuredMs: elapsed, allowedMinMs: 0, allowedMaxMs: timeoutMs + 250 * ctx.tolerance.timeScale }, probe);
+      const sample = ctx.judge(
+        { label: 'pending call settled', measuredMs: elapsed, allowedMinMs: 0, allowedMaxMs: timeoutMs + 250 * ctx.tolerance.timeScale },
+        probe,
+      );
       const how = settled.ok ? 'succeeded' : `failed with ${settled.error.code ?? settled.error.class} after ${Math.round(elapsed)} ms`;
       const disposition = `${how}; ${resent === 0 ? 'not re-sent' : `re-sent ${resent} time(s)`} on the new connection`;
       if (settled.ok) throw new CaseFailure('a call whose connection dropped succeeded without an answer', 'an error', settled);
       check(resent <= 1, 'the pending call was re-sent more than once', 'at most one re-send', resent);
-      if (sample.verdict === 'FAIL') throw new CaseFailure(`the pending call did not settle within its timeout: ${disposition}`, `settled within ${timeoutMs} ms`, `${Math.round(elapsed)} ms`, { timings: [sample] });
+      if (sample.verdict === 'FAIL')
+        throw new CaseFailure(
+          `the pending call did not settle within its timeout: ${disposition}`,
+          `settled within ${timeoutMs} ms`,
+          `${Math.round(elapsed)} ms`,
+          { timings: [sample] },
+        );
       if (sample.verdict === 'INDETERMINATE') return outcome.indeterminate(`${disposition}; ${sample.reason ?? ''}`, { timings: [sample] });
-      return outcome.pass(`the pending call ${disposition}`, { timings: [sample], findings: [{ severity: 'info', message: `pending call at disconnect: ${disposition}` }] });
+      return outcome.pass(`the pending call ${disposition}`, {
+        timings: [sample],
+        findings: [{ severity: 'info', message: `pending call at disconnect: ${disposition}` }],
+      });
     },
   }),
 ];

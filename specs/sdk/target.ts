@@ -50,7 +50,10 @@ export async function openSdkTarget(launch: DriverLaunchSpec, options: OpenOptio
  * seeded bug, a documented "fixed-*" correction, or a correction with a bug on top), run through the
  * bundled Node driver. An empty list runs the unpatched SDK through the same override path.
  */
-export async function openNodeMutantTarget(patchIds: string | readonly string[], options: OpenOptions): Promise<OpenedTarget<SdkCaseContext> & { info: SdkTargetInfo }> {
+export async function openNodeMutantTarget(
+  patchIds: string | readonly string[],
+  options: OpenOptions,
+): Promise<OpenedTarget<SdkCaseContext> & { info: SdkTargetInfo }> {
   const ids = typeof patchIds === 'string' ? [patchIds] : patchIds;
   const dir = await materializeNodeVariant(NODE_SDK_PACKAGE_DIR, ids);
   const label = ids.length === 0 ? 'node (unpatched)' : `node mutant ${ids.join('+')}`;

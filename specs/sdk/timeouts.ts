@@ -32,14 +32,23 @@ interface TimedCall {
  * Makes one call the engine never answers and times it: from the moment the engine saw the frame to the
  * moment the driver reported the outcome. The SDK's clock may have started up to (frame - command) earlier.
  */
-async function unansweredCall(ctx: SdkCaseContext, workerOptions: StartOptions, callTimeoutMs: number | undefined, expectedMs: number): Promise<TimedCall & { conn: Awaited<ReturnType<SdkCaseContext['connect']>> }> {
+async function unansweredCall(
+  ctx: SdkCaseContext,
+  workerOptions: StartOptions,
+  callTimeoutMs: number | undefined,
+  expectedMs: number,
+): Promise<TimedCall & { conn: Awaited<ReturnType<SdkCaseContext['connect']>> }> {
   const w = await ctx.connect(workerOptions);
   await w.conn.waitFor(isWorkerRegisterCall, { timeoutMs: ctx.timing.replyMs });
   ctx.engine.neverAnswer('conf::silent');
   const probe = ctx.loadProbe();
   const since = w.conn.mark();
   const sentAt = performance.now();
-  const call = w.driver.startTrigger('conf::silent', { wait: 'forever' }, { ...(callTimeoutMs === undefined ? {} : { timeoutMs: callTimeoutMs }), waitMs: expectedMs * 4 + ctx.timing.replyMs });
+  const call = w.driver.startTrigger(
+    'conf::silent',
+    { wait: 'forever' },
+    { ...(callTimeoutMs === undefined ? {} : { timeoutMs: callTimeoutMs }), waitMs: expectedMs * 4 + ctx.timing.replyMs },
+  );
   const frame = await w.conn.waitFor({ type: 'invokefunction', function_id: 'conf::silent' }, { since, timeoutMs: ctx.timing.replyMs });
   const settled = await call.settled;
   const measured = receivedAt(settled) - frame.at;
@@ -60,8 +69,15 @@ async function unansweredCall(ctx: SdkCaseContext, workerOptions: StartOptions, 
 
 function timingOutcome(t: TimedCall, what: string): CaseOutcome {
   if (t.settled.ok) throw new CaseFailure(`${what}: the unanswered call succeeded`, 'a timeout error', t.settled);
-  if (t.sample.verdict === 'FAIL') throw new CaseFailure(`${what}: the call timed out ${t.sample.reason ?? 'outside its window'}`, `between ${t.sample.allowedMinMs} and ${t.sample.allowedMaxMs} ms (+${t.sample.slackMs} ms slack)`, `${t.sample.measuredMs} ms`, { timings: [t.sample] });
-  if (t.sample.verdict === 'INDETERMINATE') return outcome.indeterminate(`${what}: ${t.sample.reason ?? 'the machine was too busy to judge'}`, { timings: [t.sample] });
+  if (t.sample.verdict === 'FAIL')
+    throw new CaseFailure(
+      `${what}: the call timed out ${t.sample.reason ?? 'outside its window'}`,
+      `between ${t.sample.allowedMinMs} and ${t.sample.allowedMaxMs} ms (+${t.sample.slackMs} ms slack)`,
+      `${t.sample.measuredMs} ms`,
+      { timings: [t.sample] },
+    );
+  if (t.sample.verdict === 'INDETERMINATE')
+    return outcome.indeterminate(`${what}: ${t.sample.reason ?? 'the machine was too busy to judge'}`, { timings: [t.sample] });
   return outcome.pass(`${what}: timed out after ${t.sample.measuredMs} ms`, { timings: [t.sample] });
 }
 
@@ -87,7 +103,8 @@ export const timeoutCases: SdkCase[] = [
     requires: ['per-call-timeout'],
     lane: 'fast',
     timeoutMs: 20_000,
-    disagreement: 'Node and Python use code TIMEOUT; Rust (Error::Timeout) and Go (ErrTimeout) use sentinel errors without a code; the browser SDK throws a plain Error. A code other than TIMEOUT fails; no code needs a Timeout class.',
+    disagreement:
+      'Node and Python use code TIMEOUT; Rust (Error::Timeout) and Go (ErrTimeout) use sentinel errors without a code; the browser SDK throws a plain Error. A code other than TIMEOUT fails; no code needs a Timeout class.',
     async run(ctx) {
       const t = await unansweredCall(ctx, {}, 300, 300);
       if (t.settled.ok) throw new CaseFailure('the unanswered call succeeded', 'a timeout error', t.settled);

@@ -33,7 +33,10 @@ export const triggerCases: SdkCase[] = [
     async run(ctx) {
       const { driver } = await settledWorker(ctx);
       ctx.engine.answer('conf::remote', { result: { ok: true } });
-      const payloads: Json[] = [{ n: 1, s: 'a' }, { n: 2, list: [1, 2] }];
+      const payloads: Json[] = [
+        { n: 1, s: 'a' },
+        { n: 2, list: [1, 2] },
+      ];
       for (const p of payloads) {
         const s = await driver.trigger('conf::remote', p, { timeoutMs: 5000, waitMs: ctx.timing.replyMs + 5000 });
         check(s.ok, 'a trigger() call the engine answered did not succeed', { ok: true }, s);
@@ -41,7 +44,13 @@ export const triggerCases: SdkCase[] = [
       const frames = callsOf(ctx, 'conf::remote');
       check(frames.length === 2, `expected 2 invokefunction frames, got ${frames.length}`, 2, frames);
       const ids = frames.map((f) => f.invocation_id);
-      for (const id of ids) check(typeof id === 'string' && UUID_V4.test(id), 'the invocation_id is not a lower-case v4 UUID', 'xxxxxxxx-xxxx-4xxx-[89ab]xxx-xxxxxxxxxxxx (lower case)', id);
+      for (const id of ids)
+        check(
+          typeof id === 'string' && UUID_V4.test(id),
+          'the invocation_id is not a lower-case v4 UUID',
+          'xxxxxxxx-xxxx-4xxx-[89ab]xxx-xxxxxxxxxxxx (lower case)',
+          id,
+        );
       check(ids[0] !== ids[1], 'two calls used the same invocation_id', 'distinct ids', ids);
       frames.forEach((f, i) => check(same(f.data, payloads[i]), 'the payload did not arrive as data', payloads[i], f.data));
       return outcome.pass('two well-formed calls with distinct ids');
@@ -72,7 +81,8 @@ export const triggerCases: SdkCase[] = [
     requires: [],
     lane: 'fast',
     timeoutMs: 15_000,
-    disagreement: 'Error shapes differ per SDK (InvocationError with code, Error::Remote{code}, *InvocationError; the browser SDK rejects with a raw object); the driver reports the code it exposes.',
+    disagreement:
+      'Error shapes differ per SDK (InvocationError with code, Error::Remote{code}, *InvocationError; the browser SDK rejects with a raw object); the driver reports the code it exposes.',
     async run(ctx) {
       const { driver } = await settledWorker(ctx);
       const error = { code: 'conf_failure', message: `conf-remote-${ctx.seed}` };
@@ -137,11 +147,20 @@ export const triggerCases: SdkCase[] = [
       const { driver } = await settledWorker(ctx);
       const receipt = { messageReceiptId: randomUUID() };
       ctx.engine.answer('conf::queued', { result: receipt });
-      const s = await driver.trigger('conf::queued', { job: 1 }, { action: { type: 'enqueue', queue: 'conf-q' }, timeoutMs: 5000, waitMs: ctx.timing.replyMs + 5000 });
+      const s = await driver.trigger(
+        'conf::queued',
+        { job: 1 },
+        { action: { type: 'enqueue', queue: 'conf-q' }, timeoutMs: 5000, waitMs: ctx.timing.replyMs + 5000 },
+      );
       const [frame] = callsOf(ctx, 'conf::queued');
       check(frame !== undefined, 'the enqueue call never reached the engine', 'one invokefunction', 'none');
       check(typeof frame.invocation_id === 'string', 'an enqueue call carries no invocation_id', 'an invocation_id', frame.invocation_id);
-      check(same(frame.action, { type: 'enqueue', queue: 'conf-q' }), 'the enqueue action is not on the frame', { type: 'enqueue', queue: 'conf-q' }, frame.action);
+      check(
+        same(frame.action, { type: 'enqueue', queue: 'conf-q' }),
+        'the enqueue action is not on the frame',
+        { type: 'enqueue', queue: 'conf-q' },
+        frame.action,
+      );
       check(s.ok && same(s.value, receipt), "the caller did not get the engine's receipt", receipt, s);
       return outcome.pass('enqueue receipt returned');
     },
@@ -154,7 +173,8 @@ export const triggerCases: SdkCase[] = [
     requires: ['per-call-timeout'],
     lane: 'fast',
     timeoutMs: 15_000,
-    disagreement: 'Python drops every None field (exclude_none), so a None payload goes out without `data` and the engine cannot decode the call (sdk-behaviour.md §10.1 #9); Go turns nil into {} (present, accepted).',
+    disagreement:
+      'Python drops every None field (exclude_none), so a None payload goes out without `data` and the engine cannot decode the call (sdk-behaviour.md §10.1 #9); Go turns nil into {} (present, accepted).',
     async run(ctx) {
       const w = await settledWorker(ctx);
       ctx.engine.answer('conf::nulldata', { result: 'ok' });
@@ -173,7 +193,8 @@ export const triggerCases: SdkCase[] = [
     requires: [],
     lane: 'fast',
     timeoutMs: 15_000,
-    disagreement: 'Python drops None fields, so a trigger with no config goes out without `config` and is silently never registered (sdk-behaviour.md §10.1 #9); Go turns nil into {} (present, accepted).',
+    disagreement:
+      'Python drops None fields, so a trigger with no config goes out without `config` and is silently never registered (sdk-behaviour.md §10.1 #9); Go turns nil into {} (present, accepted).',
     async run(ctx) {
       const w = await settledWorker(ctx);
       await w.driver.registerFunction('conf::bound', { kind: 'echo' });
@@ -196,7 +217,12 @@ export const triggerCases: SdkCase[] = [
       const { driver, conn } = await settledWorker(ctx);
       await registerEcho(ctx, driver, conn, 'conf::echo');
       await conn.send({ type: 'invocationresult', invocation_id: randomUUID(), function_id: 'conf::nobody', result: { stray: true } });
-      await conn.send({ type: 'invocationresult', invocation_id: randomUUID(), function_id: 'conf::nobody', error: { code: 'FORBIDDEN', message: 'not for you' } });
+      await conn.send({
+        type: 'invocationresult',
+        invocation_id: randomUUID(),
+        function_id: 'conf::nobody',
+        error: { code: 'FORBIDDEN', message: 'not for you' },
+      });
       await assertStillServing(ctx, conn, 'conf::echo', 'results for unknown invocation ids');
       ctx.engine.answer('conf::remote', { result: 'fine' });
       const s = await driver.trigger('conf::remote', {}, { timeoutMs: 5000, waitMs: ctx.timing.replyMs + 5000 });

@@ -25,8 +25,20 @@ async function exerciseEverything(ctx: SdkCaseContext): Promise<ReceivedFrame[]>
   await invokeRaw(conn, 'conf::throws', {}, { timeoutMs: ctx.timing.replyMs });
   await invokeRaw(conn, 'conf::missing', {}, { timeoutMs: ctx.timing.replyMs }).catch(() => undefined);
   if (caps.includes('trigger-types')) {
-    await conn.send({ type: 'registertrigger', id: '6f1c2a40-1111-4222-8333-444455556666', trigger_type: 'conf-tt', function_id: 'conf::echo', config: { from: 'engine' } });
-    await conn.send({ type: 'registertrigger', id: '6f1c2a40-1111-4222-8333-444455557777', trigger_type: 'conf-unknown', function_id: 'conf::echo', config: {} });
+    await conn.send({
+      type: 'registertrigger',
+      id: '6f1c2a40-1111-4222-8333-444455556666',
+      trigger_type: 'conf-tt',
+      function_id: 'conf::echo',
+      config: { from: 'engine' },
+    });
+    await conn.send({
+      type: 'registertrigger',
+      id: '6f1c2a40-1111-4222-8333-444455557777',
+      trigger_type: 'conf-unknown',
+      function_id: 'conf::echo',
+      config: {},
+    });
     await conn.waitFor({ type: 'triggerregistrationresult' }, { timeoutMs: ctx.timing.replyMs }).catch(() => undefined);
   }
   ctx.engine.answer('conf::remote', { result: { ok: true } });
@@ -91,10 +103,13 @@ export const wireHygieneCases: SdkCase[] = [
     async run(ctx) {
       const frames = await exerciseEverything(ctx);
       const findings: Finding[] = [];
-      for (const e of frames) for (const v of e.verdict.strict) findings.push({ severity: 'violation', message: `${e.type}: ${v.message}`, path: v.path, frame: describe(e) });
+      for (const e of frames)
+        for (const v of e.verdict.strict) findings.push({ severity: 'violation', message: `${e.type}: ${v.message}`, path: v.path, frame: describe(e) });
       if (findings.length > 0) {
         const distinct = [...new Set(findings.map((f) => f.message))];
-        throw new CaseFailure(`${findings.length} strict findings: ${distinct.slice(0, 3).join('; ')}`, 'no strict findings', distinct.slice(0, 10), { findings: findings.slice(0, 50) });
+        throw new CaseFailure(`${findings.length} strict findings: ${distinct.slice(0, 3).join('; ')}`, 'no strict findings', distinct.slice(0, 10), {
+          findings: findings.slice(0, 50),
+        });
       }
       return outcome.pass(`${frames.length} frames without strict findings`);
     },

@@ -46,17 +46,25 @@ describe('browser cases: mutant table', () => {
 
 describe.skipIf(browserSkip !== undefined)(`browser cases against iii-browser-sdk in Chromium${browserSkip ? ` (skipped: ${browserSkip})` : ''}`, () => {
   for (const def of browserCases) {
-    it(`${def.id} passes on the built iii-browser-sdk`, async (t) => {
-      const r = await runOn(def, '');
-      if (r.outcome.verdict === 'INDETERMINATE') return t.skip(`INDETERMINATE: ${r.outcome.summary}`);
-      expect(r.outcome.verdict, explain(r)).toBe('PASS');
-    }, def.timeoutMs + 30_000);
-    for (const mutant of BROWSER_CASE_MUTANTS[def.id] ?? []) {
-      it(`${def.id} fails on mutant ${mutant}`, async (t) => {
-        const r = await runOn(def, mutant);
+    it(
+      `${def.id} passes on the built iii-browser-sdk`,
+      async (t) => {
+        const r = await runOn(def, '');
         if (r.outcome.verdict === 'INDETERMINATE') return t.skip(`INDETERMINATE: ${r.outcome.summary}`);
-        expect(r.outcome.verdict, `the case did not catch mutant ${mutant}\n${explain(r)}`).toBe('FAIL');
-      }, def.timeoutMs + 30_000);
+        expect(r.outcome.verdict, explain(r)).toBe('PASS');
+      },
+      def.timeoutMs + 30_000,
+    );
+    for (const mutant of BROWSER_CASE_MUTANTS[def.id] ?? []) {
+      it(
+        `${def.id} fails on mutant ${mutant}`,
+        async (t) => {
+          const r = await runOn(def, mutant);
+          if (r.outcome.verdict === 'INDETERMINATE') return t.skip(`INDETERMINATE: ${r.outcome.summary}`);
+          expect(r.outcome.verdict, `the case did not catch mutant ${mutant}\n${explain(r)}`).toBe('FAIL');
+        },
+        def.timeoutMs + 30_000,
+      );
     }
   }
 });

@@ -16,6 +16,9 @@ export async function openBrowserMutantTarget(mutantId: string, options: OpenOpt
   const tree = readDriverStatus().browser?.localSdkDir;
   if (!tree) throw new Error('the browser driver is not set up (III_BROWSER_SDK_DIR)');
   const dist = await materializeBrowserMutant(tree, mutantId, join(options.artifactsRoot, 'browser-mutants'));
-  const opened = await openSdkTarget({ label: `browser mutant ${mutantId}`, target: { kind: 'builtin', sdk: 'browser' }, env: { III_CONFORMANCE_BROWSER_SDK: dist } }, options);
+  const opened = await openSdkTarget(
+    { label: `browser mutant ${mutantId}`, target: { kind: 'builtin', sdk: 'browser' }, env: { III_CONFORMANCE_BROWSER_SDK: dist } },
+    options,
+  );
   return { ...opened, implementation: { ...opened.implementation, name: `${opened.implementation.name} [${mutantId}]` } };
 }

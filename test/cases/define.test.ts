@@ -5,7 +5,13 @@ import type { TimingSample } from '../../harness/cases/model.ts';
 import { scenarioNotPlayed, timingOutcome } from '../../harness/cases/verdict-policy.ts';
 import { ConnectionClosedError, WaitTimeoutError } from '../../harness/peer/errors.ts';
 
-const spec = { id: 'sdk.example.case', title: 'example', level: 'MUST' as const, sources: [{ document: 'seed' as const, section: 'Lifecycle' }], timeoutMs: 1000 };
+const spec = {
+  id: 'sdk.example.case',
+  title: 'example',
+  level: 'MUST' as const,
+  sources: [{ document: 'seed' as const, section: 'Lifecycle' }],
+  timeoutMs: 1000,
+};
 
 function sample(verdict: TimingSample['verdict']): TimingSample {
   return { label: 'gap', measuredMs: 10, allowedMinMs: 5, allowedMaxMs: 20, slackMs: 3, verdict } as TimingSample;
@@ -32,7 +38,10 @@ describe('defineCase and the verdict policy', () => {
     expect(await waited.run()).toMatchObject({ verdict: 'FAIL', actual: 'nothing arrived' });
     const closed = defineCase<void>({ ...spec, run: () => Promise.reject(new ConnectionClosedError('closed', 1006, '')) });
     expect(await closed.run()).toMatchObject({ verdict: 'FAIL', actual: 'closed with 1006' });
-    const withFindings = defineCase<void>({ ...spec, run: () => Promise.reject(new CaseFailure('bad', 1, 2, { findings: [{ severity: 'info', message: 'x' }] })) });
+    const withFindings = defineCase<void>({
+      ...spec,
+      run: () => Promise.reject(new CaseFailure('bad', 1, 2, { findings: [{ severity: 'info', message: 'x' }] })),
+    });
     expect((await withFindings.run()).findings).toHaveLength(1);
   });
 

@@ -22,8 +22,18 @@ describe('case model', () => {
 
   it('combines timing samples: FAIL beats INDETERMINATE beats PASS', () => {
     const s = { label: 'x', measuredMs: 1, allowedMinMs: 0, allowedMaxMs: 2, slackMs: 1 };
-    expect(verdictOfTimings([{ ...s, verdict: 'PASS' }, { ...s, verdict: 'INDETERMINATE' }])).toBe('INDETERMINATE');
-    expect(verdictOfTimings([{ ...s, verdict: 'FAIL' }, { ...s, verdict: 'INDETERMINATE' }])).toBe('FAIL');
+    expect(
+      verdictOfTimings([
+        { ...s, verdict: 'PASS' },
+        { ...s, verdict: 'INDETERMINATE' },
+      ]),
+    ).toBe('INDETERMINATE');
+    expect(
+      verdictOfTimings([
+        { ...s, verdict: 'FAIL' },
+        { ...s, verdict: 'INDETERMINATE' },
+      ]),
+    ).toBe('FAIL');
     expect(verdictOfTimings([{ ...s, verdict: 'PASS' }])).toBe('PASS');
   });
 });

@@ -72,7 +72,10 @@ describe('the embedded reference engine, at a URL', () => {
   it('--engine-name names it; with a version, the engine is not asked', async () => {
     const named = await openEngineTarget({ kind: 'url', url: engine.url, engineName: { name: 'my-engine' } }, { artifactsRoot: '/nonexistent' });
     expect(named.implementation).toMatchObject({ name: 'my-engine', version: ENGINE_VERSION });
-    const both = await openEngineTarget({ kind: 'url', url: engine.url, engineName: { name: 'my-engine', version: '1.4.0' } }, { artifactsRoot: '/nonexistent' });
+    const both = await openEngineTarget(
+      { kind: 'url', url: engine.url, engineName: { name: 'my-engine', version: '1.4.0' } },
+      { artifactsRoot: '/nonexistent' },
+    );
     expect(both.implementation).toMatchObject({ name: 'my-engine', version: '1.4.0' });
   });
 });
@@ -151,7 +154,9 @@ describe('a scripted engine', () => {
         const plain = await cli(['engine', '--engine-url', engine.url, '--report-dir', dir], { engine: catalogueOpeningTargets() });
         expect(plain.code, plain.out + plain.err).toBe(0);
         expect(plain.out).toContain(`${engine.url} unknown`);
-        const named = await cli(['engine', '--engine-url', engine.url, '--engine-name', 'my-engine@1.4.0', '--report-dir', dir], { engine: catalogueOpeningTargets() });
+        const named = await cli(['engine', '--engine-url', engine.url, '--engine-name', 'my-engine@1.4.0', '--report-dir', dir], {
+          engine: catalogueOpeningTargets(),
+        });
         expect(named.code, named.out + named.err).toBe(0);
         expect(named.out).toContain('my-engine 1.4.0');
         expect(engine.asked()).toBe(1); // with name and version given, the engine is not asked

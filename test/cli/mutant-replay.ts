@@ -185,7 +185,10 @@ export function defineMutantReplay(lane: MutantReplayLane): void {
       const lines = [...results].map(([k, r]) => `${k}: ${describeDivergence(r)}`);
       const diverged = [...results.values()].filter((r) => r.divergence).length;
       const where = [...results].filter(([k, r]) => matches(r, (pairs.find((p) => `${p.caseId} ${p.mutant}` === k) as Pair).expected)).length;
-      const selfLines = [...selfResults].map(([id, rs]) => `${id}: self-replay ${rs.filter((r) => r.divergence).length}/${rs.length} diverged${rs.some((r) => r.undecided) ? ' (some timing INDETERMINATE)' : ''}`);
+      const selfLines = [...selfResults].map(
+        ([id, rs]) =>
+          `${id}: self-replay ${rs.filter((r) => r.divergence).length}/${rs.length} diverged${rs.some((r) => r.undecided) ? ' (some timing INDETERMINATE)' : ''}`,
+      );
       console.log(
         `mutant replay (${lane.name}): ${diverged}/${results.size} pairs diverged, ${where} at the expected place; recording ${((recorded - started) / 1000).toFixed(0)} s, replays ${((Date.now() - recorded) / 1000).toFixed(0)} s\n${[...lines, ...selfLines].join('\n')}`,
       );

@@ -35,7 +35,15 @@ describe.skipIf(!HAVE_NODE_DRIVER)('replay --minimize', () => {
     const target = { kind: 'cmd', command: `env III_CONFORMANCE_NODE_SDK=${join(fixed, 'dist', 'index.mjs')} ${process.execPath} ${driver}` } as const;
     const cases = sdkCatalogue.cases.filter((c) => c.id === CASE);
     const silent = { begin() {}, caseStarted() {}, caseFinished() {}, end() {} };
-    const run = await runCatalogue(sdkCatalogue, target, { targetLabel: 'fixed', cases, repeat: 1, baseSeed: 1, tolerance: DEFAULT_TOLERANCE, artifactsRoot: join(dir, 'artifacts'), progress: silent });
+    const run = await runCatalogue(sdkCatalogue, target, {
+      targetLabel: 'fixed',
+      cases,
+      repeat: 1,
+      baseSeed: 1,
+      tolerance: DEFAULT_TOLERANCE,
+      artifactsRoot: join(dir, 'artifacts'),
+      progress: silent,
+    });
     expect(run.cases[0]?.result.outcome.verdict).toBe('PASS');
     transcript = join(dir, 'recorded.jsonl');
     await copyFile(run.cases[0]?.result.artifacts.transcriptFile as string, transcript);
@@ -58,7 +66,10 @@ describe.skipIf(!HAVE_NODE_DRIVER)('replay --minimize', () => {
     expect(frames.length).toBeLessThanOrEqual(5);
     expect(r.out).toContain(`rerun: npx --no iii-conformance replay ${out} --sdk node`);
 
-    const fresh = await promisify(execFile)(process.execPath, [join(ROOT, 'bin', 'iii-conformance.mjs'), 'replay', out, '--sdk', 'node'], { cwd: dir, env: { ...process.env, CI: '1' } }).then(
+    const fresh = await promisify(execFile)(process.execPath, [join(ROOT, 'bin', 'iii-conformance.mjs'), 'replay', out, '--sdk', 'node'], {
+      cwd: dir,
+      env: { ...process.env, CI: '1' },
+    }).then(
       () => ({ code: 0, stdout: '' }),
       (e: { code: number; stdout: string }) => ({ code: e.code, stdout: e.stdout }),
     );
@@ -69,7 +80,17 @@ describe.skipIf(!HAVE_NODE_DRIVER)('replay --minimize', () => {
 
   it('a transcript that replays clean: nothing to minimise (exit 0, no file)', async () => {
     const out = join(dir, 'none.jsonl');
-    const r = await cli(['replay', transcript, '--sdk', `cmd:env III_CONFORMANCE_NODE_SDK=${join(await materializeNodeVariant(SDK_DIR, ['fixed-no-message-type']), 'dist', 'index.mjs')} ${process.execPath} ${join(ROOT, 'fixtures', 'drivers', 'node', 'driver.mjs')}`, '--minimize', out], { cwd: dir });
+    const r = await cli(
+      [
+        'replay',
+        transcript,
+        '--sdk',
+        `cmd:env III_CONFORMANCE_NODE_SDK=${join(await materializeNodeVariant(SDK_DIR, ['fixed-no-message-type']), 'dist', 'index.mjs')} ${process.execPath} ${join(ROOT, 'fixtures', 'drivers', 'node', 'driver.mjs')}`,
+        '--minimize',
+        out,
+      ],
+      { cwd: dir },
+    );
     // The whole output is the message: a CI failure here says what the replays saw.
     expect(r.out, r.out).toMatch(/replays without divergence: there is nothing to minimise/);
     expect(r.code, r.out).toBe(0);

@@ -20,7 +20,10 @@ describe.skipIf(!HAVE_NODE_DRIVER)('self-replay: the SDK property cases against 
     const cases = sdkCatalogue.cases.filter((c) => c.id.startsWith('prop.'));
     expect(cases.length).toBeGreaterThanOrEqual(6);
     const results = await selfReplay(sdkCatalogue, spec, { cases, times: TIMES, ...sdkSelfReplay(spec) });
-    const lines = results.map((r) => `${r.id} ${r.verdict} ${r.skipped ? `not replayed: ${r.skipped}` : `${r.divergences.length}/${r.replays} diverged${r.undecided.length > 0 ? `, ${r.undecided.length} timing finding(s) INDETERMINATE: ${r.undecided[0]?.message}` : ''}`}`);
+    const lines = results.map(
+      (r) =>
+        `${r.id} ${r.verdict} ${r.skipped ? `not replayed: ${r.skipped}` : `${r.divergences.length}/${r.replays} diverged${r.undecided.length > 0 ? `, ${r.undecided.length} timing finding(s) INDETERMINATE: ${r.undecided[0]?.message}` : ''}`}`,
+    );
     console.log(`self-replay (sdk properties, node):\n${lines.join('\n')}`);
     expect(results.map((r) => r.id)).toEqual(cases.map((c) => c.id));
     expect(results.filter((r) => r.skipped).map((r) => `${r.id}: ${r.skipped}`)).toEqual([]);

@@ -25,7 +25,10 @@ describe.skipIf(!HAVE_NODE_DRIVER)('self-replay: SDK cases against the real Node
     // The slow lane (5 cases waiting out real default timings, 20-60 s each) is left out: too long to run 4 times here.
     const cases = sdkCatalogue.cases.filter((c) => c.lane !== 'slow');
     const results = await selfReplay(sdkCatalogue, spec, { cases, times: TIMES, ...sdkSelfReplay(spec) });
-    const lines = results.map((r) => `${r.id} ${r.verdict} ${r.skipped ? `not replayed: ${r.skipped}` : `${r.divergences.length}/${r.replays} diverged${r.undecided.length > 0 ? `, ${r.undecided.length} timing finding(s) INDETERMINATE: ${r.undecided[0]?.message}` : ''}`}`);
+    const lines = results.map(
+      (r) =>
+        `${r.id} ${r.verdict} ${r.skipped ? `not replayed: ${r.skipped}` : `${r.divergences.length}/${r.replays} diverged${r.undecided.length > 0 ? `, ${r.undecided.length} timing finding(s) INDETERMINATE: ${r.undecided[0]?.message}` : ''}`}`,
+    );
     console.log(`self-replay (sdk, node):\n${lines.join('\n')}`);
     expect(results.map((r) => r.id)).toEqual(cases.map((c) => c.id));
     const skipped = results.filter((r) => r.skipped);

@@ -22,7 +22,11 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'iii-conf-state-query-'));
   const cases = engineCatalogue.cases.filter((c) => c.id === CASE);
   const silent = { begin() {}, caseStarted() {}, caseFinished() {}, end() {} };
-  const run = await runCatalogue(engineCatalogue, { kind: 'reference' }, { targetLabel: 'reference', cases, repeat: 1, baseSeed: 1, tolerance: DEFAULT_TOLERANCE, artifactsRoot: join(dir, 'artifacts'), progress: silent });
+  const run = await runCatalogue(
+    engineCatalogue,
+    { kind: 'reference' },
+    { targetLabel: 'reference', cases, repeat: 1, baseSeed: 1, tolerance: DEFAULT_TOLERANCE, artifactsRoot: join(dir, 'artifacts'), progress: silent },
+  );
   expect(run.cases[0]?.result.outcome.verdict).toBe('PASS');
   script = scriptFromRecords(parseRecords(await readFile(run.cases[0]?.result.artifacts.transcriptFile as string, 'utf8')));
 }, 60_000);
@@ -42,7 +46,7 @@ describe('replay of a polled engine list query', () => {
     }
   }, 30_000);
 
-  it('diverges at the list answer against an engine that keeps a gone worker\'s functions, after polling', async () => {
+  it("diverges at the list answer against an engine that keeps a gone worker's functions, after polling", async () => {
     const mutant = ENGINE_MUTANTS.find((m) => m.name === 'KeepsFunctionsOnDisconnect');
     expect(mutant).toBeDefined();
     const engine = await startReferenceEngine({ log: () => {} }, mutant?.engineClass);

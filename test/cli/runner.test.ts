@@ -58,7 +58,16 @@ describe('runCatalogue', () => {
       let busyOnce = 0;
       let alwaysBusy = 0;
       let failing = 0;
-      const synth = (id: string, run: () => ReturnType<typeof outcome.pass>) => ({ id, title: id, level: 'MUST' as const, sources: [{ document: 'seed' as const, section: 'synthetic' }], requires: [], lane: 'fast' as const, timeoutMs: 2000, run: async () => run() });
+      const synth = (id: string, run: () => ReturnType<typeof outcome.pass>) => ({
+        id,
+        title: id,
+        level: 'MUST' as const,
+        sources: [{ document: 'seed' as const, section: 'synthetic' }],
+        requires: [],
+        lane: 'fast' as const,
+        timeoutMs: 2000,
+        run: async () => run(),
+      });
       const cases = [
         synth('sdk.synth.busy-once', () => (++busyOnce === 1 ? outcome.indeterminate('busy') : outcome.pass('decided'))),
         synth('sdk.synth.always-busy', () => (++alwaysBusy, outcome.indeterminate('busy'))),

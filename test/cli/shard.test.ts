@@ -37,7 +37,11 @@ describe('the split', () => {
     // A case added (or removed) elsewhere moves no other case.
     const grown = [...ids, { id: 'sdk.aaa.new-case', lane: 'fast' as const }];
     const before = inShard(ids, { index: 2, count: 3 }).map((c) => c.id);
-    expect(inShard(grown, { index: 2, count: 3 }).map((c) => c.id).filter((id) => id !== 'sdk.aaa.new-case')).toEqual(before);
+    expect(
+      inShard(grown, { index: 2, count: 3 })
+        .map((c) => c.id)
+        .filter((id) => id !== 'sdk.aaa.new-case'),
+    ).toEqual(before);
   });
 
   it('refuses a bad --shard with exit 3 and one line', async () => {
@@ -66,7 +70,15 @@ describe('sharded runs and report', () => {
       expect(sb.ids.length).toBeGreaterThan(0);
       expect([...sa.ids, ...sb.ids].sort()).toEqual(sw.ids);
 
-      const merged = await cli(['report', join(a, 'results.json'), join(b, 'results.json'), '-o', join(dir, 'merged.html'), '--junit', join(dir, 'merged.xml')]);
+      const merged = await cli([
+        'report',
+        join(a, 'results.json'),
+        join(b, 'results.json'),
+        '-o',
+        join(dir, 'merged.html'),
+        '--junit',
+        join(dir, 'merged.xml'),
+      ]);
       expect(merged.code, merged.err).toBe(0);
       expect(merged.err).toBe('');
       expect(merged.out).toContain('2 implementation runs in 1 column');

@@ -32,10 +32,14 @@ afterAll(async () => {
 
 describe('engine catalogue against the reference engine', () => {
   for (const def of engineCatalogue.cases) {
-    it(def.id, async () => {
-      const result = await runCase(def, target.implementation, target.contextFactory, { seed: 7, tolerance, artifactsRoot });
-      timings.push({ id: def.id, ms: result.durationMs, verdict: result.outcome.verdict });
-      expect(result.outcome, result.outcome.summary).toMatchObject({ verdict: 'PASS' });
-    }, def.timeoutMs + 5000);
+    it(
+      def.id,
+      async () => {
+        const result = await runCase(def, target.implementation, target.contextFactory, { seed: 7, tolerance, artifactsRoot });
+        timings.push({ id: def.id, ms: result.durationMs, verdict: result.outcome.verdict });
+        expect(result.outcome, result.outcome.summary).toMatchObject({ verdict: 'PASS' });
+      },
+      def.timeoutMs + 5000,
+    );
   }
 });

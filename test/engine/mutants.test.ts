@@ -36,7 +36,10 @@ const MUTANT_TOLERANCE = { ...DEFAULT_TOLERANCE, timeScale: 0.5 };
 async function runAgainst(caseId: string, mutant?: EngineMutant): Promise<CaseResult> {
   const def = engineCases.find((c) => c.id === caseId);
   if (!def) throw new Error(`no engine case ${caseId}`);
-  const target = await openEngine({ kind: 'reference' }, { tolerance: DEFAULT_TOLERANCE, artifactsRoot, ...(mutant ? { engineClass: mutant.engineClass } : {}) });
+  const target = await openEngine(
+    { kind: 'reference' },
+    { tolerance: DEFAULT_TOLERANCE, artifactsRoot, ...(mutant ? { engineClass: mutant.engineClass } : {}) },
+  );
   try {
     return await runCase(def, target.implementation, target.contextFactory, {
       seed: 11,
@@ -68,14 +71,18 @@ describe('the case -> mutant table', () => {
 describe.concurrent('every engine case passes on the reference engine and fails on its mutants', () => {
   for (const def of engineCases) {
     const killers = ENGINE_MUTANTS.filter((m) => m.kills.includes(def.id));
-    it(def.id, async () => {
-      const ref = await runAgainst(def.id);
-      expect(ref.outcome, `reference: ${ref.outcome.summary}`).toMatchObject({ verdict: 'PASS' });
-      for (const m of killers) {
-        const r = await runAgainst(def.id, m);
-        rows.push(`${def.id.padEnd(52)} ${m.name.padEnd(30)} ${r.outcome.verdict} ${String(r.durationMs).padStart(5)} ms  ${r.outcome.summary.slice(0, 90)}`);
-        expect(r.outcome.verdict, `${m.name} (${m.bug}): ${r.outcome.summary}`).toBe('FAIL');
-      }
-    }, def.timeoutMs * (killers.length + 1) + 5000);
+    it(
+      def.id,
+      async () => {
+        const ref = await runAgainst(def.id);
+        expect(ref.outcome, `reference: ${ref.outcome.summary}`).toMatchObject({ verdict: 'PASS' });
+        for (const m of killers) {
+          const r = await runAgainst(def.id, m);
+          rows.push(`${def.id.padEnd(52)} ${m.name.padEnd(30)} ${r.outcome.verdict} ${String(r.durationMs).padStart(5)} ms  ${r.outcome.summary.slice(0, 90)}`);
+          expect(r.outcome.verdict, `${m.name} (${m.bug}): ${r.outcome.summary}`).toBe('FAIL');
+        }
+      },
+      def.timeoutMs * (killers.length + 1) + 5000,
+    );
   }
 });

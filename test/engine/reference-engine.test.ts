@@ -62,7 +62,9 @@ describe('reference engine', () => {
     });
     await until(() => e.engine.stats().functions === 30);
     // Each calls its neighbour, which never answers.
-    workers.forEach((w, i) => w.ws.send(JSON.stringify({ type: 'invokefunction', invocation_id: crypto.randomUUID(), function_id: `w${(i + 1) % 30}::f`, data: {} })));
+    workers.forEach((w, i) =>
+      w.ws.send(JSON.stringify({ type: 'invokefunction', invocation_id: crypto.randomUUID(), function_id: `w${(i + 1) % 30}::f`, data: {} })),
+    );
     await until(() => e.engine.stats().invocations === 30);
     expect(e.engine.stats()).toMatchObject({ connections: 30, functions: 30, triggerTypes: 30, triggers: 30, workerNames: 30 });
     workers.forEach((w, i) => (i % 2 ? w.ws.terminate() : w.ws.close()));
@@ -84,7 +86,18 @@ describe('reference engine', () => {
     const e = await engine({ namespaceGraceMs: 0, log: (level, message, fields) => level === 'error' && errors.push(`${message} ${JSON.stringify(fields)}`) });
     const w = await rawWorker(e.url);
     const frame = fc.record(
-      { type: fc.constantFrom(...ENGINE_MESSAGE_TYPES, 'unregistertriggertype', 'error'), id: fc.oneof(fc.string(), fc.constant('__proto__')), function_id: fc.string(), data: fc.jsonValue(), invocation_id: fc.oneof(fc.uuid(), fc.string()), config: fc.jsonValue(), trigger_type: fc.string(), namespace: fc.oneof(fc.string(), fc.constant(null)), error: fc.jsonValue(), action: fc.jsonValue() },
+      {
+        type: fc.constantFrom(...ENGINE_MESSAGE_TYPES, 'unregistertriggertype', 'error'),
+        id: fc.oneof(fc.string(), fc.constant('__proto__')),
+        function_id: fc.string(),
+        data: fc.jsonValue(),
+        invocation_id: fc.oneof(fc.uuid(), fc.string()),
+        config: fc.jsonValue(),
+        trigger_type: fc.string(),
+        namespace: fc.oneof(fc.string(), fc.constant(null)),
+        error: fc.jsonValue(),
+        action: fc.jsonValue(),
+      },
       { requiredKeys: ['type'] },
     );
     for (const f of fc.sample(frame, { seed: 42, numRuns: 400 })) w.ws.send(JSON.stringify(f));
@@ -107,7 +120,8 @@ describe('reference engine', () => {
     const socket = (slow.ws as unknown as { _socket: import('node:net').Socket })._socket;
     socket.pause(); // the worker stops reading
     const big = 'f'.repeat(100_000);
-    for (let i = 0; i < 150; i++) slow.ws.send(JSON.stringify({ type: 'invokefunction', invocation_id: crypto.randomUUID(), function_id: `${big}${i}`, data: null }));
+    for (let i = 0; i < 150; i++)
+      slow.ws.send(JSON.stringify({ type: 'invokefunction', invocation_id: crypto.randomUUID(), function_id: `${big}${i}`, data: null }));
     slow.ws.send(JSON.stringify({ type: 'ping' }));
     // Meanwhile every other worker is served.
     other.ws.send(JSON.stringify({ type: 'ping' }));
@@ -152,7 +166,12 @@ describe.skipIf(!existsSync(SDK_ENTRY))('real iii-sdk workers through the refere
       await until(() => [...e.engine.functions.values()].some((f) => f.id === 'interop::double'), 5000);
       await expect(b.trigger({ function_id: 'interop::double', payload: { n: 21 }, timeoutMs: 5000 })).resolves.toEqual({ doubled: 42 });
       const metas = [...e.engine.connections.values()].map((c) => c.meta);
-      expect(metas).toEqual(expect.arrayContaining([expect.objectContaining({ runtime: 'node', name: 'interop-a' }), expect.objectContaining({ runtime: 'node', name: 'interop-b' })]));
+      expect(metas).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ runtime: 'node', name: 'interop-a' }),
+          expect.objectContaining({ runtime: 'node', name: 'interop-b' }),
+        ]),
+      );
     } finally {
       await Promise.all([a.shutdown(), b.shutdown()]);
     }
@@ -169,7 +188,12 @@ describe.skipIf(!existsSync(SDK_ENTRY))('real iii-sdk workers through the refere
     const sdk = (await import(pathToFileURL(SDK_ENTRY).href)) as { registerWorker(url: string, options: Record<string, unknown>): SdkWorker };
     const e = await engine();
     const reconnectionConfig = { initialDelayMs: 50, maxDelayMs: 200, backoffMultiplier: 2, jitterFactor: 0, maxRetries: -1 };
-    const options = (name: string): Record<string, unknown> => ({ workerName: name, otel: { enabled: false }, enableMetricsReporting: false, reconnectionConfig });
+    const options = (name: string): Record<string, unknown> => ({
+      workerName: name,
+      otel: { enabled: false },
+      enableMetricsReporting: false,
+      reconnectionConfig,
+    });
     const a = sdk.registerWorker(e.url, options('rejoin-a'));
     const b = sdk.registerWorker(e.url, options('rejoin-b'));
     try {
@@ -187,4 +211,3 @@ describe.skipIf(!existsSync(SDK_ENTRY))('real iii-sdk workers through the refere
     }
   });
 });
-

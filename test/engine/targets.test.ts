@@ -85,7 +85,9 @@ describe('cmd target', () => {
   it('reports the output of a command that dies before its port answers', async () => {
     const port = await freePort();
     const command = `echo "engine exploded" >&2; exit 3`;
-    await expect(openEngineTarget({ kind: 'cmd', command, url: `ws://127.0.0.1:${port}` }, { artifactsRoot, readyTimeoutMs: 10_000 })).rejects.toThrow(/exited before.*\n?.*engine exploded/s);
+    await expect(openEngineTarget({ kind: 'cmd', command, url: `ws://127.0.0.1:${port}` }, { artifactsRoot, readyTimeoutMs: 10_000 })).rejects.toThrow(
+      /exited before.*\n?.*engine exploded/s,
+    );
   });
 });
 

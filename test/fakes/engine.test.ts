@@ -61,8 +61,30 @@ describe('fake engine: faithful defaults', () => {
     const rows = (again.ok ? again.result : null) as { workers: Array<Record<string, unknown>> };
     // The engine lists its own in-process worker too (engine-protocol §5).
     expect(rows.workers.map((w) => w.name)).toEqual(['alpha', 'beta', 'iii-engine-functions']);
-    expect(rows.workers[0]).toMatchObject({ id: a.workerId, namespace: 'default', runtime: 'node', status: 'connected', function_count: 2, isolation: null, ip_address: '127.0.0.1' });
-    expect(Object.keys(rows.workers[0]!).sort()).toEqual(['active_invocations', 'connected_at_ms', 'description', 'function_count', 'id', 'ip_address', 'isolation', 'name', 'namespace', 'os', 'runtime', 'status', 'version']);
+    expect(rows.workers[0]).toMatchObject({
+      id: a.workerId,
+      namespace: 'default',
+      runtime: 'node',
+      status: 'connected',
+      function_count: 2,
+      isolation: null,
+      ip_address: '127.0.0.1',
+    });
+    expect(Object.keys(rows.workers[0]!).sort()).toEqual([
+      'active_invocations',
+      'connected_at_ms',
+      'description',
+      'function_count',
+      'id',
+      'ip_address',
+      'isolation',
+      'name',
+      'namespace',
+      'os',
+      'runtime',
+      'status',
+      'version',
+    ]);
     const fns = await b.invoke('engine::functions::list', {});
     expect(fns).toMatchObject({ ok: true, result: { functions: [{ function_id: 'alpha::one', namespace: 'default', worker_name: 'alpha' }] } });
     const all = await b.invoke('engine::functions::list', { include_internal: true });
@@ -95,7 +117,13 @@ describe('fake engine: faithful defaults', () => {
     await b.registerFunction('x::f', () => 'b');
     await b.registerWorker({ name: 'b', pid: 2 }, { awaitResult: false }); // the conflict is decided when b's namespace is fixed
     const rejected = await b.waitFor({ type: 'registrationrejected' });
-    expect(rejected.frame).toEqual({ type: 'registrationrejected', code: 'FUNCTION_NAMESPACE_CONFLICT', namespace: 'default', function_id: 'x::f', owner_worker_id: a.workerId });
+    expect(rejected.frame).toEqual({
+      type: 'registrationrejected',
+      code: 'FUNCTION_NAMESPACE_CONFLICT',
+      namespace: 'default',
+      function_id: 'x::f',
+      owner_worker_id: a.workerId,
+    });
     expect(await b.invoke('x::f')).toMatchObject({ ok: true, result: 'a' });
   });
 
@@ -119,7 +147,10 @@ describe('fake engine: faithful defaults', () => {
     await executor.waitFor({ type: 'invokefunction', function_id: 'slow::never' });
     executor.terminate();
     expect(await pending).toMatchObject({ ok: false, error: { code: 'invocation_stopped', message: 'Invocation stopped' } });
-    expect(await caller.invoke('math::add', { a: 1, b: 1 })).toMatchObject({ ok: false, error: { code: 'function_not_found', message: 'Function math::add not found in namespace default.' } });
+    expect(await caller.invoke('math::add', { a: 1, b: 1 })).toMatchObject({
+      ok: false,
+      error: { code: 'function_not_found', message: 'Function math::add not found in namespace default.' },
+    });
   });
 
   it('delivers trigger bindings to the provider and forwards its refusal to the registering worker', async () => {
@@ -129,11 +160,14 @@ describe('fake engine: faithful defaults', () => {
     // Registrations wait for each worker's namespace (engine::workers::register, or the 5 s grace).
     await consumer.registerWorker({ name: 'consumer', pid: 1 });
     const provider = await peers.worker(engine.url);
-    await provider.registerTriggerType({ id: 'hook', description: 'hooks' }, {
-      register: (t) => {
-        if (t.id === 'bad') throw new Error('no thanks');
+    await provider.registerTriggerType(
+      { id: 'hook', description: 'hooks' },
+      {
+        register: (t) => {
+          if (t.id === 'bad') throw new Error('no thanks');
+        },
       },
-    });
+    );
     await provider.registerWorker({ name: 'provider', pid: 2 });
     const parked = await provider.waitFor({ type: 'registertrigger', id: 'early' });
     expect(parked.frame).toEqual({ type: 'registertrigger', id: 'early', trigger_type: 'hook', function_id: 'c::on', config: { a: 1 } });
@@ -220,7 +254,13 @@ describe('fake engine: scripting', () => {
     });
     await worker.fire('v::f', {});
     await worker.send({ type: 'invokefunction', function_id: 'v::f', data: null });
-    await worker.send({ type: 'invokefunction', invocation_id: '0d7b4c1a-9a55-4b1f-8c8e-4d102b1f6c8e', function_id: 'v::f', data: null, action: { type: 'void' } });
+    await worker.send({
+      type: 'invokefunction',
+      invocation_id: '0d7b4c1a-9a55-4b1f-8c8e-4d102b1f6c8e',
+      function_id: 'v::f',
+      data: null,
+      action: { type: 'void' },
+    });
     await worker.expectSilence({ type: 'invocationresult' }, 100);
     expect(calls).toBe(3);
   });
@@ -321,7 +361,11 @@ describe('fake engine: handshake and listener control', () => {
     expect((e2 as ConnectFailedError).status).toBe(503);
     await peers.worker(engine.url);
     const attempts = await engine.waitForUpgrades(3);
-    expect(attempts.map((a) => [a.outcome, a.status])).toEqual([['rejected', 503], ['rejected', 503], ['accepted', undefined]]);
+    expect(attempts.map((a) => [a.outcome, a.status])).toEqual([
+      ['rejected', 503],
+      ['rejected', 503],
+      ['accepted', undefined],
+    ]);
     expect(attempts[0]!.at).toBeLessThan(attempts[1]!.at);
     expect(attempts[1]!.at).toBeLessThan(attempts[2]!.at);
     expect(attempts[0]!.tcpAt).toBeLessThanOrEqual(attempts[0]!.at);

@@ -17,7 +17,10 @@ describe('fault schedule: plain JSON data', () => {
   it('accepts an array or {rules}, action shorthands, and normalises them', () => {
     const s = parseFaultSchedule([{ direction: 'engine->worker', type: 'invokefunction', nth: 2, action: 'drop' }]);
     expect(s).toEqual({ rules: [{ direction: 'engine->worker', type: 'invokefunction', nth: 2, action: { kind: 'drop' } }] });
-    const t = parseFaultSchedule({ name: 'x', rules: [{ direction: 'worker->engine', type: '*', nth: 1, count: 3, connection: 2, path: '/', at: 'receiver', action: { kind: 'delay', ms: 5 } }] });
+    const t = parseFaultSchedule({
+      name: 'x',
+      rules: [{ direction: 'worker->engine', type: '*', nth: 1, count: 3, connection: 2, path: '/', at: 'receiver', action: { kind: 'delay', ms: 5 } }],
+    });
     expect(JSON.parse(JSON.stringify(t))).toEqual(t);
   });
 
@@ -119,7 +122,9 @@ describe('faults applied by the engine', () => {
   });
 
   it('close after the nth frame of a type, with code and reason', async () => {
-    const { conn, worker } = await echoPair([{ direction: 'engine->worker', type: 'invokefunction', nth: 1, action: { kind: 'close', code: 4000, reason: 'after call' } }]);
+    const { conn, worker } = await echoPair([
+      { direction: 'engine->worker', type: 'invokefunction', nth: 1, action: { kind: 'close', code: 4000, reason: 'after call' } },
+    ]);
     // The worker may still answer during the closing handshake; either way the call is the last one.
     await conn.invoke('f::echo', 1).catch(() => undefined);
     expect(worker.all({ type: 'invokefunction' })).toHaveLength(1);
@@ -138,7 +143,9 @@ describe('faults applied by the engine', () => {
   });
 
   it('split writes one frame in several TCP writes and the peer reassembles it', async () => {
-    const { conn, engine } = await echoPair([{ direction: 'engine->worker', type: 'invokefunction', nth: 1, action: { kind: 'split', parts: 5, delayMs: 10 } }]);
+    const { conn, engine } = await echoPair([
+      { direction: 'engine->worker', type: 'invokefunction', nth: 1, action: { kind: 'split', parts: 5, delayMs: 10 } },
+    ]);
     const big = 'y'.repeat(2000);
     const out = await conn.invoke('f::echo', big);
     expect(out).toMatchObject({ ok: true, result: big });
@@ -178,7 +185,9 @@ describe('faults applied by the worker', () => {
 
   it('split on the client side masks the frame correctly', async () => {
     const engine = await peers.engine();
-    const worker = await FakeWorker.connect(engine.url, { faults: [{ direction: 'worker->engine', type: 'registerfunction', nth: 1, action: { kind: 'split', parts: 3, delayMs: 5 } }] });
+    const worker = await FakeWorker.connect(engine.url, {
+      faults: [{ direction: 'worker->engine', type: 'registerfunction', nth: 1, action: { kind: 'split', parts: 3, delayMs: 5 } }],
+    });
     try {
       await worker.registerFunction('s::f', () => 'split ok', { description: 'd'.repeat(300) });
       const conn = await engine.waitForConnection();

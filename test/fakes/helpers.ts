@@ -21,7 +21,8 @@ export function liveHandles(): Map<string, number> {
 
 /** Waits (up to 2 s) until no kind of handle is above the baseline; then asserts it. */
 export async function expectNoLeaks(baseline: Map<string, number>): Promise<void> {
-  const excess = (): string[] => [...liveHandles()].filter(([name, n]) => n > (baseline.get(name) ?? 0)).map(([name, n]) => `${name}: ${n} > ${baseline.get(name) ?? 0}`);
+  const excess = (): string[] =>
+    [...liveHandles()].filter(([name, n]) => n > (baseline.get(name) ?? 0)).map(([name, n]) => `${name}: ${n} > ${baseline.get(name) ?? 0}`);
   for (let i = 0; i < 40 && excess().length > 0; i++) await new Promise((r) => setImmediate(r)).then(() => new Promise((r) => setTimeout(r, 50)));
   expect(excess(), 'handles left open by the test').toEqual([]);
 }
@@ -30,7 +31,10 @@ export async function expectNoLeaks(baseline: Map<string, number>): Promise<void
  * Per-test peers: `peers.engine()` / `peers.worker(url)` open them; afterEach closes all and checks
  * that nothing (socket, server, timer) was left behind and that no peer recorded a harness error.
  */
-export function usePeers(): { engine(options?: FakeEngineOptions): Promise<FakeEngine>; worker(url: string, options?: FakeWorkerOptions): Promise<FakeWorker> } {
+export function usePeers(): {
+  engine(options?: FakeEngineOptions): Promise<FakeEngine>;
+  worker(url: string, options?: FakeWorkerOptions): Promise<FakeWorker>;
+} {
   let engines: FakeEngine[] = [];
   let workers: FakeWorker[] = [];
   let baseline = new Map<string, number>();

@@ -35,8 +35,16 @@ it('README: fake engine and fake worker examples', async () => {
     engine.answer('remote::fn', { error: { code: 'function_not_found', message: 'Function remote::fn not found' } });
     expect(await worker.invoke('remote::fn')).toMatchObject({ ok: false, error: { code: 'function_not_found' } });
     expect(await worker.invoke('queue::job', {}, {}).catch(() => undefined)).toMatchObject({ ok: false, error: { code: 'function_not_found' } });
-    await worker.send({ type: 'invokefunction', invocation_id: '6c1f0a2e-4b5d-4e6f-8a9b-0c1d2e3f4a5b', function_id: 'queue::job', data: {}, action: { type: 'enqueue', queue: 'q' } });
-    expect((await worker.waitFor({ type: 'invocationresult', invocation_id: '6c1f0a2e-4b5d-4e6f-8a9b-0c1d2e3f4a5b' })).frame).toMatchObject({ error: { code: 'enqueue_error' } });
+    await worker.send({
+      type: 'invokefunction',
+      invocation_id: '6c1f0a2e-4b5d-4e6f-8a9b-0c1d2e3f4a5b',
+      function_id: 'queue::job',
+      data: {},
+      action: { type: 'enqueue', queue: 'q' },
+    });
+    expect((await worker.waitFor({ type: 'invocationresult', invocation_id: '6c1f0a2e-4b5d-4e6f-8a9b-0c1d2e3f4a5b' })).frame).toMatchObject({
+      error: { code: 'enqueue_error' },
+    });
     await worker.disconnect(1000, 'done');
   } finally {
     await engine.close();

@@ -46,7 +46,7 @@ describe('robustness under hostile input', () => {
           // the engine still executes, answers and routes after all of it
           expect(await worker.ping()).toMatchObject({ frame: { type: 'pong' } });
           expect(await worker.invoke('safe::echo', { ok: 1 })).toMatchObject({ ok: true, result: { ok: 1 } });
-          const conn = (await engine.waitForConnection()) ;
+          const conn = await engine.waitForConnection();
           expect(await conn.invoke('safe::echo', 'back')).toMatchObject({ ok: true, result: 'back' });
           const got = receivedFrames(engine.transcript.records, 'engine');
           // every hostile frame was recorded (plus the four legitimate ones), each with a verdict
@@ -173,9 +173,12 @@ describe('robustness under hostile input', () => {
     expect(await worker.invoke('x::async-boom')).toMatchObject({ ok: false, error: { code: 'E_ASYNC', message: 'coded' } });
     const conn = await engine.waitForConnection();
     await expect(
-      conn.waitFor(() => {
-        throw new Error('broken predicate');
-      }, { timeoutMs: 30 }),
+      conn.waitFor(
+        () => {
+          throw new Error('broken predicate');
+        },
+        { timeoutMs: 30 },
+      ),
     ).rejects.toThrow(/within 30 ms/);
     expect(describeHostile({ kind: 'binary', bytes: new Uint8Array(3) })).toBe('binary 3 bytes');
   });

@@ -7,7 +7,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatTranscript, parseTranscript, readTranscript, streamTranscript, TranscriptRecorder, writeTranscript, type TranscriptRecord } from '../../harness/transcript/index.ts';
+import {
+  formatTranscript,
+  parseTranscript,
+  readTranscript,
+  streamTranscript,
+  TranscriptRecorder,
+  writeTranscript,
+  type TranscriptRecord,
+} from '../../harness/transcript/index.ts';
 import { usePeers } from './helpers.ts';
 import { CLOSING_NOTE } from '../../harness/transcript/records.ts';
 
@@ -29,7 +37,10 @@ async function schemaValidator() {
 /** A session that exercises every record kind: faults, raw garbage, telemetry, rejects, notes, closes. */
 async function busySession(): Promise<TranscriptRecorder> {
   const transcript = new TranscriptRecorder({ meta: { case: 'transcript.busy' }, limits: { maxTextChars: 256, maxBinaryBytes: 64, maxParsedBytes: 1024 } });
-  const engine = await peers.engine({ transcript, faults: { name: 'mixed', rules: [{ direction: 'engine->worker', type: 'invokefunction', nth: 2, action: { kind: 'delay', ms: 5 } }] } });
+  const engine = await peers.engine({
+    transcript,
+    faults: { name: 'mixed', rules: [{ direction: 'engine->worker', type: 'invokefunction', nth: 2, action: { kind: 'delay', ms: 5 } }] },
+  });
   engine.rejectNextUpgrades(1, 503);
   await peers.worker(engine.url, { transcript }).catch(() => undefined);
   const worker = await peers.worker(engine.url, { transcript, headers: { authorization: 'Bearer x' } });
@@ -115,8 +126,16 @@ describe('transcript', () => {
     expect(text).toMatch(/close code 4000 "done"/);
     expect(formatTranscript(transcript.records, { color: true })).toContain('\x1b[');
     // The case's two notes, plus the endpoint's own note of the close it made (replay re-enacts it).
-    expect(formatTranscript(transcript.records, { filter: (r) => r.kind === 'note' && r.text !== CLOSING_NOTE }).trim().split('\n')).toHaveLength(2);
-    expect(formatTranscript(transcript.records, { filter: (r) => r.kind === 'note' && r.text === CLOSING_NOTE }).trim().split('\n')).toHaveLength(1);
+    expect(
+      formatTranscript(transcript.records, { filter: (r) => r.kind === 'note' && r.text !== CLOSING_NOTE })
+        .trim()
+        .split('\n'),
+    ).toHaveLength(2);
+    expect(
+      formatTranscript(transcript.records, { filter: (r) => r.kind === 'note' && r.text === CLOSING_NOTE })
+        .trim()
+        .split('\n'),
+    ).toHaveLength(1);
   });
 
   it('detaches a listener that throws and notes it, without failing the append', () => {

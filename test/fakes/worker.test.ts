@@ -34,7 +34,7 @@ describe('fake worker: faithful', () => {
     expect(conn.received.every((e) => e.verdict.base === 'valid')).toBe(true);
   });
 
-  it('passes metadata separately and answers with the engine\'s invocation id', async () => {
+  it("passes metadata separately and answers with the engine's invocation id", async () => {
     const engine = await peers.engine();
     const worker = await peers.worker(engine.url);
     let seen: unknown;

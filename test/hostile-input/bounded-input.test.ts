@@ -35,9 +35,15 @@ describe('depth-safe JSON helpers', () => {
       [[], { depth: 1, keys: 0 }],
       [{}, { depth: 1, keys: 0 }],
       [{ a: [1] }, { depth: 2, keys: 1 }],
-      [{ a: { b: { c: [{ d: 1 }, {}] } }, e: 2 }, { depth: 5, keys: 5 }],
+      [
+        { a: { b: { c: [{ d: 1 }, {}] } }, e: 2 },
+        { depth: 5, keys: 5 },
+      ],
       [[[[]], { k: [1, { l: 2 }] }], { depth: 4, keys: 2 }],
-      [{ a: deepArray(500), b: { c: 1 } }, { depth: 501, keys: 3 }],
+      [
+        { a: deepArray(500), b: { c: 1 } },
+        { depth: 501, keys: 3 },
+      ],
     ];
     for (const [v, shape] of cases) expect(jsonShape(v), JSON.stringify(v).slice(0, 40)).toEqual(shape);
     expect(jsonShape(deepArray(200_000), 128).depth).toBe(129);

@@ -11,7 +11,15 @@ const status = readDriverStatus();
 
 describe('driver event schema', () => {
   it('refuses events that break the contract, one line naming the field', () => {
-    const ready = { event: 'ready', contract: 1, sdk: { name: 'a', version: '1', language: 'x' }, capabilities: [], facts: {}, ignoredOptions: [], worker: { name: null } };
+    const ready = {
+      event: 'ready',
+      contract: 1,
+      sdk: { name: 'a', version: '1', language: 'x' },
+      capabilities: [],
+      facts: {},
+      ignoredOptions: [],
+      worker: { name: null },
+    };
     expect(driverEventProblem(ready)).toBe('');
     expect(driverEventProblem({ ...ready, sdk: { ...ready.sdk, version: 1 } })).toBe('invalid ready event: /sdk/version must be string');
     expect(driverEventProblem({ event: 'settled', id: 'c1', ok: false })).toMatch(/^invalid settled event/);

@@ -30,12 +30,28 @@ afterAll(async () => {
 const READY = { event: 'ready', contract: 1, capabilities: [], facts: {}, ignoredOptions: [], worker: { name: null } };
 
 const TABLE: { name: string; mode: object; words: RegExp }[] = [
-  { name: '300-character name', mode: { ready: { sdk: { name: 'n'.repeat(300), version: '1', language: 'js' } } }, words: /invalid ready event: \/sdk\/name must NOT have more than 64 characters/ },
-  { name: 'numeric version', mode: { ready: { sdk: { name: 'x', version: 12, language: 'js' } } }, words: /invalid ready event: \/sdk\/version must be string/ },
-  { name: 'object version', mode: { ready: { sdk: { name: 'x', version: { major: 1 }, language: 'js' } } }, words: /invalid ready event: \/sdk\/version must be string/ },
+  {
+    name: '300-character name',
+    mode: { ready: { sdk: { name: 'n'.repeat(300), version: '1', language: 'js' } } },
+    words: /invalid ready event: \/sdk\/name must NOT have more than 64 characters/,
+  },
+  {
+    name: 'numeric version',
+    mode: { ready: { sdk: { name: 'x', version: 12, language: 'js' } } },
+    words: /invalid ready event: \/sdk\/version must be string/,
+  },
+  {
+    name: 'object version',
+    mode: { ready: { sdk: { name: 'x', version: { major: 1 }, language: 'js' } } },
+    words: /invalid ready event: \/sdk\/version must be string/,
+  },
   { name: 'missing sdk', mode: { readyRaw: READY }, words: /invalid ready event: \/ must have required property 'sdk'/ },
   { name: 'non-array capabilities', mode: { ready: { capabilities: 'all' } }, words: /invalid ready event: \/capabilities must be array/ },
-  { name: 'escape in the name', mode: { ready: { sdk: { name: 'x\u001b]0;pwned\u0007', version: '1', language: 'js' } } }, words: /invalid ready event: \/sdk\/name must match pattern/ },
+  {
+    name: 'escape in the name',
+    mode: { ready: { sdk: { name: 'x\u001b]0;pwned\u0007', version: '1', language: 'js' } } },
+    words: /invalid ready event: \/sdk\/name must match pattern/,
+  },
 ];
 
 describe('a hostile ready event', () => {
@@ -75,9 +91,19 @@ describe('a driver claiming another SDK identity', () => {
 
   it('a run of a cmd: driver claiming iii-sdk node does not use the node baseline', async () => {
     const reportDir = join(dir, 'claim');
-    const r = await cli(['sdk', target({ ready: { sdk: { name: 'iii-sdk', version: '0.22.1', language: 'node' } } }), '--case', 'sdk.connect.handshake-headers', '--report-dir', reportDir], {
-      sdk: sdkCatalogue as unknown as SdkCatalogue,
-    });
+    const r = await cli(
+      [
+        'sdk',
+        target({ ready: { sdk: { name: 'iii-sdk', version: '0.22.1', language: 'node' } } }),
+        '--case',
+        'sdk.connect.handshake-headers',
+        '--report-dir',
+        reportDir,
+      ],
+      {
+        sdk: sdkCatalogue as unknown as SdkCatalogue,
+      },
+    );
     // The case needs `headers`, which the driver does not declare: UNSUPPORTED at once, and the run goes on to baselines.
     expect(r.out).toContain('unsupported');
     expect(r.out).not.toContain('iii-sdk-node@0.22.1.json');

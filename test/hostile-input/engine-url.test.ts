@@ -28,7 +28,11 @@ beforeAll(async () => {
   wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
   await new Promise((r) => wss.once('listening', r));
   try {
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(tmp, 'k.pem'), '-out', join(tmp, 'c.pem'), '-days', '1', '-subj', '/CN=127.0.0.1'], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(tmp, 'k.pem'), '-out', join(tmp, 'c.pem'), '-days', '1', '-subj', '/CN=127.0.0.1'],
+      { stdio: 'ignore' },
+    );
     tls = createTlsServer({ key: readFileSync(join(tmp, 'k.pem')), cert: readFileSync(join(tmp, 'c.pem')) }, (_req, res) => res.end('tls'));
     await new Promise<void>((r) => tls!.listen(0, '127.0.0.1', r));
   } catch {
@@ -43,7 +47,11 @@ afterAll(async () => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-const failure = (url: string) => checkEngineReachable(url, 3000).then(() => 'passed', (e: Error) => e.message);
+const failure = (url: string) =>
+  checkEngineReachable(url, 3000).then(
+    () => 'passed',
+    (e: Error) => e.message,
+  );
 
 describe('the engine URL', () => {
   it('a WebSocket endpoint passes', async () => {
@@ -58,6 +66,8 @@ describe('the engine URL', () => {
   it('wss:// to a plain server, and ws:// to a TLS server: a TLS mismatch', async (ctx) => {
     expect(await failure(`wss://127.0.0.1:${port(wss)}`)).toMatch(/TLS mismatch .*use ws:\/\//i);
     if (!tls) return ctx.skip();
-    expect(await failure(`ws://127.0.0.1:${port(tls)}`)).toMatch(/hung up on the WebSocket upgrade without an HTTP answer \(a TLS server\?\): if it serves TLS, use wss:\/\//);
+    expect(await failure(`ws://127.0.0.1:${port(tls)}`)).toMatch(
+      /hung up on the WebSocket upgrade without an HTTP answer \(a TLS server\?\): if it serves TLS, use wss:\/\//,
+    );
   });
 });

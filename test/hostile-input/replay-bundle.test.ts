@@ -158,7 +158,8 @@ describe('an engine address from a bundle is dialled only when it is loopback', 
 
   it('what counts as loopback', () => {
     for (const u of ['ws://127.0.0.1:1', 'ws://127.9.9.9', 'ws://localhost:1', 'ws://[::1]:1']) expect(isLoopbackUrl(new URL(u))).toBe(true);
-    for (const u of ['ws://10.0.0.1', 'ws://example.com', 'ws://127.0.0.1.example.com', 'ws://[::2]', 'ws://0.0.0.0']) expect(isLoopbackUrl(new URL(u))).toBe(false);
+    for (const u of ['ws://10.0.0.1', 'ws://example.com', 'ws://127.0.0.1.example.com', 'ws://[::2]', 'ws://0.0.0.0'])
+      expect(isLoopbackUrl(new URL(u))).toBe(false);
   });
 });
 

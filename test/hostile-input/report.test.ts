@@ -67,7 +67,7 @@ describe('report on a crafted results.json', () => {
     expect(html).not.toMatch(/"(transcript|repro)":"javascript:/);
     const csp = /Content-Security-Policy" content="([^"]+)"/.exec(html)?.[1] ?? '';
     expect(csp).toMatch(/script-src 'sha256-[A-Za-z0-9+/=]+';/);
-    expect(csp).not.toContain('unsafe-inline\'; img'); // script-src no longer 'unsafe-inline'
+    expect(csp).not.toContain("unsafe-inline'; img"); // script-src no longer 'unsafe-inline'
     expect(csp.split(';').find((d) => d.trim().startsWith('script-src'))).not.toContain('unsafe-inline');
   });
 });
@@ -85,7 +85,16 @@ describe.skipIf(!existsSync(CHROMIUM))('the crafted report in headless Chromium'
     context = await chromium.launchPersistentContext(join(dir, 'profile'), {
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     const page = context.pages()[0] ?? (await context.newPage());
     const dialogs: string[] = [];

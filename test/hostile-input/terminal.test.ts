@@ -47,12 +47,16 @@ describe('forTerminal', () => {
 
 describe('the CLI on a hostile driver (raw bytes of a child process)', () => {
   const run = (mode: object, report: string) =>
-    promisify(execFile)(process.execPath, ['bin/iii-conformance.mjs', 'sdk', target(mode), '--case', 'sdk.connect.registrations-sent-once', '--report-dir', join(dir, report)], {
-      cwd: ROOT,
-      env: { ...process.env, CI: 'true' },
-      encoding: 'buffer',
-      maxBuffer: 16 << 20,
-    }).then(
+    promisify(execFile)(
+      process.execPath,
+      ['bin/iii-conformance.mjs', 'sdk', target(mode), '--case', 'sdk.connect.registrations-sent-once', '--report-dir', join(dir, report)],
+      {
+        cwd: ROOT,
+        env: { ...process.env, CI: 'true' },
+        encoding: 'buffer',
+        maxBuffer: 16 << 20,
+      },
+    ).then(
       (r) => bytes(0, r.stdout, r.stderr),
       (e: { code: number; stdout: Buffer; stderr: Buffer }) => bytes(e.code, e.stdout, e.stderr),
     );
@@ -105,7 +109,11 @@ describe('serve', () => {
 
   it('--fake prints frame types and violations inert', async () => {
     const { out, err } = await withServer(true, (url) =>
-      send(url, [JSON.stringify({ type: NASTY, x: NASTY }), JSON.stringify({ type: 'registerfunction', id: NASTY, [NASTY]: 1 }), `{"type":"${'\\u001b'}[2J"`], 300),
+      send(
+        url,
+        [JSON.stringify({ type: NASTY, x: NASTY }), JSON.stringify({ type: 'registerfunction', id: NASTY, [NASTY]: 1 }), `{"type":"${'\\u001b'}[2J"`],
+        300,
+      ),
     );
     expect(out).toContain('\\e]0;pwned');
     expectInert(out);
@@ -114,7 +122,18 @@ describe('serve', () => {
 
   it('the reference engine prints engine::log::* messages inert', async () => {
     const { out, err } = await withServer(false, (url) =>
-      send(url, [JSON.stringify({ type: 'invokefunction', function_id: 'engine::log::info', invocation_id: '00000000-0000-4000-8000-000000000001', data: { message: NASTY } })], 300),
+      send(
+        url,
+        [
+          JSON.stringify({
+            type: 'invokefunction',
+            function_id: 'engine::log::info',
+            invocation_id: '00000000-0000-4000-8000-000000000001',
+            data: { message: NASTY },
+          }),
+        ],
+        300,
+      ),
     );
     expect(err).toContain('\\e]0;pwned');
     expectInert(out);

@@ -26,11 +26,22 @@ interface HostileDriverCase {
 
 const TABLE: HostileDriverCase[] = [
   // 10,000 registerfunction frames a second on top of the real ones.
-  { mode: 'flood', cases: ['sdk.connect.registrations-sent-once'], words: /registrations on the connection are not exactly what the driver registered/, rssPeakMiB: 400 },
+  {
+    mode: 'flood',
+    cases: ['sdk.connect.registrations-sent-once'],
+    words: /registrations on the connection are not exactly what the driver registered/,
+    rssPeakMiB: 400,
+  },
   // One frame of 64 MiB + a few bytes: over the engine's message limit.
   { mode: 'huge-frame', cases: ['sdk.wire.frames-valid'], words: /larger than the engine's 64 MiB message limit/, rssPeakMiB: 500 },
   // Shutdown, stdin EOF and SIGTERM all ignored: the group is SIGKILLed after the grace and named.
-  { mode: 'ignore-sigterm', cases: ['sdk.invocation.result-echoes-ids'], words: /ignored SIGTERM and was killed with SIGKILL/, allowPass: true, rssPeakMiB: 200 },
+  {
+    mode: 'ignore-sigterm',
+    cases: ['sdk.invocation.result-echoes-ids'],
+    words: /ignored SIGTERM and was killed with SIGKILL/,
+    allowPass: true,
+    rssPeakMiB: 200,
+  },
   // Every invocation answered twice (and every command acknowledged twice).
   { mode: 'double-answer', cases: ['sdk.invocation.concurrent'], words: /answered more than once/, rssPeakMiB: 200 },
   // Close on open, redial at once.

@@ -71,13 +71,22 @@ export async function runHostile<Context, Target>(catalogue: Catalogue<Context, 
   // Children SIGKILLed a moment ago may still be on their way out of the process table.
   await eventually(() => snapshot().children.length <= before.children.length);
   const after = snapshot();
-  return { ...(openError === undefined ? {} : { openError }), openMs, results, rssPeakGrowthMiB, heapRetainedMiB: Math.round((heapUsedMiB() - heapBefore) * 10) / 10, before, after };
+  return {
+    ...(openError === undefined ? {} : { openError }),
+    openMs,
+    results,
+    rssPeakGrowthMiB,
+    heapRetainedMiB: Math.round((heapUsedMiB() - heapBefore) * 10) / 10,
+    before,
+    after,
+  };
 }
 
 /** One line per case for the test log: verdict, time against its timeout, summary. */
 export function describeRun(label: string, run: HostileRun): string {
   const lines = [`${label}: open ${Math.round(run.openMs)} ms, RSS peak +${run.rssPeakGrowthMiB} MiB, heap retained ${run.heapRetainedMiB} MiB`];
   if (run.openError) lines.push(`  open failed: ${run.openError.split('\n')[0]}`);
-  for (const { result, timeoutMs } of run.results) lines.push(`  ${result.outcome.verdict} ${result.id} ${result.durationMs}/${timeoutMs} ms: ${result.outcome.summary.slice(0, 160)}`);
+  for (const { result, timeoutMs } of run.results)
+    lines.push(`  ${result.outcome.verdict} ${result.id} ${result.durationMs}/${timeoutMs} ms: ${result.outcome.summary.slice(0, 160)}`);
   return lines.join('\n');
 }

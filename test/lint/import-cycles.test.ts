@@ -29,7 +29,7 @@ function lint(files: Record<string, string>): { status: number | null; output: s
 describe('npm run lint: import circles', () => {
   it('passes a tree whose imports go one way', () => {
     const r = lint({
-      'harness/a/model.ts': "export interface Sample { ms: number }\n",
+      'harness/a/model.ts': 'export interface Sample { ms: number }\n',
       'harness/b/use.ts': "import type { Sample } from '../a/model.ts';\nexport const s: Sample = { ms: 1 };\n",
     });
     expect(r.output).not.toContain('noImportCycles');

@@ -25,7 +25,8 @@ let project: string;
 let tarball: string;
 let entries: string[];
 
-const inProject = (file: string, args: string[], timeout = 120_000) => execa(file, args, { cwd: project, env: cleanEnv(), extendEnv: false, reject: false, timeout });
+const inProject = (file: string, args: string[], timeout = 120_000) =>
+  execa(file, args, { cwd: project, env: cleanEnv(), extendEnv: false, reject: false, timeout });
 const cli = (...args: string[]) => inProject('npx', ['--no-install', 'iii-conformance', ...args]);
 
 beforeAll(async () => {
@@ -49,7 +50,16 @@ afterAll(async () => {
 
 describe('the installed package (npm pack, npm install <tarball>, npx iii-conformance)', () => {
   it('ships the compiled harness and the files it reads, not the tests, benchmarks or build output', () => {
-    for (const needed of ['bin/iii-conformance.mjs', 'dist/harness/cli/main.js', 'dist/specs/sdk/index.js', 'schemas/results.schema.json', 'harness/reports/assets/report.css', 'fixtures/drivers/node/driver.mjs', 'fixtures/drivers/versions.json', 'scripts/setup-drivers.mjs'])
+    for (const needed of [
+      'bin/iii-conformance.mjs',
+      'dist/harness/cli/main.js',
+      'dist/specs/sdk/index.js',
+      'schemas/results.schema.json',
+      'harness/reports/assets/report.css',
+      'fixtures/drivers/node/driver.mjs',
+      'fixtures/drivers/versions.json',
+      'scripts/setup-drivers.mjs',
+    ])
       expect(entries).toContain(needed);
     const unwanted = entries.filter((p) => /^(test|bench|reports|\.cache)\/|(^|\/)(node_modules|\.venv|target)\/|\.ts$|tsbuildinfo/.test(p));
     expect(unwanted).toEqual([]);

@@ -23,7 +23,8 @@ describe('nearestEarlierBaseline', () => {
     await withTempDir(async (root) => {
       const dir = join(root, 'fixtures', 'baselines');
       await mkdir(dir, { recursive: true });
-      for (const f of ['iii-sdk-python@0.23.0.json', 'iii-sdk-python@0.24.6.json', 'iii-sdk-python@0.25.0.json', 'iii-sdk-node@0.24.9.json']) await writeFile(join(dir, f), '{}');
+      for (const f of ['iii-sdk-python@0.23.0.json', 'iii-sdk-python@0.24.6.json', 'iii-sdk-python@0.25.0.json', 'iii-sdk-node@0.24.9.json'])
+        await writeFile(join(dir, f), '{}');
       const impl = (version: string) => ({ name: 'iii-sdk (python)', version });
       expect(nearestEarlierBaseline(root, impl('0.25.1'))?.version).toBe('0.25.0');
       expect(nearestEarlierBaseline(root, impl('0.25.0rc1'))?.version).toBe('0.24.6');
@@ -31,7 +32,11 @@ describe('nearestEarlierBaseline', () => {
       expect(nearestEarlierBaseline(root, impl('0.22.0'))).toBeUndefined();
       // No file at all for an implementation: the run says nothing about baselines (reference engine, cmd: drivers).
       expect(baselinesOf(root, { name: 'reference engine', version: '1.0.0' })).toEqual([]);
-      expect(baselinesOf(root, impl('0.22.0')).map((b) => b.version).sort()).toEqual(['0.23.0', '0.24.6', '0.25.0']);
+      expect(
+        baselinesOf(root, impl('0.22.0'))
+          .map((b) => b.version)
+          .sort(),
+      ).toEqual(['0.23.0', '0.24.6', '0.25.0']);
     });
   });
 });
@@ -68,7 +73,7 @@ describe('a borrowed baseline', () => {
     expect(evaluateGate([withoutNew], [borrowed], { strict: false, knownIds }).exitCode).toBe(EXIT.ok);
   });
 
-  it('as the version\'s own baseline, the same entry that passes is stale (exit 1)', () => {
+  it("as the version's own baseline, the same entry that passes is stale (exit 1)", () => {
     const own: Baseline = { path: 'iii-sdk-python@0.25.1.json', entries, comments: new Map() };
     const gate = evaluateGate([{ ...run, cases: run.cases.slice(0, 2) }], [own], { strict: false, knownIds });
     expect(gate.stale.map((s) => s.id)).toEqual(['sdk.a.fixed']);

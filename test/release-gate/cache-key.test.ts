@@ -16,7 +16,14 @@ describe('the build cache key', () => {
       await mkdir(driver, { recursive: true });
       await writeFile(join(tree, 'src', 'a.py'), 'x = 1\n');
       await writeFile(join(driver, 'driver.py'), 'print(1)\n');
-      const key = () => contentHash(['python'], [{ root: driver, files: ['driver.py'] }, { root: tree, files: sourceFiles(tree) }]);
+      const key = () =>
+        contentHash(
+          ['python'],
+          [
+            { root: driver, files: ['driver.py'] },
+            { root: tree, files: sourceFiles(tree) },
+          ],
+        );
       const first = key();
       for (const noise of ['node_modules', '.git', '__pycache__', 'target', '.venv']) {
         await mkdir(join(tree, noise), { recursive: true });

@@ -28,7 +28,10 @@ function build(name: string, ago: number, finished = true): string {
   return dir;
 }
 
-const left = () => ['node-src-a', 'node-src-b', 'node-0.22.1-c', 'node-src-d', 'node-src-e', 'rust-src-f', 'node-src-g', 'node-src-h'].filter((n) => existsSync(join(drivers, n)));
+const left = () =>
+  ['node-src-a', 'node-src-b', 'node-0.22.1-c', 'node-src-d', 'node-src-e', 'rust-src-f', 'node-src-g', 'node-src-h'].filter((n) =>
+    existsSync(join(drivers, n)),
+  );
 
 describe('pruneBuilds', () => {
   it('keeps the most recently used builds of the SDK and removes the rest; other SDKs are untouched', () => {
@@ -37,7 +40,9 @@ describe('pruneBuilds', () => {
     build('node-0.22.1-c', 2 * HOUR);
     build('node-src-d', 30 * HOUR);
     build('rust-src-f', 99 * HOUR);
-    const removed = pruneBuilds(drivers, 'node', 2, NOW).map((d) => basename(d)).sort();
+    const removed = pruneBuilds(drivers, 'node', 2, NOW)
+      .map((d) => basename(d))
+      .sort();
     expect(removed).toEqual(['node-src-b', 'node-src-d']);
     expect(left()).toEqual(['node-src-a', 'node-0.22.1-c', 'rust-src-f']);
   });
@@ -50,7 +55,9 @@ describe('pruneBuilds', () => {
     build('node-src-e', 3 * HOUR, false);
     build('node-src-g', 5 * 60_000, false);
     build('node-src-h', 4 * HOUR);
-    const removed = pruneBuilds(drivers, 'node', 1, NOW).map((d) => basename(d)).sort();
+    const removed = pruneBuilds(drivers, 'node', 1, NOW)
+      .map((d) => basename(d))
+      .sort();
     // keep 1: node-src-d is the most recent; a (1 h) and h (4 h) go; b is locked; e is an hour-old leftover; g may still be building.
     expect(removed).toEqual(['node-src-a', 'node-src-e', 'node-src-h']);
     expect(left()).toEqual(['node-src-b', 'node-src-d', 'node-src-g']);

@@ -31,7 +31,7 @@ async function pkg(dir: string, manifest: Record<string, unknown>, files: Record
 
 describe('workspace resolution', () => {
   it('reads the packages list of a pnpm-workspace.yaml (quotes, comments, negations), and nothing else', () => {
-    const yaml = "packages:\n  - sdk/packages/node/iii\n  - 'console/packages/*'   # the console\n  - \"!docs\"\nonlyBuiltDependencies:\n  - esbuild\n";
+    const yaml = 'packages:\n  - sdk/packages/node/iii\n  - \'console/packages/*\'   # the console\n  - "!docs"\nonlyBuiltDependencies:\n  - esbuild\n';
     expect(pnpmWorkspacePatterns(yaml)).toEqual(['sdk/packages/node/iii', 'console/packages/*', '!docs']);
   });
 
@@ -68,7 +68,13 @@ describe('workspace resolution', () => {
 
   it('points every workspace: dependency at its tarball and leaves the others alone', async () => {
     const dir = await pkg(join(work, 'rewrite'), { name: 'p', dependencies: { a: 'workspace:*', ws: '^8' }, devDependencies: { b: 'workspace:~' } });
-    pointAtTarballs(dir, new Map([['a', '/t/a.tgz'], ['b', '/t/b.tgz']]));
+    pointAtTarballs(
+      dir,
+      new Map([
+        ['a', '/t/a.tgz'],
+        ['b', '/t/b.tgz'],
+      ]),
+    );
     const m = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')) as Record<string, Record<string, string>>;
     expect(m.dependencies).toEqual({ a: 'file:/t/a.tgz', ws: '^8' });
     expect(m.devDependencies).toEqual({ b: 'file:/t/b.tgz' });
@@ -91,11 +97,24 @@ describe('sdk node --sdk-source <a tree inside a workspace>', () => {
       await writeFile(join(tree, 'package.json'), JSON.stringify(manifest, null, 2));
       await pkg(
         join(root, 'sdk', 'packages', 'node', 'helpers'),
-        { name: '@conf/helpers', version: '1.0.0', type: 'module', exports: { '.': './dist/index.mjs' }, files: ['dist'], scripts: { build: 'node build.mjs' } },
-        { 'build.mjs': "import { mkdirSync, writeFileSync } from 'node:fs';\nmkdirSync('dist', { recursive: true });\nwriteFileSync('dist/index.mjs', 'export const built = true;\\n');\n" },
+        {
+          name: '@conf/helpers',
+          version: '1.0.0',
+          type: 'module',
+          exports: { '.': './dist/index.mjs' },
+          files: ['dist'],
+          scripts: { build: 'node build.mjs' },
+        },
+        {
+          'build.mjs':
+            "import { mkdirSync, writeFileSync } from 'node:fs';\nmkdirSync('dist', { recursive: true });\nwriteFileSync('dist/index.mjs', 'export const built = true;\\n');\n",
+        },
       );
 
-      const r = await runCli(['sdk', 'node', '--sdk-source', tree, '--case', 'sdk.connect.plain-websocket', '--no-baseline', '--seed', '1'], join(work, 'run-1'));
+      const r = await runCli(
+        ['sdk', 'node', '--sdk-source', tree, '--case', 'sdk.connect.plain-websocket', '--no-baseline', '--seed', '1'],
+        join(work, 'run-1'),
+      );
       expect(r.verdicts.get('sdk.connect.plain-websocket'), r.out).toBe('PASS');
       expect(r.code, r.out).toBe(0);
       const build = /driver ready \(built from .*\): (\S+)$/m.exec(r.out)?.[1] as string;

@@ -26,10 +26,12 @@ describe.each(SOURCE_TREE_PATCHES)('sdk $sdk --sdk-source <tree from the registr
       const tree = await registryTree(patch.sdk, work);
       const file = join(tree, patch.file);
       const original = await readFile(file, 'utf8');
-      const gate = (n: number) => runCli(['sdk', patch.sdk, '--sdk-source', tree, '--case', patch.caseId, '--no-baseline', '--seed', '1'], join(work, `${patch.sdk}-${n}`));
+      const gate = (n: number) =>
+        runCli(['sdk', patch.sdk, '--sdk-source', tree, '--case', patch.caseId, '--no-baseline', '--seed', '1'], join(work, `${patch.sdk}-${n}`));
 
       // "<sdk> driver ready (built from <tree>, SDK version v[, cached]): <build folder>"
-      const buildOf = (out: string) => new RegExp(`driver ready \\(built from ${tree.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}, .*\\): (\\S+)$`, 'm').exec(out)?.[1];
+      const buildOf = (out: string) =>
+        new RegExp(`driver ready \\(built from ${tree.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}, .*\\): (\\S+)$`, 'm').exec(out)?.[1];
 
       const clean = await gate(1);
       expect(clean.verdicts.get(patch.caseId), clean.out).toBe('PASS');

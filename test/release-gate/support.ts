@@ -76,7 +76,19 @@ export async function registryTree(sdk: 'node' | 'python' | 'rust', work: string
     await untar(join(downloads, stdout.trim().split('\n').pop() as string), tree);
   } else if (sdk === 'python') {
     const python = join(DRIVERS_DIR, 'python', '.venv', 'bin', 'python');
-    await exec(python, ['-m', 'pip', 'download', '--disable-pip-version-check', '-q', '--no-binary', ':all:', '--no-deps', `iii-sdk==${version}`, '-d', downloads]);
+    await exec(python, [
+      '-m',
+      'pip',
+      'download',
+      '--disable-pip-version-check',
+      '-q',
+      '--no-binary',
+      ':all:',
+      '--no-deps',
+      `iii-sdk==${version}`,
+      '-d',
+      downloads,
+    ]);
     await untar(join(downloads, readdirSync(downloads).find((f) => f.endsWith('.tar.gz')) as string), tree);
   } else {
     const cache = join(process.env.CARGO_HOME ?? join(homedir(), '.cargo'), 'registry', 'cache');

@@ -28,7 +28,17 @@ function recorded(over: Partial<RecordedObservations> = {}): RecordedObservation
 
 function live(over: Partial<LiveObservations> = {}): LiveObservations {
   return {
-    upgrades: [{ attempt: 1, at: 5000, startAt: 4999, url: '/', headers: { ...HEADERS, 'sec-websocket-key': 'other==', host: '127.0.0.1:2' }, outcome: 'accepted', accepted: 0 }],
+    upgrades: [
+      {
+        attempt: 1,
+        at: 5000,
+        startAt: 4999,
+        url: '/',
+        headers: { ...HEADERS, 'sec-websocket-key': 'other==', host: '127.0.0.1:2' },
+        outcome: 'accepted',
+        accepted: 0,
+      },
+    ],
     connections: [{ openedAt: 5000 }],
     pongs: [],
     pings: [],
@@ -38,7 +48,9 @@ function live(over: Partial<LiveObservations> = {}): LiveObservations {
 }
 
 function input(settledAfterMs: number, observedLagMs: number, l: LiveObservations = live(), r: RecordedObservations = recorded()): ObservationInput {
-  const events = [{ event: 'settled', id: 'c1', ok: false, error: { code: 'TIMEOUT', message: 'x', class: 'E' }, at: 5100 + settledAfterMs }] as ReceivedEvent[];
+  const events = [
+    { event: 'settled', id: 'c1', ok: false, error: { code: 'TIMEOUT', message: 'x', class: 'E' }, at: 5100 + settledAfterMs },
+  ] as ReceivedEvent[];
   return {
     recorded: r,
     live: l,
@@ -85,14 +97,28 @@ describe('compareObservations', () => {
     const inv = (n: number, seq: number) => ({ seq, t: 300 + n, data: { event: 'invoked', functionId: 'f', input: { n } } });
     const r = recorded({ events: [inv(1, 30), inv(2, 31)], commands: [] });
     const swapped = input(0, 0, live(), r);
-    swapped.driver = { commands: [], events: [{ event: 'invoked', functionId: 'f', input: { n: 2 }, at: 5201 }, { event: 'invoked', functionId: 'f', input: { n: 1 }, at: 5202 }] as ReceivedEvent[] };
+    swapped.driver = {
+      commands: [],
+      events: [
+        { event: 'invoked', functionId: 'f', input: { n: 2 }, at: 5201 },
+        { event: 'invoked', functionId: 'f', input: { n: 1 }, at: 5202 },
+      ] as ReceivedEvent[],
+    };
     expect(compareObservations(swapped)).toEqual([]);
-    swapped.driver = { commands: [], events: [{ event: 'invoked', functionId: 'f', input: { n: 2 }, at: 5201 }, { event: 'invoked', functionId: 'f', input: { n: 3 }, at: 5202 }] as ReceivedEvent[] };
+    swapped.driver = {
+      commands: [],
+      events: [
+        { event: 'invoked', functionId: 'f', input: { n: 2 }, at: 5201 },
+        { event: 'invoked', functionId: 'f', input: { n: 3 }, at: 5202 },
+      ] as ReceivedEvent[],
+    };
     expect(compareObservations(swapped)[0]).toMatchObject({ record: 'driver-event', kind: 'different', type: 'invoked' });
   });
 
   it('the SDK closing a connection the recording kept open, or exiting, diverges', () => {
-    expect(compareObservations(input(400, 0, live({ connections: [{ openedAt: 5000, closedAt: 5200, closeCode: 1006 }] })))).toMatchObject([{ record: 'connection', kind: 'closed', conn: 1 }]);
+    expect(compareObservations(input(400, 0, live({ connections: [{ openedAt: 5000, closedAt: 5200, closeCode: 1006 }] })))).toMatchObject([
+      { record: 'connection', kind: 'closed', conn: 1 },
+    ]);
     const exited = input(400, 0);
     exited.driver = { ...exited.driver!, exitAt: 5300, exitCode: 1 };
     expect(compareObservations(exited)).toMatchObject([{ record: 'process', kind: 'exited' }]);
@@ -108,29 +134,46 @@ describe('compareObservations', () => {
     const r = recorded({ pings: [{ conn: 1, seq: 9, t: 300, message: '' }] });
     expect(compareObservations(input(400, 0, live(), r))).toMatchObject([{ record: 'ws-ping', kind: 'missing', conn: 1 }]);
     expect(compareObservations(input(400, 0, live({ pings: [{ conn: 0, at: 5200, message: 'MTIz' }] }), r))).toEqual([]);
-    const twice = live({ pings: [{ conn: 0, at: 5200, message: '' }, { conn: 0, at: 5300, message: '' }] });
+    const twice = live({
+      pings: [
+        { conn: 0, at: 5200, message: '' },
+        { conn: 0, at: 5300, message: '' },
+      ],
+    });
     expect(compareObservations(input(400, 0, twice, r))).toMatchObject([{ record: 'ws-ping', kind: 'extra' }]);
   });
 
-  it('a live ping due after the recorded connection\'s end (within the slack) is not extra; one well before it is', () => {
+  it("a live ping due after the recorded connection's end (within the slack) is not extra; one well before it is", () => {
     // Recorded connection 1 open 100 -> 500 (400 ms); live connection open 5000 -> 5400.
     const closesAt500 = { closes: [{ conn: 1, seq: 30, t: 500 }] };
     const liveClosed = { connections: [{ openedAt: 5000, closedAt: 5400 }] };
     // Live ping 395 ms into the connection: the recorded one ended 5 ms later, within the slack.
     expect(compareObservations(input(400, 0, live({ ...liveClosed, pings: [{ conn: 0, at: 5395, message: '' }] }), recorded(closesAt500)))).toEqual([]);
     // Live ping 200 ms in: the recorded connection lived 200 ms longer and sent none.
-    expect(compareObservations(input(400, 0, live({ ...liveClosed, pings: [{ conn: 0, at: 5200, message: '' }] }), recorded(closesAt500)))).toMatchObject([{ record: 'ws-ping', kind: 'extra' }]);
+    expect(compareObservations(input(400, 0, live({ ...liveClosed, pings: [{ conn: 0, at: 5200, message: '' }] }), recorded(closesAt500)))).toMatchObject([
+      { record: 'ws-ping', kind: 'extra' },
+    ]);
     // A recorded ping is missing live wherever it fell, the end of the connection included (a case that
     // ends on a ping must still see a mutant that never pings).
     const liveShort = live(liveClosed);
-    expect(compareObservations(input(400, 0, liveShort, recorded({ ...closesAt500, pings: [{ conn: 1, seq: 29, t: 498, message: '' }] })))).toMatchObject([{ record: 'ws-ping', kind: 'missing', conn: 1 }]);
-    expect(compareObservations(input(400, 0, liveShort, recorded({ ...closesAt500, pings: [{ conn: 1, seq: 29, t: 300, message: '' }] })))).toMatchObject([{ record: 'ws-ping', kind: 'missing', conn: 1 }]);
+    expect(compareObservations(input(400, 0, liveShort, recorded({ ...closesAt500, pings: [{ conn: 1, seq: 29, t: 498, message: '' }] })))).toMatchObject([
+      { record: 'ws-ping', kind: 'missing', conn: 1 },
+    ]);
+    expect(compareObservations(input(400, 0, liveShort, recorded({ ...closesAt500, pings: [{ conn: 1, seq: 29, t: 300, message: '' }] })))).toMatchObject([
+      { record: 'ws-ping', kind: 'missing', conn: 1 },
+    ]);
     // Left open on both sides, watched to the recording's end (700): a live ping 545 ms into a connection
     // the recording watched for 600 ms is within the slack (57 ms) of that end, though before the 50 ms tail margin; one 300 ms in is not.
     expect(compareObservations(input(400, 0, live({ pings: [{ conn: 0, at: 5545, message: '' }] }), recorded({ endT: 700 })))).toEqual([]);
-    expect(compareObservations(input(400, 0, live({ pings: [{ conn: 0, at: 5300, message: '' }] }), recorded({ endT: 700 })))).toMatchObject([{ record: 'ws-ping', kind: 'extra' }]);
+    expect(compareObservations(input(400, 0, live({ pings: [{ conn: 0, at: 5300, message: '' }] }), recorded({ endT: 700 })))).toMatchObject([
+      { record: 'ws-ping', kind: 'extra' },
+    ]);
     // A recorded ping at the very end is paired with the live one at the same moment, not left missing.
-    expect(compareObservations(input(400, 0, live({ pings: [{ conn: 0, at: 5545, message: '' }] }), recorded({ endT: 700, pings: [{ conn: 1, seq: 29, t: 645, message: '' }] })))).toEqual([]);
+    expect(
+      compareObservations(
+        input(400, 0, live({ pings: [{ conn: 0, at: 5545, message: '' }] }), recorded({ endT: 700, pings: [{ conn: 1, seq: 29, t: 645, message: '' }] })),
+      ),
+    ).toEqual([]);
   });
 });
 
@@ -138,7 +181,16 @@ describe('compareObservations: reconnection delays', () => {
   // initialDelayMs 40, ×2.58, jitter 0.3: index 0's band is 28–52 ms, index 1's 72–134 ms. With the slack, index
   // 0's band reaches 84.6 ms, so a recorded 84.5 ms must still be judged as index 1, where it lies as it is.
   const reconnection = { initialDelayMs: 40, backoffMultiplier: 2.58, jitterFactor: 0.3, maxDelayMs: 1538, maxRetries: -1 };
-  const refused = (attempt: number, t: number) => ({ attempt, seq: attempt, t, startT: t, url: '/', headers: HEADERS, outcome: 'refused' as const, status: 429 });
+  const refused = (attempt: number, t: number) => ({
+    attempt,
+    seq: attempt,
+    t,
+    startT: t,
+    url: '/',
+    headers: HEADERS,
+    outcome: 'refused' as const,
+    status: 429,
+  });
   const gap = (liveMs: number): ObservationInput => ({
     recorded: recorded({ upgrades: [refused(1, 100), refused(2, 184.5)], commands: [], events: [], reconnection }),
     live: live({

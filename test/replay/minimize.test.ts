@@ -18,7 +18,14 @@ const script: ReplayScript = { steps, connections: [{ key: 'engine#1', path: '/'
 
 function report(divergence?: Partial<Divergence>): ReplayReport {
   const d: Divergence | undefined = divergence
-    ? { kind: 'different', step: steps[7] as ReplayStep, index: 0, message: 'differs', difference: { path: '/message_type', expected: undefined, actual: 'registertrigger' }, ...divergence }
+    ? {
+        kind: 'different',
+        step: steps[7] as ReplayStep,
+        index: 0,
+        message: 'differs',
+        difference: { path: '/message_type', expected: undefined, actual: 'registertrigger' },
+        ...divergence,
+      }
     : undefined;
   return { role: 'engine', target: 'scripted', sent: 0, compared: 0, extra: 0, ...(d ? { divergence: d } : {}) };
 }

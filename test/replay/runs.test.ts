@@ -6,8 +6,26 @@ import { replayRuns, splitRuns } from '../../harness/replay/runs.ts';
 import { scriptFromRecords, type ReplayReport, type ReplayScript } from '../../harness/runner/replay.ts';
 
 const header = { kind: 'header', t: 0, seq: 0, format: 'iii-transcript', version: 1 };
-const frame = (seq: number, t: number, peer: string, type: string) => ({ kind: 'frame', seq, t, peer, conn: 1, path: '/', dir: 'engine->worker', encoding: 'text', frame: { type } });
-const note = (seq: number, t: number, source: string, text: string, data?: unknown) => ({ kind: 'note', seq, t, source, level: 'info', text, ...(data ? { data } : {}) });
+const frame = (seq: number, t: number, peer: string, type: string) => ({
+  kind: 'frame',
+  seq,
+  t,
+  peer,
+  conn: 1,
+  path: '/',
+  dir: 'engine->worker',
+  encoding: 'text',
+  frame: { type },
+});
+const note = (seq: number, t: number, source: string, text: string, data?: unknown) => ({
+  kind: 'note',
+  seq,
+  t,
+  source,
+  level: 'info',
+  text,
+  ...(data ? { data } : {}),
+});
 
 const property = [
   header,
@@ -68,7 +86,16 @@ describe('replayRuns', () => {
     sent: 1,
     compared: 2,
     extra: 0,
-    ...(diverged ? { divergence: { kind: 'missing', step: { seq: 1, t: 0, conn: 'engine#1', path: '/', dir: 'worker->engine', frame: undefined }, index: 0, message: 'nothing arrived' } } : {}),
+    ...(diverged
+      ? {
+          divergence: {
+            kind: 'missing',
+            step: { seq: 1, t: 0, conn: 'engine#1', path: '/', dir: 'worker->engine', frame: undefined },
+            index: 0,
+            message: 'nothing arrived',
+          },
+        }
+      : {}),
   });
 
   it('plays every run when none diverges, adding up what was sent and compared', async () => {

@@ -10,7 +10,17 @@ import { frameTypeOf } from '../../harness/wire/index.ts';
 
 const header = { kind: 'header', t: 0, seq: 0, format: 'iii-transcript', version: 1 };
 const upgrade = { kind: 'event', seq: 1, t: 1, peer: 'engine', event: 'upgrade', attempt: 1, path: '/', url: '/', headers: {}, outcome: 'accepted', conn: 1 };
-const registered = { kind: 'frame', seq: 2, t: 2, peer: 'engine', conn: 1, path: '/', dir: 'engine->worker', encoding: 'text', frame: { type: 'workerregistered', worker_id: 'w1' } };
+const registered = {
+  kind: 'frame',
+  seq: 2,
+  t: 2,
+  peer: 'engine',
+  conn: 1,
+  path: '/',
+  dir: 'engine->worker',
+  encoding: 'text',
+  frame: { type: 'workerregistered', worker_id: 'w1' },
+};
 const silence = { kind: 'note', seq: 3, t: 3, source: 'engine', level: 'debug', text: READING_PAUSED_NOTE, data: { conn: 1, path: '/' } };
 const end = { kind: 'note', seq: 4, t: 400, source: 'case', level: 'info', text: 'case body ended' };
 

@@ -55,17 +55,31 @@ describe('jitterSpreadTest', () => {
     const random = seededRandom(4);
     const noisy = Array.from({ length: 16 }, () => ({ measuredMs: c + 2 + 30 * random(), baseMs: c }));
     expect(jitterSpreadTest(noisy, j, overhead).verdict).toBe('PASS'); // what a silent pass would be
-    expect(jitterSpreadTest(noisy.map((s) => ({ ...s, lagMs: 9 })), j, overhead).verdict).toBe('INDETERMINATE');
+    expect(
+      jitterSpreadTest(
+        noisy.map((s) => ({ ...s, lagMs: 9 })),
+        j,
+        overhead,
+      ).verdict,
+    ).toBe('INDETERMINATE');
   });
 
   it('leaves out delays measured while the harness ran late, and fails on the rest', () => {
     const random = seededRandom(5);
     // Two delays hit by a 40 ms hiccup of the harness; the others are a jitter-free SDK's.
-    const samples = Array.from({ length: 16 }, (_, i) => (i < 2 ? { measuredMs: c + 45, baseMs: c, lagMs: 40 } : { measuredMs: c + 2 + 3 * random(), baseMs: c, lagMs: 1 }));
+    const samples = Array.from({ length: 16 }, (_, i) =>
+      i < 2 ? { measuredMs: c + 45, baseMs: c, lagMs: 40 } : { measuredMs: c + 2 + 3 * random(), baseMs: c, lagMs: 1 },
+    );
     const v = jitterSpreadTest(samples, j, overhead);
     expect(v.verdict).toBe('FAIL');
     expect(v.excluded).toBe(2);
-    expect(jitterSpreadTest(samples.map((s) => ({ ...s, lagMs: 40 })), j, overhead).verdict).toBe('INDETERMINATE'); // too few left
+    expect(
+      jitterSpreadTest(
+        samples.map((s) => ({ ...s, lagMs: 40 })),
+        j,
+        overhead,
+      ).verdict,
+    ).toBe('INDETERMINATE'); // too few left
   });
 
   it('is INDETERMINATE when c·j is too small for the overhead to be told apart', () => {

@@ -53,7 +53,12 @@ describe('measureGaps', () => {
           { conn: 3, workerRegisteredSent: true, closeInfo: undefined },
         ],
       ),
-      { ends: [{ conn: 1, at: 100, cause: 'close' }, { conn: 2, at: 1000, cause: 'close' }] },
+      {
+        ends: [
+          { conn: 1, at: 100, cause: 'close' },
+          { conn: 2, at: 1000, cause: 'close' },
+        ],
+      },
     );
     expect(gaps.map((g) => g.indices)).toEqual([[0], [1], [0]]);
   });
@@ -133,7 +138,8 @@ describe('announcedDelays', () => {
 describe('withAnnouncedEvidence', () => {
   const cfg: ReconnectionConfig = { initialDelayMs: 300, maxDelayMs: 300, backoffMultiplier: 2, jitterFactor: 0, maxRetries: -1 };
   const gap = { attempt: 2, after: 'rejected' as const, endedAt: 0, startedAt: 400, measuredMs: 400, indices: [0] };
-  const runWith = (messages: string[]): ScenarioRun => ({ driver: { logs: () => messages.map((message, i) => ({ message, at: i })) } }) as unknown as ScenarioRun;
+  const runWith = (messages: string[]): ScenarioRun =>
+    ({ driver: { logs: () => messages.map((message, i) => ({ message, at: i })) } }) as unknown as ScenarioRun;
 
   it('turns a late FAIL into INDETERMINATE when the SDK announced a delay inside the envelope', () => {
     const judged = [{ gap, sample: judgeGap(gap, cfg, DEFAULT_TOLERANCE, 0) }];

@@ -33,7 +33,10 @@ function target(patches: string[]): Promise<OpenedTarget<SdkCaseContext>> {
   const key = patches.join('+') || 'real';
   let t = targets.get(key);
   if (!t) {
-    t = patches.length === 0 ? openSdkTarget(launchSpecOf({ kind: 'builtin', sdk: 'node' }), { tolerance, artifactsRoot: root }) : openNodeMutantTarget(patches, { tolerance, artifactsRoot: root });
+    t =
+      patches.length === 0
+        ? openSdkTarget(launchSpecOf({ kind: 'builtin', sdk: 'node' }), { tolerance, artifactsRoot: root })
+        : openNodeMutantTarget(patches, { tolerance, artifactsRoot: root });
     targets.set(key, t);
   }
   return t;
@@ -60,7 +63,12 @@ afterAll(async () => {
 
 describe('backoff cases fail on their mutants and pass on a correct Node SDK', () => {
   it('covers every fast backoff case', () => {
-    expect(Object.keys(BACKOFF_CASE_MUTANTS).sort()).toEqual(backoffCases.filter((c) => c.lane === 'fast').map((c) => c.id).sort());
+    expect(Object.keys(BACKOFF_CASE_MUTANTS).sort()).toEqual(
+      backoffCases
+        .filter((c) => c.lane === 'fast')
+        .map((c) => c.id)
+        .sort(),
+    );
   });
   for (const [caseId, { mutants, passesOn }] of Object.entries(BACKOFF_CASE_MUTANTS)) {
     it(`${caseId} passes on ${passesOn.length ? passesOn.join('+') : 'the real Node SDK'}`, async (t) => {

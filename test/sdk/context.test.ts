@@ -19,7 +19,16 @@ const reason = unavailableReason('node');
 const root = freshArtifactsRoot('sdk-context');
 
 function inline(id: string, timeoutMs: number, run: (ctx: SdkCaseContext) => Promise<ReturnType<typeof outcome.pass>>): SdkCase {
-  return defineCase<SdkCaseContext>({ id: `sdk.harness-test.${id}`, title: id, level: 'INFO', sources: [src.behaviour('§12')], requires: [], lane: 'fast', timeoutMs, run });
+  return defineCase<SdkCaseContext>({
+    id: `sdk.harness-test.${id}`,
+    title: id,
+    level: 'INFO',
+    sources: [src.behaviour('§12')],
+    requires: [],
+    lane: 'fast',
+    timeoutMs,
+    run,
+  });
 }
 
 describe.skipIf(reason !== undefined)(`SDK case context${reason ? ` (skipped: ${reason})` : ''}`, () => {

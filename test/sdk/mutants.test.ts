@@ -51,23 +51,37 @@ describe('the mutant table', () => {
   });
 });
 
-describe.skipIf(nodeUnavailable !== undefined && !process.env.CI)(`every SDK case fails on a mutant and passes on a correct Node SDK${nodeUnavailable ? ` (skipped: ${nodeUnavailable})` : ''}`, () => {
-  for (const def of sdkCatalogue.cases) {
-    const row = rows.get(def.id);
-    if (!row) continue; // reported by the table test above
-    const slow = def.lane === 'slow' && !SLOW_LANE;
-    const correct = correctVariant(row);
-    it.skipIf(slow)(`${def.id} passes on ${correct.label}`, async (t) => {
-      const r = await runOn(def, correct);
-      if (r.outcome.verdict === 'INDETERMINATE') return t.skip(`INDETERMINATE: ${r.outcome.summary}`);
-      expect(r.outcome.verdict, r.outcome.verdict === 'UNSUPPORTED' ? unsupportedExplained(def, r) : explain(r)).toBe('PASS');
-    }, def.timeoutMs + 15_000);
-    for (const mutant of mutantVariants(row)) {
-      it.skipIf(slow)(`${def.id} fails on ${mutant.label}`, async (t) => {
-        const r = await runOn(def, mutant);
-        if (r.outcome.verdict === 'INDETERMINATE') return t.skip(`INDETERMINATE: ${r.outcome.summary}`);
-        expect(r.outcome.verdict, r.outcome.verdict === 'UNSUPPORTED' ? unsupportedExplained(def, r) : `the case did not catch mutant ${mutant.label}\n${explain(r)}`).toBe('FAIL');
-      }, def.timeoutMs + 15_000);
+describe.skipIf(nodeUnavailable !== undefined && !process.env.CI)(
+  `every SDK case fails on a mutant and passes on a correct Node SDK${nodeUnavailable ? ` (skipped: ${nodeUnavailable})` : ''}`,
+  () => {
+    for (const def of sdkCatalogue.cases) {
+      const row = rows.get(def.id);
+      if (!row) continue; // reported by the table test above
+      const slow = def.lane === 'slow' && !SLOW_LANE;
+      const correct = correctVariant(row);
+      it.skipIf(slow)(
+        `${def.id} passes on ${correct.label}`,
+        async (t) => {
+          const r = await runOn(def, correct);
+          if (r.outcome.verdict === 'INDETERMINATE') return t.skip(`INDETERMINATE: ${r.outcome.summary}`);
+          expect(r.outcome.verdict, r.outcome.verdict === 'UNSUPPORTED' ? unsupportedExplained(def, r) : explain(r)).toBe('PASS');
+        },
+        def.timeoutMs + 15_000,
+      );
+      for (const mutant of mutantVariants(row)) {
+        it.skipIf(slow)(
+          `${def.id} fails on ${mutant.label}`,
+          async (t) => {
+            const r = await runOn(def, mutant);
+            if (r.outcome.verdict === 'INDETERMINATE') return t.skip(`INDETERMINATE: ${r.outcome.summary}`);
+            expect(
+              r.outcome.verdict,
+              r.outcome.verdict === 'UNSUPPORTED' ? unsupportedExplained(def, r) : `the case did not catch mutant ${mutant.label}\n${explain(r)}`,
+            ).toBe('FAIL');
+          },
+          def.timeoutMs + 15_000,
+        );
+      }
     }
-  }
-});
+  },
+);

@@ -37,7 +37,14 @@ async function runOn(opened: OpenedTarget<SdkCaseContext>, propertyId: string, s
   const artifactsDir = join(root, `${propertyId}-${seed}`);
   const prepared = await opened.contextFactory({ caseId: propertyId, seed, tolerance, artifactsDir, signal: abort.signal });
   try {
-    return await runProperty(property, prepared.ctx, { seed, numRuns: runsFor(property), shrinkBudgetMs: 0, shrink, targetArg, outDir: join(root, 'counterexamples') });
+    return await runProperty(property, prepared.ctx, {
+      seed,
+      numRuns: runsFor(property),
+      shrinkBudgetMs: 0,
+      shrink,
+      targetArg,
+      outDir: join(root, 'counterexamples'),
+    });
   } finally {
     await prepared.dispose();
     abort.abort();

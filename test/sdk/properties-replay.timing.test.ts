@@ -26,7 +26,13 @@ beforeAll(async () => {
   const abort = new AbortController();
   const prepared = await opened.contextFactory({ caseId: PROPERTY, seed: SEED, tolerance, artifactsDir: root, signal: abort.signal });
   try {
-    report = await runProperty(findProperty(PROPERTY), prepared.ctx, { seed: SEED, numRuns: 3, shrinkBudgetMs: 8000, targetArg: `--node-mutant ${MUTANT}`, outDir: join(root, 'cx') });
+    report = await runProperty(findProperty(PROPERTY), prepared.ctx, {
+      seed: SEED,
+      numRuns: 3,
+      shrinkBudgetMs: 8000,
+      targetArg: `--node-mutant ${MUTANT}`,
+      outDir: join(root, 'cx'),
+    });
   } finally {
     await prepared.dispose();
     abort.abort();
@@ -59,7 +65,11 @@ describe('replaying a shrunk counterexample', () => {
   }, 100_000);
 
   it('the saved counterexample file replays to the same failure', async () => {
-    const r = await execa('npx', ['tsx', 'specs/sdk/properties/replay.ts', '--node-mutant', MUTANT, '--counterexample', report!.counterexampleFile!], { cwd: REPO_ROOT, reject: false, timeout: 90_000 });
+    const r = await execa('npx', ['tsx', 'specs/sdk/properties/replay.ts', '--node-mutant', MUTANT, '--counterexample', report!.counterexampleFile!], {
+      cwd: REPO_ROOT,
+      reject: false,
+      timeout: 90_000,
+    });
     expect(r.exitCode, `${r.stdout}\n${r.stderr}`).toBe(1);
     expect(r.stdout).toMatch(/^#1 FAIL: /m);
   }, 100_000);

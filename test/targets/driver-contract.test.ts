@@ -13,11 +13,19 @@ import { BUILTIN_SDKS, DriverCommandError, launchDriver, readDriverStatus, type 
 const status = readDriverStatus();
 const artifacts = join(process.cwd(), 'reports', 'test-artifacts', 'driver-contract');
 
-async function withDriver(sdk: (typeof BUILTIN_SDKS)[number], name: string, body: (engine: FakeEngine, session: DriverSession, conn: EngineConnection) => Promise<void>, worker = {}): Promise<void> {
+async function withDriver(
+  sdk: (typeof BUILTIN_SDKS)[number],
+  name: string,
+  body: (engine: FakeEngine, session: DriverSession, conn: EngineConnection) => Promise<void>,
+  worker = {},
+): Promise<void> {
   const engine = await FakeEngine.start({ port: 0 });
   let session: DriverSession | undefined;
   try {
-    session = await launchDriver({ kind: 'builtin', sdk }, { url: engine.url, worker: { workerName: `contract-${sdk}-${name}`, ...worker }, logFile: join(artifacts, `${sdk}-${name}.jsonl`) });
+    session = await launchDriver(
+      { kind: 'builtin', sdk },
+      { url: engine.url, worker: { workerName: `contract-${sdk}-${name}`, ...worker }, logFile: join(artifacts, `${sdk}-${name}.jsonl`) },
+    );
     const conn = await engine.waitForConnection({ path: '/', timeoutMs: 15_000 });
     await body(engine, session, conn);
   } finally {
@@ -75,12 +83,18 @@ for (const sdk of BUILTIN_SDKS) {
         const fired = await session.trigger('contract::engine', { v: 1 }, { action: { type: 'void' } });
         expect(fired.ok).toBe(true);
         seen.voidActionSettled = fired;
-        const voidFrame = await engine.waitForFrame({ type: 'invokefunction', function_id: 'contract::engine', action: { type: 'void' } }, { since: mark, timeoutMs: 5000 });
+        const voidFrame = await engine.waitForFrame(
+          { type: 'invokefunction', function_id: 'contract::engine', action: { type: 'void' } },
+          { since: mark, timeoutMs: 5000 },
+        );
         seen.voidActionFrame = voidFrame.entry.frame;
 
         const queued = await session.trigger('contract::engine', { v: 2 }, { action: { type: 'enqueue', queue: 'jobs' }, timeoutMs: 10_000 });
         seen.enqueueSettled = queued;
-        const enqueueFrame = await engine.waitForFrame({ type: 'invokefunction', function_id: 'contract::engine', action: { type: 'enqueue', queue: 'jobs' } }, { since: mark, timeoutMs: 5000 });
+        const enqueueFrame = await engine.waitForFrame(
+          { type: 'invokefunction', function_id: 'contract::engine', action: { type: 'enqueue', queue: 'jobs' } },
+          { since: mark, timeoutMs: 5000 },
+        );
         expect(enqueueFrame.entry.verdict.base).toBe('valid');
 
         // A declared capability must hold: json-ping means the SDK answers the engine's JSON ping.
@@ -102,19 +116,23 @@ for (const sdk of BUILTIN_SDKS) {
     }, 90_000);
 
     // The Go SDK logs nothing when it reconnects (its only log lines are registration rejections).
-    it.skipIf(sdk === 'go')('reports the SDK reconnect log line as a log event', async () => {
-      await withDriver(
-        sdk,
-        'reconnect-log',
-        async (engine, session) => {
-          await engine.stopListening({ dropConnections: 'close' });
-          // Node and Python announce the delay; Rust (fixed 2 s, not configurable) says it is retrying.
-          const pattern = sdk === 'rust' ? /retrying|reconnecting/i : /reconnecting in \d+ ?ms/i;
-          const line = await session.waitFor((e) => e.event === 'log' && pattern.test(e.message), 10_000, 'a reconnect log line');
-          expect(line.event).toBe('log');
-        },
-        { reconnection: { initialDelayMs: 200, jitterFactor: 0, maxRetries: 1 } },
-      );
-    }, 60_000);
+    it.skipIf(sdk === 'go')(
+      'reports the SDK reconnect log line as a log event',
+      async () => {
+        await withDriver(
+          sdk,
+          'reconnect-log',
+          async (engine, session) => {
+            await engine.stopListening({ dropConnections: 'close' });
+            // Node and Python announce the delay; Rust (fixed 2 s, not configurable) says it is retrying.
+            const pattern = sdk === 'rust' ? /retrying|reconnecting/i : /reconnecting in \d+ ?ms/i;
+            const line = await session.waitFor((e) => e.event === 'log' && pattern.test(e.message), 10_000, 'a reconnect log line');
+            expect(line.event).toBe('log');
+          },
+          { reconnection: { initialDelayMs: 200, jitterFactor: 0, maxRetries: 1 } },
+        );
+      },
+      60_000,
+    );
   });
 }

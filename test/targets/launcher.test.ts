@@ -33,7 +33,9 @@ describe('launchDriver failure paths', () => {
   });
 
   it('reports a driver that exits before ready, with its stderr', async () => {
-    const err = await launchDriver(cmd(`console.error('cannot import the SDK'); process.exit(3)`), { url: 'ws://127.0.0.1:9', startTimeoutMs: 10_000 }).catch((e: unknown) => e);
+    const err = await launchDriver(cmd(`console.error('cannot import the SDK'); process.exit(3)`), { url: 'ws://127.0.0.1:9', startTimeoutMs: 10_000 }).catch(
+      (e: unknown) => e,
+    );
     expect((err as Error).message).toMatch(/exited before ready \(exit code 3\)/);
     expect((err as Error).message).toContain('cannot import the SDK');
     noDriverLeft();
@@ -62,7 +64,14 @@ describe('launchDriver failure paths', () => {
       const session = await launchDriver(cmd(script), { url: 'ws://127.0.0.1:9', worker: { workerName: 'x', reconnection: { maxRetries: 2 } } });
       await session.waitFor((e) => e.event === 'log' && e.message.startsWith('env'), 5000);
       const [cfgLog, envLog] = session.logs();
-      expect(JSON.parse(cfgLog!.message.slice(4))).toEqual({ contract: 1, url: 'ws://127.0.0.1:9', workerName: 'x', reconnection: { maxRetries: 2 }, metrics: false, otel: false });
+      expect(JSON.parse(cfgLog!.message.slice(4))).toEqual({
+        contract: 1,
+        url: 'ws://127.0.0.1:9',
+        workerName: 'x',
+        reconnection: { maxRetries: 2 },
+        metrics: false,
+        otel: false,
+      });
       expect(envLog!.message).toBe('env III_URL=undefined OTEL_ENABLED=false');
       expect(session.strayStdout).toEqual(['this is not an event']);
       const { implementationOfSession } = await import('../../harness/targets/sdk/index.ts');
@@ -75,7 +84,7 @@ describe('launchDriver failure paths', () => {
     noDriverLeft();
   });
 
-  it('keeps a flooding driver\'s noise bounded (log file, log events, stray lines) and names each cap it hit', async () => {
+  it("keeps a flooding driver's noise bounded (log file, log events, stray lines) and names each cap it hit", async () => {
     // 40,000 stray lines, 20,000 log events of ~300 bytes and 4 MiB of stderr: ~20 MiB of noise, then a marker event.
     const script = `
       console.log(${JSON.stringify(READY)});
@@ -111,7 +120,10 @@ describe('launchDriver failure paths', () => {
 
   it('stops the driver when the case aborts', async () => {
     const abort = new AbortController();
-    const session = await launchDriver(cmd(`console.log(${JSON.stringify(READY)}); setInterval(() => {}, 1000)`), { url: 'ws://127.0.0.1:9', signal: abort.signal });
+    const session = await launchDriver(cmd(`console.log(${JSON.stringify(READY)}); setInterval(() => {}, 1000)`), {
+      url: 'ws://127.0.0.1:9',
+      signal: abort.signal,
+    });
     expect(groupAlive(session.pid)).toBe(true);
     abort.abort();
     const exit = await session.exited;

@@ -3,7 +3,17 @@
 
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { canConnect, groupAlive, processAlive, liveGroups, parseCommand, socketsOnPort, spawnGroup, splitCommandLine, waitForPort } from '../../harness/process/index.ts';
+import {
+  canConnect,
+  groupAlive,
+  processAlive,
+  liveGroups,
+  parseCommand,
+  socketsOnPort,
+  spawnGroup,
+  splitCommandLine,
+  waitForPort,
+} from '../../harness/process/index.ts';
 
 const node = process.execPath;
 // A leader that ignores SIGTERM and starts a grandchild in its group, then reports both pids.
@@ -46,7 +56,7 @@ describe('spawnGroup / stop', () => {
     const info = await g.stop(300);
     expect(info).toMatchObject({ signal: 'SIGKILL', killed: true });
     expect(Date.now() - started).toBeGreaterThanOrEqual(250);
-        await expect.poll(() => pidAlive(grandchild), { timeout: 2000 }).toBe(false);
+    await expect.poll(() => pidAlive(grandchild), { timeout: 2000 }).toBe(false);
     expect(groupAlive(g.pid)).toBe(false);
     expect(liveGroups().some((l) => l.pid === g.pid)).toBe(false);
   });

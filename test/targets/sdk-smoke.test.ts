@@ -15,10 +15,13 @@ const artifacts = join(process.cwd(), 'reports', 'test-artifacts', 'sdk-smoke');
 const pidsSeen: number[] = [];
 
 async function registrationFrame(conn: EngineConnection, type: string, key: 'id' | 'function_id', value: string): Promise<ReceivedFrame> {
-  return conn.waitFor((frame: unknown) => {
-    const f = frame as Record<string, unknown> | null;
-    return f !== null && typeof f === 'object' && f.type === type && f[key] === value;
-  }, { timeoutMs: 15_000 });
+  return conn.waitFor(
+    (frame: unknown) => {
+      const f = frame as Record<string, unknown> | null;
+      return f !== null && typeof f === 'object' && f.type === type && f[key] === value;
+    },
+    { timeoutMs: 15_000 },
+  );
 }
 
 for (const sdk of BUILTIN_SDKS) {
@@ -30,11 +33,14 @@ for (const sdk of BUILTIN_SDKS) {
       const stopEngineAnswer = engine.answer('smoke::from-engine', { result: { answeredBy: 'engine', n: 7 } });
       let session: DriverSession | undefined;
       try {
-        session = await launchDriver({ kind: 'builtin', sdk }, {
-          url: engine.url,
-          worker: { workerName: `smoke-${sdk}`, invocationTimeoutMs: 10_000 },
-          logFile: join(artifacts, `${sdk}.jsonl`),
-        });
+        session = await launchDriver(
+          { kind: 'builtin', sdk },
+          {
+            url: engine.url,
+            worker: { workerName: `smoke-${sdk}`, invocationTimeoutMs: 10_000 },
+            logFile: join(artifacts, `${sdk}.jsonl`),
+          },
+        );
         pidsSeen.push(session.pid);
         const ready = session.ready;
         expect(ready.sdk.language).toBe(sdk);

@@ -20,7 +20,14 @@ describe('AsyncAPI document', () => {
     expect(document.version()).toBe('3.0.0');
 
     const names = (operationId: string) =>
-      new Set(document.operations().get(operationId)!.messages().all().map((m) => m.name()));
+      new Set(
+        document
+          .operations()
+          .get(operationId)!
+          .messages()
+          .all()
+          .map((m) => m.name()),
+      );
     const sent = names('sendToEngine');
     const received = names('receiveFromEngine');
     for (const type of MESSAGE_TYPES) {

@@ -17,7 +17,18 @@ describe('captured iii-sdk@0.22.1 frames', () => {
   it('holds a real corpus: every message type the SDK and the fake engine exchanged', () => {
     expect(frames.length).toBeGreaterThan(250);
     const types = new Set(frames.map((f) => frameTypeOf(f.json)));
-    for (const t of ['workerregistered', 'registerfunction', 'registertriggertype', 'registertrigger', 'invokefunction', 'invocationresult', 'triggerregistrationresult', 'unregistertrigger', 'unregisterfunction', 'reattach']) {
+    for (const t of [
+      'workerregistered',
+      'registerfunction',
+      'registertriggertype',
+      'registertrigger',
+      'invokefunction',
+      'invocationresult',
+      'triggerregistrationresult',
+      'unregistertrigger',
+      'unregisterfunction',
+      'reattach',
+    ]) {
       expect(types.has(t), t).toBe(true);
     }
   });

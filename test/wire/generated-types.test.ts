@@ -17,7 +17,25 @@ describe('generated wire types', () => {
 
   it('declare a type for every message, the engine -> worker variants and the built-in payloads', () => {
     const text = readFileSync(`${root}harness/wire/types.generated.ts`, 'utf8');
-    for (const name of ['InvokeFunction', 'InvokeFunctionToWorker', 'InvocationResult', 'WorkerRegistered', 'RegistrationRejected', 'ErrorFrame', 'UnregisterTriggerType', 'TriggerRegistrationResultToWorker', 'UnregisterTriggerToWorker', 'ErrorBody', 'TriggerAction', 'HttpInvocationRef', 'WorkersRegisterRequest', 'WorkerInfo', 'FunctionSummary', 'WireMessage', 'MessageByType']) {
+    for (const name of [
+      'InvokeFunction',
+      'InvokeFunctionToWorker',
+      'InvocationResult',
+      'WorkerRegistered',
+      'RegistrationRejected',
+      'ErrorFrame',
+      'UnregisterTriggerType',
+      'TriggerRegistrationResultToWorker',
+      'UnregisterTriggerToWorker',
+      'ErrorBody',
+      'TriggerAction',
+      'HttpInvocationRef',
+      'WorkersRegisterRequest',
+      'WorkerInfo',
+      'FunctionSummary',
+      'WireMessage',
+      'MessageByType',
+    ]) {
       expect(text, name).toMatch(new RegExp(`export (interface|type) ${name}\\b`));
     }
     expect(text).not.toMatch(/export (interface|type) \w+\d\b/); // no numbered duplicates (Uuid1, ErrorBody1)

@@ -36,7 +36,11 @@ export interface PayloadFixture {
 }
 
 function listJson(dir: string): string[] {
-  return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.json')).sort() : [];
+  return existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => f.endsWith('.json'))
+        .sort()
+    : [];
 }
 
 function read<T>(group: string, kind: 'valid' | 'invalid', base: string): Array<T & { file: string; kind: 'valid' | 'invalid' }> {
@@ -48,28 +52,30 @@ function read<T>(group: string, kind: 'valid' | 'invalid', base: string): Array<
 
 export function frameFixtures(): FrameFixture[] {
   const base = `${FIXTURE_DIR}frames`;
-  return readdirSync(base).sort().flatMap((group) =>
-    (['valid', 'invalid'] as const).flatMap((kind) =>
-      read<Record<string, unknown>>(group, kind, base).map((raw) => ({
-        file: raw.file,
-        group,
-        kind,
-        description: String(raw.description),
-        source: String(raw.source),
-        direction: raw.direction as DirectionInput | undefined,
-        input: 'text' in raw ? raw.text : 'bytesHex' in raw ? Buffer.from(String(raw.bytesHex), 'hex') : raw.frame,
-        strict: raw.strict as Expected[] | undefined,
-        expect: raw.expect as (Expected & { reason: string }) | undefined,
-      })),
-    ),
-  );
+  return readdirSync(base)
+    .sort()
+    .flatMap((group) =>
+      (['valid', 'invalid'] as const).flatMap((kind) =>
+        read<Record<string, unknown>>(group, kind, base).map((raw) => ({
+          file: raw.file,
+          group,
+          kind,
+          description: String(raw.description),
+          source: String(raw.source),
+          direction: raw.direction as DirectionInput | undefined,
+          input: 'text' in raw ? raw.text : 'bytesHex' in raw ? Buffer.from(String(raw.bytesHex), 'hex') : raw.frame,
+          strict: raw.strict as Expected[] | undefined,
+          expect: raw.expect as (Expected & { reason: string }) | undefined,
+        })),
+      ),
+    );
 }
 
 export function payloadFixtures(): PayloadFixture[] {
   const base = `${FIXTURE_DIR}payloads`;
-  return readdirSync(base).sort().flatMap((group) =>
-    (['valid', 'invalid'] as const).flatMap((kind) => read<Omit<PayloadFixture, 'file' | 'kind'>>(group, kind, base)),
-  );
+  return readdirSync(base)
+    .sort()
+    .flatMap((group) => (['valid', 'invalid'] as const).flatMap((kind) => read<Omit<PayloadFixture, 'file' | 'kind'>>(group, kind, base)));
 }
 
 export interface CapturedFrame {

@@ -5,7 +5,19 @@ import { describe, expect, it } from 'vitest';
 import { sequenceDiagram } from '../../harness/transcript/sequence-diagram.ts';
 
 const verdict = { base: 'valid', strict: [], violations: [] };
-const frame = (seq: number, dir: string, value: unknown, conn = 1) => ({ kind: 'frame', seq, t: seq / 1000, peer: 'provider', conn, path: '/', dir, encoding: 'text', length: 10, frame: value, verdict });
+const frame = (seq: number, dir: string, value: unknown, conn = 1) => ({
+  kind: 'frame',
+  seq,
+  t: seq / 1000,
+  peer: 'provider',
+  conn,
+  path: '/',
+  dir,
+  encoding: 'text',
+  length: 10,
+  frame: value,
+  verdict,
+});
 
 describe('sequenceDiagram', () => {
   const records = [
@@ -37,12 +49,19 @@ describe('sequenceDiagram', () => {
       { kind: 'note', text: 'untimed: stays after the record before it' },
     ];
     const lines = sequenceDiagram(appended, { span: 48 }).slice(1);
-    expect(lines.map((l) => (l.includes('untimed') ? 'untimed' : l.includes('workerregistered') ? 'frame 1' : l.includes('registerfunction') ? 'frame 2' : l.includes('ack') ? 'ack' : l))).toEqual([
-      'frame 1',
-      'ack',
-      'untimed',
-      'frame 2',
-    ]);
+    expect(
+      lines.map((l) =>
+        l.includes('untimed')
+          ? 'untimed'
+          : l.includes('workerregistered')
+            ? 'frame 1'
+            : l.includes('registerfunction')
+              ? 'frame 2'
+              : l.includes('ack')
+                ? 'ack'
+                : l,
+      ),
+    ).toEqual(['frame 1', 'ack', 'untimed', 'frame 2']);
   });
 
   it('keeps every line within the span and inert, whatever the peer sent', () => {

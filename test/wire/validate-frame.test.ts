@@ -3,14 +3,7 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  asMessage,
-  asMessageToWorker,
-  describeNonStandardType,
-  MESSAGE_TYPES,
-  validateFrame,
-  type FrameVerdict,
-} from '../../harness/wire/index.ts';
+import { asMessage, asMessageToWorker, describeNonStandardType, MESSAGE_TYPES, validateFrame, type FrameVerdict } from '../../harness/wire/index.ts';
 import { findDuplicateKeys } from '../../harness/wire/duplicate-keys.ts';
 
 const ID = '9f3c2a1e-0d7b-4c1a-9a55-2b1f6c8e4d10';
@@ -32,7 +25,7 @@ describe('validateFrame', () => {
       fc.constantFrom(undefined, Symbol.iterator, () => 1, 10n),
     );
     fc.assert(
-      fc.property(anyInput, fc.constantFrom(undefined, 'worker->engine', 'engine->worker', 'sdk->engine', 'engine->sdk') , (input, dir) => {
+      fc.property(anyInput, fc.constantFrom(undefined, 'worker->engine', 'engine->worker', 'sdk->engine', 'engine->sdk'), (input, dir) => {
         const verdict = validateFrame(input, dir as 'worker->engine' | undefined);
         expect(wellFormed(verdict)).toBe(true);
         let text: string | undefined;

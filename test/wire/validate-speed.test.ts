@@ -23,6 +23,8 @@ it('validates a typical frame in well under 20 µs', () => {
   meanMicros(2_000); // compile the schemas and let the JIT settle
   const samples = [meanMicros(5_000), meanMicros(5_000), meanMicros(5_000)];
   const best = Math.min(...samples);
-  console.log(`validateFrame: ${samples.map((s) => s.toFixed(2)).join(' / ')} µs per frame (best ${best.toFixed(2)}; text, base + strict, ${FRAMES.length} frame shapes)`);
+  console.log(
+    `validateFrame: ${samples.map((s) => s.toFixed(2)).join(' / ')} µs per frame (best ${best.toFixed(2)}; text, base + strict, ${FRAMES.length} frame shapes)`,
+  );
   expect(best).toBeLessThan(100);
 });

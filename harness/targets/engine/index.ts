@@ -24,7 +24,15 @@ export { parseEngineName, sanitizeIdentifier, type EngineIdentity, type EngineNa
 export const ENGINE_CONTAINER_PORT = 49134;
 
 /** What an iii engine is expected to offer; engine cases rarely gate on these. */
-export const ENGINE_CAPABILITIES: readonly Capability[] = ['namespaces', 'json-ping', 'trigger-types', 'void-action', 'enqueue-action', 'worker-name', 'services'];
+export const ENGINE_CAPABILITIES: readonly Capability[] = [
+  'namespaces',
+  'json-ping',
+  'trigger-types',
+  'void-action',
+  'enqueue-action',
+  'worker-name',
+  'services',
+];
 
 /** Thrown by openEngineTarget when the target cannot run here for a stated reason (no Docker daemon). */
 export class EngineTargetSkipped extends Error {
@@ -91,14 +99,22 @@ async function openReference(options: OpenEngineOptions): Promise<EngineEndpoint
   const output = new LineOutput();
   const running = await startReferenceEngine(
     {
-      log: (level, message, fields) => output.push(`${new Date().toISOString()} ${level.toUpperCase()} ${message}${fields ? ` ${JSON.stringify(fields)}` : ''}`),
+      log: (level, message, fields) =>
+        output.push(`${new Date().toISOString()} ${level.toUpperCase()} ${message}${fields ? ` ${JSON.stringify(fields)}` : ''}`),
       ...(options.namespaceGraceMs === undefined ? {} : { namespaceGraceMs: options.namespaceGraceMs }),
       ...(options.handshakeTimeoutMs === undefined ? {} : { handshakeTimeoutMs: options.handshakeTimeoutMs }),
     },
     options.engineClass,
   );
   const name = options.engineClass ? `reference-engine (${options.engineClass.name})` : 'reference-engine';
-  return { url: running.url, implementation: implementation(name, ENGINE_VERSION), logFiles: () => [], outputTail: () => '', output, close: () => running.close() };
+  return {
+    url: running.url,
+    implementation: implementation(name, ENGINE_VERSION),
+    logFiles: () => [],
+    outputTail: () => '',
+    output,
+    close: () => running.close(),
+  };
 }
 
 function checkWsUrl(url: string): URL {

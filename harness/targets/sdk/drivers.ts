@@ -96,7 +96,11 @@ export function assertBuiltinAvailable(sdk: BuiltinSdk): DriverCommandLine {
   if (status && !status.available) throw new DriverUnavailableError(sdk, status.reason ?? 'the set-up could not prepare it');
   const command = builtinCommand(sdk);
   const needed =
-    sdk === 'node' ? join(DRIVERS_DIR, 'node', 'node_modules', 'iii-sdk', 'package.json') : sdk === 'browser' ? join(command.args[1] ?? '', 'index.mjs') : command.file;
+    sdk === 'node'
+      ? join(DRIVERS_DIR, 'node', 'node_modules', 'iii-sdk', 'package.json')
+      : sdk === 'browser'
+        ? join(command.args[1] ?? '', 'index.mjs')
+        : command.file;
   if (!existsSync(needed)) throw new DriverUnavailableError(sdk, `${needed} is missing; run \`${setupCommand(sdk)}\``);
   return command;
 }

@@ -31,7 +31,8 @@ function commandLineOf(spec: SdkTargetSpec): DriverCommandLine {
   if (spec.kind === 'builtin' && spec.source) {
     // Built by the CLI before the run (builders/index.ts); a failed build left its reason instead.
     const built = preparedDriver(spec.sdk, spec.source);
-    if (built === undefined) throw new DriverUnavailableError(describeTarget(spec), 'it was not built: run it through `iii-conformance sdk`, which builds it first');
+    if (built === undefined)
+      throw new DriverUnavailableError(describeTarget(spec), 'it was not built: run it through `iii-conformance sdk`, which builds it first');
     if ('error' in built) throw new DriverUnavailableError(describeTarget(spec), built.error);
     return built.command;
   }

@@ -109,7 +109,8 @@ export class DriverSession {
     }
     readLines(group.stdout, {
       line: (line) => this.onStdout(line),
-      overflow: (bytes) => this.onStray(`<${bytes} bytes without a newline>`, `a line longer than the ${MAX_LINE_BYTES}-byte cap (${MAX_LINE_BYTES / 1024 / 1024} MiB); dropped`),
+      overflow: (bytes) =>
+        this.onStray(`<${bytes} bytes without a newline>`, `a line longer than the ${MAX_LINE_BYTES}-byte cap (${MAX_LINE_BYTES / 1024 / 1024} MiB); dropped`),
     });
     group.stderr.on('data', (chunk: Buffer) => {
       const text = chunk.toString('utf8');
@@ -253,7 +254,11 @@ export class DriverSession {
     return { id, settled };
   }
 
-  trigger(functionId: string, payload: Json, options: { timeoutMs?: number; action?: TriggerActionSpec; metadata?: Json; waitMs?: number } = {}): Promise<SettledEvent> {
+  trigger(
+    functionId: string,
+    payload: Json,
+    options: { timeoutMs?: number; action?: TriggerActionSpec; metadata?: Json; waitMs?: number } = {},
+  ): Promise<SettledEvent> {
     return this.startTrigger(functionId, payload, options).settled;
   }
 
@@ -289,11 +294,7 @@ export class DriverSession {
   }
 
   private answerTo(id: string, timeoutMs: number, what: string): Promise<ReceivedEvent> {
-    return this.waitFor(
-      (e) => (e.event === 'ack' || e.event === 'error' || e.event === 'settled') && e.id === id,
-      timeoutMs,
-      `answer to ${what} ${id}`,
-    );
+    return this.waitFor((e) => (e.event === 'ack' || e.event === 'error' || e.event === 'settled') && e.id === id, timeoutMs, `answer to ${what} ${id}`);
   }
 
   private onStdout(line: string): void {
@@ -310,7 +311,8 @@ export class DriverSession {
       if (this.keptLogEvents < NOISE_CAPS.logEvents) {
         this.keptLogEvents++;
         this.events.push(event);
-      } else if (this.droppedLogEvents++ === 0) this.capNotes.push(`the driver sent more than ${NOISE_CAPS.logEvents} log events: later ones are not kept (counted at the end)`);
+      } else if (this.droppedLogEvents++ === 0)
+        this.capNotes.push(`the driver sent more than ${NOISE_CAPS.logEvents} log events: later ones are not kept (counted at the end)`);
       this.recordNoise({ dir: 'event', ...wire });
     } else {
       this.events.push(event);

@@ -80,7 +80,12 @@ export type Handler = (data: unknown, call: WorkerCall) => unknown;
  * Registers `functionId` on `w`; `handler` answers (default: echo the data). Returns the invocation
  * frames the worker received for it, in order. `hold: true` leaves every invocation unanswered.
  */
-export function serve(w: FakeWorker, functionId: string, handler: Handler = (d) => d, options: { hold?: boolean; description?: string; metadata?: unknown } = {}): Frame[] {
+export function serve(
+  w: FakeWorker,
+  functionId: string,
+  handler: Handler = (d) => d,
+  options: { hold?: boolean; description?: string; metadata?: unknown } = {},
+): Frame[] {
   const seen: Frame[] = [];
   void w.registerFunction(
     functionId,

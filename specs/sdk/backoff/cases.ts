@@ -18,12 +18,13 @@ import { performance } from 'node:perf_hooks';
 import { judgeInterval, LoadProbe } from '../../../harness/timing/tolerance.ts';
 import { lagAt, runScenario, worstAttemptMs, type OutageSchedule, type ScenarioEnv, type ScenarioRun } from './scenario.ts';
 
-
-const SEED_RECONNECTION: CaseSource = { document: 'seed', section: 'Reconnection Config (initialDelayMs, maxDelayMs, backoffMultiplier, jitterFactor, maxRetries)' };
+const SEED_RECONNECTION: CaseSource = {
+  document: 'seed',
+  section: 'Reconnection Config (initialDelayMs, maxDelayMs, backoffMultiplier, jitterFactor, maxRetries)',
+};
 const FORMULA: CaseSource = { document: 'sdk-behaviour', section: '§3.1 Formula' };
 const COUNTERS: CaseSource = { document: 'sdk-behaviour', section: '§3.2 Counters, maxRetries, exhaustion' };
 const CAPTURED: CaseSource = { document: 'captures', section: 'reconnect-timing.md (iii-sdk@0.22.1 delays, d1-d4, e1-e3)' };
-
 
 /** The scenario environment of a case: its own engine, its driver, its tolerance. */
 export function caseScenarioEnv(ctx: SdkCaseContext): ScenarioEnv {
@@ -43,7 +44,14 @@ async function envelopeCase(ctx: SdkCaseContext, requested: ReconnectionConfig |
   const cfg = requested === 'sdk-defaults' ? DEFAULT_RECONNECTION : requested;
   const schedule: OutageSchedule = {
     functions: ['conf::backoff::alive'],
-    outages: [{ drop: { kind: 'terminate' }, refusals: Array.from({ length: rejects }, () => ({ kind: 'reject' as const, status: 503 })), holdRegisteredMs: 0, registerWhileDown: [] }],
+    outages: [
+      {
+        drop: { kind: 'terminate' },
+        refusals: Array.from({ length: rejects }, () => ({ kind: 'reject' as const, status: 503 })),
+        holdRegisteredMs: 0,
+        registerWhileDown: [],
+      },
+    ],
   };
   const run = await runScenario(caseScenarioEnv(ctx), requested, cfg, schedule);
   const problem = unplayedOutcome(run);
@@ -51,7 +59,11 @@ async function envelopeCase(ctx: SdkCaseContext, requested: ReconnectionConfig |
   const samples = indexedGaps(judgeRunGaps(ctx.engine, run, cfg, ctx.tolerance)).map((g) => g.sample);
   if (samples.length < rejects + 1) return outcome.error(`expected ${rejects + 1} measurable gaps, got ${samples.length}`);
   const bases = Array.from({ length: rejects + 1 }, (_, n) => backoffEnvelope(cfg, n).baseMs);
-  return timingOutcome(samples, `${samples.length} delays follow min(${cfg.initialDelayMs}·${cfg.backoffMultiplier}^n, ${cfg.maxDelayMs})·(1±${cfg.jitterFactor}): bases ${bases.join(', ')} ms`, announcedFindings(run));
+  return timingOutcome(
+    samples,
+    `${samples.length} delays follow min(${cfg.initialDelayMs}·${cfg.backoffMultiplier}^n, ${cfg.maxDelayMs})·(1±${cfg.jitterFactor}): bases ${bases.join(', ')} ms`,
+    announcedFindings(run),
+  );
 }
 
 /** Small, exact configuration: the fast lane's check of growth and cap. */
@@ -83,7 +95,14 @@ export const backoffCases: CaseDefinition<SdkCaseContext>[] = [
       const cfg = JITTER_BAND;
       const schedule: OutageSchedule = {
         functions: ['conf::backoff::alive'],
-        outages: [{ drop: { kind: 'close', code: 1000 }, refusals: Array.from({ length: JITTER_SAMPLES - 1 }, () => ({ kind: 'reject' as const, status: 503 })), holdRegisteredMs: 0, registerWhileDown: [] }],
+        outages: [
+          {
+            drop: { kind: 'close', code: 1000 },
+            refusals: Array.from({ length: JITTER_SAMPLES - 1 }, () => ({ kind: 'reject' as const, status: 503 })),
+            holdRegisteredMs: 0,
+            registerWhileDown: [],
+          },
+        ],
       };
       const run = await runScenario(caseScenarioEnv(ctx), cfg, cfg, schedule);
       const problem = unplayedOutcome(run);
@@ -147,7 +166,14 @@ export const backoffCases: CaseDefinition<SdkCaseContext>[] = [
       const cfg: ReconnectionConfig = { initialDelayMs: 20, maxDelayMs: 60, backoffMultiplier: 2, jitterFactor: 0, maxRetries: -1 };
       const schedule: OutageSchedule = {
         functions: ['conf::backoff::alive'],
-        outages: [{ drop: { kind: 'close', code: 1000 }, refusals: Array.from({ length: 10 }, () => ({ kind: 'reject' as const, status: 503 })), holdRegisteredMs: 0, registerWhileDown: [] }],
+        outages: [
+          {
+            drop: { kind: 'close', code: 1000 },
+            refusals: Array.from({ length: 10 }, () => ({ kind: 'reject' as const, status: 503 })),
+            holdRegisteredMs: 0,
+            registerWhileDown: [],
+          },
+        ],
       };
       const run = await runScenario(caseScenarioEnv(ctx), cfg, cfg, schedule);
       const problem = unplayedOutcome(run);
@@ -171,7 +197,16 @@ export const backoffCases: CaseDefinition<SdkCaseContext>[] = [
       const schedule: OutageSchedule = {
         functions: ['conf::backoff::alive'],
         outages: [
-          { drop: { kind: 'terminate' }, refusals: [{ kind: 'reject', status: 503 }, { kind: 'reject', status: 503 }, { kind: 'reject', status: 503 }], holdRegisteredMs: 0, registerWhileDown: [] },
+          {
+            drop: { kind: 'terminate' },
+            refusals: [
+              { kind: 'reject', status: 503 },
+              { kind: 'reject', status: 503 },
+              { kind: 'reject', status: 503 },
+            ],
+            holdRegisteredMs: 0,
+            registerWhileDown: [],
+          },
           { drop: { kind: 'close', code: 1000 }, refusals: [], holdRegisteredMs: 0, registerWhileDown: [] },
         ],
       };
@@ -182,7 +217,12 @@ export const backoffCases: CaseDefinition<SdkCaseContext>[] = [
       const last = gaps.at(-1);
       if (!last || gaps.length !== 5) return outcome.error(`expected 5 measurable gaps (4 in the first outage, 1 in the second), got ${gaps.length}`);
       const samples = gaps.map((g) => g.sample);
-      if (last.sample.verdict === 'PASS') return timingOutcome(samples, `the first delay after a working connection was ${last.sample.measuredMs} ms, back at initialDelayMs ${cfg.initialDelayMs} (it had grown to ${backoffEnvelope(cfg, 3).baseMs} ms before)`, announcedFindings(run));
+      if (last.sample.verdict === 'PASS')
+        return timingOutcome(
+          samples,
+          `the first delay after a working connection was ${last.sample.measuredMs} ms, back at initialDelayMs ${cfg.initialDelayMs} (it had grown to ${backoffEnvelope(cfg, 3).baseMs} ms before)`,
+          announcedFindings(run),
+        );
       return timingOutcome(samples, '', announcedFindings(run));
     },
   }),
@@ -203,7 +243,14 @@ export const backoffCases: CaseDefinition<SdkCaseContext>[] = [
       const cfg: ReconnectionConfig = { initialDelayMs: 100, maxDelayMs: 100, backoffMultiplier: 2, jitterFactor: 1, maxRetries: -1 };
       const schedule: OutageSchedule = {
         functions: ['conf::backoff::alive'],
-        outages: [{ drop: { kind: 'terminate' }, refusals: Array.from({ length: 31 }, () => ({ kind: 'reject' as const, status: 503 })), holdRegisteredMs: 0, registerWhileDown: [] }],
+        outages: [
+          {
+            drop: { kind: 'terminate' },
+            refusals: Array.from({ length: 31 }, () => ({ kind: 'reject' as const, status: 503 })),
+            holdRegisteredMs: 0,
+            registerWhileDown: [],
+          },
+        ],
       };
       const run = await runScenario(caseScenarioEnv(ctx), cfg, cfg, schedule);
       const problem = unplayedOutcome(run);
@@ -215,7 +262,8 @@ export const backoffCases: CaseDefinition<SdkCaseContext>[] = [
   }),
   defineCase<SdkCaseContext>({
     id: 'sdk.backoff.accept-then-close-not-hammered',
-    title: 'An engine that accepts, reads the registration and closes without ever confirming it (no workerregistered) is not hammered: the delays keep growing',
+    title:
+      'An engine that accepts, reads the registration and closes without ever confirming it (no workerregistered) is not hammered: the delays keep growing',
     level: 'SHOULD',
     sources: [{ document: 'sdk-behaviour', section: '§3.2 "Accept-then-close loop"; §10.1 #4 (counter resets on WS open)' }, COUNTERS],
     requires: ['reconnection-config'],
@@ -259,10 +307,24 @@ async function unconfirmedConnectionsCase(ctx: SdkCaseContext): Promise<CaseOutc
     engine.setWorkerRegistered('immediate');
     await engine.waitForConnection({ timeoutMs: wait });
   } catch (e) {
-    return outcome.fail(`the SDK stopped reconnecting: ${e instanceof Error ? e.message : String(e)}`, `${cycles + 1} reconnections`, `${engine.upgrades.length - 1} attempts`);
+    return outcome.fail(
+      `the SDK stopped reconnecting: ${e instanceof Error ? e.message : String(e)}`,
+      `${cycles + 1} reconnections`,
+      `${engine.upgrades.length - 1} attempts`,
+    );
   }
   const lag = probe.stop();
-  const run: ScenarioRun = { driver, config: cfg, schedule: { functions: [], outages: [] }, ends, outages: [], registered: [], problems: [], maxLagMs: lag, lagWindows: [] };
+  const run: ScenarioRun = {
+    driver,
+    config: cfg,
+    schedule: { functions: [], outages: [] },
+    ends,
+    outages: [],
+    registered: [],
+    problems: [],
+    maxLagMs: lag,
+    lagWindows: [],
+  };
   const gaps = measureGaps(engine, { ends });
   const judged = withAnnouncedEvidence(
     gaps.map((gap, k) => ({ gap, sample: judgeGap({ ...gap, indices: [k] }, cfg, ctx.tolerance, lag) })),
@@ -270,11 +332,18 @@ async function unconfirmedConnectionsCase(ctx: SdkCaseContext): Promise<CaseOutc
     cfg,
   );
   const samples = judged.map((g) => g.sample);
-  return timingOutcome(samples, `after ${cycles} connections that were never confirmed the delays kept growing (${samples.map((s) => s.measuredMs).join(', ')} ms)`, announcedFindings(run));
+  return timingOutcome(
+    samples,
+    `after ${cycles} connections that were never confirmed the delays kept growing (${samples.map((s) => s.measuredMs).join(', ')} ms)`,
+    announcedFindings(run),
+  );
 }
 
 function judgeGapAgainstCap(measuredMs: number, attempt: number, cfg: ReconnectionConfig, ctx: SdkCaseContext, lag: number): TimingSample {
-  return judgeInterval({ label: `gap before attempt #${attempt}: at most maxDelayMs`, measuredMs, allowedMinMs: 0, allowedMaxMs: cfg.maxDelayMs, observedLagMs: lag }, ctx.tolerance);
+  return judgeInterval(
+    { label: `gap before attempt #${attempt}: at most maxDelayMs`, measuredMs, allowedMinMs: 0, allowedMaxMs: cfg.maxDelayMs, observedLagMs: lag },
+    ctx.tolerance,
+  );
 }
 
 async function maxRetriesCase(ctx: SdkCaseContext, maxRetries: number): Promise<CaseOutcome> {

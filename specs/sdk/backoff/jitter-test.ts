@@ -79,7 +79,13 @@ export interface JitterVerdict {
 /**
  * @param overheadSpreadMs O above: how much the measurement overhead may vary between attempts (ms).
  */
-export function jitterSpreadTest(all: readonly JitterSample[], jitterFactor: number, overheadSpreadMs: number, alpha: number = JITTER_ALPHA, contaminatedLagMs: number = CONTAMINATED_LAG_MS): JitterVerdict {
+export function jitterSpreadTest(
+  all: readonly JitterSample[],
+  jitterFactor: number,
+  overheadSpreadMs: number,
+  alpha: number = JITTER_ALPHA,
+  contaminatedLagMs: number = CONTAMINATED_LAG_MS,
+): JitterVerdict {
   // Which samples are used depends only on the harness's lag, not on the delays: the test stays exact.
   const samples = all.filter((s) => (s.lagMs ?? 0) <= contaminatedLagMs);
   const excluded = all.length - samples.length;
@@ -92,10 +98,18 @@ export function jitterSpreadTest(all: readonly JitterSample[], jitterFactor: num
   const observedLagMs = Math.max(0, ...samples.map((s) => s.lagMs ?? 0));
   const base = { k, excluded, spread, threshold, alpha, normalised };
   if (k < MIN_JITTER_SAMPLES) {
-    return { verdict: 'INDETERMINATE', summary: `only ${k} of ${all.length} delays were measured while the harness kept time (lag <= ${contaminatedLagMs} ms); at least ${MIN_JITTER_SAMPLES} are needed`, ...base };
+    return {
+      verdict: 'INDETERMINATE',
+      summary: `only ${k} of ${all.length} delays were measured while the harness kept time (lag <= ${contaminatedLagMs} ms); at least ${MIN_JITTER_SAMPLES} are needed`,
+      ...base,
+    };
   }
   if (threshold <= 0) {
-    return { verdict: 'INDETERMINATE', summary: `too few samples (${k}) or too small c·j (${round3(cMin * jitterFactor)} ms) for a spread test at alpha ${alpha}`, ...base };
+    return {
+      verdict: 'INDETERMINATE',
+      summary: `too few samples (${k}) or too small c·j (${round3(cMin * jitterFactor)} ms) for a spread test at alpha ${alpha}`,
+      ...base,
+    };
   }
   if (spread < threshold) {
     return {
@@ -112,7 +126,11 @@ export function jitterSpreadTest(all: readonly JitterSample[], jitterFactor: num
       ...base,
     };
   }
-  return { verdict: 'PASS', summary: `the ${k} delays spread over ${spread} of the ±1 jitter band (threshold ${threshold}, alpha ${alpha}${excluded ? `, ${excluded} left out for harness lag` : ''})`, ...base };
+  return {
+    verdict: 'PASS',
+    summary: `the ${k} delays spread over ${spread} of the ±1 jitter band (threshold ${threshold}, alpha ${alpha}${excluded ? `, ${excluded} left out for harness lag` : ''})`,
+    ...base,
+  };
 }
 
 function round3(x: number): number {

@@ -43,7 +43,11 @@ export function withAnnouncedEvidence(judged: JudgedGap[], run: ScenarioRun, cfg
     }
     return {
       ...g,
-      sample: { ...s, verdict: 'INDETERMINATE', reason: `${s.reason ?? 'late'}, but the SDK announced ${said.delayMs} ms (in the envelope) and was scheduled late: the machine was busy` },
+      sample: {
+        ...s,
+        verdict: 'INDETERMINATE',
+        reason: `${s.reason ?? 'late'}, but the SDK announced ${said.delayMs} ms (in the envelope) and was scheduled late: the machine was busy`,
+      },
     };
   });
 }
@@ -80,9 +84,14 @@ export function announcedFindings(run: ScenarioRun): Finding[] {
 export function unplayedOutcome(run: ScenarioRun): CaseOutcome | undefined {
   const unhealed = run.outages.find((o) => o.healedBy === undefined);
   if (unhealed) {
-    return outcome.fail(`the SDK did not reconnect after outage ${unhealed.index + 1} (${unhealed.attempts} attempts seen)`, 'a reconnection within the backoff envelope', `${unhealed.attempts} attempts, then nothing`, {
-      findings: run.problems.map((p) => ({ severity: 'warning' as const, message: p })),
-    });
+    return outcome.fail(
+      `the SDK did not reconnect after outage ${unhealed.index + 1} (${unhealed.attempts} attempts seen)`,
+      'a reconnection within the backoff envelope',
+      `${unhealed.attempts} attempts, then nothing`,
+      {
+        findings: run.problems.map((p) => ({ severity: 'warning' as const, message: p })),
+      },
+    );
   }
   if (run.problems.length > 0) return scenarioNotPlayed(run.problems.join('; '));
   return undefined;

@@ -165,7 +165,13 @@ export function judgeGap(gap: MeasuredGap, cfg: ReconnectionConfig, tolerance: T
     const cap = Math.max(cfg.initialDelayMs, cfg.maxDelayMs);
     const sinceUp = gap.listenerUpAt === undefined ? gap.measuredMs : gap.startedAt - gap.listenerUpAt;
     return judgeInterval(
-      { label: `${base}: recovery after the listener came back (attempt index unknown)`, measuredMs: Math.max(0, sinceUp), allowedMinMs: 0, allowedMaxMs: cap * (1 + cfg.jitterFactor), observedLagMs },
+      {
+        label: `${base}: recovery after the listener came back (attempt index unknown)`,
+        measuredMs: Math.max(0, sinceUp),
+        allowedMinMs: 0,
+        allowedMaxMs: cap * (1 + cfg.jitterFactor),
+        observedLagMs,
+      },
       tolerance,
     );
   }
@@ -173,7 +179,14 @@ export function judgeGap(gap: MeasuredGap, cfg: ReconnectionConfig, tolerance: T
   for (const n of gap.indices) {
     const env = backoffEnvelope(cfg, n);
     const sample = judgeInterval(
-      { label: `${base}, n=${n}${gap.indices.length > 1 ? ` (of ${gap.indices.join('|')})` : ''}, base ${round(env.baseMs)} ms`, attempt: n, measuredMs: gap.measuredMs, allowedMinMs: env.minMs, allowedMaxMs: round(env.maxMs), observedLagMs },
+      {
+        label: `${base}, n=${n}${gap.indices.length > 1 ? ` (of ${gap.indices.join('|')})` : ''}, base ${round(env.baseMs)} ms`,
+        attempt: n,
+        measuredMs: gap.measuredMs,
+        allowedMinMs: env.minMs,
+        allowedMaxMs: round(env.maxMs),
+        observedLagMs,
+      },
       tolerance,
     );
     if (!best || RANK[sample.verdict] < RANK[best.verdict] || (sample.verdict === best.verdict && distance(sample) < distance(best))) best = sample;

@@ -116,7 +116,12 @@ export function worstAttemptMs(cfg: ReconnectionConfig, tolerance: ToleranceMode
   return cap + upperSlackMs(tolerance, cap);
 }
 
-export async function runScenario(env: ScenarioEnv, config: ReconnectionConfig | 'sdk-defaults', cfgForDeadlines: ReconnectionConfig, schedule: OutageSchedule): Promise<ScenarioRun> {
+export async function runScenario(
+  env: ScenarioEnv,
+  config: ReconnectionConfig | 'sdk-defaults',
+  cfgForDeadlines: ReconnectionConfig,
+  schedule: OutageSchedule,
+): Promise<ScenarioRun> {
   const { engine } = env;
   const probe = new LoadProbe().start();
   const problems: string[] = [];
@@ -247,7 +252,12 @@ function aborted(env: ScenarioEnv): void {
   if (env.signal?.aborted) throw new Error('the case was aborted');
 }
 
-async function drop(env: ScenarioEnv, conn: EngineConnection, d: Drop | { kind: 'close'; code: number } | { kind: 'terminate' }, ends: EndMark[]): Promise<void> {
+async function drop(
+  env: ScenarioEnv,
+  conn: EngineConnection,
+  d: Drop | { kind: 'close'; code: number } | { kind: 'terminate' },
+  ends: EndMark[],
+): Promise<void> {
   // The mark is taken BEFORE the engine acts: the SDK cannot start its delay earlier (measure.ts).
   const at = performance.now();
   switch (d.kind) {
@@ -318,5 +328,10 @@ export async function waitUntil(cond: () => boolean, timeoutMs: number): Promise
 export function describeOutage(o: Outage): string {
   const dropText = o.drop.kind === 'close' ? `close ${o.drop.code}` : o.drop.kind === 'terminate' ? 'terminate' : `listener down ${o.drop.downMs} ms`;
   const refusals = o.refusals.map((r) => (r.kind === 'reject' ? `reject ${r.status}` : `accept-then-close ${r.code}`));
-  return [dropText, ...refusals, ...(o.holdRegisteredMs > 0 ? [`hold workerregistered ${o.holdRegisteredMs} ms`] : []), ...(o.registerWhileDown.length ? [`register ${o.registerWhileDown.join(',')} while down`] : [])].join(' → ');
+  return [
+    dropText,
+    ...refusals,
+    ...(o.holdRegisteredMs > 0 ? [`hold workerregistered ${o.holdRegisteredMs} ms`] : []),
+    ...(o.registerWhileDown.length ? [`register ${o.registerWhileDown.join(',')} while down`] : []),
+  ].join(' → ');
 }

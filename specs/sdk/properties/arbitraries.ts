@@ -20,10 +20,7 @@ export interface DropOptions {
 }
 
 export function dropArb(o: DropOptions): fc.Arbitrary<Drop> {
-  const options: fc.Arbitrary<Drop>[] = [
-    closeCodeArb.map((code): Drop => ({ kind: 'close', code })),
-    fc.constant<Drop>({ kind: 'terminate' }),
-  ];
+  const options: fc.Arbitrary<Drop>[] = [closeCodeArb.map((code): Drop => ({ kind: 'close', code })), fc.constant<Drop>({ kind: 'terminate' })];
   if (o.listenerDown) options.push(fc.integer({ min: 30, max: 250 }).map((downMs): Drop => ({ kind: 'listener-down', downMs })));
   return fc.oneof(...options);
 }
@@ -54,7 +51,9 @@ export function outageArb(o: OutageOptions): fc.Arbitrary<Outage> {
     drop: dropArb(o),
     refusals: fc.array(refusalArb(o.acceptThenClose), { minLength: o.minRefusals, maxLength: o.maxRefusals }),
     holdRegisteredMs: o.hold ? fc.oneof(fc.constant(0), fc.integer({ min: 20, max: 150 })) : fc.constant(0),
-    registerWhileDown: o.registerWhileDown ? fc.uniqueArray(lateFunctionIdArb, { minLength: o.minWhileDown ?? 0, maxLength: Math.max(2, o.minWhileDown ?? 0) }) : fc.constant<string[]>([]),
+    registerWhileDown: o.registerWhileDown
+      ? fc.uniqueArray(lateFunctionIdArb, { minLength: o.minWhileDown ?? 0, maxLength: Math.max(2, o.minWhileDown ?? 0) })
+      : fc.constant<string[]>([]),
   });
 }
 

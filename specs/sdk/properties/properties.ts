@@ -61,7 +61,12 @@ const envelope = defineProperty<ScenarioInput>({
       config: configArb({ initial: [10, 60], extraMax: [0, 120], multiplier: [1, 3], jitter: [0, 1], maxRetries: fc.constant(-1) }),
       // One outage per run: whether the index starts over after a connection that worked is
       // prop.sdk.backoff.counter-resets's subject, so one SDK defect fails one property, not two.
-      schedule: scheduleArb(fc.array(outageArb({ listenerDown: true, acceptThenClose: true, minRefusals: 0, maxRefusals: 5, hold: true, registerWhileDown: true }), { minLength: 1, maxLength: 1 })),
+      schedule: scheduleArb(
+        fc.array(outageArb({ listenerDown: true, acceptThenClose: true, minRefusals: 0, maxRefusals: 5, hold: true, registerWhileDown: true }), {
+          minLength: 1,
+          maxLength: 1,
+        }),
+      ),
     })
     .map(reachTheCap),
   defaultRuns: 6,
@@ -86,19 +91,22 @@ const maxRetries = defineProperty<MaxRetriesInput>({
   level: 'MUST',
   sources: [SEED_RECONNECTION, COUNTERS],
   requires: ['reconnection-config', 'max-retries'],
-  arbitrary: fc
-    .integer({ min: 0, max: 3 })
-    .chain((n) =>
-      fc.record({
-        config: configArb({ initial: [10, 50], extraMax: [0, 100], multiplier: [1, 3], jitter: [0, 1], maxRetries: fc.constant(n) }),
-        schedule: scheduleArb(
-          // With N >= 1, at least one outage heals before the final one: a budget that is not given back
-          // after a connection that worked (a lifetime counter) then shows in every run.
-          n === 0 ? fc.constant([]) : fc.array(outageArb({ listenerDown: false, acceptThenClose: false, minRefusals: 0, maxRefusals: n - 1, hold: false, registerWhileDown: false }), { minLength: 1, maxLength: 2 }),
-        ),
-        tailStatus: statusArb,
-      }),
-    ),
+  arbitrary: fc.integer({ min: 0, max: 3 }).chain((n) =>
+    fc.record({
+      config: configArb({ initial: [10, 50], extraMax: [0, 100], multiplier: [1, 3], jitter: [0, 1], maxRetries: fc.constant(n) }),
+      schedule: scheduleArb(
+        // With N >= 1, at least one outage heals before the final one: a budget that is not given back
+        // after a connection that worked (a lifetime counter) then shows in every run.
+        n === 0
+          ? fc.constant([])
+          : fc.array(outageArb({ listenerDown: false, acceptThenClose: false, minRefusals: 0, maxRefusals: n - 1, hold: false, registerWhileDown: false }), {
+              minLength: 1,
+              maxLength: 2,
+            }),
+      ),
+      tailStatus: statusArb,
+    }),
+  ),
   defaultRuns: 5,
   worstRunMs: 8000,
   async playInput(env, input) {
@@ -117,7 +125,9 @@ const maxRetries = defineProperty<MaxRetriesInput>({
         `${run.tail.attempts} attempts, then none for ${Math.round(run.tail.quietForMs)} ms`,
       );
     }
-    return outcome.pass(`${run.outages.length} outages healed within the budget; exactly ${n} attempts at the end, then quiet for ${Math.round(run.tail.quietForMs)} ms`);
+    return outcome.pass(
+      `${run.outages.length} outages healed within the budget; exactly ${n} attempts at the end, then quiet for ${Math.round(run.tail.quietForMs)} ms`,
+    );
   },
 });
 
@@ -140,9 +150,22 @@ const jitter = defineProperty<ScenarioInput>({
         config: configArb({ initial: [lo, lo + 40], extraMax: [0, Math.round(lo * 0.2)], multiplier: [1, 2], jitter: [j, j], maxRetries: fc.constant(-1) }),
         schedule: fc.record({
           functions: fc.constant(['prop::alive']),
-          outages: fc.tuple(fc.oneof(closeCodeArb.map((code) => ({ kind: 'close' as const, code })), fc.constant({ kind: 'terminate' as const })), statusArb).map(([drop, status]) => [
-            { drop, refusals: Array.from({ length: JITTER_SAMPLES - 1 }, () => ({ kind: 'reject' as const, status })), holdRegisteredMs: 0, registerWhileDown: [] },
-          ]),
+          outages: fc
+            .tuple(
+              fc.oneof(
+                closeCodeArb.map((code) => ({ kind: 'close' as const, code })),
+                fc.constant({ kind: 'terminate' as const }),
+              ),
+              statusArb,
+            )
+            .map(([drop, status]) => [
+              {
+                drop,
+                refusals: Array.from({ length: JITTER_SAMPLES - 1 }, () => ({ kind: 'reject' as const, status })),
+                holdRegisteredMs: 0,
+                registerWhileDown: [],
+              },
+            ]),
         }),
       });
     }),
@@ -181,7 +204,10 @@ const counterResets = defineProperty<ScenarioInput>({
     schedule: fc
       .tuple(
         outageArb({ listenerDown: false, acceptThenClose: false, minRefusals: 1, maxRefusals: 3, hold: true, registerWhileDown: false }),
-        fc.array(outageArb({ listenerDown: false, acceptThenClose: false, minRefusals: 0, maxRefusals: 2, hold: true, registerWhileDown: false }), { minLength: 1, maxLength: 2 }),
+        fc.array(outageArb({ listenerDown: false, acceptThenClose: false, minRefusals: 0, maxRefusals: 2, hold: true, registerWhileDown: false }), {
+          minLength: 1,
+          maxLength: 2,
+        }),
       )
       .map(([first, rest]) => ({ functions: ['prop::alive'], outages: [first, ...rest] })),
   }),
@@ -192,25 +218,37 @@ const counterResets = defineProperty<ScenarioInput>({
     const early = unplayedOutcome(run);
     if (early) return early;
     // The first gap of every outage after the first: it follows a connection that worked.
-    const firsts = judgeRunGaps(env.engine, run, input.config, env.ctx.tolerance).filter((g) => (g.gap.after === 'close' || g.gap.after === 'terminate') && g.gap.indices.length === 1 && g.gap.indices[0] === 0);
+    const firsts = judgeRunGaps(env.engine, run, input.config, env.ctx.tolerance).filter(
+      (g) => (g.gap.after === 'close' || g.gap.after === 'terminate') && g.gap.indices.length === 1 && g.gap.indices[0] === 0,
+    );
     const later = firsts.slice(1);
     // Fewer samples than the property is built on: the harness could not measure (ERROR, verdict-policy.ts).
-    if (later.length !== input.schedule.outages.length - 1) return outcome.error(`expected ${input.schedule.outages.length - 1} first gaps after working connections, measured ${later.length}`);
-    return timingOutcome(later.map((g) => g.sample), `the first delay after each of ${later.length} working connections was back at initialDelayMs (${later.map((g) => g.sample.measuredMs).join(', ')} ms)`);
+    if (later.length !== input.schedule.outages.length - 1)
+      return outcome.error(`expected ${input.schedule.outages.length - 1} first gaps after working connections, measured ${later.length}`);
+    return timingOutcome(
+      later.map((g) => g.sample),
+      `the first delay after each of ${later.length} working connections was back at initialDelayMs (${later.map((g) => g.sample.measuredMs).join(', ')} ms)`,
+    );
   },
 });
 
 // 5 ------------------------------------------------------------------------------------------------
 const registrations = defineProperty<ScenarioInput>({
   id: 'prop.sdk.reconnect.registrations-survive',
-  title: 'Whatever the fault schedule, after the final reconnect the engine holds exactly the functions the driver registered (none lost, none sent twice), every reconnect begins with reattach, and calls both ways are answered',
+  title:
+    'Whatever the fault schedule, after the final reconnect the engine holds exactly the functions the driver registered (none lost, none sent twice), every reconnect begins with reattach, and calls both ways are answered',
   level: 'MUST',
   sources: [REPLAY, { document: 'seed', section: 'Worker Lifecycle' }],
   requires: ['reconnection-config'],
   arbitrary: fc.record({
     config: configArb({ initial: [10, 40], extraMax: [0, 60], multiplier: [1, 3], jitter: [0, 1], maxRetries: fc.constant(-1) }),
     // Every outage registers at least one function while down: that is where SDKs lose or repeat them.
-    schedule: scheduleArb(fc.array(outageArb({ listenerDown: true, acceptThenClose: true, minRefusals: 0, maxRefusals: 2, hold: true, registerWhileDown: true, minWhileDown: 1 }), { minLength: 1, maxLength: 3 })),
+    schedule: scheduleArb(
+      fc.array(outageArb({ listenerDown: true, acceptThenClose: true, minRefusals: 0, maxRefusals: 2, hold: true, registerWhileDown: true, minWhileDown: 1 }), {
+        minLength: 1,
+        maxLength: 3,
+      }),
+    ),
   }),
   defaultRuns: 8,
   worstRunMs: 8000,
@@ -250,7 +288,9 @@ const registrations = defineProperty<ScenarioInput>({
       const f = first?.frame as { type?: unknown; previous_worker_id?: unknown; reattach_token?: unknown } | undefined;
       if (f?.type !== 'reattach') problems.push(`reconnect on conn ${conn.conn}: first frame is ${first ? first.type : 'nothing'}, not reattach`);
       else if (f.previous_worker_id !== previous.workerId || f.reattach_token !== previous.reattachToken) {
-        problems.push(`reconnect on conn ${conn.conn}: reattach names ${String(f.previous_worker_id)}/${String(f.reattach_token)}, the last identity given was ${previous.workerId}/${previous.reattachToken}`);
+        problems.push(
+          `reconnect on conn ${conn.conn}: reattach names ${String(f.previous_worker_id)}/${String(f.reattach_token)}, the last identity given was ${previous.workerId}/${previous.reattachToken}`,
+        );
       }
       previous = conn;
     }
@@ -259,12 +299,19 @@ const registrations = defineProperty<ScenarioInput>({
     const target = want.at(-1);
     if (target && lost.length === 0) {
       const out = await final.invoke(target, { probe: 1 }, { timeoutMs: env.ctx.timing.replyMs }).catch((e: unknown) => e as Error);
-      if (out instanceof Error || !out.ok) problems.push(`the engine's call to ${target} after the last reconnect failed: ${out instanceof Error ? out.message : JSON.stringify(out.error)}`);
+      if (out instanceof Error || !out.ok)
+        problems.push(`the engine's call to ${target} after the last reconnect failed: ${out instanceof Error ? out.message : JSON.stringify(out.error)}`);
     }
     env.engine.answer('prop::engine-echo', (call) => ({ result: call.data }));
-    const echoed = await run.driver.trigger('prop::engine-echo', { n: 1 }, { timeoutMs: env.ctx.timing.replyMs, waitMs: 2 * env.ctx.timing.replyMs }).catch((e: unknown) => e as Error);
-    if (echoed instanceof Error || !echoed.ok) problems.push(`a call from the worker after the last reconnect failed: ${echoed instanceof Error ? echoed.message : JSON.stringify(echoed.error)}`);
-    if (problems.length === 0) return outcome.pass(`${want.length} functions held exactly once after ${run.outages.length} reconnects, each opened with the right reattach; calls both ways answered`);
+    const echoed = await run.driver
+      .trigger('prop::engine-echo', { n: 1 }, { timeoutMs: env.ctx.timing.replyMs, waitMs: 2 * env.ctx.timing.replyMs })
+      .catch((e: unknown) => e as Error);
+    if (echoed instanceof Error || !echoed.ok)
+      problems.push(`a call from the worker after the last reconnect failed: ${echoed instanceof Error ? echoed.message : JSON.stringify(echoed.error)}`);
+    if (problems.length === 0)
+      return outcome.pass(
+        `${want.length} functions held exactly once after ${run.outages.length} reconnects, each opened with the right reattach; calls both ways answered`,
+      );
     return outcome.fail(problems.join('; '), { functions: want, firstFrame: 'reattach with the last worker id and token' }, { functions: held, problems });
   },
 });
@@ -278,7 +325,10 @@ const timeouts = defineProperty<TimeoutInput>({
   id: 'prop.sdk.timeout.within-tolerance',
   title: 'A call with timeout T that is never answered fails no earlier than T and within the tolerance after it, for generated T',
   level: 'MUST',
-  sources: [{ document: 'seed', section: 'invocationTimeoutMs / per-call timeoutMs' }, { document: 'sdk-behaviour', section: '§1 invocationTimeoutMs; §10.1 #7' }],
+  sources: [
+    { document: 'seed', section: 'invocationTimeoutMs / per-call timeoutMs' },
+    { document: 'sdk-behaviour', section: '§1 invocationTimeoutMs; §10.1 #7' },
+  ],
   requires: ['per-call-timeout'],
   arbitrary: fc.record({ timeoutsMs: fc.array(fc.integer({ min: 40, max: 500 }), { minLength: 1, maxLength: 3 }) }),
   defaultRuns: 3,
@@ -316,7 +366,10 @@ const timeouts = defineProperty<TimeoutInput>({
         ),
       );
     }
-    return timingOutcome(samples, `${samples.length} calls timed out in [T, T + slack]: ${samples.map((s) => `${s.measuredMs}/${s.allowedMinMs}`).join(', ')} ms`);
+    return timingOutcome(
+      samples,
+      `${samples.length} calls timed out in [T, T + slack]: ${samples.map((s) => `${s.measuredMs}/${s.allowedMinMs}`).join(', ')} ms`,
+    );
   },
 });
 

@@ -92,20 +92,39 @@ async function main(): Promise<number> {
         if (verdict.verdict === 'FAIL') failures++;
         if (verdict.verdict === 'INDETERMINATE') undecided++;
         console.log(`#${i} ${verdict.verdict}: ${verdict.summary}`);
-        for (const t of verdict.timings ?? []) console.log(`  ${t.verdict.padEnd(13)} ${t.label}: ${t.measuredMs} ms in [${t.allowedMinMs}, ${t.allowedMaxMs}] + ${t.slackMs}${t.reason ? ` (${t.reason})` : ''}`);
+        for (const t of verdict.timings ?? [])
+          console.log(
+            `  ${t.verdict.padEnd(13)} ${t.label}: ${t.measuredMs} ms in [${t.allowedMinMs}, ${t.allowedMaxMs}] + ${t.slackMs}${t.reason ? ` (${t.reason})` : ''}`,
+          );
       }
       if (repeat > 1) console.log(`${failures} of ${repeat} replays failed`);
       failed = failures > 0;
       if (!failed && undecided > 0) exitUndecided = true;
     } else {
       const numRuns = flags.runs ? Number(flags.runs) : flags.path ? 1 : runsFor(property);
-      console.log(`${property.id} against ${opened.implementation.name} ${opened.implementation.version}: seed ${seed}${flags.path ? `, path ${flags.path}` : ''}, ${numRuns} runs`);
-      const targetArg = flags.nodeMutant ? `--node-mutant ${flags.nodeMutant}` : flags.cmd ? `--cmd ${JSON.stringify(flags.cmd)}` : `--sdk ${flags.sdk ?? 'node'}`;
-      const report = await runProperty(property, prepared.ctx, { seed, numRuns, shrinkBudgetMs: shrinkBudgetMs(), shrink: flags.shrink, targetArg, ...(flags.path ? { path: flags.path } : {}) });
+      console.log(
+        `${property.id} against ${opened.implementation.name} ${opened.implementation.version}: seed ${seed}${flags.path ? `, path ${flags.path}` : ''}, ${numRuns} runs`,
+      );
+      const targetArg = flags.nodeMutant
+        ? `--node-mutant ${flags.nodeMutant}`
+        : flags.cmd
+          ? `--cmd ${JSON.stringify(flags.cmd)}`
+          : `--sdk ${flags.sdk ?? 'node'}`;
+      const report = await runProperty(property, prepared.ctx, {
+        seed,
+        numRuns,
+        shrinkBudgetMs: shrinkBudgetMs(),
+        shrink: flags.shrink,
+        targetArg,
+        ...(flags.path ? { path: flags.path } : {}),
+      });
       failed = report.outcome.verdict === 'FAIL';
       console.log(`${report.outcome.verdict}: ${report.outcome.summary}`);
       for (const f of report.outcome.findings ?? []) console.log(`  ${f.message}`);
-      for (const t of report.outcome.timings ?? []) console.log(`  ${t.verdict.padEnd(13)} ${t.label}: ${t.measuredMs} ms in [${t.allowedMinMs}, ${t.allowedMaxMs}] + ${t.slackMs}${t.reason ? ` (${t.reason})` : ''}`);
+      for (const t of report.outcome.timings ?? [])
+        console.log(
+          `  ${t.verdict.padEnd(13)} ${t.label}: ${t.measuredMs} ms in [${t.allowedMinMs}, ${t.allowedMaxMs}] + ${t.slackMs}${t.reason ? ` (${t.reason})` : ''}`,
+        );
       if (report.counterexampleFile) console.log(`counterexample saved: ${report.counterexampleFile}`);
     }
   } finally {

@@ -94,7 +94,15 @@ export async function runProperty(p: AnyProperty, ctx: SdkCaseContext, options: 
     const index = runs.length + 1;
     if (firstFailureAt !== undefined && performance.now() - firstFailureAt > options.shrinkBudgetMs) {
       // Shrinking has used its budget: keep the smallest failure found so far, run nothing more.
-      runs.push({ index, input, verdict: 'SKIPPED-SHRINK-BUDGET', summary: 'not run: shrink budget used', ms: 0, firstSeq: transcript.records.length, lastSeq: transcript.records.length });
+      runs.push({
+        index,
+        input,
+        verdict: 'SKIPPED-SHRINK-BUDGET',
+        summary: 'not run: shrink budget used',
+        ms: 0,
+        firstSeq: transcript.records.length,
+        lastSeq: transcript.records.length,
+      });
       return true;
     }
     if (ctx.signal.aborted) return true;
@@ -170,14 +178,25 @@ export async function runProperty(p: AnyProperty, ctx: SdkCaseContext, options: 
     const replayFile = `${REPLAY} ${target} --counterexample ${file} --repeat 10`;
     ctx.note(`${p.id}: counterexample after ${details.numShrinks} shrinks (run ${lastFailure.record.index}); replay: ${replay}`, lastFailure.record.input);
     const findings: Finding[] = [
-      { severity: 'info', message: `shrunk counterexample (after ${details.numShrinks} shrink steps, run ${lastFailure.record.index}): ${JSON.stringify(lastFailure.record.input)}` },
-      { severity: 'info', message: `replay exactly this counterexample: ${replay}  (or play the saved input; --repeat helps when the failure is a race: ${replayFile})` },
+      {
+        severity: 'info',
+        message: `shrunk counterexample (after ${details.numShrinks} shrink steps, run ${lastFailure.record.index}): ${JSON.stringify(lastFailure.record.input)}`,
+      },
+      {
+        severity: 'info',
+        message: `replay exactly this counterexample: ${replay}  (or play the saved input; --repeat helps when the failure is a race: ${replayFile})`,
+      },
       { severity: 'info', message: counts },
     ];
-    const o = outcome.fail(`${lastFailure.verdict.summary} [seed ${options.seed}, path ${path}]`, lastFailure.verdict.expected ?? 'the property to hold', lastFailure.verdict.actual ?? lastFailure.verdict.summary, {
-      findings,
-      ...(lastFailure.verdict.timings ? { timings: lastFailure.verdict.timings } : {}),
-    });
+    const o = outcome.fail(
+      `${lastFailure.verdict.summary} [seed ${options.seed}, path ${path}]`,
+      lastFailure.verdict.expected ?? 'the property to hold',
+      lastFailure.verdict.actual ?? lastFailure.verdict.summary,
+      {
+        findings,
+        ...(lastFailure.verdict.timings ? { timings: lastFailure.verdict.timings } : {}),
+      },
+    );
     return { ...base, outcome: o, counterexample: cx, counterexampleFile: file };
   }
   if (details.failed && count(executed, 'PASS') === 0) {
@@ -188,7 +207,12 @@ export async function runProperty(p: AnyProperty, ctx: SdkCaseContext, options: 
     // Too many skips, but some runs passed and none failed: say so rather than pass silently.
     return { ...base, outcome: outcome.indeterminate(`${p.id}: too many undecidable runs (${counts})`) };
   }
-  return { ...base, outcome: outcome.pass(`${p.id} held: ${counts}`, { findings: [{ severity: 'info', message: `replay this run: ${REPLAY} ${target} --property ${p.id} --seed ${options.seed}` }] }) };
+  return {
+    ...base,
+    outcome: outcome.pass(`${p.id} held: ${counts}`, {
+      findings: [{ severity: 'info', message: `replay this run: ${REPLAY} ${target} --property ${p.id} --seed ${options.seed}` }],
+    }),
+  };
 }
 
 /** Plays one input once (a saved counterexample), outside fast-check. */

@@ -15,10 +15,7 @@ const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 export function renderCaseTable(cases: readonly CaseDefinition<unknown>[]): string {
   const rows = readCaseMutants();
-  const lines = [
-    '| Case | Level | Lane | Needs | Sources | Fails on (mutants; browser ones marked) | Passes on |',
-    '|---|---|---|---|---|---|---|',
-  ];
+  const lines = ['| Case | Level | Lane | Needs | Sources | Fails on (mutants; browser ones marked) | Passes on |', '|---|---|---|---|---|---|---|'];
   for (const c of cases) {
     const row = rows.get(c.id);
     const sources = c.sources.map((s) => `${s.document} ${s.section}`).join('; ');
@@ -26,9 +23,14 @@ export function renderCaseTable(cases: readonly CaseDefinition<unknown>[]): stri
     const mutants = row ? row.mutants.map((m) => `\`${m}\``).join(', ') : browser ? browser.map((m) => `\`${m}\` (browser)`).join(', ') : '**none**';
     const correct = row ? correctVariant(row) : undefined;
     const passes = correct === undefined ? (browser ? 'iii-browser-sdk' : '') : correct.patches.length === 0 ? 'iii-sdk' : `\`${correct.label}\` (correction)`;
-    lines.push(`| \`${c.id}\`${c.disagreement ? ' ⚠' : ''} | ${c.level} | ${c.lane} | ${c.requires.join(', ') || '–'} | ${cell(sources)} | ${mutants} | ${passes} |`);
+    lines.push(
+      `| \`${c.id}\`${c.disagreement ? ' ⚠' : ''} | ${c.level} | ${c.lane} | ${c.requires.join(', ') || '–'} | ${cell(sources)} | ${mutants} | ${passes} |`,
+    );
   }
   const counts = ['MUST', 'SHOULD', 'INFO'].map((l) => `${cases.filter((c) => c.level === l).length} ${l}`).join(', ');
-  lines.push('', `${cases.length} cases: ${counts}; ${cases.filter((c) => c.lane === 'slow').length} in the slow lane. ⚠ = the case names a disagreement between docs, engine and SDKs.`);
+  lines.push(
+    '',
+    `${cases.length} cases: ${counts}; ${cases.filter((c) => c.lane === 'slow').length} in the slow lane. ⚠ = the case names a disagreement between docs, engine and SDKs.`,
+  );
   return lines.join('\n');
 }

@@ -31,9 +31,7 @@ export const isWorkerRegisterCall = named('the engine::workers::register call', 
 export const REGISTRATION_TYPES = ['registertriggertype', 'registerfunction', 'registertrigger', 'registerservice'] as const;
 
 export function registrationsOn(conn: EngineConnection, since = 0): FrameObject[] {
-  return conn
-    .all((f: unknown) => (REGISTRATION_TYPES as readonly string[]).includes(String(asObject(f)?.type)), since)
-    .map((e) => asObject(e.frame) ?? {});
+  return conn.all((f: unknown) => (REGISTRATION_TYPES as readonly string[]).includes(String(asObject(f)?.type)), since).map((e) => asObject(e.frame) ?? {});
 }
 
 /** "registerfunction conf::a" keys, one per registration frame, in arrival order. */
@@ -71,7 +69,12 @@ export interface RawInvokeOptions {
  * Sends an engine `invokefunction` and waits for the matching `invocationresult` as the SDK wrote it
  * (even when it would not pass the validator, so that a wrong frame is seen, not a timeout).
  */
-export async function invokeRaw(conn: EngineConnection, functionId: string, data: unknown, options: RawInvokeOptions): Promise<{ invocationId: string; entry: ReceivedFrame; frame: FrameObject }> {
+export async function invokeRaw(
+  conn: EngineConnection,
+  functionId: string,
+  data: unknown,
+  options: RawInvokeOptions,
+): Promise<{ invocationId: string; entry: ReceivedFrame; frame: FrameObject }> {
   const invocationId = options.invocationId ?? randomUUID();
   const since = conn.mark();
   await conn.send({ type: 'invokefunction', invocation_id: invocationId, function_id: functionId, data, ...options.extra });
@@ -90,7 +93,12 @@ export async function invokeRaw(conn: EngineConnection, functionId: string, data
 }
 
 /** Waits until the driver reports that `functionId`'s handler ran (events from index `from`). */
-export async function waitInvoked(driver: DriverSession, functionId: string, timeoutMs: number, from = 0): Promise<Extract<ReceivedEvent, { event: 'invoked' }>> {
+export async function waitInvoked(
+  driver: DriverSession,
+  functionId: string,
+  timeoutMs: number,
+  from = 0,
+): Promise<Extract<ReceivedEvent, { event: 'invoked' }>> {
   const e = await driver.waitFor((ev) => ev.event === 'invoked' && ev.functionId === functionId, timeoutMs, `invoked ${functionId}`, from);
   if (e.event !== 'invoked') throw new CaseFailure(`the driver exited before the handler of ${functionId} ran`, `an invoked event for ${functionId}`, e);
   return e;
@@ -115,14 +123,22 @@ export async function assertStillServing(ctx: SdkCaseContext, conn: EngineConnec
   try {
     answer = await invokeRaw(conn, functionId, probe, { timeoutMs: ctx.timing.replyMs });
   } catch (e) {
-    throw new CaseFailure(`after ${after}, a valid invocation got no answer: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`, { invocationresult: { result: probe } }, conn.closeInfo ? `connection closed (${conn.closeInfo.code})` : 'no invocationresult');
+    throw new CaseFailure(
+      `after ${after}, a valid invocation got no answer: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`,
+      { invocationresult: { result: probe } },
+      conn.closeInfo ? `connection closed (${conn.closeInfo.code})` : 'no invocationresult',
+    );
   }
   const result = answer.frame.result;
   if (!sameJson(result, probe) || (answer.frame.error !== undefined && answer.frame.error !== null)) {
     throw new CaseFailure(`after ${after}, a valid invocation got a wrong answer`, { result: probe }, answer.frame);
   }
   if (ctx.engine.connections.filter((c) => c.path === '/').length > 1) {
-    throw new CaseFailure(`the SDK reconnected after ${after} instead of keeping its connection`, 'one connection', `${ctx.engine.connections.length} connections`);
+    throw new CaseFailure(
+      `the SDK reconnected after ${after} instead of keeping its connection`,
+      'one connection',
+      `${ctx.engine.connections.length} connections`,
+    );
   }
 }
 

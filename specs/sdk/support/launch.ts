@@ -65,6 +65,7 @@ export function mirrorDriverIntoTranscript(session: DriverSession, source: strin
   for (const { at, command } of session.commands) transcript.append({ kind: 'note', source, level: 'info', text: `command ${command.cmd}`, data: command }, at);
   const tail = session.stderrTail();
   if (tail.trim() !== '') transcript.note(source, 'stderr (tail)', tail.slice(-4000), 'debug');
-  if (session.strayStdout.length > 0) transcript.note(source, `stdout lines that were not contract events (${session.strayCount} in all)`, session.strayStdout.slice(0, 20), 'warn');
+  if (session.strayStdout.length > 0)
+    transcript.note(source, `stdout lines that were not contract events (${session.strayCount} in all)`, session.strayStdout.slice(0, 20), 'warn');
   for (const cap of session.capSummary()) transcript.note(source, `noise cap: ${cap}`, undefined, 'warn');
 }

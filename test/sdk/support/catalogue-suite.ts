@@ -68,21 +68,25 @@ export function defineCatalogueSuite(sdk: BuiltinSdk, selection: SuiteSelection 
 
     for (const def of cases) {
       const skipSlow = def.lane === 'slow' && !SLOW_LANE && !selection.includeSlow;
-      it.skipIf(skipSlow)(def.id, async (t) => {
-        const result = await runCase(def, target.implementation, target.contextFactory, { seed: 7, tolerance, artifactsRoot: root });
-        seen.push({ id: def.id, verdict: result.outcome.verdict, ms: result.durationMs });
-        const known = baseline?.entries.get(def.id);
-        const v = result.outcome.verdict;
-        if (v === 'UNSUPPORTED') return;
-        if (v === 'INDETERMINATE') return t.skip(`INDETERMINATE (the machine could not decide): ${result.outcome.summary}`);
-        if (known !== undefined) {
-          if (v === 'PASS' && isIntermittent(known)) return t.skip(`intermittent known finding not seen this run: ${known}`);
-          expect(v, `stale baseline entry in ${baseline?.path}: "${def.id}" (${known}) now ${v}; remove it\n${explain(result)}`).not.toBe('PASS');
-          expect(v, `baselined as "${known}" but ${v}\n${explain(result)}`).toBe('FAIL');
-          return;
-        }
-        expect(v, explain(result)).toBe('PASS');
-      }, def.timeoutMs + 10_000);
+      it.skipIf(skipSlow)(
+        def.id,
+        async (t) => {
+          const result = await runCase(def, target.implementation, target.contextFactory, { seed: 7, tolerance, artifactsRoot: root });
+          seen.push({ id: def.id, verdict: result.outcome.verdict, ms: result.durationMs });
+          const known = baseline?.entries.get(def.id);
+          const v = result.outcome.verdict;
+          if (v === 'UNSUPPORTED') return;
+          if (v === 'INDETERMINATE') return t.skip(`INDETERMINATE (the machine could not decide): ${result.outcome.summary}`);
+          if (known !== undefined) {
+            if (v === 'PASS' && isIntermittent(known)) return t.skip(`intermittent known finding not seen this run: ${known}`);
+            expect(v, `stale baseline entry in ${baseline?.path}: "${def.id}" (${known}) now ${v}; remove it\n${explain(result)}`).not.toBe('PASS');
+            expect(v, `baselined as "${known}" but ${v}\n${explain(result)}`).toBe('FAIL');
+            return;
+          }
+          expect(v, explain(result)).toBe('PASS');
+        },
+        def.timeoutMs + 10_000,
+      );
     }
   });
 }

@@ -39,7 +39,9 @@ export const browserBuilder: DriverBuilder = {
   driverFiles: () => readdirSync(DRIVER_DIR).filter((n) => n.endsWith('.mjs')),
   async build(source: SdkSource, ctx: BuildContext): Promise<string> {
     if (source.kind === 'published')
-      throw new BuildError(`${readPinnedVersions().browser.package} is not published on npm: give its source tree with --sdk-source <checkout of sdk/packages/node/iii-browser>`);
+      throw new BuildError(
+        `${readPinnedVersions().browser.package} is not published on npm: give its source tree with --sdk-source <checkout of sdk/packages/node/iii-browser>`,
+      );
     const pkg = readTreePackage(source.dir);
     const expected = readPinnedVersions().browser.package;
     if (pkg.name !== expected) throw new BuildError(`${source.dir} holds ${pkg.name ?? 'a package without a name'}, not ${expected}`);

@@ -29,7 +29,8 @@ export const goBuilder: DriverBuilder = {
     let gomod = readFileSync(join(from, 'go.mod'), 'utf8');
     let version: string;
     if (source.kind === 'tree') {
-      if (!existsSync(join(source.dir, 'go.mod'))) throw new BuildError(`${source.dir} has no go.mod: give the folder of the Go SDK module (e.g. sdk/packages/go/iii)`);
+      if (!existsSync(join(source.dir, 'go.mod')))
+        throw new BuildError(`${source.dir} has no go.mod: give the folder of the Go SDK module (e.g. sdk/packages/go/iii)`);
       gomod += `\nreplace ${module} => ${resolve(source.dir)}\n`;
       version = treeVersion(source.dir);
     } else {
@@ -41,7 +42,8 @@ export const goBuilder: DriverBuilder = {
     const args = ['build', '-ldflags', `-X main.sourceVersion=${version}`, '-o', BINARY, '.'];
     const code = await runLogged('go', args, { cwd: ctx.dir, log: ctx.log, env: { GOFLAGS: '-mod=mod' } });
     if (code !== 0) {
-      const hint = source.kind === 'published' ? ' (the Go module proxy serves no version of the Go SDK today: use --sdk-source <checkout of sdk/packages/go/iii>)' : '';
+      const hint =
+        source.kind === 'published' ? ' (the Go module proxy serves no version of the Go SDK today: use --sdk-source <checkout of sdk/packages/go/iii>)' : '';
       throw new BuildError(`go build of the driver against ${source.kind === 'tree' ? source.dir : `${module} ${source.version}`} exited ${code}${hint}`);
     }
     return version;

@@ -112,7 +112,10 @@ async function buildOrReuse(sdk: BuiltinSdk, source: SdkSource, say: (line: stri
     release();
     const keep = keepFromEnv(env);
     const removed = pruneBuilds(join(root, 'drivers'), sdk, keep);
-    if (removed.length > 0) say(`removed ${removed.length} older ${sdk} build${removed.length === 1 ? '' : 's'} from the cache (it keeps the ${keep} most recently used; III_CONFORMANCE_CACHE_KEEP=0 keeps all)`);
+    if (removed.length > 0)
+      say(
+        `removed ${removed.length} older ${sdk} build${removed.length === 1 ? '' : 's'} from the cache (it keeps the ${keep} most recently used; III_CONFORMANCE_CACHE_KEEP=0 keeps all)`,
+      );
   }
 }
 

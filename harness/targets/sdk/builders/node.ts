@@ -95,7 +95,10 @@ export const nodeBuilder: DriverBuilder = {
   async build(source: SdkSource, ctx: BuildContext): Promise<string> {
     for (const f of DRIVER_FILES) copyFileSync(join(DRIVERS_DIR, 'node', f), join(ctx.dir, f));
     if (source.kind === 'published') {
-      writeFileSync(join(ctx.dir, 'package.json'), `${JSON.stringify({ private: true, type: 'module', dependencies: { 'iii-sdk': source.version } }, null, 2)}\n`);
+      writeFileSync(
+        join(ctx.dir, 'package.json'),
+        `${JSON.stringify({ private: true, type: 'module', dependencies: { 'iii-sdk': source.version } }, null, 2)}\n`,
+      );
       await npm(['install', ...NPM_QUIET], ctx, ctx.dir, `installing iii-sdk@${source.version} from npm`);
       return readPackage(join(ctx.dir, 'node_modules', 'iii-sdk')).version ?? source.version;
     }

@@ -101,7 +101,10 @@ export function findWorkspace(dir: string): Workspace | undefined {
     const patterns = workspacePatterns(at);
     if (patterns) {
       const excluded = new Set(patterns.filter((p) => p.startsWith('!')).flatMap((p) => expandPattern(at, p.slice(1))));
-      const dirs = patterns.filter((p) => !p.startsWith('!')).flatMap((p) => expandPattern(at, p)).filter((d) => !excluded.has(d));
+      const dirs = patterns
+        .filter((p) => !p.startsWith('!'))
+        .flatMap((p) => expandPattern(at, p))
+        .filter((d) => !excluded.has(d));
       if (dirs.includes(own)) {
         const packages = new Map<string, string>();
         for (const d of dirs) {

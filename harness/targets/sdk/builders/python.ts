@@ -32,7 +32,10 @@ export const pythonBuilder: DriverBuilder = {
     } else requirement = `iii-sdk==${source.version}`;
     const venv = await runLogged(python(), ['-m', 'venv', '.venv'], { cwd: ctx.dir, log: ctx.log });
     if (venv !== 0) throw new BuildError(`python -m venv exited ${venv} (Debian: apt-get install python3-venv)`);
-    const pip = await runLogged(venvPython(ctx.dir), ['-m', 'pip', 'install', '--disable-pip-version-check', '-q', requirement], { cwd: ctx.dir, log: ctx.log });
+    const pip = await runLogged(venvPython(ctx.dir), ['-m', 'pip', 'install', '--disable-pip-version-check', '-q', requirement], {
+      cwd: ctx.dir,
+      log: ctx.log,
+    });
     if (pip !== 0) throw new BuildError(`pip install ${source.kind === 'tree' ? `(a copy of) ${source.dir}` : requirement} exited ${pip}`);
     const r = spawnSync(venvPython(ctx.dir), ['-c', 'import importlib.metadata as m; print(m.version("iii-sdk"))'], { encoding: 'utf8' });
     return r.stdout.trim() || 'unknown';

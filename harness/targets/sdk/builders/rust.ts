@@ -58,7 +58,8 @@ function crateVersion(crateDir: string, toml: string): string {
 }
 
 export const rustBuilder: DriverBuilder = {
-  toolchain: () => `${toolVersion('cargo', ['--version'], 'install Rust with rustup (1.85 or newer)')} ${toolVersion('rustc', ['--version'], 'install Rust with rustup')}`,
+  toolchain: () =>
+    `${toolVersion('cargo', ['--version'], 'install Rust with rustup (1.85 or newer)')} ${toolVersion('rustc', ['--version'], 'install Rust with rustup')}`,
   driverFiles: () => ['Cargo.toml', 'Cargo.lock', ...sourceFiles(join(DRIVERS_DIR, 'rust', 'src')).map((f) => join('src', f))],
   async build(source: SdkSource, ctx: BuildContext): Promise<string> {
     const from = join(DRIVERS_DIR, 'rust');
@@ -71,7 +72,8 @@ export const rustBuilder: DriverBuilder = {
       const tomlFile = join(source.dir, 'Cargo.toml');
       if (!existsSync(tomlFile)) throw new BuildError(`${source.dir} has no Cargo.toml: give the folder of the iii-sdk crate (e.g. sdk/packages/rust/iii)`);
       const toml = readFileSync(tomlFile, 'utf8');
-      if (packageField(toml, 'name') !== 'iii-sdk') throw new BuildError(`${tomlFile} is not the iii-sdk crate (its [package] name is ${packageField(toml, 'name') ?? 'missing'})`);
+      if (packageField(toml, 'name') !== 'iii-sdk')
+        throw new BuildError(`${tomlFile} is not the iii-sdk crate (its [package] name is ${packageField(toml, 'name') ?? 'missing'})`);
       sdkDep = `{ path = ${tomlString(resolve(source.dir))} }`;
       helpersDep = helpersDependency(resolve(source.dir), toml);
       version = crateVersion(resolve(source.dir), toml);
@@ -95,7 +97,8 @@ export const rustBuilder: DriverBuilder = {
         log: ctx.log,
         env: { CARGO_TARGET_DIR: target, CARGO_TERM_COLOR: 'never', III_CONFORMANCE_SDK_VERSION: version },
       });
-      if (code !== 0) throw new BuildError(`cargo build of the driver against ${source.kind === 'tree' ? source.dir : `iii-sdk ${source.version}`} exited ${code}`);
+      if (code !== 0)
+        throw new BuildError(`cargo build of the driver against ${source.kind === 'tree' ? source.dir : `iii-sdk ${source.version}`} exited ${code}`);
       copyFileSync(join(target, 'debug', BINARY), join(ctx.dir, BINARY));
     } finally {
       release();
