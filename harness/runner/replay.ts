@@ -777,13 +777,18 @@ export async function startEngineReplay(
     'engine->worker',
     async (key) => {
       const k = order.indexOf(key);
-      // A reconnection gets what the recording took from the previous connection to this one, plus a step's
-      // time: an SDK that never reconnects is named soon after the recording's SDK had reconnected.
+      // A reconnection gets what the recording took from the previous connection to this one, stretched to the
+      // top of the jitter band (each delay the recording drew from [b(1-j), b(1+j)] may come out b(1+j) live,
+      // at most (1+j)/(1-j) times the recorded one), plus a step's time: an SDK that never reconnects is named
+      // soon after the recording's SDK had reconnected, and one whose jittered delays come out longer is not.
       const acceptedAt = recorded?.upgrades.filter((u) => u.conn !== undefined).map((u) => u.t) ?? [];
+      const jitter = Math.min(0.9, Math.max(0, recorded?.reconnection.jitterFactor ?? 0));
       const span =
-        k > 0 && acceptedAt[k] !== undefined && acceptedAt[k - 1] !== undefined ? (acceptedAt[k] as number) - (acceptedAt[k - 1] as number) : undefined;
+        k > 0 && acceptedAt[k] !== undefined && acceptedAt[k - 1] !== undefined
+          ? (((acceptedAt[k] as number) - (acceptedAt[k - 1] as number)) * (1 + jitter)) / (1 - jitter)
+          : undefined;
       // Bounded like the linger: a recording's reconnection may take a minute (default backoff through five refusals).
-      const allowed = span === undefined ? connectTimeoutMs : Math.min(MAX_LINGER_MS, span + (options.stepTimeoutMs ?? 5000));
+      const allowed = span === undefined ? connectTimeoutMs : Math.min(MAX_LINGER_MS, Math.round(span) + (options.stepTimeoutMs ?? 5000));
       const deadline = Date.now() + allowed;
       while (accepted.length <= k) {
         const left = deadline - Date.now();
