@@ -125,6 +125,21 @@ export const builtinCases = [
   }),
 
   defineCase<EngineCaseContext>({
+    id: 'engine.builtins.health-check',
+    title: 'engine::health::check answers a successful invocationresult (no error)',
+    level: 'SHOULD',
+    sources: [doc('§5')],
+    timeoutMs: 5000,
+    async run(ctx) {
+      const w = await ctx.worker('w');
+      const r = await call(ctx, w, 'engine::health::check', {});
+      check(r.frame.function_id === 'engine::health::check', 'the result names another function', 'engine::health::check', r.frame.function_id);
+      check(r.ok, 'engine::health::check was answered with an error', 'an invocationresult without error', r.frame);
+      return 'engine::health::check answered without error';
+    },
+  }),
+
+  defineCase<EngineCaseContext>({
     id: 'engine.builtins.deserialization-error',
     title: 'A builtin whose input does not decode answers deserialization_error',
     level: 'MUST',
