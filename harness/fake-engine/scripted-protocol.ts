@@ -3,7 +3,7 @@
 // builtins) is the reference engine's, so the SDK cases are judged against the engine the engine catalogue
 // certifies, not against a second rendering of the protocol.
 
-import type { Inbound } from '../reference-engine/decode.ts';
+import { isBlankNamespace, type Inbound } from '../reference-engine/decode.ts';
 import { ReferenceEngine, type LogLevel, type ReferenceEngineOptions } from '../reference-engine/engine.ts';
 import type { Connection } from '../reference-engine/state.ts';
 import type { ErrorBody } from '../peer/pending-calls.ts';
@@ -40,7 +40,7 @@ export class ScriptedProtocol extends ReferenceEngine {
 
   protected override onInvoke(conn: Connection, msg: InvokeMessage): void {
     // A blank namespace is refused before anything is looked up, scripted or not (§3.8 step 1).
-    if (msg.namespace === undefined || msg.namespace.trim() !== '') {
+    if (!isBlankNamespace(msg.namespace)) {
       const id = msg.invocation_id;
       const reply: CallReply = (body) => {
         if (id !== undefined && msg.action?.type !== 'void') this.sendResult(conn, id, msg.function_id, body);

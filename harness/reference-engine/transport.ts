@@ -174,10 +174,14 @@ export abstract class EngineTransport {
     }
     const text = buf.toString('utf8');
     if (!isBinary && text.trim() === '') return;
+    this.handleSafely(conn, () => this.onText(conn, text));
+  }
+
+  /** Nothing a worker sends may crash the engine or close its connection (§7): a failure is logged. */
+  private handleSafely(conn: Connection, handle: () => void): void {
     try {
-      this.onText(conn, text);
+      handle();
     } catch (e) {
-      // Nothing a worker sends may crash the engine or close its connection (§7).
       this.log('error', 'frame handling failed', { worker_id: conn.id, error: e instanceof Error ? e.stack : String(e) });
     }
   }
@@ -194,11 +198,7 @@ export abstract class EngineTransport {
    */
   receiveFrame(conn: Connection, frame: Frame): void {
     if (conn.retired) return;
-    try {
-      this.onValidFrame(conn, frame, undefined);
-    } catch (e) {
-      this.log('error', 'frame handling failed', { worker_id: conn.id, error: e instanceof Error ? e.stack : String(e) });
-    }
+    this.handleSafely(conn, () => this.onValidFrame(conn, frame, undefined));
   }
 
   private onValidFrame(conn: Connection, frame: Frame, text: string | undefined): void {
