@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { FakeEngine } from '../harness/fake-engine/index.ts';
 import type { ReconnectionConfig } from '../harness/timing/backoff.ts';
-import { DEFAULT_TOLERANCE } from '../harness/timing/tolerance.ts';
+import { DEFAULT_TOLERANCE, LoadProbe } from '../harness/timing/tolerance.ts';
 import { FAST_WORKER_DEFAULTS } from '../specs/sdk/context.ts';
 import { launchCaseDriver, targetLaunchSpec } from '../specs/sdk/support/launch.ts';
 import { announcedDelays, measureGaps } from '../specs/sdk/backoff/measure.ts';
@@ -86,6 +86,7 @@ async function oneRun(run: number, refusals: number): Promise<{ pairs: Pair[]; u
         tolerance: DEFAULT_TOLERANCE,
         replyMs: 3000,
         quietMs: 200,
+        loadProbe: () => new LoadProbe().start(),
       },
       CONFIG,
       CONFIG,

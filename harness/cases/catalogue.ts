@@ -26,6 +26,8 @@ export interface OpenOptions {
   tolerance: ToleranceModel;
   /** Where target-level logs go (engine stdout/stderr, driver set-up output). */
   artifactsRoot: string;
+  /** How many cases the runner may run at once (default 1): a target sizes what it prepares ahead by it. */
+  jobs?: number;
 }
 
 export interface OpenedTarget<Context> {
@@ -33,6 +35,11 @@ export interface OpenedTarget<Context> {
   contextFactory: ContextFactory<Context>;
   /** Stops whatever open() started (a launched engine, a container). Idempotent. */
   close(): Promise<void>;
+  /**
+   * Each case gets peers of its own (an SDK case: its own fake engine and drivers), so cases that do not
+   * judge timing may run side by side. Absent: cases share the target (one engine) and run one at a time.
+   */
+  isolatedCases?: boolean;
 }
 
 export interface Catalogue<Context, Target> {

@@ -83,6 +83,12 @@ export interface CaseDefinition<Context> {
   lane: 'fast' | 'slow';
   /** Hard bound on one run; the runner turns an overrun into FAIL with the transcript kept. */
   timeoutMs: number;
+  /**
+   * The case judges wall-clock intervals (it takes a LoadProbe): it runs alone, with no neighbour case
+   * and no warm-up work beside it, so that nothing of the harness's own turns its timing into noise.
+   * Absent means false.
+   */
+  judgesTiming?: boolean;
   /** Where docs, engine and SDKs disagree on this point, said plainly so the report can show it. */
   disagreement?: string;
   run(ctx: Context): Promise<CaseOutcome>;
@@ -153,6 +159,8 @@ export interface CaseRunEnvironment {
   artifactsDir: string;
   /** Aborted when the case times out; contexts stop their peers on it. */
   signal: AbortSignal;
+  /** The case's `judgesTiming`: a context hands out LoadProbes only to such a case, and keeps the machine quiet for it. */
+  judgesTiming?: boolean;
 }
 
 /** What a case leaves behind for the report and the repro bundle. */

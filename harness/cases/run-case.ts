@@ -51,6 +51,7 @@ export async function runCase<Context>(
       tolerance: options.tolerance ?? DEFAULT_TOLERANCE,
       artifactsDir,
       signal: abort.signal,
+      judgesTiming: def.judgesTiming === true,
     });
   } catch (e) {
     return finish(outcome.error(`could not set up the case: ${messageOf(e)}`));

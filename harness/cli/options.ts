@@ -12,6 +12,7 @@ export interface RawRunOptions {
   updateBaseline?: boolean;
   seed?: string;
   repeat?: string;
+  jobs?: string;
   reportDir?: string;
   timeScale?: string;
   slow?: boolean;
@@ -28,6 +29,8 @@ export interface RunOptions {
   updateBaseline: boolean;
   seed: number | undefined;
   repeat: number;
+  /** SDK cases run side by side at most (cases that judge timing always run alone). */
+  jobs: number;
   reportDir: string | undefined;
   timeScale: number;
   slow: boolean;
@@ -38,6 +41,12 @@ export interface RunOptions {
   /** `--shard i/n`: run only this part of the selected cases (harness/runner/select.ts shardOf). */
   shard: Shard | undefined;
 }
+
+/**
+ * SDK cases side by side by default. Most SDK cases wait on the SDK (a retry delay, a reply), not on a
+ * core, so four fit two cores; the cases that judge timing run alone whatever this says.
+ */
+export const DEFAULT_JOBS = 4;
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -62,6 +71,10 @@ export function addRunOptions(cmd: Command): Command {
     .option('--update-baseline', 'rewrite the baseline from this run (failures added, fixed cases removed), then gate against it')
     .option('--seed <n>', 'base seed for everything random (printed by every run; reuse it to reproduce)')
     .option('--repeat <n>', 'run each case N times; a case whose verdict changes is reported flaky', '1')
+    .option(
+      '--jobs <n>',
+      `SDK cases run side by side, each with its own fake engine and driver; cases that judge timing always run alone (default ${DEFAULT_JOBS}; 1 runs every case alone)`,
+    )
     .option('--report-dir <dir>', 'where results.json, junit.xml, index.html and repro bundles go (default: reports/<run id>)')
     .option('--time-scale <x>', 'multiply every timing slack by x on a slow machine (default: $III_CONFORMANCE_TIME_SCALE or 1)')
     .option('--slow', 'also run the slow lane (real default timings, idle timeouts)')
@@ -117,6 +130,7 @@ export function parseRunOptions(raw: RawRunOptions, env: NodeJS.ProcessEnv): Run
     updateBaseline: raw.updateBaseline === true,
     seed: raw.seed === undefined ? undefined : integer(raw.seed, '--seed', 0, 2 ** 31 - 2),
     repeat: integer(raw.repeat ?? '1', '--repeat', 1, 1000),
+    jobs: integer(raw.jobs ?? String(DEFAULT_JOBS), '--jobs', 1, 32),
     reportDir: raw.reportDir,
     timeScale,
     slow: raw.slow === true,

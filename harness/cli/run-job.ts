@@ -197,6 +197,7 @@ export async function runJob(plans: readonly SidePlan[], options: RunOptions, io
       cases: selected,
       skippedSlow: skippedSlow.map((c) => c.id),
       repeat: options.repeat,
+      jobs: options.jobs,
       baseSeed: seed,
       tolerance,
       artifactsRoot: join(reportDir, 'artifacts', s.plan.side),
@@ -309,6 +310,7 @@ export async function runJob(plans: readonly SidePlan[], options: RunOptions, io
     options: {
       strict: options.strict,
       repeat: options.repeat,
+      jobs: options.jobs,
       timeScale: options.timeScale,
       slow: options.slow,
       cases: options.cases,

@@ -39,7 +39,8 @@ export async function replayAgainstSdk(script: ReplayScript, spec: SdkTargetSpec
   let sending = Promise.resolve();
   let finished = false;
   const deliver = (c: Record<string, unknown>): void => {
-    if (c.cmd === 'shutdown') return;
+    // Launch-phase commands are the harness's own, never a case's: `start` hands a spare its config.
+    if (c.cmd === 'shutdown' || c.cmd === 'start') return;
     const { id: _id, dir: _dir, at: _at, t: _t, ms: _ms, ...body } = c;
     const live = session;
     if (!live) {

@@ -81,7 +81,7 @@ export interface ResultsDocument {
   /** The command line as typed (after `iii-conformance`). */
   command: string[];
   /** `shard`: this document holds part `index` of `count` of the selected cases (`--shard i/n`). */
-  options: { strict: boolean; repeat: number; timeScale: number; slow: boolean; cases: string[]; shard?: { index: number; count: number } };
+  options: { strict: boolean; repeat: number; jobs?: number; timeScale: number; slow: boolean; cases: string[]; shard?: { index: number; count: number } };
   runs: RunRecord[];
   gate: {
     exitCode: number;

@@ -2,8 +2,10 @@
 // through the shared runCase (capability gate, hard timeout, clean-up), repeats each case --repeat times
 // and flags a case whose verdict changes between repeats as flaky, then closes the target.
 //
-// Cases run one at a time, on purpose: timing cases (backoff, timeouts) judge wall-clock intervals, and
-// a neighbour case competing for the machine's cores would turn their verdicts into noise.
+// A case that judges timing (backoff, timeouts) always runs alone: a neighbour competing for the
+// machine's cores would turn its verdict into noise. Where the target gives each case peers of its own
+// (the SDK catalogue), the timing cases run first, then the others up to `jobs` at a time; results keep
+// the catalogue's order.
 
 import { join } from 'node:path';
 import type { Catalogue } from '../cases/catalogue.ts';
@@ -35,6 +37,11 @@ export interface RunCatalogueOptions<Context> {
    * decides PASS or FAIL, and a machine busy three times in a row still reports INDETERMINATE.
    */
   retryUndecided?: number;
+  /**
+   * How many cases may run at once where the target isolates them (default 1). Cases that judge timing
+   * run alone whatever this says.
+   */
+  jobs?: number;
 }
 
 export const DEFAULT_UNDECIDED_RETRIES = 2;
@@ -56,7 +63,7 @@ export async function runCatalogue<Context, Target>(
 
   let opened;
   try {
-    opened = await catalogue.open(target, { tolerance: options.tolerance, artifactsRoot: join(options.artifactsRoot, '_target') });
+    opened = await catalogue.open(target, { tolerance: options.tolerance, artifactsRoot: join(options.artifactsRoot, '_target'), jobs: options.jobs ?? 1 });
   } catch (e) {
     const why = e instanceof Error ? e.message : String(e);
     // A target that cannot run here for a stated reason (EngineTargetSkipped: no Docker daemon) skips
@@ -71,51 +78,75 @@ export async function runCatalogue<Context, Target>(
     return { ...base, implementation: null, setupError: why, cases: failed, durationMs: Date.now() - started };
   }
 
-  const runs: CaseRun[] = [];
-  try {
-    options.progress.begin(`${label} (${implementationName(opened.implementation)})`, cases.length);
-    for (const [index, def] of cases.entries()) {
+  const runOne = async (def: CaseDefinition<Context>, index: number): Promise<CaseRun | undefined> => {
+    const attempts: CaseResult[] = [];
+    for (let attempt = 0; attempt < options.repeat; attempt++) {
       if (options.signal?.aborted) break;
-      const attempts: CaseResult[] = [];
-      for (let attempt = 0; attempt < options.repeat; attempt++) {
-        if (options.signal?.aborted) break;
-        options.progress.caseStarted(def.id, index, cases.length, attempt, options.repeat);
-        const root = attempt === 0 ? options.artifactsRoot : join(options.artifactsRoot, `repeat-${attempt + 1}`);
-        let result = await runCase(def, opened.implementation, opened.contextFactory, {
+      options.progress.caseStarted(def.id, index, cases.length, attempt, options.repeat);
+      const root = attempt === 0 ? options.artifactsRoot : join(options.artifactsRoot, `repeat-${attempt + 1}`);
+      let result = await runCase(def, opened.implementation, opened.contextFactory, {
+        seed: caseSeed(options.baseSeed, def.id),
+        tolerance: options.tolerance,
+        artifactsRoot: root,
+      });
+      const undecided: string[] = [];
+      for (
+        let retry = 1;
+        retry <= (options.retryUndecided ?? DEFAULT_UNDECIDED_RETRIES) && result.outcome.verdict === 'INDETERMINATE' && !options.signal?.aborted;
+        retry++
+      ) {
+        undecided.push(result.outcome.summary);
+        const again = await runCase(def, opened.implementation, opened.contextFactory, {
           seed: caseSeed(options.baseSeed, def.id),
           tolerance: options.tolerance,
-          artifactsRoot: root,
+          artifactsRoot: join(root, `undecided-retry-${retry}`),
         });
-        const undecided: string[] = [];
-        for (
-          let retry = 1;
-          retry <= (options.retryUndecided ?? DEFAULT_UNDECIDED_RETRIES) && result.outcome.verdict === 'INDETERMINATE' && !options.signal?.aborted;
-          retry++
-        ) {
-          undecided.push(result.outcome.summary);
-          const again = await runCase(def, opened.implementation, opened.contextFactory, {
-            seed: caseSeed(options.baseSeed, def.id),
-            tolerance: options.tolerance,
-            artifactsRoot: join(root, `undecided-retry-${retry}`),
-          });
-          again.durationMs += result.durationMs;
-          result = again;
-        }
-        if (undecided.length > 0) {
-          const note = `measured ${undecided.length + 1} times: ${undecided.length} run(s) before were INDETERMINATE (${undecided.join(' | ')})`;
-          result.outcome.findings = [...(result.outcome.findings ?? []), { severity: 'info', message: note }];
-        }
-        attempts.push(result);
-        options.progress.caseFinished(result, index, cases.length, attempt, options.repeat);
+        again.durationMs += result.durationMs;
+        result = again;
       }
-      if (attempts.length === 0) break;
-      const verdicts = new Set(attempts.map((a) => a.outcome.verdict));
-      runs.push({ info: infoOf(def), result: mostSevere(attempts), attempts, flaky: verdicts.size > 1 });
+      if (undecided.length > 0) {
+        const note = `measured ${undecided.length + 1} times: ${undecided.length} run(s) before were INDETERMINATE (${undecided.join(' | ')})`;
+        result.outcome.findings = [...(result.outcome.findings ?? []), { severity: 'info', message: note }];
+      }
+      attempts.push(result);
+      options.progress.caseFinished(result, index, cases.length, attempt, options.repeat);
     }
+    if (attempts.length === 0) return undefined;
+    const verdicts = new Set(attempts.map((a) => a.outcome.verdict));
+    return { info: infoOf(def), result: mostSevere(attempts), attempts, flaky: verdicts.size > 1 };
+  };
+
+  const slots: (CaseRun | undefined)[] = new Array(cases.length);
+  const jobs = opened.isolatedCases === true ? Math.max(1, options.jobs ?? 1) : 1;
+  const inFlight = new Set<Promise<void>>();
+  try {
+    options.progress.begin(`${label} (${implementationName(opened.implementation)})`, cases.length);
+    // Side by side, the timing cases go first, one by one, then the rest fill the slots: a timing case in
+    // the middle would make every slot drain for it.
+    const order = [...cases.entries()];
+    if (jobs > 1) order.sort(([a, x], [b, y]) => Number(y.judgesTiming === true) - Number(x.judgesTiming === true) || a - b);
+    for (const [index, def] of order) {
+      if (options.signal?.aborted) break;
+      const alone = def.judgesTiming === true || jobs === 1;
+      // A timing case waits for every neighbour to finish; any case waits for a free slot.
+      while (inFlight.size > 0 && (alone || inFlight.size >= jobs)) await Promise.race(inFlight);
+      const task = runOne(def, index).then((run) => {
+        slots[index] = run;
+      });
+      if (alone) {
+        await task;
+        continue;
+      }
+      const tracked = task.finally(() => inFlight.delete(tracked));
+      inFlight.add(tracked);
+    }
+    await Promise.all(inFlight);
   } finally {
     options.progress.end();
     await opened.close().catch(() => undefined);
   }
+  // Cases are reported in catalogue order; a case never started (Ctrl-C) is left out, as before.
+  const runs = slots.filter((r): r is CaseRun => r !== undefined);
   return { ...base, implementation: opened.implementation, cases: runs, durationMs: Date.now() - started };
 }
 

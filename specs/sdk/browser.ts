@@ -145,6 +145,7 @@ export const browserCases: SdkCase[] = [
   }),
   defineCase<SdkCaseContext>({
     id: 'sdk.browser.background-tab-reconnects',
+    judgesTiming: true,
     title:
       "a worker in a background tab reconnects after a drop: within its delay with Chromium's timer throttling off, within the delay plus Chromium's 1 s alignment with it on",
     level: 'SHOULD',

@@ -19,6 +19,7 @@ import type { CaseArtifacts, CaseRunEnvironment, ContextFactory, Implementation,
 import { judgeInterval, LoadProbe, type JudgeInput, type ToleranceModel } from '../../harness/timing/tolerance.ts';
 import { CASE_END_NOTE } from '../../harness/transcript/records.ts';
 import type { DriverSession } from '../../harness/targets/sdk/session.ts';
+import type { WarmSpares } from '../../harness/targets/sdk/warm-spares.ts';
 import type { Json, WorkerOptions } from '../../harness/targets/sdk/contract.ts';
 import { launchCaseDriver, mirrorDriverIntoTranscript, type DriverLaunchSpec } from './support/launch.ts';
 // A driver that cannot be started is the harness's problem (ERROR), not the SDK's: thrown here, where drivers start.
@@ -97,10 +98,19 @@ export interface SdkTargetInfo {
   facts: Readonly<Record<string, Json>>;
   /** Options the driver said it cannot honour (from the probe run). */
   ignoredOptions: readonly string[];
+  /** The driver accepts a deferred start (its ready said so): its cases can take warm spares. */
+  deferredStart: boolean;
 }
 
 /** Builds the per-case context factory for one opened SDK target. */
-export function sdkContextFactory(target: SdkTargetInfo, engineOptions: FakeEngineOptions = {}): ContextFactory<SdkCaseContext> {
+export interface SdkContextOptions {
+  engine?: FakeEngineOptions;
+  /** Loaded drivers waiting for their case (harness/targets/sdk/warm-spares.ts); absent: every driver starts cold. */
+  spares?: WarmSpares;
+}
+
+export function sdkContextFactory(target: SdkTargetInfo, options: SdkContextOptions = {}): ContextFactory<SdkCaseContext> {
+  const { engine: engineOptions = {}, spares } = options;
   return async (env: CaseRunEnvironment) => {
     const engine = await FakeEngine.start({ host: '127.0.0.1', port: 0, ...engineOptions });
     engine.transcript.note('case', `case ${env.caseId} against ${target.implementation.name} ${target.implementation.version} (seed ${env.seed})`);
@@ -109,6 +119,9 @@ export function sdkContextFactory(target: SdkTargetInfo, engineOptions: FakeEngi
     const probes: LoadProbe[] = [];
     const timing = sdkTiming(env.tolerance, target.facts);
     let disposed = false;
+    // A timing case runs alone: no spare loads beside it until it is over.
+    const releaseSpares = env.judgesTiming ? await spares?.hold(timing.readyMs) : undefined;
+    if (spares?.offReason) engine.transcript.note('case', `warm spares: ${spares.offReason}`);
 
     const stopAll = async (): Promise<void> => {
       await Promise.all(drivers.map((d) => d.stop().catch(() => undefined)));
@@ -132,6 +145,7 @@ export function sdkContextFactory(target: SdkTargetInfo, engineOptions: FakeEngi
           logFile,
           readyTimeoutMs: timing.readyMs,
           signal: env.signal,
+          ...(spares ? { spares } : {}),
         });
       } catch (e) {
         throw new CaseSetupError(`driver ${n} (${target.launch.label}) did not start: ${e instanceof Error ? e.message : String(e)}`);
@@ -158,6 +172,9 @@ export function sdkContextFactory(target: SdkTargetInfo, engineOptions: FakeEngi
         return { driver, conn };
       },
       loadProbe() {
+        // Only a case that runs alone may measure time: a neighbour case would make its verdict noise.
+        if (!env.judgesTiming)
+          throw new Error(`${env.caseId} takes a LoadProbe but does not declare judgesTiming: a timing case must say so, so that it runs alone`);
         const p = new LoadProbe().start();
         probes.push(p);
         return p;
@@ -185,6 +202,7 @@ export function sdkContextFactory(target: SdkTargetInfo, engineOptions: FakeEngi
         for (const p of probes) p.stop();
         await stopAll();
         await engine.close();
+        releaseSpares?.();
         // The contract says a driver exits on SIGTERM; one that had to be SIGKILLed is named (runCase
         // turns this into a warning finding), after everything is already stopped.
         const killed = drivers.map((d, i) => (d.exit?.killed ? `driver ${i + 1} (pid ${d.pid})` : null)).filter((x) => x !== null);

@@ -76,6 +76,7 @@ export const heartbeatCases: SdkCase[] = [
   }),
   defineCase<SdkCaseContext>({
     id: 'sdk.heartbeat.sends-ws-pings',
+    judgesTiming: true,
     title: 'sends WebSocket pings of its own while connected (reference every 20 s)',
     level: 'SHOULD',
     sources: [src.rule(20), src.behaviour('§8 Client keepalive')],
@@ -104,6 +105,7 @@ export const heartbeatCases: SdkCase[] = [
   }),
   defineCase<SdkCaseContext>({
     id: 'sdk.heartbeat.idle-timeout-reconnects',
+    judgesTiming: true,
     title: 'reconnects when nothing comes from the engine for the documented idle timeout (reference 60 s)',
     level: 'SHOULD',
     sources: [src.rule(20), src.behaviour('§8 Dead-link detection; §10.1 #12'), src.capture('f4-idle-timeout-no-pong.jsonl')],

@@ -175,6 +175,7 @@ export const invocationCases: SdkCase[] = [
   }),
   defineCase<SdkCaseContext>({
     id: 'sdk.invocation.concurrent',
+    judgesTiming: true,
     title: '50 concurrent invocations are all answered correctly, and handlers run concurrently',
     level: 'MUST',
     sources: [src.behaviour('§5 Concurrency'), src.rule(10)],

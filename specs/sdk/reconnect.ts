@@ -401,6 +401,7 @@ export const reconnectCases: SdkCase[] = [
   }),
   defineCase<SdkCaseContext>({
     id: 'sdk.reconnect.pending-call-at-disconnect',
+    judgesTiming: true,
     title: 'a call pending when the connection drops settles with an error no later than its timeout (what happens is reported)',
     level: 'INFO',
     sources: [src.behaviour('§6 Pending calls when the socket drops; §10.1 #6'), src.rule(15)],

@@ -10,7 +10,10 @@ import { FakeEngine } from '../../harness/fake-engine/index.ts';
 import { implementationOf } from '../../harness/targets/sdk/session.ts';
 import { materializeNodeVariant } from '../../fixtures/mutants/sdk/node/materialize.ts';
 import { sdkContextFactory, sdkTiming, FAST_WORKER_DEFAULTS, type SdkCaseContext, type SdkTargetInfo } from './context.ts';
-import { launchCaseDriver, nodeOverrideLaunchSpec, targetLaunchSpec, NODE_SDK_PACKAGE_DIR, type DriverLaunchSpec } from './support/launch.ts';
+import { launchCaseDriver, nodeOverrideLaunchSpec, targetLaunchSpec, warmSparesFor, NODE_SDK_PACKAGE_DIR, type DriverLaunchSpec } from './support/launch.ts';
+
+/** Spares beyond this cost memory and cores without hiding more start-up. */
+const MAX_SPARES = 4;
 
 export function launchSpecOf(target: SdkTargetSpec): DriverLaunchSpec {
   return targetLaunchSpec(target);
@@ -31,7 +34,13 @@ export async function probeTarget(launch: DriverLaunchSpec, options: OpenOptions
     });
     try {
       const ready = session.ready;
-      return { launch, implementation: implementationOf(ready, CAPABILITIES), facts: ready.facts ?? {}, ignoredOptions: ready.ignoredOptions ?? [] };
+      return {
+        launch,
+        implementation: implementationOf(ready, CAPABILITIES),
+        facts: ready.facts ?? {},
+        ignoredOptions: ready.ignoredOptions ?? [],
+        deferredStart: ready.deferredStart === true,
+      };
     } finally {
       await session.stop();
     }
@@ -42,7 +51,18 @@ export async function probeTarget(launch: DriverLaunchSpec, options: OpenOptions
 
 export async function openSdkTarget(launch: DriverLaunchSpec, options: OpenOptions): Promise<OpenedTarget<SdkCaseContext> & { info: SdkTargetInfo }> {
   const info = await probeTarget(launch, options);
-  return { info, implementation: info.implementation, contextFactory: sdkContextFactory(info), close: async () => {} };
+  // One loaded spare per case that may run at once, so that side-by-side cases do not start cold.
+  const spares = info.deferredStart ? warmSparesFor(launch, Math.min(Math.max(1, options.jobs ?? 1), MAX_SPARES)) : undefined;
+  spares?.fill();
+  return {
+    info,
+    implementation: info.implementation,
+    contextFactory: sdkContextFactory(info, spares ? { spares } : {}),
+    close: async () => {
+      await spares?.close();
+    },
+    isolatedCases: true,
+  };
 }
 
 /**

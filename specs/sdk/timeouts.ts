@@ -84,6 +84,7 @@ function timingOutcome(t: TimedCall, what: string): CaseOutcome {
 export const timeoutCases: SdkCase[] = [
   defineCase<SdkCaseContext>({
     id: 'sdk.timeout.client-default',
+    judgesTiming: true,
     title: 'with invocationTimeoutMs set, an unanswered call fails no earlier than the timeout and within tolerance after it',
     level: 'MUST',
     sources: [src.rule(15), src.seed('Init Options: invocationTimeoutMs'), src.behaviour('§6 Default timeout')],
@@ -97,6 +98,7 @@ export const timeoutCases: SdkCase[] = [
   }),
   defineCase<SdkCaseContext>({
     id: 'sdk.timeout.reports-timeout-error',
+    judgesTiming: true,
     title: "a timed-out call fails with the SDK's timeout error (code TIMEOUT, or a Timeout error class)",
     level: 'MUST',
     sources: [src.rule(15), src.behaviour('§6 Timeout result; §10.1 #7')],
@@ -114,6 +116,7 @@ export const timeoutCases: SdkCase[] = [
   }),
   defineCase<SdkCaseContext>({
     id: 'sdk.timeout.per-call-overrides',
+    judgesTiming: true,
     title: 'a per-call timeout overrides the client-wide one',
     level: 'MUST',
     sources: [src.behaviour('§6 Default timeout: request.timeoutMs ?? invocationTimeoutMs'), src.rule(15)],
@@ -128,6 +131,7 @@ export const timeoutCases: SdkCase[] = [
   }),
   defineCase<SdkCaseContext>({
     id: 'sdk.timeout.late-answer-ignored',
+    judgesTiming: true,
     title: 'an answer that arrives after the timeout is ignored without harm',
     level: 'MUST',
     sources: [src.rule(14), src.behaviour('§6 Late result after timeout')],

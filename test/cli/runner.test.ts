@@ -114,4 +114,81 @@ describe('runCatalogue', () => {
       expect(closed).toBe(1);
     });
   });
+
+  describe('side by side (--jobs)', () => {
+    // Each case records how many cases were running when it started and when it ended.
+    function scheduledCases(spec: { id: string; timing?: boolean; ms: number }[]) {
+      let running = 0;
+      const seen: Record<string, { alongside: number; started: number }> = {};
+      let clock = 0;
+      const cases = spec.map(({ id, timing, ms }) => ({
+        id,
+        title: id,
+        level: 'MUST' as const,
+        sources: [{ document: 'seed' as const, section: 'synthetic' }],
+        requires: [],
+        lane: 'fast' as const,
+        timeoutMs: 5000,
+        ...(timing ? { judgesTiming: true } : {}),
+        run: async () => {
+          running++;
+          const entry = { alongside: running - 1, started: clock++ };
+          seen[id] = entry;
+          await new Promise((resolve) => setTimeout(resolve, ms));
+          entry.alongside = Math.max(entry.alongside, running - 1);
+          running--;
+          return outcome.pass('ran');
+        },
+      }));
+      return { cases, seen };
+    }
+    const isolated = (cases: ReturnType<typeof scheduledCases>['cases']) => {
+      const catalogue = syntheticSdkCatalogue({ cases });
+      const open = catalogue.open;
+      catalogue.open = async (t, o) => ({ ...(await open(t, o)), isolatedCases: true });
+      return catalogue;
+    };
+
+    it('runs cases up to --jobs at once where the target isolates them, timing cases alone and first, and reports in catalogue order', async () => {
+      await withTempDir(async (dir) => {
+        const { cases, seen } = scheduledCases([
+          { id: 'sdk.s.a', ms: 60 },
+          { id: 'sdk.s.b', ms: 60 },
+          { id: 'sdk.s.timed-1', timing: true, ms: 30 },
+          { id: 'sdk.s.c', ms: 60 },
+          { id: 'sdk.s.d', ms: 60 },
+          { id: 'sdk.s.timed-2', timing: true, ms: 30 },
+          { id: 'sdk.s.e', ms: 60 },
+        ]);
+        const run = await runCatalogue(isolated(cases), { kind: 'builtin', sdk: 'node' }, { ...base(dir), cases, jobs: 3 });
+        expect(run.cases.map((c) => c.info.id)).toEqual(cases.map((c) => c.id));
+        expect(run.cases.every((c) => c.result.outcome.verdict === 'PASS')).toBe(true);
+        // Timing cases: nothing beside them, and both before any other case.
+        expect(seen['sdk.s.timed-1']).toMatchObject({ alongside: 0, started: 0 });
+        expect(seen['sdk.s.timed-2']).toMatchObject({ alongside: 0, started: 1 });
+        // The others overlapped, never more than three at once.
+        const others = ['sdk.s.a', 'sdk.s.b', 'sdk.s.c', 'sdk.s.d', 'sdk.s.e'].map((id) => seen[id]!.alongside);
+        expect(Math.max(...others)).toBe(2);
+      });
+    });
+
+    it('runs one case at a time with --jobs 1, and wherever cases share the target (an engine), in catalogue order', async () => {
+      await withTempDir(async (dir) => {
+        const one = scheduledCases([
+          { id: 'sdk.s.a', ms: 20 },
+          { id: 'sdk.s.timed', timing: true, ms: 20 },
+          { id: 'sdk.s.b', ms: 20 },
+        ]);
+        await runCatalogue(isolated(one.cases), { kind: 'builtin', sdk: 'node' }, { ...base(dir), cases: one.cases, jobs: 1 });
+        expect(Object.values(one.seen).map((s) => s.alongside)).toEqual([0, 0, 0]);
+        expect(one.seen['sdk.s.a']?.started).toBe(0);
+        const shared = scheduledCases([
+          { id: 'sdk.s.a', ms: 20 },
+          { id: 'sdk.s.b', ms: 20 },
+        ]);
+        await runCatalogue(syntheticSdkCatalogue({ cases: shared.cases }), { kind: 'builtin', sdk: 'node' }, { ...base(dir), cases: shared.cases, jobs: 4 });
+        expect(Object.values(shared.seen).map((s) => s.alongside)).toEqual([0, 0]);
+      });
+    });
+  });
 });

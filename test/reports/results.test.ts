@@ -10,7 +10,7 @@ describe('results.json', () => {
       const doc = await synthResults(dir, ['--repeat', '2']);
       expect(validateResults(doc)).toEqual([]);
       expect(doc).toMatchObject({ format: 'iii-conformance-results', version: 1, seed: 7, harness: { name: 'iii-conformance', version: '0.1.0' } });
-      expect(doc.options).toEqual({ strict: false, repeat: 2, timeScale: 1, slow: false, cases: [] });
+      expect(doc.options).toEqual({ strict: false, repeat: 2, jobs: 4, timeScale: 1, slow: false, cases: [] });
       const c = doc.runs[0]?.cases.find((x) => x.id === 'sdk.synth.backoff-too-early');
       expect(c).toMatchObject({ level: 'MUST', sources: [{ document: 'sdk-behaviour' }], verdict: 'FAIL', expected: 'delay 1 within 140..260 ms' });
       expect(c?.timings[1]).toEqual({

@@ -68,6 +68,23 @@ describe.skipIf(reason !== undefined)(`SDK case context${reason ? ` (skipped: ${
     expect(text).toContain('"type":"registerfunction"'); // an engine frame
     expect(text).toContain('event ready'); // a driver event, on the same clock
     expect(a.artifacts.logFiles?.every((f) => existsSync(f))).toBe(true);
+    // The bundled Node driver declares deferredStart: each case's driver came from a warm spare, whose
+    // configuration arrived as the launch's `start` command, never as a case command in the transcript.
+    expect(readFileSync(a.artifacts.logFiles![0]!, 'utf8')).toContain('"cmd":"start"');
+    expect(text).not.toContain('command start');
+  }, 40_000);
+
+  it('hands a LoadProbe only to a case that declares judgesTiming, so that every timing case runs alone', async () => {
+    const undeclared = inline('probe-undeclared', 5000, async (ctx) => {
+      ctx.loadProbe();
+      return outcome.pass('measured');
+    });
+    const r = await runCase(undeclared, target.implementation, target.contextFactory, { seed: 1, tolerance, artifactsRoot: root });
+    expect(r.outcome.verdict).toBe('ERROR');
+    expect(r.outcome.summary).toMatch(/takes a LoadProbe but does not declare judgesTiming/);
+    const declared = { ...undeclared, id: 'sdk.harness-test.probe-declared', judgesTiming: true };
+    const ok = await runCase(declared, target.implementation, target.contextFactory, { seed: 1, tolerance, artifactsRoot: root });
+    expect(ok.outcome.verdict).toBe('PASS');
   }, 40_000);
 
   it('stops the driver when the case overruns its timeout', async () => {

@@ -23,6 +23,7 @@ const EVENT_DEFS: Record<string, string> = {
   triggerRequest: 'TriggerRequestEvent',
   log: 'LogEvent',
   exit: 'ExitEvent',
+  loaded: 'LoadedEvent',
 };
 
 let validators: Map<string, ValidateFunction> | undefined;

@@ -25,7 +25,8 @@ export type DriverCommand =
   | TriggerCommand
   | ReloadPageCommand
   | HidePageCommand
-  | ShutdownCommand;
+  | ShutdownCommand
+  | StartCommand;
 /**
  * What a registered function does each time it is invoked.
  */
@@ -67,7 +68,15 @@ export type TriggerActionSpec =
  * One line a driver writes to its stdout (fixtures/drivers/README.md §3). The driver is untrusted: every event is checked against this schema before the harness uses it; identities are length-limited and free of control characters because they end up in file names, terminals and reports. Unknown extra fields are allowed (forward compatible). `t` is the driver's wall clock, informational only.
  */
 export type DriverEvent =
-  ReadyEvent | AckEvent | ErrorEvent | InvokedEvent | SettledEvent | TriggerRequestEvent | LogEvent | ExitEvent;
+  | ReadyEvent
+  | AckEvent
+  | ErrorEvent
+  | InvokedEvent
+  | SettledEvent
+  | TriggerRequestEvent
+  | LogEvent
+  | ExitEvent
+  | LoadedEvent;
 export type SettledEvent = SettledOkEvent | SettledFailedEvent;
 
 /**
@@ -172,6 +181,14 @@ export interface ShutdownCommand {
   cmd: 'shutdown';
   id: string;
 }
+/**
+ * Deferred start only (fixtures/drivers/README.md §1): the first line to a driver launched with III_DRIVER_DEFER_START=1, carrying the configuration it would otherwise read from III_DRIVER_CONFIG. Answered by ready (or error), not by ack.
+ */
+export interface StartCommand {
+  cmd: 'start';
+  id: string;
+  config: DriverConfig;
+}
 export interface ReadyEvent {
   event: 'ready';
   t?: number;
@@ -191,6 +208,10 @@ export interface ReadyEvent {
   worker: {
     name: string | null;
   };
+  /**
+   * The driver accepts a deferred start (fixtures/drivers/README.md §1): launched with III_DRIVER_DEFER_START=1 and no III_DRIVER_CONFIG, it loads its SDK, then reads its configuration from a start command. The harness then keeps a loaded spare for the next case.
+   */
+  deferredStart?: boolean;
 }
 export interface SdkIdentity {
   name: string;
@@ -268,4 +289,12 @@ export interface ExitEvent {
   t?: number;
   code: number;
   reason: string;
+}
+/**
+ * Deferred start only (fixtures/drivers/README.md §1): the SDK is loaded and the driver waits for its start command. The harness starts a case that judges timing only once every spare has said this, so that no loading process runs beside it.
+ */
+export interface LoadedEvent {
+  event: 'loaded';
+  t?: number;
+  contract: number;
 }

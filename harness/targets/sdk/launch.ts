@@ -1,6 +1,7 @@
 // Starts a driver (bundled or `cmd:`) in its own process group with the engine URL and the worker
 // options, waits for its ready event, and hands back a DriverSession. On any failure the process group
-// is stopped before the error is thrown, so a failed start leaves nothing running.
+// is stopped before the error is thrown, so a failed start leaves nothing running. warm-spares.ts uses
+// the same parts to start a driver ahead of its case.
 
 import type { SdkTargetSpec } from '../../cases/catalogue.ts';
 import { CAPABILITIES, type Implementation } from '../../cases/model.ts';
@@ -9,7 +10,7 @@ import { CONTRACT_VERSION, type DriverConfig, type WorkerOptions } from './contr
 import { preparedDriver } from './builders/index.ts';
 import { describeTarget } from './label.ts';
 import { assertBuiltinAvailable, DriverUnavailableError, type DriverCommandLine } from './drivers.ts';
-import { DriverProtocolError, DriverSession, implementationOf } from './session.ts';
+import { DriverProtocolError, DriverSession, implementationOf, type SessionOptions } from './session.ts';
 
 export interface LaunchOptions {
   /** ws:// URL of the (fake) engine. */
@@ -42,43 +43,60 @@ function commandLineOf(spec: SdkTargetSpec): DriverCommandLine {
 }
 
 /**
- * The driver's environment: the harness's own, without variables that would silently change SDK
- * behaviour (III_URL, III_WORKER_NAME, III_NAMESPACE, OTEL_*), plus the config and the caller's extras.
+ * The driver's environment without its config: the harness's own, without variables that would silently
+ * change SDK behaviour (III_URL, III_WORKER_NAME, III_NAMESPACE, OTEL_*), plus the caller's extras.
  */
-function driverEnv(config: DriverConfig, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+export function driverEnv(config: Pick<DriverConfig, 'otel'>, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
     if (k.startsWith('III_') || k.startsWith('OTEL_')) continue;
     env[k] = v;
   }
   if (!config.otel) env.OTEL_ENABLED = 'false';
-  return { ...env, ...extra, III_DRIVER_CONFIG: JSON.stringify(config) };
+  return { ...env, ...extra };
 }
 
-export async function launchDriver(spec: SdkTargetSpec, options: LaunchOptions): Promise<DriverSession> {
+/** The configuration a driver gets: the worker options with the contract version and the engine URL. */
+export function driverConfigOf(options: LaunchOptions): DriverConfig {
+  return { metrics: false, otel: false, ...options.worker, contract: CONTRACT_VERSION, url: options.url };
+}
+
+/** Spawns a driver for `spec` in its own process group with `env`; nothing is awaited. */
+export function spawnDriver(spec: SdkTargetSpec, env: NodeJS.ProcessEnv, sessionOptions: SessionOptions): DriverSession {
   const label = describeTarget(spec);
   const command = commandLineOf(spec);
-  const config: DriverConfig = { metrics: false, otel: false, ...options.worker, contract: CONTRACT_VERSION, url: options.url };
-  const group = spawnGroup(command.file, command.args, {
-    cwd: command.cwd,
-    env: driverEnv(config, options.env),
-    stdin: true,
-    name: `driver:${label}`,
-  });
-  const session = new DriverSession(label, group, { logFile: options.logFile, graceMs: options.graceMs });
+  const group = spawnGroup(command.file, command.args, { cwd: command.cwd, env, stdin: true, name: `driver:${label}` });
+  return new DriverSession(label, group, sessionOptions);
+}
+
+/**
+ * Waits for a spawned driver's `ready` (stopping it when `signal` aborts) and checks its contract
+ * version. On any failure the driver is stopped before the error is thrown.
+ */
+export async function awaitReady(session: DriverSession, options: Pick<LaunchOptions, 'startTimeoutMs' | 'signal'>): Promise<DriverSession> {
   const onAbort = (): void => void session.stop();
   options.signal?.addEventListener('abort', onAbort, { once: true });
-  void group.exited.then(() => options.signal?.removeEventListener('abort', onAbort));
+  void session.exited.then(() => options.signal?.removeEventListener('abort', onAbort));
   try {
     const ready = await session.waitReady(options.startTimeoutMs ?? 20_000);
     if (ready.contract !== CONTRACT_VERSION) {
-      throw new DriverProtocolError(`${label}: speaks driver contract ${ready.contract}, the harness speaks ${CONTRACT_VERSION}`, session.stderrTail());
+      throw new DriverProtocolError(`${session.label}: speaks driver contract ${ready.contract}, the harness speaks ${CONTRACT_VERSION}`, session.stderrTail());
     }
     return session;
   } catch (e) {
     await session.stop();
     throw e;
   }
+}
+
+export async function launchDriver(spec: SdkTargetSpec, options: LaunchOptions): Promise<DriverSession> {
+  const config = driverConfigOf(options);
+  const env = { ...driverEnv(config, options.env), III_DRIVER_CONFIG: JSON.stringify(config) };
+  const session = spawnDriver(spec, env, {
+    ...(options.logFile ? { logFile: options.logFile } : {}),
+    ...(options.graceMs ? { graceMs: options.graceMs } : {}),
+  });
+  return awaitReady(session, options);
 }
 
 /** The harness-side view of a running driver. */

@@ -14,6 +14,7 @@ import {
   type Behaviour,
   type DriverCommand,
   type DriverCommandBody,
+  type DriverConfig,
   type DriverEvent,
   type Json,
   type ReadyEvent,
@@ -68,6 +69,8 @@ export const NOISE_CAPS = { logFileBytes: 8 * 1024 * 1024, logEvents: 5000, stra
 export interface SessionOptions {
   /** Transcript file: every command and event as JSON Lines, plus stderr lines, with harness times. */
   logFile?: string;
+  /** No log file yet, one will be attached (attachLog): keep what is logged until then. */
+  logLater?: boolean;
   graceMs?: number;
 }
 
@@ -93,6 +96,10 @@ export class DriverSession {
   private waiters = new Set<Waiter>();
   private nextId = 1;
   private log: WriteStream | null = null;
+  private hasLoaded = false;
+  private onLoaded: (() => void) | undefined;
+  /** Log lines written before a log file was attached (a warm spare's start-up), flushed by attachLog. */
+  private unattached: string[] | null = null;
   private exitInfo: ExitInfo | null = null;
   private readyEvent: ReadyEvent | null = null;
   readonly startedAt = performance.now();
@@ -102,11 +109,8 @@ export class DriverSession {
     private readonly group: ProcessGroup,
     private readonly options: SessionOptions = {},
   ) {
-    if (options.logFile) {
-      mkdirSync(dirname(options.logFile), { recursive: true });
-      this.log = createWriteStream(options.logFile);
-      this.log.on('error', () => {});
-    }
+    if (options.logFile) this.attachLog(options.logFile);
+    else if (options.logLater) this.unattached = [];
     readLines(group.stdout, {
       line: (line) => this.onStdout(line),
       overflow: (bytes) =>
@@ -126,6 +130,43 @@ export class DriverSession {
       this.log?.end();
       this.log = null;
     });
+  }
+
+  /**
+   * Starts writing the driver log to `file`, beginning with what was logged before (a warm spare gets its
+   * case's log file only when a case takes it). What was logged before is bounded by the noise cap.
+   */
+  attachLog(file: string): void {
+    if (this.log || this.exitInfo) return;
+    mkdirSync(dirname(file), { recursive: true });
+    this.log = createWriteStream(file);
+    this.log.on('error', () => {});
+    for (const line of this.unattached ?? []) this.log.write(line);
+    this.unattached = null;
+  }
+
+  /** Resolves when a deferred driver says `loaded`, or when it exits (whichever is first). */
+  loaded(): Promise<void> {
+    if (this.hasLoaded || this.exitInfo) return Promise.resolve();
+    return new Promise((resolve) => {
+      const previous = this.onLoaded;
+      this.onLoaded = () => {
+        previous?.();
+        resolve();
+      };
+      void this.group.exited.then(() => resolve());
+    });
+  }
+
+  /**
+   * Deferred start (contract §1): hands a driver launched with III_DRIVER_DEFER_START its configuration;
+   * it answers with `ready` (waitReady). Part of the launch, not of the case: kept out of `commands`, so
+   * the transcript and replay never see it.
+   */
+  begin(config: DriverConfig): void {
+    const command = { cmd: 'start', id: 'start', config } as const;
+    this.record({ dir: 'command', ...command });
+    this.group.stdin?.write(`${JSON.stringify(command)}\n`);
   }
 
   get pid(): number {
@@ -306,6 +347,14 @@ export class DriverSession {
     }
     const event = { ...parsed.event, at: performance.now() } as ReceivedEvent;
     const { at: _at, ...wire } = event;
+    if (event.event === 'loaded') {
+      // Part of a deferred start, before any case: logged, never a case's event.
+      this.record({ dir: 'event', ...wire });
+      this.onLoaded?.();
+      this.onLoaded = undefined;
+      this.hasLoaded = true;
+      return;
+    }
     if (event.event === 'log') {
       // Waiters still see every log event on arrival; only keeping them is bounded.
       if (this.keptLogEvents < NOISE_CAPS.logEvents) {
@@ -341,7 +390,7 @@ export class DriverSession {
     const line = this.line(entry);
     this.noiseBytes += Buffer.byteLength(line);
     if (this.noiseBytes <= NOISE_CAPS.logFileBytes) {
-      this.log?.write(line);
+      this.write(line);
       return;
     }
     const note = `the driver wrote more than ${NOISE_CAPS.logFileBytes / 1024 / 1024} MiB of stderr, stray stdout and log events: the driver log keeps the first ${NOISE_CAPS.logFileBytes / 1024 / 1024} MiB`;
@@ -355,7 +404,12 @@ export class DriverSession {
   }
 
   private record(entry: Record<string, unknown>): void {
-    this.log?.write(this.line(entry));
+    this.write(this.line(entry));
+  }
+
+  private write(line: string): void {
+    if (this.log) this.log.write(line);
+    else this.unattached?.push(line);
   }
 
   private line(entry: Record<string, unknown>): string {

@@ -15,7 +15,7 @@ import { CONTAMINATED_LAG_MS, JITTER_OVERHEAD_SPREAD_MS, jitterSpreadTest } from
 import { judgeGap, measureGaps, type EndMark } from './measure.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { performance } from 'node:perf_hooks';
-import { judgeInterval, LoadProbe } from '../../../harness/timing/tolerance.ts';
+import { judgeInterval } from '../../../harness/timing/tolerance.ts';
 import { lagAt, runScenario, worstAttemptMs, type OutageSchedule, type ScenarioEnv, type ScenarioRun } from './scenario.ts';
 
 const SEED_RECONNECTION: CaseSource = {
@@ -36,6 +36,7 @@ export function caseScenarioEnv(ctx: SdkCaseContext): ScenarioEnv {
     quietMs: ctx.timing.quietMs,
     signal: ctx.signal,
     note: (text, data) => ctx.note(text, data),
+    loadProbe: () => ctx.loadProbe(),
   };
 }
 
@@ -75,6 +76,7 @@ export const JITTER_SAMPLES = 16;
 export const backoffCases: CaseDefinition<SdkCaseContext>[] = [
   defineCase<SdkCaseContext>({
     id: 'sdk.backoff.grows-and-caps',
+    judgesTiming: true,
     title: 'Delays between attempts grow by backoffMultiplier from initialDelayMs and stop at maxDelayMs (small config, no jitter)',
     level: 'MUST',
     sources: [SEED_RECONNECTION, FORMULA, CAPTURED],
@@ -85,6 +87,7 @@ export const backoffCases: CaseDefinition<SdkCaseContext>[] = [
   }),
   defineCase<SdkCaseContext>({
     id: 'sdk.backoff.jitter-within-band',
+    judgesTiming: true,
     title: 'With jitterFactor 0.6 every delay lies in c·(1±0.6) and the delays really spread (range test, alpha 1e-6)',
     level: 'MUST',
     sources: [SEED_RECONNECTION, FORMULA],
@@ -126,6 +129,7 @@ export const backoffCases: CaseDefinition<SdkCaseContext>[] = [
   }),
   defineCase<SdkCaseContext>({
     id: 'sdk.backoff.defaults',
+    judgesTiming: true,
     title: 'With no reconnection config the delays follow the documented defaults 1000/×2/30000/±0.3 up to the cap (slow: ~61 s)',
     level: 'MUST',
     sources: [SEED_RECONNECTION, FORMULA],
@@ -136,6 +140,7 @@ export const backoffCases: CaseDefinition<SdkCaseContext>[] = [
   }),
   defineCase<SdkCaseContext>({
     id: 'sdk.backoff.max-retries-exact',
+    judgesTiming: true,
     title: 'maxRetries 3: exactly 3 reconnection attempts after a drop when every attempt is refused, then none',
     level: 'MUST',
     sources: [SEED_RECONNECTION, COUNTERS, { document: 'captures', section: 'e1-maxretries2-deadport-otel-off.jsonl' }],
@@ -146,6 +151,7 @@ export const backoffCases: CaseDefinition<SdkCaseContext>[] = [
   }),
   defineCase<SdkCaseContext>({
     id: 'sdk.backoff.max-retries-zero',
+    judgesTiming: true,
     title: 'maxRetries 0: no reconnection attempt at all after a drop',
     level: 'MUST',
     sources: [SEED_RECONNECTION, COUNTERS, { document: 'captures', section: 'e3-maxretries0-deadport-otel-off.jsonl' }],
@@ -156,6 +162,7 @@ export const backoffCases: CaseDefinition<SdkCaseContext>[] = [
   }),
   defineCase<SdkCaseContext>({
     id: 'sdk.backoff.max-retries-unbounded',
+    judgesTiming: true,
     title: 'maxRetries -1: the SDK keeps trying (10 refused attempts in a row, and it still comes back)',
     level: 'MUST',
     sources: [SEED_RECONNECTION, COUNTERS],
@@ -186,6 +193,7 @@ export const backoffCases: CaseDefinition<SdkCaseContext>[] = [
   }),
   defineCase<SdkCaseContext>({
     id: 'sdk.backoff.counter-resets',
+    judgesTiming: true,
     title: 'After a connection that worked, the next reconnection waits initialDelayMs again (the attempt counter starts over)',
     level: 'MUST',
     sources: [COUNTERS, { document: 'sdk-behaviour', section: '§10.1 #1 (Go never resets its counter)' }],
@@ -228,6 +236,7 @@ export const backoffCases: CaseDefinition<SdkCaseContext>[] = [
   }),
   defineCase<SdkCaseContext>({
     id: 'sdk.backoff.jitter-within-max-delay',
+    judgesTiming: true,
     title: 'No delay exceeds maxDelayMs, jitter included (32 delays at the cap with jitterFactor 1)',
     level: 'INFO',
     sources: [SEED_RECONNECTION, { document: 'sdk-behaviour', section: '§3.1 "jitter after cap"; §10.1 #3' }],
@@ -262,6 +271,7 @@ export const backoffCases: CaseDefinition<SdkCaseContext>[] = [
   }),
   defineCase<SdkCaseContext>({
     id: 'sdk.backoff.accept-then-close-not-hammered',
+    judgesTiming: true,
     title:
       'An engine that accepts, reads the registration and closes without ever confirming it (no workerregistered) is not hammered: the delays keep growing',
     level: 'SHOULD',
@@ -286,7 +296,7 @@ async function unconfirmedConnectionsCase(ctx: SdkCaseContext): Promise<CaseOutc
   const cfg: ReconnectionConfig = { initialDelayMs: 40, maxDelayMs: 640, backoffMultiplier: 2, jitterFactor: 0, maxRetries: -1 };
   const cycles = 5;
   const engine = ctx.engine;
-  const probe = new LoadProbe().start();
+  const probe = ctx.loadProbe();
   const ends: EndMark[] = [];
   const driver = await ctx.startDriver({ reconnection: { ...cfg } });
   const wait = ctx.timing.replyMs + worstAttemptMs(cfg, ctx.tolerance);

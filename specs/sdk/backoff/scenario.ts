@@ -12,7 +12,7 @@ import { performance } from 'node:perf_hooks';
 import type { EngineConnection, FakeEngine } from '../../../harness/fake-engine/index.ts';
 import type { DriverSession } from '../../../harness/targets/sdk/session.ts';
 import type { ReconnectionConfig } from '../../../harness/timing/backoff.ts';
-import { LoadProbe, upperSlackMs, type ToleranceModel } from '../../../harness/timing/tolerance.ts';
+import { type LoadProbe, upperSlackMs, type ToleranceModel } from '../../../harness/timing/tolerance.ts';
 import type { EndMark } from './measure.ts';
 
 /** How the engine ends a connection that works. */
@@ -54,6 +54,8 @@ export interface ScenarioEnv {
   quietMs: number;
   signal?: AbortSignal;
   note?(text: string, data?: unknown): void;
+  /** A started LoadProbe for one measured window (a case's: ctx.loadProbe, which only a timing case may take). */
+  loadProbe(): LoadProbe;
 }
 
 export interface OutageResult {
@@ -123,7 +125,7 @@ export async function runScenario(
   schedule: OutageSchedule,
 ): Promise<ScenarioRun> {
   const { engine } = env;
-  const probe = new LoadProbe().start();
+  const probe = env.loadProbe();
   const problems: string[] = [];
   const ends: EndMark[] = [];
   const registered: string[] = [];
@@ -142,7 +144,7 @@ export async function runScenario(
   };
   const rotate = (): void => {
     endWindow();
-    window = { probe: new LoadProbe().start(), from: performance.now() };
+    window = { probe: env.loadProbe(), from: performance.now() };
   };
   const openWindow = (): void => {
     rotate();

@@ -21,6 +21,8 @@ export const propertyCases: CaseDefinition<SdkCaseContext>[] = PROPERTIES.map((p
     sources: p.sources,
     requires: p.requires,
     lane: 'slow',
+    // Every property measures reconnection or timeout delays.
+    judgesTiming: true,
     timeoutMs: caseTimeoutMs(p),
     ...(p.disagreement ? { disagreement: p.disagreement } : {}),
     async run(ctx) {

@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { outcome, type CaseSource, type TimingSample } from '../../../harness/cases/model.ts';
 import { scenarioNotPlayed, timingOutcome } from '../../../harness/cases/verdict-policy.ts';
 import { backoffEnvelope, type ReconnectionConfig } from '../../../harness/timing/backoff.ts';
-import { judgeInterval, LoadProbe } from '../../../harness/timing/tolerance.ts';
+import { judgeInterval } from '../../../harness/timing/tolerance.ts';
 import type { EngineConnection } from '../../../harness/fake-engine/index.ts';
 import { judgeRunGaps, unplayedOutcome } from '../backoff/judge.ts';
 import { CONTAMINATED_LAG_MS, JITTER_OVERHEAD_SPREAD_MS, jitterSpreadTest } from '../backoff/jitter-test.ts';
@@ -339,7 +339,7 @@ const timeouts = defineProperty<TimeoutInput>({
     env.engine.neverAnswer('prop::never');
     const samples: TimingSample[] = [];
     for (const [i, t] of input.timeoutsMs.entries()) {
-      const probe = new LoadProbe().start();
+      const probe = env.ctx.loadProbe();
       // Measured from the engine's receipt of the call's invokefunction (`reached`) to the settled
       // event: the SDK starts its timer before it sends the frame, so the stdin hop to the driver is
       // left out of the upper bound. The lower bound stays sound: the timer cannot start before the

@@ -253,6 +253,7 @@ async function runEnvironment(ctx: SdkCaseContext, index: number): Promise<{ env
     quietMs: ctx.timing.quietMs,
     signal: ctx.signal,
     note: (text, data) => ctx.note(`run ${index}: ${text}`, data),
+    loadProbe: () => ctx.loadProbe(),
   };
   return {
     env: { ctx, engine, scenario },

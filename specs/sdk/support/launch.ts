@@ -6,6 +6,7 @@ import { describeTarget } from '../../../harness/targets/sdk/label.ts';
 import { join } from 'node:path';
 import type { SdkTargetSpec } from '../../../harness/cases/catalogue.ts';
 import { launchDriver } from '../../../harness/targets/sdk/launch.ts';
+import { WarmSpares } from '../../../harness/targets/sdk/warm-spares.ts';
 import type { DriverSession } from '../../../harness/targets/sdk/session.ts';
 import { DRIVERS_DIR } from '../../../harness/targets/sdk/drivers.ts';
 import type { WorkerOptions } from '../../../harness/targets/sdk/contract.ts';
@@ -39,19 +40,33 @@ export interface CaseDriverOptions {
   logFile?: string;
   readyTimeoutMs: number;
   signal?: AbortSignal;
+  /** Take a loaded spare when one fits; otherwise, or without, the driver starts cold. */
+  spares?: WarmSpares;
 }
 
-/** Starts a case's driver through harness/targets/sdk/launch.ts, with the spec's extra environment and a 2 s grace to stop. */
-export function launchCaseDriver(spec: DriverLaunchSpec, options: CaseDriverOptions): Promise<DriverSession> {
-  return launchDriver(spec.target, {
+/** The SIGTERM → SIGKILL grace of a case's driver. */
+export const CASE_DRIVER_GRACE_MS = 2000;
+
+/**
+ * Starts a case's driver through harness/targets/sdk/launch.ts (or from a warm spare), with the spec's
+ * extra environment and a 2 s grace to stop.
+ */
+export async function launchCaseDriver(spec: DriverLaunchSpec, options: CaseDriverOptions): Promise<DriverSession> {
+  const launch = {
     url: options.url,
     worker: options.worker,
     ...(spec.env === undefined ? {} : { env: spec.env }),
     startTimeoutMs: options.readyTimeoutMs,
-    graceMs: 2000,
+    graceMs: CASE_DRIVER_GRACE_MS,
     ...(options.logFile === undefined ? {} : { logFile: options.logFile }),
     ...(options.signal === undefined ? {} : { signal: options.signal }),
-  });
+  };
+  return (await options.spares?.launch(launch)) ?? launchDriver(spec.target, launch);
+}
+
+/** Warm spares for a launch spec: spawned with the spec's extras, as its cold starts are. */
+export function warmSparesFor(spec: DriverLaunchSpec, count: number): WarmSpares {
+  return new WarmSpares(spec.target, { count, graceMs: CASE_DRIVER_GRACE_MS, ...(spec.env ? { env: spec.env } : {}) });
 }
 
 /** Copies a driver's commands, events and stderr tail into the transcript, stamped with when the harness saw them. */
