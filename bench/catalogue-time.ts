@@ -1,15 +1,16 @@
 // Catalogue wall time per target (SDK catalogue against the bundled Node, Python and Rust drivers; engine
 // catalogue against the reference engine), fast lane, one repeat, run in this process through the same
-// runner the CLI uses. Per target: wall time, the open (driver probe) time, and the share of the wall time
-// spent waiting on the harness's own timers (bench/support/timer-wait.ts says exactly what counts); per
-// case: duration and timer wait, so the slowest cases and what they wait on are visible.
+// runner the CLI uses. Per target: wall time, the open (driver probe) time, the share of the wall time
+// spent waiting on the harness's own timers (bench/support/timer-wait.ts says exactly what counts), and
+// the share spent waiting for a driver to start: the union of every case's launch-to-ready intervals
+// (specs/sdk/support/launch.ts driverWaitObservers) over the wall time. Per case: duration and timer wait.
 //
-// Baselines, same run: the timer-wait share is itself a ratio of the wall time; and for SDK targets, the
-// cost of starting a driver to `ready` and stopping it (median of 3), times the number of cases, as the
-// share of the wall time that is process start-up (every SDK case starts a fresh driver).
+// Baseline, same run: each SDK target is run twice, first as before issue 17 (--jobs 1 --cold-start: one
+// case at a time, each driver started when its case asks), then as the CLI runs it by default (timing
+// cases alone, the rest side by side, drivers from warm spares). --no-baseline skips the first.
 //
 //   npm run bench catalogue-time
-//   npm run bench catalogue-time -- --targets node,engine --top 8
+//   npm run bench catalogue-time -- --targets node,engine --top 8 --jobs 4
 //
 // Go: the Go module proxy serves no version of the Go SDK, so there is no registry build to time; a
 // machine whose set-up points at a local checkout (III_GO_SDK_DIR) can add `go` to --targets.
@@ -30,8 +31,8 @@ const { engineCatalogue } = await import('../specs/engine/index.ts');
 const { runCatalogue } = await import('../harness/runner/run-catalogue.ts');
 const { selectCases } = await import('../harness/runner/select.ts');
 const { DEFAULT_TOLERANCE } = await import('../harness/timing/tolerance.ts');
-const { launchCaseDriver, targetLaunchSpec } = await import('../specs/sdk/support/launch.ts');
-const { FakeEngine } = await import('../harness/fake-engine/index.ts');
+const { driverWaitObservers } = await import('../specs/sdk/support/launch.ts');
+const { DEFAULT_JOBS } = await import('../harness/cli/options.ts');
 type ProgressSink = import('../harness/runner/progress.ts').ProgressSink;
 type CaseDefinition = import('../harness/cases/model.ts').CaseDefinition<unknown>;
 
@@ -44,46 +45,44 @@ interface CaseTime {
   timerWaitMs: number;
 }
 
+interface RunMode {
+  jobs: number;
+  coldStart: boolean;
+}
+
 interface TargetTime {
   target: Target;
+  mode: RunMode;
   implementation: string;
   cases: number;
   wallMs: number;
   openMs: number;
   timerWaitMs: number;
   timerWaitShare: number;
-  driverStartStopMs?: number;
-  driverStartShare?: number;
+  /** Union of the cases' driver launch-to-ready intervals, and its share of the wall time. */
+  driverWaitMs?: number;
+  driverWaitShare?: number;
+  driverStarts?: { warm: number; cold: number };
   verdicts: Record<string, number>;
   slowest: CaseTime[];
   all: CaseTime[];
   error?: string;
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-}
-
-/** Start a bundled driver against a fresh fake engine until `ready`, then stop it: the per-case floor. */
-async function driverStartStopMs(sdk: 'node' | 'python' | 'rust' | 'go'): Promise<number> {
-  const times: number[] = [];
-  for (let i = 0; i < 3; i++) {
-    const engine = await FakeEngine.start();
-    const t0 = performance.now();
-    try {
-      const d = await launchCaseDriver(targetLaunchSpec({ kind: 'builtin', sdk }), { url: engine.url, worker: {}, readyTimeoutMs: 30_000 });
-      await engine.waitForConnection({ timeoutMs: 30_000 });
-      await d.stop();
-      times.push(performance.now() - t0);
-    } finally {
-      await engine.close();
-    }
+/** Length of the union of intervals. */
+function unionMs(intervals: readonly { from: number; to: number }[]): number {
+  const sorted = [...intervals].sort((a, b) => a.from - b.from);
+  let total = 0;
+  let end = -Infinity;
+  for (const { from, to } of sorted) {
+    if (to <= end) continue;
+    total += to - Math.max(from, end);
+    end = to;
   }
-  return median(times);
+  return total;
 }
 
-async function timeTarget(target: Target, top: number): Promise<TargetTime> {
+async function timeTarget(target: Target, top: number, mode: RunMode): Promise<TargetTime> {
   const catalogue = (target === 'engine' ? engineCatalogue : sdkCatalogue) as unknown as import('../harness/cases/catalogue.ts').Catalogue<unknown, unknown>;
   const spec = target === 'engine' ? { kind: 'reference' } : { kind: 'builtin', sdk: target };
   const { selected, skippedSlow } = selectCases(catalogue.cases as CaseDefinition[], [], false);
@@ -103,6 +102,9 @@ async function timeTarget(target: Target, top: number): Promise<TargetTime> {
     end() {},
   };
   const artifactsRoot = await mkdtemp(join(tmpdir(), `iii-bench-${target}-`));
+  const waits: { from: number; to: number; warm: boolean }[] = [];
+  const observe = (w: { from: number; to: number; warm: boolean }): void => void waits.push(w);
+  driverWaitObservers.add(observe);
   const started = performance.now();
   try {
     const run = await runCatalogue(catalogue, spec, {
@@ -110,6 +112,8 @@ async function timeTarget(target: Target, top: number): Promise<TargetTime> {
       cases: selected,
       skippedSlow: skippedSlow.map((c) => c.id),
       repeat: 1,
+      jobs: mode.jobs,
+      coldStart: mode.coldStart,
       baseSeed: 1,
       tolerance: DEFAULT_TOLERANCE,
       artifactsRoot,
@@ -131,6 +135,7 @@ async function timeTarget(target: Target, top: number): Promise<TargetTime> {
     const wait = timerWaitMs(started, ended);
     const result: TargetTime = {
       target,
+      mode,
       implementation: run.implementation ? `${run.implementation.name} ${run.implementation.version}` : `not opened: ${run.setupError ?? '?'}`,
       cases: all.length,
       wallMs: Math.round(wallMs),
@@ -141,46 +146,66 @@ async function timeTarget(target: Target, top: number): Promise<TargetTime> {
       slowest: [...all].sort((a, b) => b.durationMs - a.durationMs).slice(0, top),
       all,
     };
-    if (target !== 'engine' && run.implementation) {
-      const perCase = await driverStartStopMs(target);
-      result.driverStartStopMs = Math.round(perCase);
-      result.driverStartShare = Math.round(((perCase * all.length) / wallMs) * 1000) / 1000;
+    if (target !== 'engine') {
+      const inCases = waits.filter((w) => w.from >= (firstCaseAt ?? ended));
+      const union = unionMs(inCases);
+      result.driverWaitMs = Math.round(union);
+      result.driverWaitShare = Math.round((union / wallMs) * 1000) / 1000;
+      result.driverStarts = { warm: inCases.filter((w) => w.warm).length, cold: inCases.filter((w) => !w.warm).length };
     }
     return result;
   } finally {
+    driverWaitObservers.delete(observe);
     await rm(artifactsRoot, { recursive: true, force: true });
   }
 }
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { targets: { type: 'string', default: 'node,python,rust,engine' }, top: { type: 'string', default: '5' }, out: { type: 'string' } },
+    options: {
+      targets: { type: 'string', default: 'node,python,rust,engine' },
+      top: { type: 'string', default: '5' },
+      out: { type: 'string' },
+      jobs: { type: 'string', default: String(DEFAULT_JOBS) },
+      'no-baseline': { type: 'boolean', default: false },
+    },
     strict: false,
   });
   const targets = String(values.targets).split(',') as Target[];
   const top = Number(values.top);
   const loadBefore = loadavg().map((x) => Math.round(x * 100) / 100);
+  const jobs = Number(values.jobs);
   const rows: TargetTime[] = [];
-  for (const t of targets) {
-    const row = await timeTarget(t, top);
-    rows.push(row);
-    const pct = (x: number | undefined): string => (x === undefined ? '–' : `${(x * 100).toFixed(0)} %`);
-    console.log(
-      `${t.padEnd(7)} ${row.cases} cases in ${(row.wallMs / 1000).toFixed(1)} s (open ${row.openMs} ms) — timer wait ${(row.timerWaitMs / 1000).toFixed(1)} s = ${pct(row.timerWaitShare)} of wall` +
-        (row.driverStartStopMs === undefined ? '' : `; driver start+stop ${row.driverStartStopMs} ms x ${row.cases} = ${pct(row.driverStartShare)} of wall`) +
-        ` — ${Object.entries(row.verdicts)
-          .map(([v, n]) => `${n} ${v}`)
-          .join(', ')}`,
-    );
-    for (const c of row.slowest)
-      console.log(`          ${String(c.durationMs).padStart(6)} ms (timer wait ${String(c.timerWaitMs).padStart(5)} ms) ${c.verdict.padEnd(13)} ${c.id}`);
-  }
+  const modes = (t: Target): RunMode[] =>
+    t === 'engine' || values['no-baseline'] === true
+      ? [{ jobs, coldStart: false }]
+      : [
+          { jobs: 1, coldStart: true },
+          { jobs, coldStart: false },
+        ];
+  for (const t of targets)
+    for (const mode of modes(t)) {
+      const row = await timeTarget(t, top, mode);
+      rows.push(row);
+      const pct = (x: number | undefined): string => (x === undefined ? '–' : `${(x * 100).toFixed(0)} %`);
+      console.log(
+        `${t.padEnd(7)} ${mode.coldStart ? 'cold' : 'warm'} --jobs ${mode.jobs}: ${row.cases} cases in ${(row.wallMs / 1000).toFixed(1)} s (open ${row.openMs} ms) — timer wait ${(row.timerWaitMs / 1000).toFixed(1)} s = ${pct(row.timerWaitShare)} of wall` +
+          (row.driverWaitMs === undefined
+            ? ''
+            : `; waiting for a driver ${(row.driverWaitMs / 1000).toFixed(1)} s = ${pct(row.driverWaitShare)} of wall (${row.driverStarts?.warm} warm, ${row.driverStarts?.cold} cold starts)`) +
+          ` — ${Object.entries(row.verdicts)
+            .map(([v, n]) => `${n} ${v}`)
+            .join(', ')}`,
+      );
+      for (const c of row.slowest)
+        console.log(`          ${String(c.durationMs).padStart(6)} ms (timer wait ${String(c.timerWaitMs).padStart(5)} ms) ${c.verdict.padEnd(13)} ${c.id}`);
+    }
   const loadAfter = loadavg().map((x) => Math.round(x * 100) / 100);
   const report = {
     benchmark: 'catalogue-time',
     description:
-      'fast-lane catalogue wall time per target, in-process through runCatalogue; timer wait = union of fired harness timers >= 100 ms (bench/support/timer-wait.ts)',
-    command: `npm run bench catalogue-time -- --targets ${targets.join(',')} --top ${top}`,
+      'fast-lane catalogue wall time per target, in-process through runCatalogue; timer wait = union of fired harness timers >= 100 ms (bench/support/timer-wait.ts); driver wait = union of case driver launch-to-ready intervals; each SDK target first as before issue 17 (--jobs 1, cold starts), then side by side with warm spares',
+    command: `npm run bench catalogue-time -- --targets ${targets.join(',')} --top ${top} --jobs ${jobs}${values['no-baseline'] === true ? ' --no-baseline' : ''}`,
     date: new Date().toISOString(),
     node: process.version,
     cpu: `${cpus()[0]?.model ?? 'unknown'} x${cpus().length}`,

@@ -28,6 +28,8 @@ export interface OpenOptions {
   artifactsRoot: string;
   /** How many cases the runner may run at once (default 1): a target sizes what it prepares ahead by it. */
   jobs?: number;
+  /** Prepare nothing ahead of a case (no warm driver spares): every driver starts when its case asks. */
+  coldStart?: boolean;
 }
 
 export interface OpenedTarget<Context> {

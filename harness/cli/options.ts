@@ -13,6 +13,7 @@ export interface RawRunOptions {
   seed?: string;
   repeat?: string;
   jobs?: string;
+  coldStart?: boolean;
   reportDir?: string;
   timeScale?: string;
   slow?: boolean;
@@ -31,6 +32,8 @@ export interface RunOptions {
   repeat: number;
   /** SDK cases run side by side at most (cases that judge timing always run alone). */
   jobs: number;
+  /** No warm driver spares: every driver starts when its case asks. */
+  coldStart: boolean;
   reportDir: string | undefined;
   timeScale: number;
   slow: boolean;
@@ -75,6 +78,7 @@ export function addRunOptions(cmd: Command): Command {
       '--jobs <n>',
       `SDK cases run side by side, each with its own fake engine and driver; cases that judge timing always run alone (default ${DEFAULT_JOBS}; 1 runs every case alone)`,
     )
+    .option('--cold-start', 'start each SDK driver only when its case asks, instead of from a loaded spare (drivers that declare deferredStart)')
     .option('--report-dir <dir>', 'where results.json, junit.xml, index.html and repro bundles go (default: reports/<run id>)')
     .option('--time-scale <x>', 'multiply every timing slack by x on a slow machine (default: $III_CONFORMANCE_TIME_SCALE or 1)')
     .option('--slow', 'also run the slow lane (real default timings, idle timeouts)')
@@ -131,6 +135,7 @@ export function parseRunOptions(raw: RawRunOptions, env: NodeJS.ProcessEnv): Run
     seed: raw.seed === undefined ? undefined : integer(raw.seed, '--seed', 0, 2 ** 31 - 2),
     repeat: integer(raw.repeat ?? '1', '--repeat', 1, 1000),
     jobs: integer(raw.jobs ?? String(DEFAULT_JOBS), '--jobs', 1, 32),
+    coldStart: raw.coldStart === true,
     reportDir: raw.reportDir,
     timeScale,
     slow: raw.slow === true,

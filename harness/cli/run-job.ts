@@ -198,6 +198,7 @@ export async function runJob(plans: readonly SidePlan[], options: RunOptions, io
       skippedSlow: skippedSlow.map((c) => c.id),
       repeat: options.repeat,
       jobs: options.jobs,
+      coldStart: options.coldStart,
       baseSeed: seed,
       tolerance,
       artifactsRoot: join(reportDir, 'artifacts', s.plan.side),

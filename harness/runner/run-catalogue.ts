@@ -42,6 +42,8 @@ export interface RunCatalogueOptions<Context> {
    * run alone whatever this says.
    */
   jobs?: number;
+  /** Start every driver when its case asks (no warm spares), as before issue 17; for comparison and debugging. */
+  coldStart?: boolean;
 }
 
 export const DEFAULT_UNDECIDED_RETRIES = 2;
@@ -63,7 +65,12 @@ export async function runCatalogue<Context, Target>(
 
   let opened;
   try {
-    opened = await catalogue.open(target, { tolerance: options.tolerance, artifactsRoot: join(options.artifactsRoot, '_target'), jobs: options.jobs ?? 1 });
+    opened = await catalogue.open(target, {
+      tolerance: options.tolerance,
+      artifactsRoot: join(options.artifactsRoot, '_target'),
+      jobs: options.jobs ?? 1,
+      coldStart: options.coldStart === true,
+    });
   } catch (e) {
     const why = e instanceof Error ? e.message : String(e);
     // A target that cannot run here for a stated reason (EngineTargetSkipped: no Docker daemon) skips

@@ -4,6 +4,7 @@
 
 import { describeTarget } from '../../../harness/targets/sdk/label.ts';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import type { SdkTargetSpec } from '../../../harness/cases/catalogue.ts';
 import { launchDriver } from '../../../harness/targets/sdk/launch.ts';
 import { WarmSpares } from '../../../harness/targets/sdk/warm-spares.ts';
@@ -61,8 +62,28 @@ export async function launchCaseDriver(spec: DriverLaunchSpec, options: CaseDriv
     ...(options.logFile === undefined ? {} : { logFile: options.logFile }),
     ...(options.signal === undefined ? {} : { signal: options.signal }),
   };
-  return (await options.spares?.launch(launch)) ?? launchDriver(spec.target, launch);
+  const from = performance.now();
+  let warm = false;
+  try {
+    const spare = await options.spares?.launch(launch);
+    warm = spare !== undefined;
+    return spare ?? (await launchDriver(spec.target, launch));
+  } finally {
+    const wait = { from, to: performance.now(), warm };
+    for (const observe of driverWaitObservers) observe(wait);
+  }
 }
+
+/** One case driver start, from the launch until `ready` (or the failure), on the performance.now() clock. */
+export interface DriverWait {
+  from: number;
+  to: number;
+  /** Started from a warm spare. */
+  warm: boolean;
+}
+
+/** Told of every case driver start: bench/catalogue-time.ts accounts the share of wall time spent waiting on them. */
+export const driverWaitObservers = new Set<(wait: DriverWait) => void>();
 
 /** Warm spares for a launch spec: spawned with the spec's extras, as its cold starts are. */
 export function warmSparesFor(spec: DriverLaunchSpec, count: number): WarmSpares {
