@@ -57,38 +57,50 @@ const COLOURS: Record<Verdict, string> = { PASS: '32', FAIL: '31', ERROR: '35', 
 class TtyProgress implements ProgressSink {
   private status = '';
   private timer: NodeJS.Timeout | undefined;
-  private startedAt = 0;
+  /** Cases running now (several with --jobs), with when each started. */
+  private readonly running = new Map<string, { startedAt: number; tag: string }>();
+  private finished = 0;
+  private total = 0;
   constructor(
     private readonly out: OutputStream,
     private readonly colour: boolean,
   ) {}
   begin(label: string, total: number): void {
+    this.total = total;
     this.out.write(`${forTerminal(label)}: ${total} case${total === 1 ? '' : 's'}\n`);
   }
-  caseStarted(id: string, index: number, total: number, attempt: number, repeat: number): void {
-    this.startedAt = Date.now();
-    const left = total - index - 1;
-    const render = () => {
-      const secs = ((Date.now() - this.startedAt) / 1000).toFixed(1);
-      this.setStatus(`  running ${id}${attemptTag(attempt, repeat)}  ${secs}s  [${index + 1}/${total}, ${left} left]`);
-    };
-    render();
-    clearInterval(this.timer);
-    this.timer = setInterval(render, 250);
-    this.timer.unref();
+  caseStarted(id: string, _index: number, total: number, attempt: number, repeat: number): void {
+    this.total = total;
+    this.running.set(id, { startedAt: Date.now(), tag: attemptTag(attempt, repeat) });
+    this.render();
+    if (!this.timer) {
+      this.timer = setInterval(() => this.render(), 250);
+      this.timer.unref();
+    }
   }
   caseFinished(result: CaseResult, index: number, total: number, attempt: number, repeat: number): void {
-    clearInterval(this.timer);
+    this.running.delete(result.id);
+    if (attempt === repeat - 1) this.finished++;
     this.setStatus('');
     const v = result.outcome.verdict;
     const line = resultLine(result, index, total, attempt, repeat);
     const painted = this.colour ? line.replace(v, `\x1b[${COLOURS[v]}m${v}\x1b[0m`) : line;
     const why = v === 'PASS' || v === 'UNSUPPORTED' ? '' : `\n      ${forTerminal(result.outcome.summary)}`;
     this.out.write(`${painted}${why}\n`);
+    this.render();
   }
   end(): void {
     clearInterval(this.timer);
+    this.timer = undefined;
     this.setStatus('');
+  }
+  private render(): void {
+    const oldest = [...this.running.entries()].sort((a, b) => a[1].startedAt - b[1].startedAt)[0];
+    if (!oldest) return this.setStatus('');
+    const [id, { startedAt, tag }] = oldest;
+    const secs = ((Date.now() - startedAt) / 1000).toFixed(1);
+    const more = this.running.size > 1 ? ` (+${this.running.size - 1} more)` : '';
+    this.setStatus(`  running ${id}${tag}  ${secs}s${more}  [${this.finished}/${this.total} done]`);
   }
   private setStatus(text: string): void {
     if (this.status === '' && text === '') return;
