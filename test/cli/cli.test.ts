@@ -192,7 +192,7 @@ describe('iii-conformance runs', () => {
       const tty = await cli(['sdk', 'node', '--report-dir', join(dir, 't'), '--case', 'sdk.synth.passes'], { tty: true, env: { PATH: process.env.PATH } });
       expect(tty.out).toContain('\x1b[2K');
       expect(tty.out).toContain('running sdk.synth.passes');
-      expect(tty.out).toContain('[1/1, 0 left]');
+      expect(tty.out).toContain('[0/1 done]');
       const ci = await cli(['sdk', 'node', '--report-dir', join(dir, 'c'), '--case', 'sdk.synth.passes'], {
         tty: true,
         env: { CI: 'true', PATH: process.env.PATH },
@@ -213,6 +213,7 @@ describe('bad arguments and set-up failures: one clear message, a documented exi
     ['missing SDK target', ['sdk'], 3, /missing required argument 'target'/],
     ['empty cmd: target', ['sdk', 'cmd:'], 3, /cmd: needs the command/],
     ['--repeat 0', ['sdk', 'node', '--repeat', '0'], 3, /--repeat 0 is out of range: give an integer from 1 to 1000/],
+    ['--jobs 0', ['sdk', 'node', '--jobs', '0'], 3, /--jobs 0 is out of range: give an integer from 1 to 32/],
     ['--seed abc', ['sdk', 'node', '--seed', 'abc'], 3, /--seed "abc" is not a whole number/],
     ['--time-scale -1', ['sdk', 'node', '--time-scale', '-1'], 3, /--time-scale "-1" must be a number above 0/],
     [

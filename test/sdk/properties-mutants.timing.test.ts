@@ -35,7 +35,7 @@ async function runOn(opened: OpenedTarget<SdkCaseContext>, propertyId: string, s
   const property = findProperty(propertyId);
   const abort = new AbortController();
   const artifactsDir = join(root, `${propertyId}-${seed}`);
-  const prepared = await opened.contextFactory({ caseId: propertyId, seed, tolerance, artifactsDir, signal: abort.signal });
+  const prepared = await opened.contextFactory({ caseId: propertyId, seed, tolerance, artifactsDir, signal: abort.signal, judgesTiming: true });
   try {
     return await runProperty(property, prepared.ctx, {
       seed,

@@ -24,7 +24,7 @@ beforeAll(async () => {
   const tolerance = toleranceFromEnv();
   const opened = await openNodeMutantTarget(MUTANT, { tolerance, artifactsRoot: root });
   const abort = new AbortController();
-  const prepared = await opened.contextFactory({ caseId: PROPERTY, seed: SEED, tolerance, artifactsDir: root, signal: abort.signal });
+  const prepared = await opened.contextFactory({ caseId: PROPERTY, seed: SEED, tolerance, artifactsDir: root, signal: abort.signal, judgesTiming: true });
   try {
     report = await runProperty(findProperty(PROPERTY), prepared.ctx, {
       seed: SEED,

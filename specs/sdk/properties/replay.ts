@@ -73,7 +73,7 @@ async function main(): Promise<number> {
     return 0;
   }
   const abort = new AbortController();
-  const prepared = await opened.contextFactory({ caseId: property.id, seed, tolerance, artifactsDir, signal: abort.signal });
+  const prepared = await opened.contextFactory({ caseId: property.id, seed, tolerance, artifactsDir, signal: abort.signal, judgesTiming: true });
   let failed = false;
   let exitUndecided = false;
   try {
