@@ -29,9 +29,14 @@ export const DEFAULT_TRANSCRIPT_LIMITS: TranscriptLimits = {
  */
 export const TRANSCRIPT_MEMORY_CAP = { bytes: 64 * 1024 * 1024, keepFraction: 0.75 } as const;
 
-/** In-memory cost of a record against its JSON line: the line's text, the parsed frame, object overhead. */
-function estimateBytes(line: string): number {
-  return 2 * line.length + 200;
+/** In-memory cost of a record against the length of its JSON line: its text, the parsed frame, object overhead. */
+function estimateBytes(lineLength: number): number {
+  return 2 * lineLength + 200;
+}
+
+/** A record's JSON line length guessed without writing it (after closeJournal): a frame's is about twice its text. */
+function guessLineLength(record: TranscriptRecord): number {
+  return 'text' in record && typeof record.text === 'string' ? 2 * record.text.length + 200 : 300;
 }
 
 export interface TranscriptRecorderOptions {
@@ -137,11 +142,15 @@ export class TranscriptRecorder {
     this.journal = new Journal(file);
     this.journaling = true;
     this.capBytes = capBytes;
-    for (const r of this.list) this.keep(safeStringify(r));
+    for (const r of this.list) this.keep(r);
     this.trim();
   }
 
-  /** Writes what is pending and closes the journal; reads keep working. Names the cap if it was hit. */
+  /**
+   * Writes what is pending and closes the journal; reads keep working. Names the cap if it was hit.
+   * Records that come later (a context's teardown) are not written, and past the cap the oldest of them
+   * are discarded: the file is complete for the case, and memory stays bounded until the sockets close.
+   */
   closeJournal(): void {
     const journal = this.journal;
     if (!journal || !this.journaling) return;
@@ -168,8 +177,8 @@ export class TranscriptRecorder {
     record.t = at === undefined ? this.now() : this.toTranscriptTime(at);
     record.seq = this.size;
     this.list.push(record);
-    if (this.journaling) {
-      this.keep(safeStringify(record));
+    if (this.journal) {
+      this.keep(record);
       if (this.heldBytes > this.capBytes) this.trim();
     }
     for (const listener of this.listeners) {
@@ -205,17 +214,22 @@ export class TranscriptRecorder {
     return lines.join('\n') + '\n';
   }
 
-  private keep(line: string): void {
-    if (this.journaling) this.journal?.append(line);
-    const size = estimateBytes(line);
+  private keep(record: TranscriptRecord): void {
+    let length: number;
+    if (this.journaling) {
+      const line = safeStringify(record);
+      this.journal?.append(line);
+      length = line.length;
+    } else length = guessLineLength(record);
+    const size = estimateBytes(length);
     this.sizes.push(size);
     this.heldBytes += size;
   }
 
-  /** Drops the oldest records (already in the journal) down to keepFraction of the cap. */
+  /** Drops the oldest records (in the journal, unless it was closed) down to keepFraction of the cap. */
   private trim(): void {
     const journal = this.journal;
-    if (!journal || !this.journaling || this.heldBytes <= this.capBytes) return;
+    if (!journal || this.heldBytes <= this.capBytes) return;
     journal.flush();
     const first = this.dropped === 0;
     const target = this.capBytes * TRANSCRIPT_MEMORY_CAP.keepFraction;

@@ -67,6 +67,11 @@ describe('transcript memory cap', () => {
     const copy = join(dir, 'copy.jsonl');
     await writeTranscript(copy, transcript);
     expect((await readTranscript(copy)).map((r) => r.seq)).toEqual(onDisk.map((r) => r.seq));
+
+    // After closeJournal (a context's teardown still recording) the file stays as it was and memory bounded.
+    for (let i = 0; i < 5000; i++) transcript.note('case', `late ${i} ${'x'.repeat(40)}`);
+    expect(transcript.size - transcript.firstInMemory).toBeLessThan(400);
+    expect((await readTranscript(file)).length).toBe(onDisk.length);
   });
 
   it('does not spill or name a cap while under it', () => {
