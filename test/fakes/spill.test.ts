@@ -116,4 +116,31 @@ describe('transcript memory cap', () => {
     expect(capNotes(transcript.read())).toHaveLength(1);
     transcript.closeJournal();
   });
+
+  it('finds spilled frames delivered out of transcript order (a delay fault on receipt)', async () => {
+    const transcript = new TranscriptRecorder({ meta: { case: 'spill.delayed' } });
+    transcript.spillTo(join(dir, 'case-d', 'transcript.jsonl'), CAP);
+    const engine = await peers.engine({
+      transcript,
+      faults: { name: 'late', rules: [{ direction: 'worker->engine', type: 'flood', nth: 3, action: { kind: 'delay', ms: 150 } }] },
+    });
+    const worker = await peers.worker(engine.url, { transcript });
+    const conn = await engine.waitForConnection();
+    const count = 3000;
+    for (let i = 0; i < count; i++) void worker.send({ type: 'flood', n: i, pad: 'p'.repeat(30) });
+    await conn.waitFor((f) => (f as { n?: number }).n === 2, { timeoutMs: 10_000 });
+    await conn.waitFor((f) => (f as { n?: number }).n === count - 1, { timeoutMs: 10_000 });
+
+    const floods = conn.all((f) => (f as { type?: string }).type === 'flood');
+    expect(floods[0]!.record.seq).toBeLessThan(transcript.firstInMemory);
+    const order = floods.map((e) => (e.frame as { n: number }).n);
+    // Delivery order: the delayed third frame comes after frames recorded later than it.
+    expect(order.indexOf(2)).toBeGreaterThan(order.indexOf(3));
+    expect([...order].sort((a, b) => a - b)).toEqual(Array.from({ length: count }, (_, i) => i));
+    expect(floods.map((e) => e.index)).toEqual([...floods.map((e) => e.index)].sort((a, b) => a - b));
+    const late = await conn.waitFor((f) => (f as { n?: number }).n === 2, { timeoutMs: 100 });
+    expect(late.index).toBe(floods[order.indexOf(2)]!.index);
+    expect(conn.received.length).toBe(conn.mark());
+    transcript.closeJournal();
+  });
 });
