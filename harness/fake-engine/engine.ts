@@ -321,10 +321,11 @@ export class FakeEngine {
       let best: { connection: EngineConnection; entry: ReceivedFrame } | undefined;
       for (const connection of this.connections) {
         if (options.path !== undefined && connection.path !== options.path) continue;
-        for (const entry of connection.received) {
-          if (entry.record.seq < since) continue;
-          if (matcherTest(matcher, entry.frame, entry) && (!best || entry.record.seq < best.entry.record.seq)) best = { connection, entry };
-        }
+        connection.scan(0, (entry) => {
+          if (entry.record.seq < since || !matcherTest(matcher, entry.frame, entry)) return false;
+          if (!best || entry.record.seq < best.entry.record.seq) best = { connection, entry };
+          return false;
+        });
       }
       return best;
     };
@@ -333,7 +334,7 @@ export class FakeEngine {
 
   /** A position in the transcript: pass as `since` to waitForFrame to ignore what came before. */
   mark(): number {
-    return this.transcript.records.length;
+    return this.transcript.size;
   }
 
   // ------------------------------------------------------------------ shutting down

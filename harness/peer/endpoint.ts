@@ -103,11 +103,16 @@ export class Endpoint {
   readonly peer: string;
   readonly transcript: TranscriptRecorder;
   /**
-   * Records of the frames received and processed, in order (dropped-by-fault frames are only in the
-   * transcript). Entries are built from them on demand: one retained object per frame, not two.
+   * Transcript seq of each frame received and processed, in order (dropped-by-fault frames are only in
+   * the transcript). The records themselves live in the transcript, which may keep only a bounded tail
+   * in memory (TRANSCRIPT_MEMORY_CAP): older ones are read back from its journal when a query reaches them.
    */
-  private readonly inbound: FrameRecord[] = [];
-  private readonly entries: ReceivedFrame[] = [];
+  private readonly inboundSeqs: number[] = [];
+  /** Whether inboundSeqs never decreases (no delay/reorder fault on receipt): spilled reads then stream. */
+  private inboundInOrder = true;
+  /** Entries built so far for indices entriesFrom.., each over a record still in memory. */
+  private entries: (ReceivedEntry | undefined)[] = [];
+  private entriesFrom = 0;
   /** performance.now() when the socket opened. */
   readonly openedAt: number = performance.now();
   closeInfo: CloseInfo | undefined;
@@ -163,23 +168,110 @@ export class Endpoint {
     return this.ws.readyState === WebSocket.OPEN;
   }
 
-  /** Every frame received and processed, in order (dropped-by-fault frames are only in the transcript). */
+  /**
+   * Every frame received and processed, in order (dropped-by-fault frames are only in the transcript).
+   * Once the transcript's memory cap was hit this reads the older ones back from disk: prefer waitFor,
+   * all, scan or recent.
+   */
   get received(): readonly ReceivedFrame[] {
-    return this.entriesUpTo(this.inbound.length);
+    const out: ReceivedFrame[] = [];
+    this.scan(0, (entry) => {
+      out.push(entry);
+      return false;
+    });
+    return out;
   }
 
   /** The index the next received frame will have: pass it as `since` to ignore everything before now. */
   mark(): number {
-    return this.inbound.length;
+    return this.inboundSeqs.length;
   }
 
-  private entriesUpTo(count: number): ReceivedFrame[] {
-    const origin = this.transcript.origin;
-    for (let i = this.entries.length; i < count; i++) {
-      const record = this.inbound[i]!;
-      this.entries.push(new ReceivedEntry(i, typeOfRecord(record), record.t + origin, record, record.telemetry));
+  /**
+   * Visits the received frames from index `from` in order until `visit` returns true. Frames whose
+   * records the transcript no longer holds in memory are parsed back from its journal.
+   */
+  scan(from: number, visit: (entry: ReceivedFrame) => boolean): void {
+    const count = this.inboundSeqs.length;
+    let i = Math.max(0, from);
+    const inMemory = this.transcript.firstInMemory;
+    if (i < count && this.inboundSeqs[i]! < inMemory) {
+      const stop = this.inboundInOrder ? this.scanSpilledInOrder(i, inMemory, visit) : this.scanSpilledAnyOrder(i, inMemory, visit);
+      if (stop === true) return;
+      i = stop;
     }
-    return this.entries;
+    for (; i < count; i++) {
+      const entry = this.entryAt(i);
+      if (entry && visit(entry)) return;
+    }
+  }
+
+  /** The last `count` frames from index `from`, summarized for error messages. */
+  recent(from: number, count = 12): string[] {
+    const out: string[] = [];
+    this.scan(Math.max(0, from, this.inboundSeqs.length - count), (entry) => {
+      out.push(summarize(entry));
+      return false;
+    });
+    return out;
+  }
+
+  /** The entry at index i when its record is in memory (cached); undefined when it was spilled. */
+  private entryAt(i: number): ReceivedEntry | undefined {
+    const origin = this.transcript.origin;
+    const record = this.transcript.at(this.inboundSeqs[i]!) as FrameRecord | undefined;
+    if (!record) return undefined;
+    this.pruneEntries();
+    if (this.entries.length === 0) this.entriesFrom = i;
+    if (i < this.entriesFrom) return newEntry(i, record, origin);
+    for (let j = this.entriesFrom + this.entries.length; j <= i; j++) {
+      const r = this.transcript.at(this.inboundSeqs[j]!) as FrameRecord | undefined;
+      // A straggler below the memory line (reordered delivery) is not cached; it is read back on demand.
+      this.entries.push(r ? newEntry(j, r, origin) : undefined);
+    }
+    return this.entries[i - this.entriesFrom] ?? newEntry(i, record, origin);
+  }
+
+  /** Lets go of cached entries whose records the transcript dropped, so memory stays bounded. */
+  private pruneEntries(): void {
+    const inMemory = this.transcript.firstInMemory;
+    let n = 0;
+    while (n < this.entries.length && (this.entries[n]?.record.seq ?? -1) < inMemory) n++;
+    if (n === 0) return;
+    this.entries = this.entries.slice(n);
+    this.entriesFrom += n;
+  }
+
+  /** Seqs never decrease: stream the journal from the first seq wanted. Returns the index to go on from, or true. */
+  private scanSpilledInOrder(from: number, inMemory: number, visit: (entry: ReceivedFrame) => boolean): number | true {
+    const seqs = this.inboundSeqs;
+    let end = from;
+    while (end < seqs.length && seqs[end]! < inMemory) end++;
+    const wanted = new SeqCursor(seqs, from, end);
+    let i = from;
+    for (const record of this.transcript.read(seqs[from]!, seqs[end - 1]! + 1, (seq) => wanted.has(seq))) {
+      // Duplicated delivery: one record, several indices.
+      while (i < end && seqs[i] === record.seq) {
+        if (visit(newEntry(i, record as FrameRecord, this.transcript.origin))) return true;
+        i++;
+      }
+    }
+    return end;
+  }
+
+  /** Delivery out of seq order (faults): read the spilled records wanted, then visit in index order. */
+  private scanSpilledAnyOrder(from: number, inMemory: number, visit: (entry: ReceivedFrame) => boolean): number | true {
+    const seqs = this.inboundSeqs;
+    const wanted = new Set<number>();
+    for (let i = from; i < seqs.length; i++) if (seqs[i]! < inMemory) wanted.add(seqs[i]!);
+    const sorted = [...wanted].sort((a, b) => a - b);
+    const records = new Map<number, FrameRecord>();
+    for (const r of this.transcript.read(sorted[0]!, sorted[sorted.length - 1]! + 1, (seq) => wanted.has(seq))) records.set(r.seq, r as FrameRecord);
+    for (let i = from; i < seqs.length; i++) {
+      const record = records.get(seqs[i]!) ?? (this.transcript.at(seqs[i]!) as FrameRecord | undefined);
+      if (record && visit(newEntry(i, record, this.transcript.origin))) return true;
+    }
+    return seqs.length;
   }
 
   // ---------------------------------------------------------------- waiting
@@ -199,7 +291,12 @@ export class Endpoint {
 
   /** Every received frame (since `since`) that matches, without waiting. */
   all(matcher: Matcher<ReceivedFrame> = () => true, since = 0): ReceivedFrame[] {
-    return this.received.slice(since).filter((e) => matcherTest(matcher, e.frame, e));
+    const out: ReceivedFrame[] = [];
+    this.scan(since, (e) => {
+      if (matcherTest(matcher, e.frame, e)) out.push(e);
+      return false;
+    });
+    return out;
   }
 
   /** Resolves when nothing matching arrives for `ms`; rejects with the offending frame otherwise. */
@@ -226,8 +323,8 @@ export class Endpoint {
         this.closeWaiters.delete(done);
         reject(
           new WaitTimeoutError(
-            `${this.label}: still open after ${timeoutMs} ms waiting for it to close; last frames: ${this.recentSummary(this.received.length - 5)}`,
-            this.recentList(this.received.length - 5),
+            `${this.label}: still open after ${timeoutMs} ms waiting for it to close; last frames: ${this.recentSummary(this.mark() - 5)}`,
+            this.recent(this.mark() - 5),
           ),
         );
       });
@@ -242,13 +339,15 @@ export class Endpoint {
     timeoutMs = this.defaultTimeoutMs,
     ignoreClose = false,
   ): Promise<ReceivedFrame> {
-    const received = this.received;
-    for (let i = Math.max(0, from); i < received.length; i++) {
-      const entry = received[i]!;
-      if (matcherTest(matcher, entry.frame, entry)) {
-        if (consume) this.cursor = i + 1;
-        return Promise.resolve(entry);
-      }
+    let found: ReceivedFrame | undefined;
+    this.scan(from, (entry) => {
+      if (!matcherTest(matcher, entry.frame, entry)) return false;
+      found = entry;
+      return true;
+    });
+    if (found) {
+      if (consume) this.cursor = found.index + 1;
+      return Promise.resolve(found);
     }
     if (this.closeInfo && !ignoreClose) return Promise.reject(this.closedError(matcher, from));
     return new Promise<ReceivedFrame>((resolve, reject) => {
@@ -270,7 +369,7 @@ export class Endpoint {
       };
       const timer = this.timers.after(timeoutMs, () => {
         this.waiters.delete(waiter);
-        const window = this.recentList(from);
+        const window = this.recent(from);
         reject(
           new WaitTimeoutError(
             `${this.label}: no ${describeMatcher(matcher)} within ${timeoutMs} ms; ${window.length === 0 ? 'nothing arrived' : `arrived instead: ${window.join(' | ')}`}${this.closeInfo ? `; socket closed ${this.closeInfo.code}` : ''}`,
@@ -291,12 +390,8 @@ export class Endpoint {
     );
   }
 
-  private recentList(from: number): string[] {
-    return this.received.slice(Math.max(0, from)).slice(-12).map(summarize);
-  }
-
   private recentSummary(from: number): string {
-    const list = this.recentList(from);
+    const list = this.recent(from);
     return list.length === 0 ? 'nothing' : list.join(' | ');
   }
 
@@ -350,11 +445,12 @@ export class Endpoint {
   }
 
   private deliver(c: ClassifiedPayload, record: FrameRecord): void {
-    const index = this.inbound.length;
-    this.inbound.push(record);
+    const index = this.inboundSeqs.length;
+    if (index > 0 && record.seq < this.inboundSeqs[index - 1]!) this.inboundInOrder = false;
+    this.inboundSeqs.push(record.seq);
     // Waiters and protocol logic see the live value, even when it was too large for the record to keep.
     if (this.waiters.size > 0) {
-      const entry = this.entriesUpTo(index + 1)[index]!;
+      const entry = this.entryAt(index) ?? newEntry(index, record, this.transcript.origin);
       for (const w of [...this.waiters]) {
         if (index < w.from) continue;
         if (matcherTest(w.matcher, c.value, entry)) {
@@ -750,6 +846,27 @@ const RESOLVED_TRUE: Promise<boolean> = Promise.resolve(true);
 const RESOLVED_FALSE: Promise<boolean> = Promise.resolve(false);
 
 /** The type a received frame was counted as: its `type`, or "(telemetry)", "(binary)", "(invalid)". */
+function newEntry(index: number, record: FrameRecord, origin: number): ReceivedEntry {
+  return new ReceivedEntry(index, typeOfRecord(record), record.t + origin, record, record.telemetry);
+}
+
+/** Membership in seqs[from..end), which never decreases, for seqs asked in increasing order. */
+class SeqCursor {
+  private i: number;
+  constructor(
+    private readonly seqs: readonly number[],
+    from: number,
+    private readonly end: number,
+  ) {
+    this.i = from;
+  }
+
+  has(seq: number): boolean {
+    while (this.i < this.end && this.seqs[this.i]! < seq) this.i++;
+    return this.i < this.end && this.seqs[this.i] === seq;
+  }
+}
+
 function typeOfRecord(record: FrameRecord): string {
   if (record.telemetry) return '(telemetry)';
   const type = record.verdict.type;

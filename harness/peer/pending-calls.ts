@@ -29,8 +29,9 @@ interface PendingCall {
 export interface CallingEndpoint {
   readonly label: string;
   readonly closeInfo: CloseInfo | undefined;
-  readonly received: readonly ReceivedFrame[];
   mark(): number;
+  /** The last frames from index `from`, summarized (Endpoint.recent). */
+  recent(from: number): string[];
 }
 
 export class PendingCalls {
@@ -67,7 +68,7 @@ export class PendingCalls {
       const p = this.pending.get(key);
       if (!p) return;
       this.pending.delete(key);
-      const window = ep.received.slice(since).slice(-12).map(summarize);
+      const window = ep.recent(since);
       p.reject(
         new WaitTimeoutError(
           `${ep.label}: no invocationresult for ${functionId} (${invocationId}) within ${timeoutMs} ms; ${window.length ? `arrived instead: ${window.join(' | ')}` : 'nothing arrived'}`,

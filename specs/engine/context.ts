@@ -7,7 +7,6 @@ import type { CaseRunEnvironment, ContextFactory } from '../../harness/cases/mod
 import type { ToleranceModel } from '../../harness/timing/tolerance.ts';
 import { FakeWorker, type FakeWorkerOptions } from '../../harness/fake-worker/index.ts';
 import { TranscriptRecorder } from '../../harness/transcript/recorder.ts';
-import { streamTranscript } from '../../harness/transcript/jsonl.ts';
 import type { EngineOutput } from '../../harness/targets/engine/index.ts';
 import type { Implementation } from '../../harness/cases/model.ts';
 import { writeFile } from 'node:fs/promises';
@@ -74,7 +73,9 @@ export function engineContextFactory(options: EngineContextOptions): ContextFact
       },
     });
     const transcriptFile = join(env.artifactsDir, 'transcript.jsonl');
-    const stream = await streamTranscript(transcriptFile, transcript);
+    // The transcript file is also where records past TRANSCRIPT_MEMORY_CAP live: a flooding engine's
+    // frames go to disk, and waits and queries read them back from there.
+    transcript.spillTo(transcriptFile);
     const outputMark = await options.engineOutput?.mark();
     const connect = async (label: string, o: WorkerOptions = {}): Promise<FakeWorker> => {
       if (env.signal.aborted) throw new Error('the case was aborted');
@@ -114,7 +115,9 @@ export function engineContextFactory(options: EngineContextOptions): ContextFact
         // Output the log no longer keeps is named in the case's timeline, not silently missing from it.
         const capNote = options.engineOutput?.capNote?.();
         if (capNote) ctx.transcript.note('engine', capNote, undefined, 'warn');
-        await stream.close();
+        transcript.closeJournal();
+        const journalError = transcript.journalError;
+        if (journalError) throw new Error(`the transcript could not be written to ${transcriptFile}: ${journalError.message}`);
         if (!options.engineOutput || outputMark === undefined) return { transcriptFile };
         const text = await options.engineOutput.since(outputMark);
         if (text === '') return { transcriptFile };
@@ -124,7 +127,7 @@ export function engineContextFactory(options: EngineContextOptions): ContextFact
       },
       async dispose() {
         await Promise.all(workers.map((w) => (w.isOpen ? w.disconnect(1000, '', { timeoutMs: 1000 }).catch(() => w.terminate()) : w.terminate())));
-        await stream.close();
+        transcript.closeJournal();
       },
     };
   };

@@ -32,13 +32,13 @@ export const livenessCases = [
     async run(ctx) {
       const w = await ctx.worker('w');
       const payload = Buffer.from('iii-conformance');
-      const before = ctx.transcript.records.length;
+      const before = ctx.transcript.size;
       w.wsPing(payload);
       // The fake worker records WS pongs as transcript events (payload in base64).
       const deadline = Date.now() + ctx.timing.replyMs;
       let pong: string | undefined;
       while (pong === undefined && Date.now() < deadline) {
-        for (const r of ctx.transcript.records.slice(before)) {
+        for (const r of ctx.transcript.read(before)) {
           if (r.kind === 'event' && r.event === 'ws-pong' && r.peer === 'w') pong = r.message ?? '';
         }
         if (pong === undefined) await sleep(10);

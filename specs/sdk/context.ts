@@ -12,12 +12,12 @@
  * Nothing is shared between cases: each case opens its own engine and its own driver processes.
  */
 
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FakeEngine, type EngineConnection, type FakeEngineOptions } from '../../harness/fake-engine/index.ts';
 import type { CaseArtifacts, CaseRunEnvironment, ContextFactory, Implementation, TimingSample } from '../../harness/cases/model.ts';
 import { judgeInterval, LoadProbe, type JudgeInput, type ToleranceModel } from '../../harness/timing/tolerance.ts';
 import { CASE_END_NOTE } from '../../harness/transcript/records.ts';
+import { writeTranscript } from '../../harness/transcript/jsonl.ts';
 import type { DriverSession } from '../../harness/targets/sdk/session.ts';
 import type { WarmSpares } from '../../harness/targets/sdk/warm-spares.ts';
 import type { Json, WorkerOptions } from '../../harness/targets/sdk/contract.ts';
@@ -193,7 +193,8 @@ export function sdkContextFactory(target: SdkTargetInfo, options: SdkContextOpti
         engine.transcript.note('case', CASE_END_NOTE);
         drivers.forEach((d, i) => mirrorDriverIntoTranscript(d, `driver#${i + 1}`, engine.transcript));
         const transcriptFile = join(env.artifactsDir, 'transcript.jsonl');
-        await writeFile(transcriptFile, engine.transcript.toJsonLines());
+        // Streamed in batches: one string the size of a flooded transcript would be its own memory spike.
+        await writeTranscript(transcriptFile, engine.transcript);
         return { transcriptFile, logFiles: [...logFiles] };
       },
       async dispose() {

@@ -10,10 +10,9 @@ import { src, type SdkCase } from './support/sources.ts';
 
 /** WebSocket control frames the engine saw on `conn` (ws-ping / ws-pong events in the transcript). */
 function controlEvents(ctx: SdkCaseContext, conn: EngineConnection, event: 'ws-ping' | 'ws-pong'): { t: number; message?: string }[] {
-  return ctx.engine.transcript.records.filter((r) => r.kind === 'event' && r.event === event && r.conn === conn.conn) as unknown as {
-    t: number;
-    message?: string;
-  }[];
+  const out: { t: number; message?: string }[] = [];
+  for (const r of ctx.engine.transcript.read()) if (r.kind === 'event' && r.event === event && r.conn === conn.conn) out.push(r);
+  return out;
 }
 
 async function until(ctx: SdkCaseContext, timeoutMs: number, probe: () => boolean): Promise<boolean> {

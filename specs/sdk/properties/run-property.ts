@@ -100,13 +100,13 @@ export async function runProperty(p: AnyProperty, ctx: SdkCaseContext, options: 
         verdict: 'SKIPPED-SHRINK-BUDGET',
         summary: 'not run: shrink budget used',
         ms: 0,
-        firstSeq: transcript.records.length,
-        lastSeq: transcript.records.length,
+        firstSeq: transcript.size,
+        lastSeq: transcript.size,
       });
       return true;
     }
     if (ctx.signal.aborted) return true;
-    const firstSeq = transcript.records.length;
+    const firstSeq = transcript.size;
     ctx.note(`${p.id} run ${index}${firstFailureAt !== undefined ? ' (shrinking)' : ''}`, input);
     const t0 = performance.now();
     const { env, close } = await runEnvironment(ctx, index);
@@ -125,10 +125,10 @@ export async function runProperty(p: AnyProperty, ctx: SdkCaseContext, options: 
       summary: verdict.summary,
       ms: Math.round(performance.now() - t0),
       firstSeq,
-      lastSeq: transcript.records.length,
+      lastSeq: transcript.size,
     };
     ctx.note(`${p.id} run ${index}: ${record.verdict} in ${record.ms} ms: ${record.summary}`);
-    record.lastSeq = transcript.records.length;
+    record.lastSeq = transcript.size;
     runs.push(record);
     if (verdict.verdict === 'ERROR' || verdict.verdict === 'UNSUPPORTED') {
       // The harness could not play this input: not evidence either way, so the run is skipped.
@@ -171,7 +171,7 @@ export async function runProperty(p: AnyProperty, ctx: SdkCaseContext, options: 
       path,
       input: lastFailure.record.input,
       verdict: lastFailure.verdict,
-      transcript: transcript.records.slice(lastFailure.record.firstSeq, lastFailure.record.lastSeq) as TranscriptRecord[],
+      transcript: [...transcript.read(lastFailure.record.firstSeq, lastFailure.record.lastSeq)] as TranscriptRecord[],
       replay,
     };
     const file = await saveCounterexample(cx, options.outDir);
