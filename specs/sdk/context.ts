@@ -17,7 +17,6 @@ import { FakeEngine, type EngineConnection, type FakeEngineOptions } from '../..
 import type { CaseArtifacts, CaseRunEnvironment, ContextFactory, Implementation, TimingSample } from '../../harness/cases/model.ts';
 import { judgeInterval, LoadProbe, type JudgeInput, type ToleranceModel } from '../../harness/timing/tolerance.ts';
 import { CASE_END_NOTE } from '../../harness/transcript/records.ts';
-import { writeTranscript } from '../../harness/transcript/jsonl.ts';
 import type { DriverSession } from '../../harness/targets/sdk/session.ts';
 import type { WarmSpares } from '../../harness/targets/sdk/warm-spares.ts';
 import type { Json, WorkerOptions } from '../../harness/targets/sdk/contract.ts';
@@ -113,6 +112,10 @@ export function sdkContextFactory(target: SdkTargetInfo, options: SdkContextOpti
   const { engine: engineOptions = {}, spares } = options;
   return async (env: CaseRunEnvironment) => {
     const engine = await FakeEngine.start({ host: '127.0.0.1', port: 0, ...engineOptions });
+    const transcriptFile = join(env.artifactsDir, 'transcript.jsonl');
+    // The transcript file is also where records past TRANSCRIPT_MEMORY_CAP live (a flooding SDK's frames):
+    // waits and queries read them back from there.
+    engine.transcript.spillTo(transcriptFile);
     engine.transcript.note('case', `case ${env.caseId} against ${target.implementation.name} ${target.implementation.version} (seed ${env.seed})`);
     const drivers: DriverSession[] = [];
     const logFiles: string[] = [];
@@ -192,9 +195,9 @@ export function sdkContextFactory(target: SdkTargetInfo, options: SdkContextOpti
       async collect(): Promise<CaseArtifacts> {
         engine.transcript.note('case', CASE_END_NOTE);
         drivers.forEach((d, i) => mirrorDriverIntoTranscript(d, `driver#${i + 1}`, engine.transcript));
-        const transcriptFile = join(env.artifactsDir, 'transcript.jsonl');
-        // Streamed in batches: one string the size of a flooded transcript would be its own memory spike.
-        await writeTranscript(transcriptFile, engine.transcript);
+        engine.transcript.closeJournal();
+        const journalError = engine.transcript.journalError;
+        if (journalError) throw new Error(`the transcript could not be written to ${transcriptFile}: ${journalError.message}`);
         return { transcriptFile, logFiles: [...logFiles] };
       },
       async dispose() {
