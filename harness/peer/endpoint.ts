@@ -845,7 +845,7 @@ export class Endpoint {
 const RESOLVED_TRUE: Promise<boolean> = Promise.resolve(true);
 const RESOLVED_FALSE: Promise<boolean> = Promise.resolve(false);
 
-/** The type a received frame was counted as: its `type`, or "(telemetry)", "(binary)", "(invalid)". */
+/** The entry for the frame at `index`, over its transcript record. */
 function newEntry(index: number, record: FrameRecord, origin: number): ReceivedEntry {
   return new ReceivedEntry(index, typeOfRecord(record), record.t + origin, record, record.telemetry);
 }
@@ -867,6 +867,7 @@ class SeqCursor {
   }
 }
 
+/** The type a received frame was counted as: its `type`, or "(telemetry)", "(binary)", "(invalid)". */
 function typeOfRecord(record: FrameRecord): string {
   if (record.telemetry) return '(telemetry)';
   const type = record.verdict.type;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { outcome } from '../../harness/cases/model.ts';
+import { outcome, type CaseDefinition, type CaseOutcome } from '../../harness/cases/model.ts';
 import { runCatalogue } from '../../harness/runner/run-catalogue.ts';
 import { silentProgress } from '../../harness/runner/progress.ts';
 import { DEFAULT_TOLERANCE } from '../../harness/timing/tolerance.ts';
@@ -15,6 +15,11 @@ const base = (artifactsRoot: string) => ({
   artifactsRoot,
   progress: silentProgress,
 });
+
+/** A synthetic MUST case of the fast lane that runs `run`. */
+function synthCase(id: string, timeoutMs: number, run: () => Promise<CaseOutcome>): CaseDefinition<unknown> {
+  return { id, title: id, level: 'MUST', sources: [{ document: 'seed', section: 'synthetic' }], requires: [], lane: 'fast', timeoutMs, run };
+}
 
 describe('runCatalogue', () => {
   it('runs every selected case once through runCase, with one verdict each', async () => {
@@ -58,16 +63,7 @@ describe('runCatalogue', () => {
       let busyOnce = 0;
       let alwaysBusy = 0;
       let failing = 0;
-      const synth = (id: string, run: () => ReturnType<typeof outcome.pass>) => ({
-        id,
-        title: id,
-        level: 'MUST' as const,
-        sources: [{ document: 'seed' as const, section: 'synthetic' }],
-        requires: [],
-        lane: 'fast' as const,
-        timeoutMs: 2000,
-        run: async () => run(),
-      });
+      const synth = (id: string, run: () => ReturnType<typeof outcome.pass>) => synthCase(id, 2000, async () => run());
       const cases = [
         synth('sdk.synth.busy-once', () => (++busyOnce === 1 ? outcome.indeterminate('busy') : outcome.pass('decided'))),
         synth('sdk.synth.always-busy', () => (++alwaysBusy, outcome.indeterminate('busy'))),
@@ -122,15 +118,7 @@ describe('runCatalogue', () => {
       const seen: Record<string, { alongside: number; started: number }> = {};
       let clock = 0;
       const cases = spec.map(({ id, timing, ms }) => ({
-        id,
-        title: id,
-        level: 'MUST' as const,
-        sources: [{ document: 'seed' as const, section: 'synthetic' }],
-        requires: [],
-        lane: 'fast' as const,
-        timeoutMs: 5000,
-        ...(timing ? { judgesTiming: true } : {}),
-        run: async () => {
+        ...synthCase(id, 5000, async () => {
           running++;
           const entry = { alongside: running - 1, started: clock++ };
           seen[id] = entry;
@@ -138,7 +126,8 @@ describe('runCatalogue', () => {
           entry.alongside = Math.max(entry.alongside, running - 1);
           running--;
           return outcome.pass('ran');
-        },
+        }),
+        ...(timing ? { judgesTiming: true } : {}),
       }));
       return { cases, seen };
     }
