@@ -92,7 +92,8 @@ export function orderModelTable(): { dir: Direction; type: string; cls: OrderCla
  * cases poll such queries until the state they wait for shows. So replay (worker side) polls too: when the
  * engine's answer to a replayed state query differs from the recorded one, the query is asked again, up to
  * STATE_QUERY_POLL_MS, and only a different answer at the end is a divergence (engine-protocol.md §4.6 disconnect clean-up,
- * §4.2 namespace grace, §5 the list built-ins).
+ * §4.2 namespace grace, §5 the list built-ins). A live answer may also be ahead: one the recording shows at a later
+ * poll of the same query, with nothing else of ours in between, matches (replay.ts laterPollAnswers).
  */
 export const STATE_QUERY_POLL_MS = 3000;
 

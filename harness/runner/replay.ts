@@ -357,7 +357,7 @@ async function play(
   );
   const closedByUs = new Set<string>();
   /** State queries we sent (worker side), by their recorded invocation id: re-asked while the answer differs. */
-  const stateQueries = new Map<unknown, { conn: string; text: string; until: number }>();
+  const stateQueries = new Map<unknown, { conn: string; text: string; until: number; index: number }>();
   /** Frames that raced our close and were matched on a later connection, per that connection. */
   const movedInto = new Map<string, number>();
   /** Recorded frames that raced our close and were lost live: the SDK may deliver them on its next connection. */
@@ -436,7 +436,7 @@ async function play(
       const outgoing = step.frame !== undefined ? ids.rewrite(step.frame) : undefined;
       if (outgoing !== undefined) ids.bindOwn(outgoing);
       const text = outgoing !== undefined ? JSON.stringify(outgoing) : (step.text ?? '');
-      if (isStateQuery(step.frame)) stateQueries.set(step.frame.invocation_id, { conn: step.conn, text, until: Date.now() + STATE_QUERY_POLL_MS });
+      if (isStateQuery(step.frame)) stateQueries.set(step.frame.invocation_id, { conn: step.conn, text, until: Date.now() + STATE_QUERY_POLL_MS, index: i });
       conn.send(text);
       sent++;
       i++;
@@ -504,6 +504,19 @@ async function play(
           const expected = steps[nearest] as ReplayStep;
           // The answer to a state query may be an earlier snapshot than the recorded one: ask again, as the case polled.
           const query = isFrameOfType(expected.frame, 'invocationresult') ? stateQueries.get(expected.frame.invocation_id) : undefined;
+          // Or a later one: the state moved on sooner live (a clean-up the recording's engine had not finished when
+          // the case first asked), and the recording shows it at a later poll of the same query.
+          if (
+            query &&
+            query.conn === key &&
+            isFrameOfType(frame, 'invocationresult') &&
+            laterPollAnswers(steps, query.index, ours, expected).some((a) => !compareFrames(a, frame, ids.clone()))
+          ) {
+            matched.add(nearest);
+            compared++;
+            deadline = Date.now() + stepTimeoutMs;
+            continue;
+          }
           if (query && query.conn === key && Date.now() < query.until && isFrameOfType(frame, 'invocationresult')) {
             await new Promise((resolve) => setTimeout(resolve, 50));
             conn.send(query.text);
@@ -592,6 +605,30 @@ function sameCall(step: ReplayStep, frame: unknown): boolean {
     typeof frame.invocation_id === 'string' &&
     step.frame.invocation_id === frame.invocation_id
   );
+}
+
+/**
+ * The recorded answers to the later polls of the state query at `queryIndex`, each given the invocation id of
+ * `answer` (the answer to that query). A later poll is the same list call with the same arguments on the same
+ * connection, with nothing else of ours in between: a drop or a call of ours between two asks is a cause the
+ * state may answer to, and an answer from after it must not stand for one from before it.
+ */
+export function laterPollAnswers(steps: readonly ReplayStep[], queryIndex: number, ours: Direction, answer: ReplayStep): unknown[] {
+  const query = steps[queryIndex];
+  if (!query || !isStateQuery(query.frame) || !isFrameOfType(answer.frame, 'invocationresult')) return [];
+  const asked = JSON.stringify([query.frame.function_id, query.frame.data]);
+  const out: unknown[] = [];
+  for (let k = queryIndex + 1; k < steps.length; k++) {
+    const poll = steps[k] as ReplayStep;
+    if (poll.dir !== ours) continue;
+    if (poll.conn !== query.conn || !isStateQuery(poll.frame) || JSON.stringify([poll.frame.function_id, poll.frame.data]) !== asked) break;
+    const id = poll.frame.invocation_id;
+    const reply = steps.find(
+      (s, x) => x > k && s.dir !== ours && s.conn === query.conn && isFrameOfType(s.frame, 'invocationresult') && s.frame.invocation_id === id,
+    );
+    if (reply && isJsonObject(reply.frame)) out.push({ ...reply.frame, invocation_id: answer.frame.invocation_id });
+  }
+  return out;
 }
 
 function describe(step: ReplayStep): string {
