@@ -3,6 +3,9 @@
 
 import { runCli } from './program.ts';
 import { defaultIO } from './io.ts';
+import { boundHeapGrowth, heapGrowthFromEnv } from './heap-growth.ts';
+
+boundHeapGrowth(heapGrowthFromEnv());
 
 // A reader that went away (`… | head`) must not crash the run: the reports are still written, and the
 // exit code still tells the verdict.
