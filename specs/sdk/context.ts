@@ -20,7 +20,7 @@ import { CASE_END_NOTE } from '../../harness/transcript/records.ts';
 import type { DriverSession } from '../../harness/targets/sdk/session.ts';
 import type { WarmSpares } from '../../harness/targets/sdk/warm-spares.ts';
 import type { Json, WorkerOptions } from '../../harness/targets/sdk/contract.ts';
-import { launchCaseDriver, mirrorDriverIntoTranscript, type DriverLaunchSpec } from './support/launch.ts';
+import { driverOutputSettled, launchCaseDriver, mirrorDriverIntoTranscript, type DriverLaunchSpec } from './support/launch.ts';
 // A driver that cannot be started is the harness's problem (ERROR), not the SDK's: thrown here, where drivers start.
 import { CaseSetupError } from '../../harness/cases/failure.ts';
 
@@ -194,6 +194,7 @@ export function sdkContextFactory(target: SdkTargetInfo, options: SdkContextOpti
       ctx,
       async collect(): Promise<CaseArtifacts> {
         engine.transcript.note('case', CASE_END_NOTE);
+        await driverOutputSettled();
         drivers.forEach((d, i) => mirrorDriverIntoTranscript(d, `driver#${i + 1}`, engine.transcript));
         engine.transcript.closeJournal();
         const journalError = engine.transcript.journalError;

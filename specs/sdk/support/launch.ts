@@ -90,6 +90,20 @@ export function warmSparesFor(spec: DriverLaunchSpec, count: number): WarmSpares
   return new WarmSpares(spec.target, { count, graceMs: CASE_DRIVER_GRACE_MS, ...(spec.env ? { env: spec.env } : {}) });
 }
 
+/** How long a case's end waits, after one turn of the event loop, for driver output already on its way. */
+export const DRIVER_OUTPUT_SETTLE_MS = 5;
+
+/**
+ * Lets driver output that is already in the pipe arrive before the transcript is written. A driver reports
+ * an event (a handler's `invoked`) before the SDK sends the frame the case waited for, but the harness reads
+ * the frame's socket first and the case may end within that callback: without this turn of the event loop
+ * the event went missing from 1 in 5 transcripts on a loaded machine, and replay saw it as extra.
+ */
+export async function driverOutputSettled(): Promise<void> {
+  await new Promise((resolve) => setImmediate(resolve));
+  await new Promise((resolve) => setTimeout(resolve, DRIVER_OUTPUT_SETTLE_MS));
+}
+
 /** Copies a driver's commands, events and stderr tail into the transcript, stamped with when the harness saw them. */
 export function mirrorDriverIntoTranscript(session: DriverSession, source: string, transcript: TranscriptRecorder): void {
   for (const e of session.events) {
