@@ -2,7 +2,9 @@
 // debugging with a real SDK worker (`III_URL=ws://127.0.0.1:49134 node my-worker.js`). Runs until Ctrl-C.
 // With --fake every frame is printed as it passes, and --transcript FILE keeps it as JSON Lines.
 
-import { resolve } from 'node:path';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import type { OutputStream } from '../runner/progress.ts';
 import { toTimelineEvent } from '../reports/transcript-timeline.ts';
 import { SetupError, UsageError } from './errors.ts';
@@ -22,6 +24,9 @@ export interface RunningServer {
   url: string;
   close(): Promise<void>;
 }
+
+/** How often `serve --fake` writes its transcript journal's pending lines. */
+const JOURNAL_FLUSH_MS = 200;
 
 function parsePort(text: string | undefined): number {
   const port = Number(text ?? '49134');
@@ -52,17 +57,28 @@ export async function startServer(options: ServeOptions, io: CliIO): Promise<Run
         const line = frameLine(r);
         if (line) io.stdout.write(`${line}\n`);
       });
-      let stream: { close(): Promise<void> } | undefined;
-      if (options.transcript) {
-        const { streamTranscript } = await import('../transcript/jsonl.ts');
-        stream = await streamTranscript(resolve(io.cwd, options.transcript), engine.transcript);
+      // The transcript is journalled (to --transcript, else to a file of our own that is removed at the end),
+      // so a server left running keeps only TRANSCRIPT_MEMORY_CAP of it in memory. The journal writes in
+      // batches; flushing it every JOURNAL_FLUSH_MS lets someone tailing --transcript see frames promptly.
+      const own = options.transcript ? undefined : await mkdtemp(join(tmpdir(), 'iii-conformance-serve-'));
+      const journalFile = options.transcript ? resolve(io.cwd, options.transcript) : join(own as string, 'transcript.jsonl');
+      try {
+        engine.transcript.spillTo(journalFile);
+      } catch (e) {
+        await engine.close();
+        throw new SetupError(`the transcript cannot be written to ${journalFile}: ${e instanceof Error ? e.message : String(e)}`);
       }
+      const flusher = setInterval(() => engine.transcript.flushJournal(), JOURNAL_FLUSH_MS);
       return {
         url: engine.url,
         close: async () => {
+          clearInterval(flusher);
           detach();
           await engine.close();
-          await stream?.close();
+          engine.transcript.closeJournal();
+          if (own) await rm(own, { recursive: true, force: true });
+          const failed = engine.transcript.journalError;
+          if (failed && options.transcript) throw new SetupError(`the transcript could not be written to ${options.transcript}: ${failed.message}`);
         },
       };
     }

@@ -146,6 +146,11 @@ export class TranscriptRecorder {
     this.trim();
   }
 
+  /** Writes what the journal holds pending (it writes in batches): for a reader tailing the file as it grows. */
+  flushJournal(): void {
+    if (this.journaling) this.journal?.flush();
+  }
+
   /**
    * Writes what is pending and closes the journal; reads keep working. Names the cap if it was hit.
    * Records that come later (a context's teardown) are not written, and past the cap the oldest of them

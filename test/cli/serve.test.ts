@@ -70,9 +70,26 @@ describe('serve', () => {
       expect(await firstFrame(url)).toMatchObject({ type: 'workerregistered' });
       for (let i = 0; i < 100 && !s.stdout.text.includes('workerregistered'); i++) await new Promise((r) => setTimeout(r, 20));
       expect(s.stdout.text).toMatch(/engine → worker +workerregistered/);
+      // The file grows while the server runs (the journal is flushed every 200 ms), for someone tailing it.
+      let written = '';
+      for (let i = 0; i < 50 && !written.includes('"workerregistered"'); i++) {
+        await new Promise((r) => setTimeout(r, 40));
+        written = await readFile(file, 'utf8');
+      }
+      expect(written).toContain('"workerregistered"');
       s.stop();
       expect(await s.done).toBe(0);
-      expect(await readFile(file, 'utf8')).toContain('"workerregistered"');
+      // Complete at the end: the connection's close is there too, and every line parses.
+      const lines = (await readFile(file, 'utf8')).trim().split('\n');
+      expect(lines.map((l) => (JSON.parse(l) as { kind: string; event?: string }).event)).toContain('close');
+    });
+  });
+
+  it('--transcript naming a folder: exit 4, naming the file', async () => {
+    await withTempDir(async (dir) => {
+      const s = start(['serve', '--fake', '--port', '0', '--transcript', dir]);
+      expect(await s.done).toBe(4);
+      expect(s.stderr.text).toContain(`the transcript cannot be written to ${dir}`);
     });
   });
 
