@@ -16,8 +16,7 @@ export type {
 export { EVENT_NAMES } from './records.ts';
 export { TranscriptRecorder, DEFAULT_TRANSCRIPT_LIMITS, safeStringify } from './recorder.ts';
 export type { TranscriptLimits, TranscriptRecorderOptions, TranscriptListener } from './recorder.ts';
-export { writeTranscript, readTranscript, parseTranscript, streamTranscript } from './jsonl.ts';
-export type { JsonlStream } from './jsonl.ts';
+export { writeTranscript, readTranscript, parseTranscript } from './jsonl.ts';
 export { formatTranscript, formatRecord } from './pretty.ts';
 export { LazyFrameRecord } from './lazy.ts';
 export type { TextJudge } from './lazy.ts';

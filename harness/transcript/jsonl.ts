@@ -1,7 +1,7 @@
-// Transcripts on disk: JSON Lines, one record per line, header first. A streaming writer appends as
-// records arrive, so a transcript survives a case that hangs or a harness that is killed.
+// Transcripts on disk: JSON Lines, one record per line, header first. A transcript being recorded is
+// written as records arrive by its journal (TranscriptRecorder.spillTo), so it survives a case that hangs
+// or a harness that is killed; this module writes a whole one and reads one back.
 
-import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, open, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { TranscriptRecord } from './records.ts';
@@ -55,28 +55,4 @@ export function parseTranscript(text: string): TranscriptRecord[] {
 
 export async function readTranscript(file: string): Promise<TranscriptRecord[]> {
   return parseTranscript(await readFile(file, 'utf8'));
-}
-
-export interface JsonlStream {
-  /** Stops listening and flushes the file. */
-  close(): Promise<void>;
-}
-
-/** Streams the recorder to `file`: existing records first, then each new one as it is appended. */
-export async function streamTranscript(file: string, recorder: TranscriptRecorder): Promise<JsonlStream> {
-  await mkdir(dirname(file), { recursive: true });
-  const out: WriteStream = createWriteStream(file);
-  out.on('error', () => {}); // reported by close(); a full disk must not crash a case
-  for (const r of recorder.records) out.write(safeStringify(r) + '\n');
-  const detach = recorder.subscribe((r) => out.write(safeStringify(r) + '\n'));
-  let closed: Promise<void> | undefined;
-  return {
-    close() {
-      closed ??= new Promise<void>((resolve, reject) => {
-        detach();
-        out.end((err?: Error | null) => (err ? reject(err) : resolve()));
-      });
-      return closed;
-    },
-  };
 }

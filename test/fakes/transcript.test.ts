@@ -1,5 +1,5 @@
 // Transcripts: every record of a busy session validates against schemas/transcript.schema.json, huge
-// frames are kept as a prefix, JSONL round-trips, the streaming writer survives, and the pretty-printer
+// frames are kept as a prefix, JSONL round-trips, the journal written as records arrive matches it, and the pretty-printer
 // renders a readable timeline.
 
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -11,7 +11,6 @@ import {
   formatTranscript,
   parseTranscript,
   readTranscript,
-  streamTranscript,
   TranscriptRecorder,
   writeTranscript,
   type TranscriptRecord,
@@ -90,15 +89,15 @@ describe('transcript', () => {
     expect(logs).toMatchObject({ verdict: { base: 'telemetry' }, telemetry: { body: { resourceLogs: [] } }, path: '/otel', peer: 'otel' });
   });
 
-  it('round-trips through JSONL, and the streaming writer has the same lines', async () => {
+  it('round-trips through JSONL, and the journal written as records arrive has the same lines', async () => {
     const transcript = new TranscriptRecorder();
     const file = join(dir, 'stream.jsonl');
-    const stream = await streamTranscript(file, transcript);
+    transcript.spillTo(file);
     const engine = await peers.engine({ transcript });
     const worker = await peers.worker(engine.url, { transcript });
     await worker.ping();
     await worker.disconnect();
-    await stream.close();
+    transcript.closeJournal();
     await writeTranscript(join(dir, 'whole.jsonl'), transcript);
     const streamed = await readTranscript(file);
     const whole = await readTranscript(join(dir, 'whole.jsonl'));
