@@ -75,10 +75,14 @@ export async function startServer(options: ServeOptions, io: CliIO): Promise<Run
           clearInterval(flusher);
           detach();
           await engine.close();
-          engine.transcript.closeJournal();
-          if (own) await rm(own, { recursive: true, force: true });
-          const failed = engine.transcript.journalError;
-          if (failed && options.transcript) throw new SetupError(`the transcript could not be written to ${options.transcript}: ${failed.message}`);
+          try {
+            engine.transcript.finishJournal();
+          } catch (e) {
+            // Only the file asked for is the user's concern; a write error in our own temporary one is not.
+            if (options.transcript) throw new SetupError(e instanceof Error ? e.message : String(e));
+          } finally {
+            if (own) await rm(own, { recursive: true, force: true });
+          }
         },
       };
     }

@@ -109,11 +109,6 @@ export class TranscriptRecorder {
     return this.journal?.file;
   }
 
-  /** The journal's first write error (a full disk), if any. */
-  get journalError(): Error | undefined {
-    return this.journal?.error;
-  }
-
   /** The record with this seq when it is in memory; undefined when it was dropped (read it with `read`). */
   at(seq: number): TranscriptRecord | undefined {
     return seq >= this.dropped ? this.list[seq - this.dropped] : undefined;
@@ -164,6 +159,13 @@ export class TranscriptRecorder {
     }
     journal.close();
     this.journaling = false;
+  }
+
+  /** closeJournal, then throws the journal's first write error (a full disk), naming the file, if there was one. */
+  finishJournal(): void {
+    this.closeJournal();
+    const failed = this.journal?.error;
+    if (failed) throw new Error(`the transcript could not be written to ${this.journal?.file}: ${failed.message}`);
   }
 
   /** Stamps and stores a record; `at` (a performance.now() value) backdates it to when it really happened. */

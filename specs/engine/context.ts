@@ -115,9 +115,7 @@ export function engineContextFactory(options: EngineContextOptions): ContextFact
         // Output the log no longer keeps is named in the case's timeline, not silently missing from it.
         const capNote = options.engineOutput?.capNote?.();
         if (capNote) ctx.transcript.note('engine', capNote, undefined, 'warn');
-        transcript.closeJournal();
-        const journalError = transcript.journalError;
-        if (journalError) throw new Error(`the transcript could not be written to ${transcriptFile}: ${journalError.message}`);
+        transcript.finishJournal();
         if (!options.engineOutput || outputMark === undefined) return { transcriptFile };
         const text = await options.engineOutput.since(outputMark);
         if (text === '') return { transcriptFile };

@@ -196,9 +196,7 @@ export function sdkContextFactory(target: SdkTargetInfo, options: SdkContextOpti
         engine.transcript.note('case', CASE_END_NOTE);
         await driverOutputSettled();
         drivers.forEach((d, i) => mirrorDriverIntoTranscript(d, `driver#${i + 1}`, engine.transcript));
-        engine.transcript.closeJournal();
-        const journalError = engine.transcript.journalError;
-        if (journalError) throw new Error(`the transcript could not be written to ${transcriptFile}: ${journalError.message}`);
+        engine.transcript.finishJournal();
         return { transcriptFile, logFiles: [...logFiles] };
       },
       async dispose() {
