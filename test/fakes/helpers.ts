@@ -1,7 +1,10 @@
 // Shared plumbing for the fake-peer tests: every peer a test opens is closed in afterEach, and the
 // test fails if a socket, server or timer outlives it.
 
-import { afterEach, beforeEach, expect } from 'vitest';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
 import { FakeEngine, type FakeEngineOptions } from '../../harness/fake-engine/index.ts';
 import { FakeWorker, type FakeWorkerOptions } from '../../harness/fake-worker/index.ts';
 import type { TranscriptRecord } from '../../harness/transcript/index.ts';
@@ -25,6 +28,18 @@ export async function expectNoLeaks(baseline: Map<string, number>): Promise<void
     [...liveHandles()].filter(([name, n]) => n > (baseline.get(name) ?? 0)).map(([name, n]) => `${name}: ${n} > ${baseline.get(name) ?? 0}`);
   for (let i = 0; i < 40 && excess().length > 0; i++) await new Promise((r) => setImmediate(r)).then(() => new Promise((r) => setTimeout(r, 50)));
   expect(excess(), 'handles left open by the test').toEqual([]);
+}
+
+/** A temporary folder for the whole file: made in beforeAll, removed in afterAll; `dir()` is its path. */
+export function useTempDir(prefix: string): { dir(): string } {
+  let dir = '';
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), prefix));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+  return { dir: () => dir };
 }
 
 /**

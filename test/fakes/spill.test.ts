@@ -2,21 +2,13 @@
 // the case's artifacts folder, yet reads, waits and predicates over history still see them, and the
 // transcript names the cap.
 
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readTranscript, TranscriptRecorder, writeTranscript, type TranscriptRecord } from '../../harness/transcript/index.ts';
-import { usePeers } from './helpers.ts';
+import { usePeers, useTempDir } from './helpers.ts';
 
 const peers = usePeers();
-let dir = '';
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'spill-test-'));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const temp = useTempDir('spill-test-');
 
 /** Small enough that a few thousand records pass it many times over. */
 const CAP = 64 * 1024;
@@ -29,7 +21,7 @@ function capNotes(records: Iterable<TranscriptRecord>): string[] {
 
 describe('transcript memory cap', () => {
   it('keeps a bounded tail in memory, the rest in the journal, and reads both back in order', async () => {
-    const artifacts = join(dir, 'case-a');
+    const artifacts = join(temp.dir(), 'case-a');
     const file = join(artifacts, 'transcript.jsonl');
     const transcript = new TranscriptRecorder({ meta: { case: 'spill' } });
     transcript.spillTo(file, CAP);
@@ -64,7 +56,7 @@ describe('transcript memory cap', () => {
     expect([...transcript.read(5, 6)][0]!.seq).toBe(5);
 
     // writeTranscript copies spilled and held records alike.
-    const copy = join(dir, 'copy.jsonl');
+    const copy = join(temp.dir(), 'copy.jsonl');
     await writeTranscript(copy, transcript);
     expect((await readTranscript(copy)).map((r) => r.seq)).toEqual(onDisk.map((r) => r.seq));
 
@@ -76,7 +68,7 @@ describe('transcript memory cap', () => {
 
   it('does not spill or name a cap while under it', () => {
     const transcript = new TranscriptRecorder();
-    transcript.spillTo(join(dir, 'case-b', 'transcript.jsonl'), CAP);
+    transcript.spillTo(join(temp.dir(), 'case-b', 'transcript.jsonl'), CAP);
     for (let i = 0; i < 50; i++) transcript.note('case', `line ${i}`);
     expect(transcript.firstInMemory).toBe(0);
     expect(capNotes(transcript.records)).toEqual([]);
@@ -86,7 +78,7 @@ describe('transcript memory cap', () => {
 
   it("a peer's waits, all() and received reach frames whose records were spilled", async () => {
     const transcript = new TranscriptRecorder({ meta: { case: 'spill.peers' } });
-    transcript.spillTo(join(dir, 'case-c', 'transcript.jsonl'), CAP);
+    transcript.spillTo(join(temp.dir(), 'case-c', 'transcript.jsonl'), CAP);
     const engine = await peers.engine({ transcript });
     const worker = await peers.worker(engine.url, { transcript });
     const conn = await engine.waitForConnection();
@@ -119,7 +111,7 @@ describe('transcript memory cap', () => {
 
   it('finds spilled frames delivered out of transcript order (a delay fault on receipt)', async () => {
     const transcript = new TranscriptRecorder({ meta: { case: 'spill.delayed' } });
-    transcript.spillTo(join(dir, 'case-d', 'transcript.jsonl'), CAP);
+    transcript.spillTo(join(temp.dir(), 'case-d', 'transcript.jsonl'), CAP);
     const engine = await peers.engine({
       transcript,
       faults: { name: 'late', rules: [{ direction: 'worker->engine', type: 'flood', nth: 3, action: { kind: 'delay', ms: 150 } }] },

@@ -2,11 +2,10 @@
 // frames are kept as a prefix, JSONL round-trips, the journal written as records arrive matches it, and the pretty-printer
 // renders a readable timeline.
 
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   formatTranscript,
   parseTranscript,
@@ -15,17 +14,11 @@ import {
   writeTranscript,
   type TranscriptRecord,
 } from '../../harness/transcript/index.ts';
-import { usePeers } from './helpers.ts';
+import { usePeers, useTempDir } from './helpers.ts';
 import { CLOSING_NOTE } from '../../harness/transcript/records.ts';
 
 const peers = usePeers();
-let dir = '';
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'transcript-test-'));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const temp = useTempDir('transcript-test-');
 
 async function schemaValidator() {
   const schema = JSON.parse(await readFile(new URL('../../schemas/transcript.schema.json', import.meta.url), 'utf8')) as object;
@@ -91,16 +84,16 @@ describe('transcript', () => {
 
   it('round-trips through JSONL, and the journal written as records arrive has the same lines', async () => {
     const transcript = new TranscriptRecorder();
-    const file = join(dir, 'stream.jsonl');
+    const file = join(temp.dir(), 'stream.jsonl');
     transcript.spillTo(file);
     const engine = await peers.engine({ transcript });
     const worker = await peers.worker(engine.url, { transcript });
     await worker.ping();
     await worker.disconnect();
     transcript.closeJournal();
-    await writeTranscript(join(dir, 'whole.jsonl'), transcript);
+    await writeTranscript(join(temp.dir(), 'whole.jsonl'), transcript);
     const streamed = await readTranscript(file);
-    const whole = await readTranscript(join(dir, 'whole.jsonl'));
+    const whole = await readTranscript(join(temp.dir(), 'whole.jsonl'));
     expect(streamed.length).toBeGreaterThan(5);
     expect(whole.slice(0, streamed.length)).toEqual(streamed);
     expect(parseTranscript(transcript.toJsonLines())).toEqual(JSON.parse(JSON.stringify(transcript.records)));
