@@ -40,6 +40,10 @@ beforeAll(async () => {
   unlisted = await record(UNLISTED_CASE);
 }, 60_000);
 
+afterAll(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
 const STALE_POLL_ID = '0b5e7a11-0000-4000-8000-00000000a11e';
 const isList = (s: ReplayStep): boolean => (s.frame as { function_id?: unknown } | undefined)?.function_id === 'engine::workers::list';
 const answerTo = (steps: readonly ReplayStep[], query: ReplayStep): ReplayStep =>
@@ -71,21 +75,13 @@ function withStalePollAfterDrop(recorded: ReplayScript): ReplayScript {
     t: dropAt + STALE_POLL_AFTER_MS,
     frame: { ...(after.frame as object), invocation_id: STALE_POLL_ID },
   };
-  const stale: ReplayStep = {
-    ...answerTo(steps, before),
-    seq: after.seq - 0.25,
-    t: poll.t,
-    frame: { ...(answerTo(steps, before).frame as object), invocation_id: STALE_POLL_ID },
-  };
+  const listed = answerTo(steps, before);
+  const stale: ReplayStep = { ...listed, seq: after.seq - 0.25, t: poll.t, frame: { ...(listed.frame as object), invocation_id: STALE_POLL_ID } };
   delete poll.text;
   delete stale.text;
   steps.splice(drop + 1, 0, poll, stale);
   return { ...recorded, steps };
 }
-
-afterAll(async () => {
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
 
 describe('replay of a polled engine list query', () => {
   it('matches the reference engine', async () => {
