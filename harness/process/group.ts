@@ -45,27 +45,40 @@ export interface ProcessGroup {
 export const DEFAULT_GRACE_MS = 3000;
 
 export function spawnGroup(file: string, args: readonly string[], options: SpawnGroupOptions = {}): ProcessGroup {
-  const name = options.name ?? file;
   const child: ChildProcess = spawn(file, [...args], {
     cwd: options.cwd,
     env: options.env ?? process.env,
     detached: true, // its own process group: the leader's pid is the group id
     stdio: [options.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
   });
-  const pid = child.pid ?? -1;
-  let exitedFlag = false;
-  let killed = false;
-  const exited = new Promise<ExitInfo>((resolve) => {
-    const done = (info: Omit<ExitInfo, 'killed'>): void => {
-      if (exitedFlag) return;
-      exitedFlag = true;
-      resolve({ ...info, killed });
-    };
-    child.once('error', (e) => done({ code: null, signal: null, spawnError: e.message }));
-    child.once('exit', (code, sig) => done({ code, signal: sig }));
+  const exit = new Promise<LeaderExit>((resolve) => {
+    child.once('error', (e) => resolve({ code: null, signal: null, spawnError: e.message }));
+    child.once('exit', (code, sig) => resolve({ code, signal: sig }));
   });
   // A pipe error (EPIPE after the child died) must not crash the harness.
   child.stdin?.on('error', () => {});
+  return adoptGroup({ name: options.name ?? file, pid: child.pid ?? -1, stdin: child.stdin ?? null, stdout: child.stdout!, stderr: child.stderr! }, exit);
+}
+
+/** How a group's leader ended, before the group knows whether it had to be killed. */
+export type LeaderExit = Omit<ExitInfo, 'killed'>;
+
+/**
+ * A ProcessGroup for a leader the harness did not spawn itself but must stop all the same (a driver forked
+ * by a fork server: harness/targets/sdk/fork-server.ts): `pid` leads its own process group, and `exit`
+ * resolves once it has ended. Tracked, stopped and swept exactly as a spawned group is.
+ */
+export function adoptGroup(
+  leader: { name: string; pid: number; stdin: Writable | null; stdout: Readable; stderr: Readable },
+  exit: Promise<LeaderExit>,
+): ProcessGroup {
+  const { name, pid } = leader;
+  let exitedFlag = false;
+  let killed = false;
+  const exited = exit.then((info) => {
+    exitedFlag = true;
+    return { ...info, killed };
+  });
 
   const signalGroup = (sig: NodeJS.Signals): boolean => {
     if (pid <= 0) return false;
@@ -81,9 +94,9 @@ export function spawnGroup(file: string, args: readonly string[], options: Spawn
   const group: ProcessGroup = {
     name,
     pid,
-    stdin: child.stdin ?? null,
-    stdout: child.stdout!,
-    stderr: child.stderr!,
+    stdin: leader.stdin,
+    stdout: leader.stdout,
+    stderr: leader.stderr,
     exited,
     hasExited: () => exitedFlag,
     signal: signalGroup,

@@ -99,6 +99,8 @@ export interface SdkTargetInfo {
   ignoredOptions: readonly string[];
   /** The driver accepts a deferred start (its ready said so): its cases can take warm spares. */
   deferredStart: boolean;
+  /** It can also serve forks (its ready said forkStart): its spares are forks of one loaded process. */
+  forkStart: boolean;
 }
 
 /** Builds the per-case context factory for one opened SDK target. */

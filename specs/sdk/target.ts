@@ -40,6 +40,7 @@ export async function probeTarget(launch: DriverLaunchSpec, options: OpenOptions
         facts: ready.facts ?? {},
         ignoredOptions: ready.ignoredOptions ?? [],
         deferredStart: ready.deferredStart === true,
+        forkStart: ready.deferredStart === true && ready.forkStart === true,
       };
     } finally {
       await session.stop();
@@ -52,7 +53,8 @@ export async function probeTarget(launch: DriverLaunchSpec, options: OpenOptions
 export async function openSdkTarget(launch: DriverLaunchSpec, options: OpenOptions): Promise<OpenedTarget<SdkCaseContext> & { info: SdkTargetInfo }> {
   const info = await probeTarget(launch, options);
   // One loaded spare per case that may run at once, so that side-by-side cases do not start cold.
-  const spares = info.deferredStart && options.coldStart !== true ? warmSparesFor(launch, Math.min(Math.max(1, options.jobs ?? 1), MAX_SPARES)) : undefined;
+  const spares =
+    info.deferredStart && options.coldStart !== true ? warmSparesFor(launch, Math.min(Math.max(1, options.jobs ?? 1), MAX_SPARES), info.forkStart) : undefined;
   spares?.fill();
   return {
     info,

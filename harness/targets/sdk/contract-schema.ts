@@ -24,6 +24,8 @@ const EVENT_DEFS: Record<string, string> = {
   log: 'LogEvent',
   exit: 'ExitEvent',
   loaded: 'LoadedEvent',
+  forked: 'ForkedEvent',
+  reaped: 'ReapedEvent',
 };
 
 let validators: Map<string, ValidateFunction> | undefined;

@@ -26,7 +26,8 @@ export type DriverCommand =
   | ReloadPageCommand
   | HidePageCommand
   | ShutdownCommand
-  | StartCommand;
+  | StartCommand
+  | ForkCommand;
 /**
  * What a registered function does each time it is invoked.
  */
@@ -76,7 +77,9 @@ export type DriverEvent =
   | TriggerRequestEvent
   | LogEvent
   | ExitEvent
-  | LoadedEvent;
+  | LoadedEvent
+  | ForkedEvent
+  | ReapedEvent;
 export type SettledEvent = SettledOkEvent | SettledFailedEvent;
 
 /**
@@ -189,6 +192,13 @@ export interface StartCommand {
   id: string;
   config: DriverConfig;
 }
+/**
+ * Fork server only (fixtures/drivers/README.md §1): fork one deferred-start driver, which presents `id` on both its connections to the harness's socket. Answered by forked (or error).
+ */
+export interface ForkCommand {
+  cmd: 'fork';
+  id: string;
+}
 export interface ReadyEvent {
   event: 'ready';
   t?: number;
@@ -212,6 +222,10 @@ export interface ReadyEvent {
    * The driver accepts a deferred start (fixtures/drivers/README.md §1): launched with III_DRIVER_DEFER_START=1 and no III_DRIVER_CONFIG, it loads its SDK, then reads its configuration from a start command. The harness then keeps a loaded spare for the next case.
    */
   deferredStart?: boolean;
+  /**
+   * The driver can serve forks (fixtures/drivers/README.md §1): launched with III_DRIVER_FORK_SERVER=<Unix socket path>, it loads its SDK once and forks a deferred-start driver per fork command, so that no case's driver pays the load. Only with deferredStart.
+   */
+  forkStart?: boolean;
 }
 export interface SdkIdentity {
   name: string;
@@ -297,4 +311,23 @@ export interface LoadedEvent {
   event: 'loaded';
   t?: number;
   contract: number;
+}
+/**
+ * Fork server only (fixtures/drivers/README.md §1): the fork command `id` made process `pid`, which leads its own process group and connects to the harness's socket.
+ */
+export interface ForkedEvent {
+  event: 'forked';
+  t?: number;
+  id: string;
+  pid: number;
+}
+/**
+ * Fork server only: forked driver `pid` has ended, with its exit code or the signal that ended it.
+ */
+export interface ReapedEvent {
+  event: 'reaped';
+  t?: number;
+  pid: number;
+  code: number | null;
+  signal: string | null;
 }

@@ -28,7 +28,8 @@ export interface LaunchOptions {
   signal?: AbortSignal;
 }
 
-function commandLineOf(spec: SdkTargetSpec): DriverCommandLine {
+/** The program, arguments and folder that start a driver for `spec`. */
+export function commandLineOf(spec: SdkTargetSpec): DriverCommandLine {
   if (spec.kind === 'builtin' && spec.source) {
     // Built by the CLI before the run (builders/index.ts); a failed build left its reason instead.
     const built = preparedDriver(spec.sdk, spec.source);

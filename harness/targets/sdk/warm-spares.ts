@@ -8,10 +8,16 @@
 // that needs another (OTel on) starts cold. While a timing case holds the spares, none is spawned: a
 // loading process beside it would turn its measured intervals into noise; the drivers' `loaded` event says
 // when a spare has finished loading.
+//
+// A driver that also declares `forkStart` loads once: its spares are forks of one loaded process
+// (fork-server.ts), so a spare costs milliseconds of CPU instead of an import, which on two cores is what
+// side-by-side cases wait for. Should the server fail, spares are spawned as above.
 
 import type { SdkTargetSpec } from '../../cases/catalogue.ts';
-import { awaitReady, driverConfigOf, driverEnv, spawnDriver, type LaunchOptions } from './launch.ts';
-import type { DriverSession } from './session.ts';
+import { ForkServer } from './fork-server.ts';
+import { describeTarget } from './label.ts';
+import { awaitReady, commandLineOf, driverConfigOf, driverEnv, spawnDriver, type LaunchOptions } from './launch.ts';
+import { DriverSession, type SessionOptions } from './session.ts';
 
 /** The environment variable that asks a driver for a deferred start. */
 export const DEFER_START_ENV = 'III_DRIVER_DEFER_START';
@@ -23,21 +29,28 @@ export interface WarmSparesOptions {
   env?: Record<string, string>;
   /** SIGTERM → SIGKILL grace of each driver. */
   graceMs?: number;
+  /** The driver declared forkStart: spares are forked from one loaded server. */
+  fork?: boolean;
 }
 
 export class WarmSpares {
-  private readonly spares: DriverSession[] = [];
+  /** Spares spawned or being forked, oldest first; undefined once a fork failed (it is then replaced). */
+  private readonly spares: Promise<DriverSession | undefined>[] = [];
+  private forkServer: ForkServer | undefined;
+  private forking: boolean;
   private holds = 0;
   private closed = false;
   /** Drivers taken from the spares (for the catalogue-time benchmark and the tests). */
   taken = 0;
-  /** Why spares were switched off for this target, when they were. */
+  /** Why spares were switched off for this target, or are spawned although the driver can fork, when so. */
   offReason: string | undefined;
 
   constructor(
     private readonly spec: SdkTargetSpec,
     private readonly options: WarmSparesOptions,
-  ) {}
+  ) {
+    this.forking = options.fork === true;
+  }
 
   /**
    * Starts a driver from a spare with `options`' configuration and waits for its `ready`; undefined when no
@@ -45,13 +58,20 @@ export class WarmSpares {
    */
   async launch(options: LaunchOptions): Promise<DriverSession | undefined> {
     if (this.closed || options.worker?.otel === true || !sameEnv(options.env, this.options.env)) return undefined;
-    const spare = this.takeLive();
+    const spare = await this.takeLive();
     this.fill();
     if (!spare) return undefined;
     this.taken++;
     if (options.logFile) spare.attachLog(options.logFile);
     spare.begin(driverConfigOf(options));
-    return awaitReady(spare, options);
+    try {
+      return await awaitReady(spare, options);
+    } catch (e) {
+      // A spare that died before its start (its fork server went down) is the spare's failure, not the case's:
+      // the caller starts the case's driver cold, and that one's failure, if any, is the case's.
+      if (spare.exit) return undefined;
+      throw e;
+    }
   }
 
   /**
@@ -62,7 +82,7 @@ export class WarmSpares {
     this.holds++;
     let timer: NodeJS.Timeout | undefined;
     const quiet = await Promise.race([
-      Promise.all(this.spares.map((s) => s.loaded())).then(() => true),
+      Promise.all(this.spares.map((s) => s.then((spare) => spare?.loaded()))).then(() => true),
       new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), quietWithinMs))),
     ]);
     clearTimeout(timer);
@@ -81,31 +101,61 @@ export class WarmSpares {
     };
   }
 
-  /** Spawns spares up to the count, unless held or closed. */
+  /** Spawns (or forks) spares up to the count, unless held or closed. */
   fill(): void {
     while (!this.closed && this.holds === 0 && this.spares.length < this.options.count) {
-      const env = { ...driverEnv({ otel: false }, this.options.env), [DEFER_START_ENV]: '1' };
-      const spare = spawnDriver(this.spec, env, { logLater: true, ...(this.options.graceMs ? { graceMs: this.options.graceMs } : {}) });
+      const spare = this.newSpare();
       this.spares.push(spare);
-      // A spare that dies while waiting is dropped, and replaced at the next launch or fill.
-      void spare.exited.then(() => {
+      // A spare that dies while waiting, or whose fork failed, is dropped, and replaced at the next launch or fill.
+      const drop = (): void => {
         const i = this.spares.indexOf(spare);
         if (i >= 0) this.spares.splice(i, 1);
-      });
+      };
+      void spare.then((session) => (session ? session.exited.then(drop) : drop()));
     }
   }
 
-  /** Stops every spare not taken. */
+  /** Stops every spare not taken, and the fork server. */
   async close(): Promise<void> {
     this.closed = true;
     const left = this.spares.splice(0);
-    await Promise.all(left.map((s) => s.stop().catch(() => undefined)));
+    await Promise.all(left.map((s) => s.then((spare) => spare?.stop()).catch(() => undefined)));
+    await this.forkServer?.close();
   }
 
-  private takeLive(): DriverSession | undefined {
+  private newSpare(): Promise<DriverSession | undefined> {
+    if (this.forking) {
+      this.forkServer ??= new ForkServer(describeTarget(this.spec), commandLineOf(this.spec), this.spareEnv());
+      const server = this.forkServer;
+      if (server.gone) return Promise.resolve(this.afterFailedFork(server));
+      return server.fork().then((group) => (group ? new DriverSession(describeTarget(this.spec), group, this.sessionOptions()) : this.afterFailedFork(server)));
+    }
+    return Promise.resolve(this.spawnSpare());
+  }
+
+  /** The fork server failed: this spare and every later one is spawned, as without one, and the reason kept. */
+  private afterFailedFork(server: ForkServer): DriverSession | undefined {
+    this.forking = false;
+    this.offReason = `spares are spawned, not forked: ${server.gone ?? 'a fork failed'}`;
+    return this.closed ? undefined : this.spawnSpare();
+  }
+
+  private spawnSpare(): DriverSession {
+    return spawnDriver(this.spec, this.spareEnv(), this.sessionOptions());
+  }
+
+  private spareEnv(): NodeJS.ProcessEnv {
+    return { ...driverEnv({ otel: false }, this.options.env), [DEFER_START_ENV]: '1' };
+  }
+
+  private sessionOptions(): SessionOptions {
+    return { logLater: true, ...(this.options.graceMs ? { graceMs: this.options.graceMs } : {}) };
+  }
+
+  private async takeLive(): Promise<DriverSession | undefined> {
     while (this.spares.length > 0) {
-      const s = this.spares.shift()!;
-      if (!s.exit) return s;
+      const s = await this.spares.shift()!;
+      if (s && !s.exit) return s;
     }
     return undefined;
   }

@@ -85,9 +85,9 @@ export interface DriverWait {
 /** Told of every case driver start: bench/catalogue-time.ts accounts the share of wall time spent waiting on them. */
 export const driverWaitObservers = new Set<(wait: DriverWait) => void>();
 
-/** Warm spares for a launch spec: spawned with the spec's extras, as its cold starts are. */
-export function warmSparesFor(spec: DriverLaunchSpec, count: number): WarmSpares {
-  return new WarmSpares(spec.target, { count, graceMs: CASE_DRIVER_GRACE_MS, ...(spec.env ? { env: spec.env } : {}) });
+/** Warm spares for a launch spec: spawned (or forked, `fork`) with the spec's extras, as its cold starts are. */
+export function warmSparesFor(spec: DriverLaunchSpec, count: number, fork = false): WarmSpares {
+  return new WarmSpares(spec.target, { count, fork, graceMs: CASE_DRIVER_GRACE_MS, ...(spec.env ? { env: spec.env } : {}) });
 }
 
 /** How long a case's end waits, after one turn of the event loop, for driver output already on its way. */
