@@ -126,6 +126,7 @@ export class FakeEngine {
   private readonly faults: FaultInjector | undefined;
   private readonly peerName: string;
   private readonly defaultTimeoutMs: number;
+  private readonly maxPayload: number;
   private readonly withReattachToken: boolean;
   private workerRegisteredPolicy: WorkerRegisteredPolicy;
   private readonly directives: UpgradeDirective[] = [];
@@ -146,6 +147,7 @@ export class FakeEngine {
     this.transcript = options.transcript ?? new TranscriptRecorder();
     this.peerName = options.peerName ?? 'engine';
     this.defaultTimeoutMs = options.defaultTimeoutMs ?? 5000;
+    this.maxPayload = options.maxPayload ?? DEFAULT_MAX_PAYLOAD;
     this.withReattachToken = options.reattachToken ?? true;
     this.workerRegisteredPolicy = options.workerRegistered ?? 'immediate';
     this.faultSchedule = options.faults === undefined ? undefined : parseFaultSchedule(options.faults);
@@ -161,7 +163,7 @@ export class FakeEngine {
     });
     this.wss = new WebSocketServer({
       noServer: true,
-      maxPayload: options.maxPayload ?? DEFAULT_MAX_PAYLOAD,
+      maxPayload: this.maxPayload,
       perMessageDeflate: false,
       clientTracking: false,
       autoPong: options.autoPong ?? true,
@@ -493,6 +495,7 @@ export class FakeEngine {
       timers: this.timers,
       defaultTimeoutMs: this.defaultTimeoutMs,
       isClient: false,
+      maxPayload: this.maxPayload,
       host: { dispatch: (c, v, e) => this.dispatch(c, v, e), closed: (c, info) => this.workerGone(c, info) },
       headers: req.headers,
       remoteAddress: req.socket.remoteAddress,

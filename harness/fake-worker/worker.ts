@@ -136,6 +136,7 @@ export class FakeWorker extends Endpoint {
       timers,
       defaultTimeoutMs: options.defaultTimeoutMs ?? 5000,
       isClient: true,
+      maxPayload: options.maxPayload ?? DEFAULT_MAX_PAYLOAD,
     });
     this.url = url;
     this.ownTimers = timers;

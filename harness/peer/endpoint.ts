@@ -19,6 +19,7 @@ import { classifyPayload, judgeText, type ClassifiedPayload } from './classify.t
 import { ConnectionClosedError, WaitTimeoutError } from './errors.ts';
 import { describeMatcher, matcherTest, type Matcher } from './match.ts';
 import type { TimerSet } from './timers.ts';
+import { sizeInWords } from '../util/size.ts';
 
 /** ws maxPayload of the fake peers (the real engine's limit is 64 MiB per message; a case may send more). */
 export const DEFAULT_MAX_PAYLOAD = 128 * 1024 * 1024;
@@ -85,6 +86,8 @@ export interface EndpointInit {
   defaultTimeoutMs: number;
   /** Clients mask their frames; needed when a split fault writes the frame bytes itself. */
   isClient: boolean;
+  /** The socket's ws maxPayload: a bigger frame is refused (1009) before it is buffered, and the cap is named. */
+  maxPayload: number;
 }
 
 interface Waiter {
@@ -116,6 +119,8 @@ export class Endpoint {
   /** performance.now() when the socket opened. */
   readonly openedAt: number = performance.now();
   closeInfo: CloseInfo | undefined;
+  /** Set when the peer sent a frame over maxPayload: why the socket closed, in words. */
+  private overCap: string | undefined;
   protected readonly ws: WebSocket;
   protected readonly timers: TimerSet;
   protected readonly defaultTimeoutMs: number;
@@ -154,7 +159,13 @@ export class Endpoint {
       }
     });
     this.ws.on('close', (code: number, reason: Buffer) => this.guard(() => this.handleClose(code, reason.toString('utf8'))));
-    this.ws.on('error', (err: Error) => this.guard(() => this.event('error', { message: err.message })));
+    this.ws.on('error', (err: NodeJS.ErrnoException) =>
+      this.guard(() => {
+        if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH')
+          this.overCap = `the ${this.inboundDir === 'engine->worker' ? 'engine' : 'worker'} sent a frame larger than this connection takes (${sizeInWords(init.maxPayload)}, ws maxPayload): refused with 1009, unread`;
+        this.event('error', { message: this.overCap ?? err.message });
+      }),
+    );
     this.ws.on('ping', (data: Buffer) => this.guard(() => this.event('ws-ping', { message: data.toString('base64') })));
     this.ws.on('pong', (data: Buffer) => this.guard(() => this.event('ws-pong', { message: data.toString('base64') })));
   }
@@ -372,7 +383,7 @@ export class Endpoint {
         const window = this.recent(from);
         reject(
           new WaitTimeoutError(
-            `${this.label}: no ${describeMatcher(matcher)} within ${timeoutMs} ms; ${window.length === 0 ? 'nothing arrived' : `arrived instead: ${window.join(' | ')}`}${this.closeInfo ? `; socket closed ${this.closeInfo.code}` : ''}`,
+            `${this.label}: no ${describeMatcher(matcher)} within ${timeoutMs} ms; ${window.length === 0 ? 'nothing arrived' : `arrived instead: ${window.join(' | ')}`}${this.closeInfo ? `; socket closed ${this.closeInfo.code}` : ''}${this.overCap ? `; ${this.overCap}` : ''}`,
             window,
           ),
         );
@@ -384,7 +395,7 @@ export class Endpoint {
   private closedError(matcher: Matcher<ReceivedFrame>, from: number): ConnectionClosedError {
     const info = this.closeInfo ?? { code: 1006, reason: '', at: performance.now() };
     return new ConnectionClosedError(
-      `${this.label} closed (${info.code}${info.reason ? ` "${info.reason}"` : ''}) before ${describeMatcher(matcher)} arrived; arrived instead: ${this.recentSummary(from)}`,
+      `${this.label} closed (${info.code}${info.reason ? ` "${info.reason}"` : ''}) before ${describeMatcher(matcher)} arrived; arrived instead: ${this.recentSummary(from)}${this.overCap ? `; ${this.overCap}` : ''}`,
       info.code,
       info.reason,
     );

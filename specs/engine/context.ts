@@ -58,6 +58,14 @@ export interface EngineContextOptions {
   engineOutput?: EngineOutput;
 }
 
+/**
+ * The largest frame a case's fake worker takes from the engine: the real engine's own frame limit
+ * (tungstenite; engine-protocol.md, "Max size"). No case makes an engine send more than ~1 MiB (the robustness case
+ * routes a 1 MiB payload), and a bigger frame is refused with 1009 before it is buffered, so an engine that
+ * sends 64 MiB frames to dozens of workers cannot make the harness hold them all (issue 17 item 5).
+ */
+export const ENGINE_CASE_MAX_INBOUND_FRAME = 16 * 1024 * 1024;
+
 export function engineContextFactory(options: EngineContextOptions): ContextFactory<EngineCaseContext> {
   return async (env: CaseRunEnvironment) => {
     const workers: FakeWorker[] = [];
@@ -79,7 +87,13 @@ export function engineContextFactory(options: EngineContextOptions): ContextFact
     const outputMark = await options.engineOutput?.mark();
     const connect = async (label: string, o: WorkerOptions = {}): Promise<FakeWorker> => {
       if (env.signal.aborted) throw new Error('the case was aborted');
-      const w = await FakeWorker.connect(options.url, { defaultTimeoutMs: timing.replyMs, ...o, transcript, peerName: label });
+      const w = await FakeWorker.connect(options.url, {
+        defaultTimeoutMs: timing.replyMs,
+        maxPayload: ENGINE_CASE_MAX_INBOUND_FRAME,
+        ...o,
+        transcript,
+        peerName: label,
+      });
       workers.push(w);
       if (env.signal.aborted) w.terminate();
       return w;

@@ -329,11 +329,18 @@ describe('fake engine: scripting', () => {
     const broken = worker.all((_f, e) => e.verdict.reason === 'malformed-json');
     expect(broken).toHaveLength(1);
     expect(broken[0]!.record).toMatchObject({ encoding: 'text', text: '{"type":"pong"', origin: 'peer' });
+    const waiting = worker.waitFor({ type: 'never-sent' }, { timeoutMs: 10_000 }).catch((e: Error) => e);
     await conn.sendRaw('x'.repeat(100 * 1024));
     expect((await conn.waitForClose()).code).toBe(1009); // the worker's maxPayload refused it
+    // The wait it broke names the cap, not only the close.
+    expect(String(await waiting)).toMatch(
+      /closed \(\d+\) before .*; the engine sent a frame larger than this connection takes \(64 KiB, ws maxPayload\): refused with 1009, unread$/,
+    );
     const sent = engine.transcript.records.filter((r) => r.kind === 'frame' && r.dir === 'engine->worker' && r.origin === 'raw');
     expect(sent.at(-1)).toMatchObject({ length: 100 * 1024, truncated: true, verdict: { base: 'invalid', reason: 'malformed-json' } });
-    expect(worker.transcript.records.some((r) => r.kind === 'event' && r.event === 'error' && /max payload/i.test(r.message ?? ''))).toBe(true);
+    expect(
+      worker.transcript.records.some((r) => r.kind === 'event' && r.event === 'error' && /larger than this connection takes \(64 KiB/.test(r.message ?? '')),
+    ).toBe(true);
   });
 
   it('records /otel telemetry frames and never treats that socket as a worker', async () => {

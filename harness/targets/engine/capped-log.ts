@@ -5,6 +5,7 @@
 
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { sizeInWords } from '../../util/size.ts';
 
 export interface EngineLogCaps {
   /** Bytes kept in the log file. */
@@ -37,7 +38,8 @@ export function cappedLog(file: string, caps: EngineLogCaps = ENGINE_LOG_CAPS): 
   let overBuffer = 0;
   let tail = '';
   const pastFileCap = (dropped: number): void => {
-    if (overFile === 0) out.write(`\n[iii-conformance: the engine's output passed the ${size(caps.fileBytes)} log cap; the rest is counted, not kept]\n`);
+    if (overFile === 0)
+      out.write(`\n[iii-conformance: the engine's output passed the ${sizeInWords(caps.fileBytes)} log cap; the rest is counted, not kept]\n`);
     overFile += dropped;
   };
   return {
@@ -63,16 +65,10 @@ export function cappedLog(file: string, caps: EngineLogCaps = ENGINE_LOG_CAPS): 
     tail: () => tail,
     capNote() {
       const parts: string[] = [];
-      if (overFile > 0) parts.push(`${overFile} bytes past the ${size(caps.fileBytes)} log file cap`);
-      if (overBuffer > 0) parts.push(`${overBuffer} bytes written faster than the log file took them (over ${size(caps.bufferedBytes)} unwritten)`);
+      if (overFile > 0) parts.push(`${overFile} bytes past the ${sizeInWords(caps.fileBytes)} log file cap`);
+      if (overBuffer > 0) parts.push(`${overBuffer} bytes written faster than the log file took them (over ${sizeInWords(caps.bufferedBytes)} unwritten)`);
       return parts.length === 0 ? undefined : `engine output not kept: ${parts.join('; ')}`;
     },
     end: () => new Promise<void>((resolve) => out.end(() => resolve())),
   };
-}
-
-function size(bytes: number): string {
-  if (bytes >= 1024 * 1024) return `${Math.round((bytes / 1024 / 1024) * 10) / 10} MiB`;
-  if (bytes >= 1024) return `${Math.round((bytes / 1024) * 10) / 10} KiB`;
-  return `${bytes} bytes`;
 }
