@@ -119,8 +119,8 @@ export class Endpoint {
   /** performance.now() when the socket opened. */
   readonly openedAt: number = performance.now();
   closeInfo: CloseInfo | undefined;
-  /** Set when the peer sent a frame over maxPayload: why the socket closed, in words. */
-  private overCap: string | undefined;
+  /** Why the harness closed the socket itself, in words, when it did (the peer sent a frame over maxPayload). */
+  closedBecause: string | undefined;
   protected readonly ws: WebSocket;
   protected readonly timers: TimerSet;
   protected readonly defaultTimeoutMs: number;
@@ -162,8 +162,8 @@ export class Endpoint {
     this.ws.on('error', (err: NodeJS.ErrnoException) =>
       this.guard(() => {
         if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH')
-          this.overCap = `the ${this.inboundDir === 'engine->worker' ? 'engine' : 'worker'} sent a frame larger than this connection takes (${sizeInWords(init.maxPayload)}, ws maxPayload): refused with 1009, unread`;
-        this.event('error', { message: this.overCap ?? err.message });
+          this.closedBecause = `the ${this.inboundDir === 'engine->worker' ? 'engine' : 'worker'} sent a frame larger than this connection takes (${sizeInWords(init.maxPayload)}, ws maxPayload): refused with 1009, unread`;
+        this.event('error', { message: this.closedBecause ?? err.message });
       }),
     );
     this.ws.on('ping', (data: Buffer) => this.guard(() => this.event('ws-ping', { message: data.toString('base64') })));
@@ -383,7 +383,7 @@ export class Endpoint {
         const window = this.recent(from);
         reject(
           new WaitTimeoutError(
-            `${this.label}: no ${describeMatcher(matcher)} within ${timeoutMs} ms; ${window.length === 0 ? 'nothing arrived' : `arrived instead: ${window.join(' | ')}`}${this.closeInfo ? `; socket closed ${this.closeInfo.code}` : ''}${this.overCap ? `; ${this.overCap}` : ''}`,
+            `${this.label}: no ${describeMatcher(matcher)} within ${timeoutMs} ms; ${window.length === 0 ? 'nothing arrived' : `arrived instead: ${window.join(' | ')}`}${this.closeInfo ? `; socket closed ${this.closeInfo.code}` : ''}${this.closedBecause ? `; ${this.closedBecause}` : ''}`,
             window,
           ),
         );
@@ -395,7 +395,7 @@ export class Endpoint {
   private closedError(matcher: Matcher<ReceivedFrame>, from: number): ConnectionClosedError {
     const info = this.closeInfo ?? { code: 1006, reason: '', at: performance.now() };
     return new ConnectionClosedError(
-      `${this.label} closed (${info.code}${info.reason ? ` "${info.reason}"` : ''}) before ${describeMatcher(matcher)} arrived; arrived instead: ${this.recentSummary(from)}${this.overCap ? `; ${this.overCap}` : ''}`,
+      `${this.label} closed (${info.code}${info.reason ? ` "${info.reason}"` : ''}) before ${describeMatcher(matcher)} arrived; arrived instead: ${this.recentSummary(from)}${this.closedBecause ? `; ${this.closedBecause}` : ''}`,
       info.code,
       info.reason,
     );

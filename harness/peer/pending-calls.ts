@@ -29,6 +29,8 @@ interface PendingCall {
 export interface CallingEndpoint {
   readonly label: string;
   readonly closeInfo: CloseInfo | undefined;
+  /** Why the harness closed the socket itself, when it did: added to every message about the close. */
+  readonly closedBecause: string | undefined;
   mark(): number;
   /** The last frames from index `from`, summarized (Endpoint.recent). */
   recent(from: number): string[];
@@ -52,7 +54,9 @@ export class PendingCalls {
   call(functionId: string, invocationId: string, timeoutMs: number, send: () => void): Promise<InvocationOutcome> {
     const ep = this.endpoint;
     if (ep.closeInfo)
-      return Promise.reject(new ConnectionClosedError(`${ep.label} is closed; cannot invoke ${functionId}`, ep.closeInfo.code, ep.closeInfo.reason));
+      return Promise.reject(
+        new ConnectionClosedError(`${ep.label} is closed; cannot invoke ${functionId}${because(ep)}`, ep.closeInfo.code, ep.closeInfo.reason),
+      );
     const key = invocationId.toLowerCase();
     const since = ep.mark();
     const earlier = this.pending.get(key);
@@ -102,8 +106,18 @@ export class PendingCalls {
     this.deadlines.clear();
     const label = this.endpoint.label;
     for (const [id, p] of this.pending) {
-      p.reject(new ConnectionClosedError(`${label} closed (${info.code}) before the result of ${p.functionId} (${id}) arrived`, info.code, info.reason));
+      p.reject(
+        new ConnectionClosedError(
+          `${label} closed (${info.code}) before the result of ${p.functionId} (${id}) arrived${because(this.endpoint)}`,
+          info.code,
+          info.reason,
+        ),
+      );
     }
     this.pending.clear();
   }
+}
+
+function because(ep: CallingEndpoint): string {
+  return ep.closedBecause ? `; ${ep.closedBecause}` : '';
 }

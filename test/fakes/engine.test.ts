@@ -330,9 +330,14 @@ describe('fake engine: scripting', () => {
     expect(broken).toHaveLength(1);
     expect(broken[0]!.record).toMatchObject({ encoding: 'text', text: '{"type":"pong"', origin: 'peer' });
     const waiting = worker.waitFor({ type: 'never-sent' }, { timeoutMs: 10_000 }).catch((e: Error) => e);
+    const calling = worker.invoke('conf::unanswered', null, { timeoutMs: 10_000 }).catch((e: Error) => e);
     await conn.sendRaw('x'.repeat(100 * 1024));
     expect((await conn.waitForClose()).code).toBe(1009); // the worker's maxPayload refused it
     // The wait it broke names the cap, not only the close.
+    expect(String(await calling)).toMatch(
+      /before the result of conf::unanswered .* arrived; the engine sent a frame larger than this connection takes \(64 KiB/,
+    );
+    await expect(worker.invoke('conf::after-close')).rejects.toThrow(/is closed; cannot invoke conf::after-close; the engine sent a frame larger/);
     expect(String(await waiting)).toMatch(
       /closed \(\d+\) before .*; the engine sent a frame larger than this connection takes \(64 KiB, ws maxPayload\): refused with 1009, unread$/,
     );

@@ -34,9 +34,9 @@ interface HostileEngineCase {
 const TABLE: HostileEngineCase[] = [
   // 10,000 unsolicited frames a second to every worker: "nothing comes back" checks see them.
   { mode: 'flood', cases: ['engine.registration.no-ack'], words: /a registration was acknowledged/, rssPeakMiB: 400 },
-  // One 64 MiB frame to every worker: accepted by the fake worker (its limit is 128 MiB) and recorded as
-  // a prefix; the case itself is unaffected.
-  { mode: 'huge-frame', cases: ['engine.liveness.json-ping'], words: null, allowPass: true, rssPeakMiB: 600 },
+  // One 64 MiB frame to every worker: over an engine case's 16 MiB inbound cap, refused unread (1009), and
+  // the verdict names the cap.
+  { mode: 'huge-frame', cases: ['engine.liveness.json-ping'], words: /the engine sent a frame larger than this connection takes \(16 MiB, ws maxPayload\)/, rssPeakMiB: 200 },
   // SIGTERM ignored, sockets never closed: the target's close SIGKILLs the group after 3 s.
   { mode: 'ignore-sigterm', cases: ['engine.liveness.json-ping'], words: null, allowPass: true, rssPeakMiB: 200 },
   // Every invocationresult twice.
