@@ -227,6 +227,18 @@ export class Endpoint {
     return out;
   }
 
+  /**
+   * What arrived from index `from`, for a wait's message: the last frames, and how many there were in all when
+   * that is more than the message shows (a flood that buried the awaited frame is then named as one).
+   */
+  arrivedSince(from: number): { window: string[]; text: string } {
+    const window = this.recent(from);
+    if (window.length === 0) return { window, text: 'nothing arrived' };
+    const total = this.mark() - Math.max(0, from);
+    const count = total > window.length ? ` (${total} frames; the last ${window.length})` : '';
+    return { window, text: `arrived instead${count}: ${window.join(' | ')}` };
+  }
+
   /** The entry at index i when its record is in memory (cached); undefined when it was spilled. */
   private entryAt(i: number): ReceivedEntry | undefined {
     const origin = this.transcript.origin;
@@ -380,11 +392,11 @@ export class Endpoint {
       };
       const timer = this.timers.after(timeoutMs, () => {
         this.waiters.delete(waiter);
-        const window = this.recent(from);
+        const arrived = this.arrivedSince(from);
         reject(
           new WaitTimeoutError(
-            `${this.label}: no ${describeMatcher(matcher)} within ${timeoutMs} ms; ${window.length === 0 ? 'nothing arrived' : `arrived instead: ${window.join(' | ')}`}${this.closeInfo ? `; socket closed ${this.closeInfo.code}` : ''}${this.closedBecause ? `; ${this.closedBecause}` : ''}`,
-            window,
+            `${this.label}: no ${describeMatcher(matcher)} within ${timeoutMs} ms; ${arrived.text}${this.closeInfo ? `; socket closed ${this.closeInfo.code}` : ''}${this.closedBecause ? `; ${this.closedBecause}` : ''}`,
+            arrived.window,
           ),
         );
       });
@@ -395,7 +407,7 @@ export class Endpoint {
   private closedError(matcher: Matcher<ReceivedFrame>, from: number): ConnectionClosedError {
     const info = this.closeInfo ?? { code: 1006, reason: '', at: performance.now() };
     return new ConnectionClosedError(
-      `${this.label} closed (${info.code}${info.reason ? ` "${info.reason}"` : ''}) before ${describeMatcher(matcher)} arrived; arrived instead: ${this.recentSummary(from)}${this.closedBecause ? `; ${this.closedBecause}` : ''}`,
+      `${this.label} closed (${info.code}${info.reason ? ` "${info.reason}"` : ''}) before ${describeMatcher(matcher)} arrived; ${this.arrivedSince(from).text}${this.closedBecause ? `; ${this.closedBecause}` : ''}`,
       info.code,
       info.reason,
     );

@@ -32,8 +32,8 @@ export interface CallingEndpoint {
   /** Why the harness closed the socket itself, when it did: added to every message about the close. */
   readonly closedBecause: string | undefined;
   mark(): number;
-  /** The last frames from index `from`, summarized (Endpoint.recent). */
-  recent(from: number): string[];
+  /** What arrived from index `from`, summarized (Endpoint.arrivedSince). */
+  arrivedSince(from: number): { window: string[]; text: string };
 }
 
 export class PendingCalls {
@@ -72,12 +72,9 @@ export class PendingCalls {
       const p = this.pending.get(key);
       if (!p) return;
       this.pending.delete(key);
-      const window = ep.recent(since);
+      const arrived = ep.arrivedSince(since);
       p.reject(
-        new WaitTimeoutError(
-          `${ep.label}: no invocationresult for ${functionId} (${invocationId}) within ${timeoutMs} ms; ${window.length ? `arrived instead: ${window.join(' | ')}` : 'nothing arrived'}`,
-          window,
-        ),
+        new WaitTimeoutError(`${ep.label}: no invocationresult for ${functionId} (${invocationId}) within ${timeoutMs} ms; ${arrived.text}`, arrived.window),
       );
     });
     send();

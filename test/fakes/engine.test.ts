@@ -277,6 +277,14 @@ describe('fake engine: scripting', () => {
     expect(String((error as Error).message)).toMatch(/no invocationresult for w::mute .* within 80 ms; (arrived instead|nothing arrived)/);
     const waitError = await conn.waitFor({ type: 'registertrigger' }, { timeoutMs: 50 }).catch((e: unknown) => e as Error);
     expect((waitError as Error).message).toMatch(/no \{type:"registertrigger"\} within 50 ms; arrived instead: #0 registerfunction/);
+    // A flood that buries the awaited frame is named by its size, not only by its last frames.
+    const from = conn.mark();
+    const flooded = conn.invoke('w::mute', null, { timeoutMs: 300 }).catch((e: Error) => e);
+    for (let i = 0; i < 30; i++) await worker.send({ type: 'ping' });
+    expect(String(await flooded)).toMatch(/within 300 ms; arrived instead \(3\d frames; the last 12\): #\d+ /);
+    expect(String(await conn.waitFor({ type: 'registertrigger' }, { timeoutMs: 50, since: from }).catch((e: Error) => e))).toMatch(
+      /arrived instead \(3\d frames; the last 12\)/,
+    );
   });
 
   it('rejects waits at once when the connection closes, with the close code', async () => {

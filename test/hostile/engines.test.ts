@@ -36,7 +36,12 @@ const TABLE: HostileEngineCase[] = [
   { mode: 'flood', cases: ['engine.registration.no-ack'], words: /a registration was acknowledged/, rssPeakMiB: 400 },
   // One 64 MiB frame to every worker: over an engine case's 16 MiB inbound cap, refused unread (1009), and
   // the verdict names the cap.
-  { mode: 'huge-frame', cases: ['engine.liveness.json-ping'], words: /the engine sent a frame larger than this connection takes \(16 MiB, ws maxPayload\)/, rssPeakMiB: 200 },
+  {
+    mode: 'huge-frame',
+    cases: ['engine.liveness.json-ping'],
+    words: /the engine sent a frame larger than this connection takes \(16 MiB, ws maxPayload\)/,
+    rssPeakMiB: 200,
+  },
   // SIGTERM ignored, sockets never closed: the target's close SIGKILLs the group after 3 s.
   { mode: 'ignore-sigterm', cases: ['engine.liveness.json-ping'], words: null, allowPass: true, rssPeakMiB: 200 },
   // Every invocationresult twice.
