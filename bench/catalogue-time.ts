@@ -7,7 +7,9 @@
 //
 // Baseline, same run: each SDK target is run twice, first as before issue 17 (--jobs 1 --cold-start: one
 // case at a time, each driver started when its case asks), then as the CLI runs it by default (timing
-// cases alone, the rest side by side, drivers from warm spares). --no-baseline skips the first.
+// cases alone, the rest side by side, drivers from warm spares). --no-baseline skips the first. The Python
+// driver, whose spares are forks of one loaded process (forkStart), is also run with spawned spares
+// (--no-fork-start) between the two, so that the fork server's share is measured in the same run.
 //
 //   npm run bench catalogue-time
 //   npm run bench catalogue-time -- --targets node,engine --top 8 --jobs 4
@@ -48,6 +50,8 @@ interface CaseTime {
 interface RunMode {
   jobs: number;
   coldStart: boolean;
+  /** false: spares are spawned even where the driver could fork them. */
+  forkStart: boolean;
 }
 
 interface TargetTime {
@@ -114,6 +118,7 @@ async function timeTarget(target: Target, top: number, mode: RunMode): Promise<T
       repeat: 1,
       jobs: mode.jobs,
       coldStart: mode.coldStart,
+      forkStart: mode.forkStart,
       baseSeed: 1,
       tolerance: DEFAULT_TOLERANCE,
       artifactsRoot,
@@ -176,12 +181,15 @@ async function main(): Promise<void> {
   const loadBefore = loadavg().map((x) => Math.round(x * 100) / 100);
   const jobs = Number(values.jobs);
   const rows: TargetTime[] = [];
+  // The bundled drivers that declare forkStart.
+  const forks = (t: Target): boolean => t === 'python';
   const modes = (t: Target): RunMode[] =>
     t === 'engine' || values['no-baseline'] === true
-      ? [{ jobs, coldStart: false }]
+      ? [{ jobs, coldStart: false, forkStart: true }]
       : [
-          { jobs: 1, coldStart: true },
-          { jobs, coldStart: false },
+          { jobs: 1, coldStart: true, forkStart: false },
+          ...(forks(t) ? [{ jobs, coldStart: false, forkStart: false }] : []),
+          { jobs, coldStart: false, forkStart: true },
         ];
   for (const t of targets)
     for (const mode of modes(t)) {
@@ -189,7 +197,7 @@ async function main(): Promise<void> {
       rows.push(row);
       const pct = (x: number | undefined): string => (x === undefined ? '–' : `${(x * 100).toFixed(0)} %`);
       console.log(
-        `${t.padEnd(7)} ${mode.coldStart ? 'cold' : 'warm'} --jobs ${mode.jobs}: ${row.cases} cases in ${(row.wallMs / 1000).toFixed(1)} s (open ${row.openMs} ms) — timer wait ${(row.timerWaitMs / 1000).toFixed(1)} s = ${pct(row.timerWaitShare)} of wall` +
+        `${t.padEnd(7)} ${mode.coldStart ? 'cold' : forks(t) ? (mode.forkStart ? 'warm, forked' : 'warm, spawned') : 'warm'} --jobs ${mode.jobs}: ${row.cases} cases in ${(row.wallMs / 1000).toFixed(1)} s (open ${row.openMs} ms) — timer wait ${(row.timerWaitMs / 1000).toFixed(1)} s = ${pct(row.timerWaitShare)} of wall` +
           (row.driverWaitMs === undefined
             ? ''
             : `; waiting for a driver ${(row.driverWaitMs / 1000).toFixed(1)} s = ${pct(row.driverWaitShare)} of wall (${row.driverStarts?.warm} warm, ${row.driverStarts?.cold} cold starts)`) +
@@ -204,7 +212,7 @@ async function main(): Promise<void> {
   const report = {
     benchmark: 'catalogue-time',
     description:
-      'fast-lane catalogue wall time per target, in-process through runCatalogue; timer wait = union of fired harness timers >= 100 ms (bench/support/timer-wait.ts); driver wait = union of case driver launch-to-ready intervals; each SDK target first as before issue 17 (--jobs 1, cold starts), then side by side with warm spares',
+      'fast-lane catalogue wall time per target, in-process through runCatalogue; timer wait = union of fired harness timers >= 100 ms (bench/support/timer-wait.ts); driver wait = union of case driver launch-to-ready intervals; each SDK target first as before issue 17 (--jobs 1, cold starts), then side by side with warm spares (Python also with spawned spares, then forked ones)',
     command: `npm run bench catalogue-time -- --targets ${targets.join(',')} --top ${top} --jobs ${jobs}${values['no-baseline'] === true ? ' --no-baseline' : ''}`,
     date: new Date().toISOString(),
     node: process.version,

@@ -30,6 +30,8 @@ export interface OpenOptions {
   jobs?: number;
   /** Prepare nothing ahead of a case (no warm driver spares): every driver starts when its case asks. */
   coldStart?: boolean;
+  /** false: spawn warm spares even where the driver can fork them (forkStart), for comparison and debugging. */
+  forkStart?: boolean;
 }
 
 export interface OpenedTarget<Context> {

@@ -14,6 +14,7 @@ export interface RawRunOptions {
   repeat?: string;
   jobs?: string;
   coldStart?: boolean;
+  forkStart?: boolean;
   reportDir?: string;
   timeScale?: string;
   slow?: boolean;
@@ -34,6 +35,8 @@ export interface RunOptions {
   jobs: number;
   /** No warm driver spares: every driver starts when its case asks. */
   coldStart: boolean;
+  /** Fork warm spares from a fork server where the driver can (--no-fork-start spawns them). */
+  forkStart: boolean;
   reportDir: string | undefined;
   timeScale: number;
   slow: boolean;
@@ -79,6 +82,7 @@ export function addRunOptions(cmd: Command): Command {
       `SDK cases run side by side, each with its own fake engine and driver; cases that judge timing always run alone (default ${DEFAULT_JOBS}; 1 runs every case alone)`,
     )
     .option('--cold-start', 'start each SDK driver only when its case asks, instead of from a loaded spare (drivers that declare deferredStart)')
+    .option('--no-fork-start', 'spawn each loaded spare instead of forking it from one loaded driver (drivers that declare forkStart)')
     .option('--report-dir <dir>', 'where results.json, junit.xml, index.html and repro bundles go (default: reports/<run id>)')
     .option('--time-scale <x>', 'multiply every timing slack by x on a slow machine (default: $III_CONFORMANCE_TIME_SCALE or 1)')
     .option('--slow', 'also run the slow lane (real default timings, idle timeouts)')
@@ -136,6 +140,7 @@ export function parseRunOptions(raw: RawRunOptions, env: NodeJS.ProcessEnv): Run
     repeat: integer(raw.repeat ?? '1', '--repeat', 1, 1000),
     jobs: integer(raw.jobs ?? String(DEFAULT_JOBS), '--jobs', 1, 32),
     coldStart: raw.coldStart === true,
+    forkStart: raw.forkStart !== false,
     reportDir: raw.reportDir,
     timeScale,
     slow: raw.slow === true,

@@ -199,6 +199,7 @@ export async function runJob(plans: readonly SidePlan[], options: RunOptions, io
       repeat: options.repeat,
       jobs: options.jobs,
       coldStart: options.coldStart,
+      forkStart: options.forkStart,
       baseSeed: seed,
       tolerance,
       artifactsRoot: join(reportDir, 'artifacts', s.plan.side),

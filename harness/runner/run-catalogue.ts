@@ -44,6 +44,8 @@ export interface RunCatalogueOptions<Context> {
   jobs?: number;
   /** Start every driver when its case asks (no warm spares), as before issue 17; for comparison and debugging. */
   coldStart?: boolean;
+  /** false: spawn warm spares instead of forking them from a fork server (drivers that declare forkStart). */
+  forkStart?: boolean;
 }
 
 export const DEFAULT_UNDECIDED_RETRIES = 2;
@@ -70,6 +72,7 @@ export async function runCatalogue<Context, Target>(
       artifactsRoot: join(options.artifactsRoot, '_target'),
       jobs: options.jobs ?? 1,
       coldStart: options.coldStart === true,
+      forkStart: options.forkStart !== false,
     });
   } catch (e) {
     const why = e instanceof Error ? e.message : String(e);

@@ -54,7 +54,9 @@ export async function openSdkTarget(launch: DriverLaunchSpec, options: OpenOptio
   const info = await probeTarget(launch, options);
   // One loaded spare per case that may run at once, so that side-by-side cases do not start cold.
   const spares =
-    info.deferredStart && options.coldStart !== true ? warmSparesFor(launch, Math.min(Math.max(1, options.jobs ?? 1), MAX_SPARES), info.forkStart) : undefined;
+    info.deferredStart && options.coldStart !== true
+      ? warmSparesFor(launch, Math.min(Math.max(1, options.jobs ?? 1), MAX_SPARES), info.forkStart && options.forkStart !== false)
+      : undefined;
   spares?.fill();
   return {
     info,
