@@ -46,6 +46,7 @@ export class ForkServer {
   private readonly group: ProcessGroup;
   private readonly pending = new Map<string, PendingFork>();
   private readonly exits = new Map<number, (exit: LeaderExit) => void>();
+  private readonly connections = new Set<Socket>();
   private nextToken = 1;
   private stderrText = '';
   /** Why the server can no longer fork, once it cannot. */
@@ -57,7 +58,14 @@ export class ForkServer {
     env: NodeJS.ProcessEnv,
   ) {
     this.listener = createServer((conn) => this.accept(conn));
-    this.listening = new Promise((resolve) => this.listener.listen(this.socketPath, resolve));
+    this.listening = new Promise((resolve) => {
+      this.listener.once('listening', resolve);
+      this.listener.once('error', (e) => {
+        this.fail(`could not get its socket: ${e.message}`);
+        resolve();
+      });
+      this.listener.listen(this.socketPath);
+    });
     this.group = spawnGroup(command.file, command.args, {
       cwd: command.cwd,
       env: { ...env, [FORK_SERVER_ENV]: this.socketPath },
@@ -98,6 +106,8 @@ export class ForkServer {
     this.gone ??= 'closed';
     this.group.stdin?.end();
     await this.group.stop();
+    // Forks handed out were stopped by their sessions; what is left open here is nobody's.
+    for (const conn of this.connections) conn.destroy();
     await new Promise<void>((resolve) => this.listener.close(() => resolve()));
     rmSync(this.dir, { recursive: true, force: true });
   }
@@ -123,6 +133,8 @@ export class ForkServer {
   /** A connection from a fork: its first line names the fork and the stream, the rest is that stream. */
   private accept(conn: Socket): void {
     conn.on('error', () => {});
+    this.connections.add(conn);
+    conn.once('close', () => this.connections.delete(conn));
     let head = Buffer.alloc(0);
     const onData = (chunk: Buffer): void => {
       head = Buffer.concat([head, chunk]);
