@@ -2,7 +2,7 @@
 // server, and each spare is a fork of it. The bundled Python driver is the real server here; a small Node
 // script plays a server that breaks the contract, so that the fallback is seen to happen too.
 
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -78,6 +78,25 @@ describe.skipIf(!python?.available)(
     });
   },
 );
+
+describe.skipIf(!python?.available)('fork start refused by the Python driver', () => {
+  it('does not fork when a thread runs after the import, and the harness spawns instead, naming why', async () => {
+    // sitecustomize runs at interpreter start: a thread alive there is what an SDK starting one at import leaves.
+    const dir = mkdtempSync(join(tmpdir(), 'iii-threaded-'));
+    try {
+      writeFileSync(join(dir, 'sitecustomize.py'), 'import threading, time\nthreading.Thread(target=time.sleep, args=(3600,), daemon=True).start()\n');
+      const s = new WarmSpares({ kind: 'builtin', sdk: 'python' }, { count: 1, graceMs: 2000, fork: true, env: { PYTHONPATH: dir } });
+      open.push(s);
+      s.fill();
+      const spare = (await s.launch({ url: URL, env: { PYTHONPATH: dir } })) ?? (await s.launch({ url: URL, env: { PYTHONPATH: dir } }));
+      expect(parentOf(spare!.pid)).toBe(process.pid);
+      expect(s.offReason).toMatch(/fork server of python refused a fork: 2 threads run after the SDK import: not forking/);
+      await spare?.stop();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
 
 describe('fork start with a server that breaks the contract', () => {
   it('spawns its spares instead, naming why, and leaves nothing behind', async () => {
