@@ -356,6 +356,7 @@ async function play(
       !(s.dir === ours && (s as ReplayStep & { dropped?: boolean }).dropped) && !(s.command && s.dir !== ours) && !(s.binary !== undefined && s.dir !== ours),
   );
   const closedByUs = new Set<string>();
+  const theirs: Direction = ours === 'engine->worker' ? 'worker->engine' : 'engine->worker';
   /** State queries we sent (worker side), by their recorded invocation id: re-asked while the answer differs. */
   const stateQueries = new Map<unknown, { conn: string; text: string; until: number; index: number }>();
   /** Frames that raced our close and were matched on a later connection, per that connection. */
@@ -477,8 +478,13 @@ async function play(
             candidates.find((x) => sameCall(steps[x] as ReplayStep, frame)) ?? candidates.find((x) => sameType(steps[x] as ReplayStep, frame)) ?? candidates[0];
           // A frame racing our own close (sent before the SDK saw it) may arrive live though the recording lost it.
           // If the recording has it on a later connection (SDKs queue results and deliver them on the next
-          // one, sdk-behaviour §2.3), it counts there.
-          if (nearest === undefined && closedByUs.has(key)) {
+          // one, sdk-behaviour §2.3), it counts there. So does a frame its sender sends without waiting on us
+          // (a registration its user made right after our close) that has no match left on this connection:
+          // which side of the close it lands on is the SDK's race with our close, not a difference.
+          const racedClose =
+            closedByUs.has(key) &&
+            (nearest === undefined || (mayArriveEarly(theirs, frame) && !candidates.some((x) => sameType(steps[x] as ReplayStep, frame))));
+          if (racedClose) {
             const moved = range(i, steps.length).find(
               (x) =>
                 !matched.has(x) && (steps[x] as ReplayStep).dir !== ours && (steps[x] as ReplayStep).conn !== key && tryMatch(steps[x] as ReplayStep, frame),
@@ -489,8 +495,9 @@ async function play(
               // Live, the SDK may deliver it on the later connection too (a queued copy): not an extra there.
               const into = (steps[moved] as ReplayStep).conn;
               movedInto.set(into, (movedInto.get(into) ?? 0) + 1);
+              continue;
             }
-            continue;
+            if (nearest === undefined) continue;
           }
           if (nearest === undefined) {
             return finish({
