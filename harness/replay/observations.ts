@@ -6,7 +6,7 @@
 
 import type { ReconnectionConfig } from '../timing/backoff.ts';
 import { DEFAULT_RECONNECTION } from '../timing/backoff.ts';
-import { CASE_END_NOTE } from '../transcript/records.ts';
+import { CASE_END_NOTE, READING_PAUSED_NOTE } from '../transcript/records.ts';
 import type { Direction } from '../wire/message-types.ts';
 import { isJsonObject } from '../util/json-object.ts';
 
@@ -52,6 +52,8 @@ export interface RecordedObservations {
   closes: RecordedClose[];
   /** When the engine side itself closed a connection (its CLOSING_NOTE), per connection. */
   engineCloses: Map<number, number>;
+  /** When the engine side stopped reading a connection (READING_PAUSED_NOTE), per connection. */
+  readingPaused: Map<number, number>;
   pongs: RecordedPong[];
   /** WebSocket pings the SDK sent (its own heartbeat), per connection. */
   pings: RecordedPong[];
@@ -89,6 +91,7 @@ export function recordedObservations(records: readonly unknown[], driverStart: R
   const upgrades: RecordedUpgrade[] = [];
   const closes: RecordedClose[] = [];
   const engineCloses = new Map<number, number>();
+  const readingPaused = new Map<number, number>();
   const pongs: RecordedPong[] = [];
   const pings: RecordedPong[] = [];
   const events: RecordedDriverRecord[] = [];
@@ -112,6 +115,11 @@ export function recordedObservations(records: readonly unknown[], driverStart: R
     if (r.kind === 'note' && r.source === ENGINE_PEER && r.text === 'closing the connection' && isJsonObject(r.data)) {
       const conn = num(r.data.conn);
       if (conn !== undefined && (r.data.path ?? '/') === '/' && !engineCloses.has(conn)) engineCloses.set(conn, t);
+      continue;
+    }
+    if (r.kind === 'note' && r.source === ENGINE_PEER && r.text === READING_PAUSED_NOTE && isJsonObject(r.data)) {
+      const conn = num(r.data.conn);
+      if (conn !== undefined && (r.data.path ?? '/') === '/' && !readingPaused.has(conn)) readingPaused.set(conn, t);
       continue;
     }
     if (r.kind !== 'event' || typeof r.peer !== 'string') continue;
@@ -155,6 +163,7 @@ export function recordedObservations(records: readonly unknown[], driverStart: R
     upgrades,
     closes,
     engineCloses,
+    readingPaused,
     pongs,
     pings,
     // A driver whose connections the transcript does not hold (a case that ran it against engines of its own,

@@ -15,6 +15,7 @@ function recorded(over: Partial<RecordedObservations> = {}): RecordedObservation
     upgrades: [{ attempt: 1, seq: 4, t: 100, startT: 99, url: '/', headers: HEADERS, outcome: 'accepted', conn: 1 }],
     closes: [],
     engineCloses: new Map(),
+    readingPaused: new Map(),
     pongs: [],
     pings: [],
     // The case called, the call timed out after 400 ms (the engine never answered).
@@ -141,6 +142,22 @@ describe('compareObservations', () => {
       ],
     });
     expect(compareObservations(input(400, 0, twice, r))).toMatchObject([{ record: 'ws-ping', kind: 'extra' }]);
+  });
+
+  it('on a connection whose reading the case paused, only pings before the pause compare (after it, ws sees one only by draining at close)', () => {
+    // The recording paused reading 200 ms into connection 1 (t 300); the connection opened at t 100.
+    const paused = { readingPaused: new Map([[1, 300]]) };
+    // A recorded ping after the pause that the live SDK "did not send": not missing.
+    expect(compareObservations(input(400, 0, live(), recorded({ ...paused, pings: [{ conn: 1, seq: 9, t: 450, message: '' }] })))).toEqual([]);
+    // A live ping after the same offset that the recording lacks: not extra.
+    expect(compareObservations(input(400, 0, live({ pings: [{ conn: 0, at: 5250, message: '' }] }), recorded(paused)))).toEqual([]);
+    // Before the pause both still count: a recorded ping missing live, and a live one the recording lacks.
+    expect(compareObservations(input(400, 0, live(), recorded({ ...paused, pings: [{ conn: 1, seq: 9, t: 250, message: '' }] })))).toMatchObject([
+      { record: 'ws-ping', kind: 'missing', conn: 1 },
+    ]);
+    expect(compareObservations(input(400, 0, live({ pings: [{ conn: 0, at: 5100, message: '' }] }), recorded(paused)))).toMatchObject([
+      { record: 'ws-ping', kind: 'extra' },
+    ]);
   });
 
   it("a live ping due after the recorded connection's end (within the slack) is not extra; one well before it is", () => {
