@@ -24,6 +24,11 @@ import { sizeInWords } from '../util/size.ts';
 /** ws maxPayload of the fake peers (the real engine's limit is 64 MiB per message; a case may send more). */
 export const DEFAULT_MAX_PAYLOAD = 128 * 1024 * 1024;
 
+/** "; <why>" when the harness closed the socket itself (Endpoint.closedBecause), for every message about the close. */
+export function closedBecauseSuffix(ep: { readonly closedBecause: string | undefined }): string {
+  return ep.closedBecause ? `; ${ep.closedBecause}` : '';
+}
+
 /** A frame as received and kept by an endpoint. */
 export interface ReceivedFrame {
   /** Position among the frames this endpoint received (0-based). */
@@ -395,7 +400,7 @@ export class Endpoint {
         const arrived = this.arrivedSince(from);
         reject(
           new WaitTimeoutError(
-            `${this.label}: no ${describeMatcher(matcher)} within ${timeoutMs} ms; ${arrived.text}${this.closeInfo ? `; socket closed ${this.closeInfo.code}` : ''}${this.closedBecause ? `; ${this.closedBecause}` : ''}`,
+            `${this.label}: no ${describeMatcher(matcher)} within ${timeoutMs} ms; ${arrived.text}${this.closeInfo ? `; socket closed ${this.closeInfo.code}` : ''}${closedBecauseSuffix(this)}`,
             arrived.window,
           ),
         );
@@ -407,7 +412,7 @@ export class Endpoint {
   private closedError(matcher: Matcher<ReceivedFrame>, from: number): ConnectionClosedError {
     const info = this.closeInfo ?? { code: 1006, reason: '', at: performance.now() };
     return new ConnectionClosedError(
-      `${this.label} closed (${info.code}${info.reason ? ` "${info.reason}"` : ''}) before ${describeMatcher(matcher)} arrived; ${this.arrivedSince(from).text}${this.closedBecause ? `; ${this.closedBecause}` : ''}`,
+      `${this.label} closed (${info.code}${info.reason ? ` "${info.reason}"` : ''}) before ${describeMatcher(matcher)} arrived; ${this.arrivedSince(from).text}${closedBecauseSuffix(this)}`,
       info.code,
       info.reason,
     );

@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import type { Frame } from '../wire/index.ts';
 import type { ErrorBody } from '../wire/types.generated.ts';
 import { Deadlines } from './deadlines.ts';
-import { summarize, type CloseInfo, type ReceivedFrame } from './endpoint.ts';
+import { closedBecauseSuffix, summarize, type CloseInfo, type ReceivedFrame } from './endpoint.ts';
 import { ConnectionClosedError, WaitTimeoutError } from './errors.ts';
 import type { TimerSet } from './timers.ts';
 
@@ -55,7 +55,7 @@ export class PendingCalls {
     const ep = this.endpoint;
     if (ep.closeInfo)
       return Promise.reject(
-        new ConnectionClosedError(`${ep.label} is closed; cannot invoke ${functionId}${because(ep)}`, ep.closeInfo.code, ep.closeInfo.reason),
+        new ConnectionClosedError(`${ep.label} is closed; cannot invoke ${functionId}${closedBecauseSuffix(ep)}`, ep.closeInfo.code, ep.closeInfo.reason),
       );
     const key = invocationId.toLowerCase();
     const since = ep.mark();
@@ -105,7 +105,7 @@ export class PendingCalls {
     for (const [id, p] of this.pending) {
       p.reject(
         new ConnectionClosedError(
-          `${label} closed (${info.code}) before the result of ${p.functionId} (${id}) arrived${because(this.endpoint)}`,
+          `${label} closed (${info.code}) before the result of ${p.functionId} (${id}) arrived${closedBecauseSuffix(this.endpoint)}`,
           info.code,
           info.reason,
         ),
@@ -113,8 +113,4 @@ export class PendingCalls {
     }
     this.pending.clear();
   }
-}
-
-function because(ep: CallingEndpoint): string {
-  return ep.closedBecause ? `; ${ep.closedBecause}` : '';
 }
