@@ -14,8 +14,8 @@ const python = readDriverStatus().python;
 const URL = 'ws://127.0.0.1:9'; // nothing listens: the SDK retries in the background while the test looks at processes
 
 const open: WarmSpares[] = [];
-function forkingSpares(spec: ConstructorParameters<typeof WarmSpares>[0], count = 1): WarmSpares {
-  const s = new WarmSpares(spec, { count, graceMs: 2000, fork: true });
+function forkingSpares(spec: ConstructorParameters<typeof WarmSpares>[0], count = 1, env?: Record<string, string>): WarmSpares {
+  const s = new WarmSpares(spec, { count, graceMs: 2000, fork: true, ...(env ? { env } : {}) });
   open.push(s);
   s.fill();
   return s;
@@ -85,9 +85,7 @@ describe.skipIf(!python?.available)('fork start refused by the Python driver', (
     const dir = mkdtempSync(join(tmpdir(), 'iii-threaded-'));
     try {
       writeFileSync(join(dir, 'sitecustomize.py'), 'import threading, time\nthreading.Thread(target=time.sleep, args=(3600,), daemon=True).start()\n');
-      const s = new WarmSpares({ kind: 'builtin', sdk: 'python' }, { count: 1, graceMs: 2000, fork: true, env: { PYTHONPATH: dir } });
-      open.push(s);
-      s.fill();
+      const s = forkingSpares({ kind: 'builtin', sdk: 'python' }, 1, { PYTHONPATH: dir });
       const spare = (await s.launch({ url: URL, env: { PYTHONPATH: dir } })) ?? (await s.launch({ url: URL, env: { PYTHONPATH: dir } }));
       expect(parentOf(spare!.pid)).toBe(process.pid);
       expect(s.offReason).toMatch(/fork server of python refused a fork: 2 threads run after the SDK import: not forking/);
