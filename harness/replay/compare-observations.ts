@@ -40,6 +40,19 @@ export const MIN_JUDGED_DELAY_MS = 100;
 export const TAIL_MARGIN_MS = 50;
 
 /**
+ * The driver's events reach the harness over its stdout, the SDK's frames over the socket: a handler's `invoked`
+ * written just before the SDK sent its answer may be recorded just after that answer. A driver event is placed
+ * this much earlier, so that when the SDK never reported an event, and so never sent the frame that followed it,
+ * the event (the cause) is the first divergence in every recording, not in half of them.
+ */
+export const DRIVER_CHANNEL_SKEW_MS = 20;
+
+/** Where a divergence found at recorded moment `t` is ordered against the others (and the frame comparison's cut-off). */
+export function orderedAt(record: string | undefined, t: number): number {
+  return record === 'driver-event' ? t - DRIVER_CHANNEL_SKEW_MS : t;
+}
+
+/**
  * The driver events replay compares: what the SDK reported to its user (a settled call, an invocation of a
  * handler, a trigger request to a provider, an error). Not `ready` (identity and capabilities), `ack`
  * (bookkeeping of a command) or `log` (free text).
@@ -78,7 +91,7 @@ export function compareObservations(input: ObservationInput): ObservedDivergence
   const offset = clockOffset(input.recorded, input.live);
   const toRecorded = (at: number) => at + offset;
   const out: ObservedDivergence[] = [];
-  const within = (t: number) => t <= input.cutoffT;
+  const within = (d: ObservedDivergence) => orderedAt(d.record, d.t) <= input.cutoffT;
   out.push(...compareUpgrades(input));
   out.push(...compareGaps(input));
   out.push(...compareEnd(input, toRecorded));
@@ -87,7 +100,7 @@ export function compareObservations(input: ObservationInput): ObservedDivergence
   if (input.driver) out.push(...compareDriver(input, input.driver, toRecorded));
   out.push(...compareAnswerDelays(input));
   // The SDK ending a connection or its process explains a frame comparison that stopped: always kept.
-  return out.filter((d) => within(d.t) || d.record === 'process' || d.record === 'connection').sort((a, b) => a.t - b.t);
+  return out.filter((d) => within(d) || d.record === 'process' || d.record === 'connection').sort((a, b) => a.t - b.t);
 }
 
 function compareUpgrades(input: ObservationInput): ObservedDivergence[] {

@@ -1,0 +1,78 @@
+// The first divergence of an SDK replay, when the SDK never ran a handler: the driver's `invoked` (stdout) and the
+// SDK's answer (the socket) reach the harness over two channels, so a recording may hold them in either order.
+// The event is the first divergence whichever came first, within the skew; beyond it, the earlier record is.
+
+import { describe, expect, it } from 'vitest';
+import { DRIVER_CHANNEL_SKEW_MS } from '../../harness/replay/compare-observations.ts';
+import type { LiveObservations, RecordedObservations } from '../../harness/replay/observations.ts';
+import { firstDivergence } from '../../harness/replay/sdk-divergence.ts';
+import type { ReplayReport, ReplayScript, ReplayStep } from '../../harness/runner/replay.ts';
+import { DEFAULT_RECONNECTION } from '../../harness/timing/backoff.ts';
+import { DEFAULT_TOLERANCE } from '../../harness/timing/tolerance.ts';
+
+const HEADERS = { 'sec-websocket-key': 'abc==', host: '127.0.0.1:1', 'sec-websocket-version': '13' };
+const ANSWER_T = 280;
+
+const answer: ReplayStep = {
+  seq: 9,
+  t: ANSWER_T,
+  conn: 'engine#1',
+  path: '/',
+  dir: 'worker->engine',
+  frame: { type: 'invocationresult', invocation_id: 'i1', function_id: 'f', result: {} },
+};
+
+function script(invokedAt: number): ReplayScript {
+  const observations: RecordedObservations = {
+    upgrades: [{ attempt: 1, seq: 4, t: 100, startT: 99, url: '/', headers: HEADERS, outcome: 'accepted', conn: 1 }],
+    closes: [],
+    engineCloses: new Map(),
+    readingPaused: new Map(),
+    pongs: [],
+    pings: [],
+    commands: [],
+    events: [{ seq: 10, t: invokedAt, data: { event: 'invoked', functionId: 'f', input: {} } }],
+    reconnection: DEFAULT_RECONNECTION,
+    endT: 1000,
+  };
+  return { steps: [answer], connections: [{ key: 'engine#1', path: '/' }], driverCommands: [], driverStarts: [], observations };
+}
+
+// The live SDK upgraded like the recording, then neither ran the handler nor answered.
+const live: LiveObservations = {
+  upgrades: [{ attempt: 1, at: 5000, startAt: 4999, url: '/', headers: HEADERS, outcome: 'accepted', accepted: 0 }],
+  connections: [{ openedAt: 5000 }],
+  pongs: [],
+  pings: [],
+  frames: [],
+};
+
+const report: ReplayReport = {
+  role: 'engine',
+  target: 'test',
+  sent: 1,
+  compared: 2,
+  extra: 0,
+  divergence: { kind: 'missing', step: answer, index: 2, message: 'invocationresult missing' },
+};
+
+function first(invokedAt: number) {
+  const d = firstDivergence(report, script(invokedAt), { live, driver: { events: [], commands: [] }, tolerance: DEFAULT_TOLERANCE, observedLagMs: 0 })
+    .divergence;
+  return { record: d?.record, type: d?.type, kind: d?.kind };
+}
+
+describe('firstDivergence orders a missing driver event against the frame that follows it', () => {
+  it('names the event when it was recorded just before the answer', () => {
+    expect(first(ANSWER_T - 0.3)).toEqual({ record: 'driver-event', type: 'invoked', kind: 'missing' });
+  });
+
+  it('names the event when the recording got it just after the answer (the two channels raced)', () => {
+    expect(first(ANSWER_T + 0.3)).toEqual({ record: 'driver-event', type: 'invoked', kind: 'missing' });
+    expect(first(ANSWER_T + DRIVER_CHANNEL_SKEW_MS - 1)).toEqual({ record: 'driver-event', type: 'invoked', kind: 'missing' });
+  });
+
+  it('names the frame when the event was recorded well after it', () => {
+    expect(first(ANSWER_T + DRIVER_CHANNEL_SKEW_MS + 5)).toEqual({ record: 'frame', type: 'invocationresult', kind: 'missing' });
+  });
+});
