@@ -57,8 +57,12 @@ const report: ReplayReport = {
 };
 
 function first(invokedAt: number) {
-  const d = firstDivergence(report, script(invokedAt), { live, driver: { events: [], commands: [] }, tolerance: DEFAULT_TOLERANCE, observedLagMs: 0 })
-    .divergence;
+  const d = firstDivergence(report, script(invokedAt), {
+    live,
+    driver: { events: [], commands: [] },
+    tolerance: DEFAULT_TOLERANCE,
+    observedLagMs: 0,
+  }).divergence;
   return { record: d?.record, type: d?.type, kind: d?.kind };
 }
 
