@@ -8,7 +8,7 @@ import { compareFrames, IdBindings } from '../runner/replay-compare.ts';
 import { backoffEnvelope, type Envelope } from '../timing/backoff.ts';
 import { judgeInterval, upperSlackMs, type ToleranceModel } from '../timing/tolerance.ts';
 import type { ReceivedEvent } from '../targets/sdk/contract.ts';
-import type { LiveObservations, RecordedObservations } from './observations.ts';
+import type { LiveObservations, RecordedDriverRecord, RecordedObservations } from './observations.ts';
 import { IGNORED_HANDSHAKE_HEADERS } from './varying-values.ts';
 import { isFrameOfType } from '../wire/unvalidated.ts';
 
@@ -38,19 +38,6 @@ export const MIN_JUDGED_DELAY_MS = 100;
 
 /** Something extra must come this long before the recording's end to count: at its tail, the recording may just have missed it. */
 export const TAIL_MARGIN_MS = 50;
-
-/**
- * The driver's events reach the harness over its stdout, the SDK's frames over the socket: a handler's `invoked`
- * written just before the SDK sent its answer may be recorded just after that answer. A driver event is placed
- * this much earlier, so that when the SDK never reported an event, and so never sent the frame that followed it,
- * the event (the cause) is the first divergence in every recording, not in half of them.
- */
-export const DRIVER_CHANNEL_SKEW_MS = 20;
-
-/** Where a divergence found at recorded moment `t` is ordered against the others (and the frame comparison's cut-off). */
-export function orderedAt(record: string | undefined, t: number): number {
-  return record === 'driver-event' ? t - DRIVER_CHANNEL_SKEW_MS : t;
-}
 
 /**
  * The driver events replay compares: what the SDK reported to its user (a settled call, an invocation of a
@@ -91,7 +78,7 @@ export function compareObservations(input: ObservationInput): ObservedDivergence
   const offset = clockOffset(input.recorded, input.live);
   const toRecorded = (at: number) => at + offset;
   const out: ObservedDivergence[] = [];
-  const within = (d: ObservedDivergence) => orderedAt(d.record, d.t) <= input.cutoffT;
+  const within = (t: number) => t <= input.cutoffT;
   out.push(...compareUpgrades(input));
   out.push(...compareGaps(input));
   out.push(...compareEnd(input, toRecorded));
@@ -100,7 +87,7 @@ export function compareObservations(input: ObservationInput): ObservedDivergence
   if (input.driver) out.push(...compareDriver(input, input.driver, toRecorded));
   out.push(...compareAnswerDelays(input));
   // The SDK ending a connection or its process explains a frame comparison that stopped: always kept.
-  return out.filter((d) => within(d) || d.record === 'process' || d.record === 'connection').sort((a, b) => a.t - b.t);
+  return out.filter((d) => within(d.t) || d.record === 'process' || d.record === 'connection').sort((a, b) => a.t - b.t);
 }
 
 function compareUpgrades(input: ObservationInput): ObservedDivergence[] {
@@ -416,7 +403,7 @@ function compareDriver(input: ObservationInput, driver: DriverSide, toRecorded: 
     const equal =
       id === undefined ? candidates.find((i) => !compareFrames(eventBody(r.data), eventBody(liveEvents[i] as ReceivedEvent), new IdBindings())) : undefined;
     const hit = equal ?? candidates[0] ?? -1;
-    const place = { record: 'driver-event' as const, type: name, t: r.t, seq: r.seq, verdict: 'DIVERGED' as const };
+    const place = { record: 'driver-event' as const, type: name, t: invokedPlace(r, input.frames), seq: r.seq, verdict: 'DIVERGED' as const };
     if (hit < 0) {
       out.push({
         ...place,
@@ -457,6 +444,27 @@ function compareDriver(input: ObservationInput, driver: DriverSide, toRecorded: 
       });
   }
   return out;
+}
+
+/**
+ * The driver's events reach the harness over its stdout, the SDK's frames over the socket: a handler's `invoked`,
+ * written before the SDK sent the handler's answer, may be recorded just after that answer. Such an `invoked` takes
+ * its place just before the answer, so that an SDK that never ran the handler (and so never answered) diverges at
+ * the event, its cause, in every recording and not in half of them.
+ */
+export const DRIVER_CHANNEL_SKEW_MS = 20;
+
+function invokedPlace(r: RecordedDriverRecord, frames: ObservationInput['frames']): number {
+  if (r.data.event !== 'invoked' || typeof r.data.functionId !== 'string') return r.t;
+  const answer = frames.find(
+    (f) =>
+      f.dir === 'worker->engine' &&
+      f.t <= r.t &&
+      f.t >= r.t - DRIVER_CHANNEL_SKEW_MS &&
+      isFrameOfType(f.frame, 'invocationresult') &&
+      f.frame.function_id === r.data.functionId,
+  );
+  return answer ? answer.t - 0.001 : r.t;
 }
 
 /**

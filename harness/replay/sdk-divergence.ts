@@ -5,7 +5,7 @@
 
 import type { Divergence, ReplayReport, ReplayScript, ReplayStep } from '../runner/replay.ts';
 import type { ToleranceModel } from '../timing/tolerance.ts';
-import { clockOffset, compareObservations, orderedAt, TAIL_MARGIN_MS, type DriverSide, type ObservedDivergence } from './compare-observations.ts';
+import { clockOffset, compareObservations, TAIL_MARGIN_MS, type DriverSide, type ObservedDivergence } from './compare-observations.ts';
 import type { LiveObservations } from './observations.ts';
 import { frameTypeOf } from '../wire/unvalidated.ts';
 
@@ -85,7 +85,7 @@ export function firstDivergence(report: ReplayReport, script: ReplayScript, side
     const i = candidates.findIndex((c) => c.divergence.record === 'frame' && c.divergence.kind === 'closed');
     if (i >= 0) candidates.splice(i, 1);
   }
-  candidates.sort((a, b) => orderedAt(a.divergence.record, a.t) - orderedAt(b.divergence.record, b.t));
+  candidates.sort((a, b) => a.t - b.t);
   const first = candidates.find((c) => !c.undecided);
   const undecided = candidates.filter((c) => c.undecided && (first === undefined || c.t <= first.t)).map((c) => c.divergence);
   const { divergence: _old, ...rest } = report;

@@ -1,6 +1,7 @@
 // The first divergence of an SDK replay, when the SDK never ran a handler: the driver's `invoked` (stdout) and the
 // SDK's answer (the socket) reach the harness over two channels, so a recording may hold them in either order.
-// The event is the first divergence whichever came first, within the skew; beyond it, the earlier record is.
+// The event is the first divergence whichever came first, within the skew; beyond it, or for another function's
+// handler, the earlier record is (an event after the frame comparison stopped may be its consequence).
 
 import { describe, expect, it } from 'vitest';
 import { DRIVER_CHANNEL_SKEW_MS } from '../../harness/replay/compare-observations.ts';
@@ -22,7 +23,7 @@ const answer: ReplayStep = {
   frame: { type: 'invocationresult', invocation_id: 'i1', function_id: 'f', result: {} },
 };
 
-function script(invokedAt: number): ReplayScript {
+function script(invokedAt: number, functionId = 'f'): ReplayScript {
   const observations: RecordedObservations = {
     upgrades: [{ attempt: 1, seq: 4, t: 100, startT: 99, url: '/', headers: HEADERS, outcome: 'accepted', conn: 1 }],
     closes: [],
@@ -31,7 +32,7 @@ function script(invokedAt: number): ReplayScript {
     pongs: [],
     pings: [],
     commands: [],
-    events: [{ seq: 10, t: invokedAt, data: { event: 'invoked', functionId: 'f', input: {} } }],
+    events: [{ seq: 10, t: invokedAt, data: { event: 'invoked', functionId, input: {} } }],
     reconnection: DEFAULT_RECONNECTION,
     endT: 1000,
   };
@@ -56,8 +57,8 @@ const report: ReplayReport = {
   divergence: { kind: 'missing', step: answer, index: 2, message: 'invocationresult missing' },
 };
 
-function first(invokedAt: number) {
-  const d = firstDivergence(report, script(invokedAt), {
+function first(invokedAt: number, functionId?: string) {
+  const d = firstDivergence(report, script(invokedAt, functionId), {
     live,
     driver: { events: [], commands: [] },
     tolerance: DEFAULT_TOLERANCE,
@@ -76,7 +77,8 @@ describe('firstDivergence orders a missing driver event against the frame that f
     expect(first(ANSWER_T + DRIVER_CHANNEL_SKEW_MS - 1)).toEqual({ record: 'driver-event', type: 'invoked', kind: 'missing' });
   });
 
-  it('names the frame when the event was recorded well after it', () => {
+  it('names the frame when the event was recorded well after it, or is the handler of another function', () => {
     expect(first(ANSWER_T + DRIVER_CHANNEL_SKEW_MS + 5)).toEqual({ record: 'frame', type: 'invocationresult', kind: 'missing' });
+    expect(first(ANSWER_T + 0.3, 'other')).toEqual({ record: 'frame', type: 'invocationresult', kind: 'missing' });
   });
 });
