@@ -22,12 +22,15 @@ export type OrderClass = 'independent' | 'answer';
 export interface OrderRule {
   cls: OrderClass;
   why: string;
+  /** The SDK sends it anew on every connect, so each connection carries its own copy (resentOnEveryConnect). */
+  everyConnect?: true;
 }
 
 type Rules = Partial<Record<string, OrderRule>>;
 
 const REGISTRATION: OrderRule = {
   cls: 'independent',
+  everyConnect: true,
   why: 'sent when the worker registers it, and replayed as a burst on every (re)connect, without waiting for the engine (sdk-behaviour §2.1, §4.1); Rust and Go send a group in map order',
 };
 
@@ -72,6 +75,21 @@ const UNKNOWN: OrderRule = { cls: 'answer', why: 'a frame the model does not kno
 export function orderRule(dir: Direction, type: string | undefined): OrderRule {
   const rules = dir === 'worker->engine' ? WORKER_RULES : ENGINE_RULES;
   return (type !== undefined ? rules[type] : undefined) ?? UNKNOWN;
+}
+
+/** The worker-metadata call every SDK makes in each connect burst (sdk-behaviour §2.1, §2.2). */
+const WORKER_METADATA_CALL = 'engine::workers::register';
+
+/**
+ * Does each connection carry its own copy of this worker frame? Registrations are replayed from the SDK's maps on
+ * every connect and the worker-metadata call is made again (sdk-behaviour §4.1, §2.1), so a copy that raced our
+ * close on one connection is never the next connection's copy: that one comes in the next burst. A queued call or
+ * result is sent once (§2.3): the copy that raced our close may be the one the recording has on a later connection.
+ */
+export function resentOnEveryConnect(dir: Direction, frame: unknown): boolean {
+  if (dir !== 'worker->engine') return false;
+  if (orderRule(dir, frameTypeOf(frame)).everyConnect) return true;
+  return isFrameOfType(frame, 'invokefunction') && frame.function_id === WORKER_METADATA_CALL;
 }
 
 /** May this recorded frame be matched by a live frame arriving before its recorded window? */

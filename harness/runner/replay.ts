@@ -13,7 +13,7 @@ import { performance } from 'node:perf_hooks';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { compareFrames, IdBindings, type FrameDifference } from './replay-compare.ts';
 import { jsonDepth } from '../util/json-depth.ts';
-import { isStateQuery, mayArriveEarly, STATE_QUERY_POLL_MS } from '../replay/order-model.ts';
+import { isStateQuery, mayArriveEarly, resentOnEveryConnect, STATE_QUERY_POLL_MS } from '../replay/order-model.ts';
 import { CLOSING_NOTE, READING_PAUSED_NOTE, READING_RESUMED_NOTE } from '../transcript/records.ts';
 import type { Direction } from '../wire/message-types.ts';
 import { frameTypeOf, isFrameOfType } from '../wire/unvalidated.ts';
@@ -476,14 +476,18 @@ async function play(
           // answer may come while other answers of the window are still due), else the first of its type.
           const nearest =
             candidates.find((x) => sameCall(steps[x] as ReplayStep, frame)) ?? candidates.find((x) => sameType(steps[x] as ReplayStep, frame)) ?? candidates[0];
-          // A frame racing our own close (sent before the SDK saw it) may arrive live though the recording lost it.
-          // If the recording has it on a later connection (SDKs queue results and deliver them on the next
-          // one, sdk-behaviour §2.3), it counts there. So does a frame its sender sends without waiting on us
-          // (a registration its user made right after our close) that has no match left on this connection:
-          // which side of the close it lands on is the SDK's race with our close, not a difference.
+          // A frame racing our own close (sent before the SDK saw it) may arrive live though the recording lost it:
+          // one with nothing left to match on this connection, or one its sender sends without waiting on us (a
+          // registration its user made right after our close) with no match of its type left here. Which side of
+          // the close it lands on is the SDK's race with our close, not a difference.
           const racedClose =
             closedByUs.has(key) &&
             (nearest === undefined || (mayArriveEarly(theirs, frame) && !candidates.some((x) => sameType(steps[x] as ReplayStep, frame))));
+          // A registration or the worker-metadata call comes again in the next connection's burst: this copy
+          // stands for nothing recorded, and matching it on that connection would leave the burst's copy unmatched.
+          if (racedClose && resentOnEveryConnect(theirs, frame)) continue;
+          // Anything else is sent once: if the recording has it on a later connection (SDKs queue calls and
+          // results and deliver them on the next one, sdk-behaviour §2.3), it counts there.
           if (racedClose) {
             const moved = range(i, steps.length).find(
               (x) =>
