@@ -122,21 +122,28 @@ function compareUpgrades(input: ObservationInput): ObservedDivergence[] {
     }
   }
   if (recorded.attemptsUnpaired) return out;
-  // An extra attempt is timed from the attempt before it (the global clock drifts over a long recording), and
-  // counts only if it came while the recording still watched, well before its end.
+  // An extra attempt is timed from the end of the connection before it, what the SDK reconnects after: replay
+  // answers as soon as the SDK has sent, so that end may come sooner live than in the recording. Where either
+  // side has not ended it, from the attempt itself. (Not by the global clock: it drifts over a long recording.)
+  // It counts only if it came while the recording still watched, well before its end.
   const lastRecorded = recorded.upgrades.at(-1);
   const extra = live.upgrades[recorded.upgrades.length];
   const before = live.upgrades[recorded.upgrades.length - 1];
   if (lastRecorded && extra && before) {
-    const after = extra.startAt - before.at;
-    if (after < recorded.endT - lastRecorded.t - TAIL_MARGIN_MS) {
+    const recordedFrom = recordedEnd(recorded, recorded.upgrades.length - 1);
+    const liveFrom = liveEnd(live, recorded.upgrades.length - 1);
+    const ended = recordedFrom !== undefined && liveFrom !== undefined;
+    const from = ended ? { recorded: recordedFrom, live: liveFrom } : { recorded: lastRecorded.t, live: before.at };
+    const after = extra.startAt - from.live;
+    if (after < recorded.endT - from.recorded - TAIL_MARGIN_MS) {
+      const since = ended ? 'the last one ended' : 'the last one';
       out.push({
         record: 'upgrade',
         kind: 'extra',
         type: 'attempt',
-        t: lastRecorded.t + after,
+        t: from.recorded + after,
         verdict: 'DIVERGED',
-        message: `connection attempt ${extra.attempt}: the recording ends after ${recorded.upgrades.length} attempts and watched ${round(recorded.endT - lastRecorded.t)} ms more; the live SDK made another ${round(after)} ms after the last`,
+        message: `connection attempt ${extra.attempt}: the recording ends after ${recorded.upgrades.length} attempts and watched ${round(recorded.endT - from.recorded)} ms after ${since}; the live SDK made another ${round(after)} ms after ${since}`,
       });
     }
   }

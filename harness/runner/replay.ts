@@ -356,6 +356,18 @@ async function play(
       !(s.dir === ours && (s as ReplayStep & { dropped?: boolean }).dropped) && !(s.command && s.dir !== ours) && !(s.binary !== undefined && s.dir !== ours),
   );
   const closedByUs = new Set<string>();
+  /** Connections the recording's side closes (ours): the close may cut off what the other side sends last. */
+  const closesInRecording = new Set(steps.filter((s) => s.close && s.dir === ours).map((s) => s.conn));
+  const connectionOrder = script.connections.map((c) => c.key);
+  /** Does the recording have this frame of theirs on connection `key` (where: 'on'), or on a later one ('later')? */
+  const recorded = (where: 'on' | 'later', key: string, frame: unknown): boolean =>
+    steps.some(
+      (s) =>
+        (where === 'on' ? s.conn === key : connectionOrder.indexOf(s.conn) > connectionOrder.indexOf(key)) &&
+        s.dir !== ours &&
+        s.frame !== undefined &&
+        !compareFrames(s.frame, frame, ids.clone()),
+    );
   const theirs: Direction = ours === 'engine->worker' ? 'worker->engine' : 'engine->worker';
   /** State queries we sent (worker side), by their recorded invocation id: re-asked while the answer differs. */
   const stateQueries = new Map<unknown, { conn: string; text: string; until: number; index: number }>();
@@ -483,12 +495,16 @@ async function play(
           const racedClose =
             closedByUs.has(key) &&
             (nearest === undefined || (mayArriveEarly(theirs, frame) && !candidates.some((x) => sameType(steps[x] as ReplayStep, frame))));
-          // A registration or the worker-metadata call comes again in the next connection's burst: this copy
-          // stands for nothing recorded, and matching it on that connection would leave the burst's copy unmatched.
-          if (racedClose && resentOnEveryConnect(theirs, frame)) continue;
-          // Anything else is sent once: if the recording has it on a later connection (SDKs queue calls and
-          // results and deliver them on the next one, sdk-behaviour §2.3), it counts there.
-          if (racedClose) {
+          // A registration or the worker-metadata call that the recording does not have on a connection we close
+          // (live already, or later in the recording), but has on a later one, was cut off by the close in one run
+          // and not in the other. The SDK sends it again in the next connection's burst, so matching it there would
+          // leave the burst's copy unmatched. A second copy on this connection, or one the recording never sends
+          // again (an unregistered function), is no race.
+          if (resentOnEveryConnect(theirs, frame)) {
+            if ((closedByUs.has(key) || closesInRecording.has(key)) && !recorded('on', key, frame) && recorded('later', key, frame)) continue;
+          } else if (racedClose) {
+            // Anything else is sent once: if the recording has it on a later connection (SDKs queue calls and
+            // results and deliver them on the next one, sdk-behaviour §2.3), it counts there.
             const moved = range(i, steps.length).find(
               (x) =>
                 !matched.has(x) && (steps[x] as ReplayStep).dir !== ours && (steps[x] as ReplayStep).conn !== key && tryMatch(steps[x] as ReplayStep, frame),

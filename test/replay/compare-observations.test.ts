@@ -125,6 +125,20 @@ describe('compareObservations', () => {
     expect(compareObservations(exited)).toMatchObject([{ record: 'process', kind: 'exited' }]);
   });
 
+  it('times an extra connection attempt from the end of the connection before it, which replay may bring sooner', () => {
+    // Live, replay closed connection 1 100 ms after it opened (the recording: 540 ms), and the SDK came back 20 ms later.
+    const l = live({
+      connections: [{ openedAt: 5000, closedByUs: 5100 }, { openedAt: 5120 }],
+      upgrades: [live().upgrades[0]!, { ...live().upgrades[0]!, attempt: 2, at: 5120, startAt: 5120, accepted: 1 }],
+    });
+    // The recording ended 60 ms after its close: too soon to have seen a reconnection 20 ms after it, well before the end.
+    expect(compareObservations(input(400, 0, l, recorded({ engineCloses: new Map([[1, 640]]) })))).toEqual([]);
+    // It watched 400 ms after its close: the attempt is extra.
+    expect(compareObservations(input(400, 0, l, recorded({ engineCloses: new Map([[1, 300]]) })))).toMatchObject([
+      { record: 'upgrade', kind: 'extra', type: 'attempt' },
+    ]);
+  });
+
   it('a WebSocket pong the recording has must come live', () => {
     const r = recorded({ pongs: [{ conn: 1, seq: 9, t: 300, message: 'cGluZw==' }] });
     expect(compareObservations(input(400, 0, live(), r))).toMatchObject([{ record: 'ws-pong', kind: 'missing' }]);

@@ -2,7 +2,8 @@
 // in the recording and live alike. A registration or the worker-metadata call comes again in the next
 // connection's burst, so a copy that raced the close stands for nothing recorded; a queued call is sent once, so
 // the copy that raced the close is the one the recording has on the next connection. Each rule says yes to the
-// SDK that behaves so and no to one that does not.
+// SDK that behaves so and no to one that does not. The close may also have cut the recording's burst short: what
+// it lacks there and has on the next connection is passed over live.
 
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -79,6 +80,21 @@ describe('replay of a connection closed under a frame the SDK was sending', () =
 
   it('diverges at the registration when the SDK does not replay it after it raced the close', async () => {
     expect(await replay(registered, { first: [reg('f1'), META], raced: [reg('f2')], second: [reg('f1'), META] })).toMatch(/registerfunction/);
+  });
+
+  // The recording: the engine closed connection 1 as the SDK sent its burst, before the worker-metadata call;
+  // f2 was registered just before, and sent after the burst.
+  const cut = script([reg('f1'), reg('f2')], [reg('f1'), reg('f2'), META]);
+
+  it('matches an SDK whose burst got in whole before the close that cut the recording short', async () => {
+    expect(await replay(cut, { first: [reg('f1'), META], raced: [reg('f2')], second: [reg('f1'), reg('f2'), META] })).toBeUndefined();
+  });
+
+  it('diverges at a registration the recording never sends again, and at a second copy, on a connection it closes', async () => {
+    expect(await replay(cut, { first: [reg('f1'), reg('f9')], raced: [reg('f2')], second: [reg('f1'), reg('f2'), META] })).toMatch(/registerfunction/);
+    expect(await replay(registered, { first: [reg('f1'), META, reg('f1')], raced: [], second: [reg('f1'), reg('f2'), META] })).toMatch(
+      /registerfunction on connection engine#1/,
+    );
   });
 
   // The recording: a call made as the engine dropped connection 1 was queued and flushed on connection 2.
