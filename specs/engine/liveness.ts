@@ -3,6 +3,7 @@
 import { sleep } from './support/protocol.ts';
 import { defineCase } from '../../harness/cases/define.ts';
 import { check } from '../../harness/cases/failure.ts';
+import { closedBecauseSuffix } from '../../harness/peer/endpoint.ts';
 import { doc, src } from './support/sources.ts';
 import type { EngineCaseContext } from './context.ts';
 
@@ -41,9 +42,11 @@ export const livenessCases = [
         for (const r of ctx.transcript.read(before)) {
           if (r.kind === 'event' && r.event === 'ws-pong' && r.peer === 'w') pong = r.message ?? '';
         }
+        if (pong === undefined && w.closeInfo) break; // none will come: say why the socket went
         if (pong === undefined) await sleep(10);
       }
-      check(pong !== undefined, 'no WebSocket Pong came back', 'a Pong', 'nothing');
+      const closed = w.closeInfo ? `; the socket closed (${w.closeInfo.code})${closedBecauseSuffix(w)}` : '';
+      check(pong !== undefined, `no WebSocket Pong came back${closed}`, 'a Pong', 'nothing');
       const got = Buffer.from(pong, 'base64');
       check(got.equals(payload), 'the Pong payload differs from the Ping payload', payload.toString(), got.toString());
       return 'Pong echoed the Ping payload';
