@@ -7,6 +7,7 @@ import { defineCase } from '../../harness/cases/define.ts';
 import { check } from '../../harness/cases/failure.ts';
 import { doc, src } from './support/sources.ts';
 import type { EngineCaseContext } from './context.ts';
+import type { ReceivedFrame } from '../../harness/fake-worker/index.ts';
 
 export const reattachCases = [
   defineCase<EngineCaseContext>({
@@ -87,7 +88,9 @@ export const reattachCases = [
       await settle(ctx, intruder, victim);
       check(victim.isOpen, 'a reattach with a bad token closed the victim’s connection', 'open', victim.closeInfo);
       check(intruder.isOpen, 'reattach to its own id closed the connection', 'open', intruder.closeInfo);
-      expectNoFrame(intruder, (fr: unknown) => (fr as { type?: string } | undefined)?.type !== 'pong', since, 'a bad reattach got a reply');
+      // A reply is a message: a binary frame (never one of this protocol's) that lands here is some other fault.
+      const reply = (fr: unknown, e: ReceivedFrame) => e.record.encoding === 'text' && (fr as { type?: string } | undefined)?.type !== 'pong';
+      expectNoFrame(intruder, reply, since, 'a bad reattach got a reply');
       const r = await call(ctx, intruder, f, {});
       check(r.ok && r.result === 'victim', 'the victim’s function no longer answers after bad reattaches', { result: 'victim' }, r.frame);
       return 'four bad reattaches: nothing retired, no reply';
