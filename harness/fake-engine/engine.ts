@@ -22,7 +22,7 @@ import type { CloseInfo, ReceivedFrame } from '../peer/endpoint.ts';
 import type { Connection } from '../reference-engine/state.ts';
 import { ScriptedProtocol, type CallReply, type InvokeMessage } from './scripted-protocol.ts';
 import { warmValidator } from '../peer/classify.ts';
-import { DEFAULT_MAX_PAYLOAD } from '../peer/endpoint.ts';
+import { ENGINE_MAX_MESSAGE_BYTES, ENGINE_MESSAGE_LIMIT_NAME } from '../wire/limits.ts';
 import { WaitTimeoutError } from '../peer/errors.ts';
 import { describeMatcher, matcherTest, type Matcher } from '../peer/match.ts';
 import { TimerSet } from '../peer/timers.ts';
@@ -42,7 +42,7 @@ export interface FakeEngineOptions {
   peerName?: string;
   /** Fault schedule (JSON data, checked by parseFaultSchedule), applied on send and receipt. */
   faults?: FaultSchedule | unknown;
-  /** ws maxPayload in bytes (default 128 MiB; the real engine's limit is 64 MiB per message). */
+  /** ws maxPayload in bytes (default: the engine's own message limit, 64 MiB; a bigger frame is refused unread). */
   maxPayload?: number;
   /** Deadline for waits that name none (default 5000 ms). */
   defaultTimeoutMs?: number;
@@ -147,7 +147,7 @@ export class FakeEngine {
     this.transcript = options.transcript ?? new TranscriptRecorder();
     this.peerName = options.peerName ?? 'engine';
     this.defaultTimeoutMs = options.defaultTimeoutMs ?? 5000;
-    this.maxPayload = options.maxPayload ?? DEFAULT_MAX_PAYLOAD;
+    this.maxPayload = options.maxPayload ?? ENGINE_MAX_MESSAGE_BYTES;
     this.withReattachToken = options.reattachToken ?? true;
     this.workerRegisteredPolicy = options.workerRegistered ?? 'immediate';
     this.faultSchedule = options.faults === undefined ? undefined : parseFaultSchedule(options.faults);
@@ -496,6 +496,7 @@ export class FakeEngine {
       defaultTimeoutMs: this.defaultTimeoutMs,
       isClient: false,
       maxPayload: this.maxPayload,
+      ...(this.maxPayload === ENGINE_MAX_MESSAGE_BYTES ? { maxPayloadName: ENGINE_MESSAGE_LIMIT_NAME } : {}),
       host: { dispatch: (c, v, e) => this.dispatch(c, v, e), closed: (c, info) => this.workerGone(c, info) },
       headers: req.headers,
       remoteAddress: req.socket.remoteAddress,

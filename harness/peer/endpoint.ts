@@ -21,7 +21,7 @@ import { describeMatcher, matcherTest, type Matcher } from './match.ts';
 import type { TimerSet } from './timers.ts';
 import { sizeInWords } from '../util/size.ts';
 
-/** ws maxPayload of the fake peers (the real engine's limit is 64 MiB per message; a case may send more). */
+/** ws maxPayload of a fake worker told nothing else (engine cases take 16 MiB, specs/engine/context.ts; the fake engine takes the engine's own limit, harness/wire/limits.ts). */
 export const DEFAULT_MAX_PAYLOAD = 128 * 1024 * 1024;
 
 /** "; <why>" when the harness closed the socket itself (Endpoint.closedBecause), for every message about the close. */
@@ -93,6 +93,8 @@ export interface EndpointInit {
   isClient: boolean;
   /** The socket's ws maxPayload: a bigger frame is refused (1009) before it is buffered, and the cap is named. */
   maxPayload: number;
+  /** What the cap stands for, in words ("the engine's message limit"); default "this connection takes". */
+  maxPayloadName?: string;
 }
 
 interface Waiter {
@@ -167,7 +169,7 @@ export class Endpoint {
     this.ws.on('error', (err: NodeJS.ErrnoException) =>
       this.guard(() => {
         if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH')
-          this.closedBecause = `the ${this.inboundDir === 'engine->worker' ? 'engine' : 'worker'} sent a frame larger than this connection takes (${sizeInWords(init.maxPayload)}, ws maxPayload): refused with 1009, unread`;
+          this.closedBecause = `the ${this.inboundDir === 'engine->worker' ? 'engine' : 'worker'} sent a frame larger than ${init.maxPayloadName ?? 'this connection takes'} (${sizeInWords(init.maxPayload)}, ws maxPayload): refused with 1009, unread`;
         this.event('error', { message: this.closedBecause ?? err.message });
       }),
     );

@@ -11,6 +11,7 @@ import { WebSocketServer, type RawData, type ServerOptions, type WebSocket } fro
 import { validateFrame, type Frame } from '../wire/index.ts';
 import { decodeInbound, type Inbound } from './decode.ts';
 import type { Connection, WorkerLink } from './state.ts';
+import { ENGINE_MAX_MESSAGE_BYTES } from '../wire/limits.ts';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type EngineLogger = (level: LogLevel, message: string, fields?: Record<string, unknown>) => void;
@@ -105,7 +106,7 @@ export abstract class EngineTransport {
       perMessageDeflate: false,
       autoPong: true,
       handleProtocols: () => false,
-      maxPayload: this.options.maxPayloadBytes ?? 64 * 1024 * 1024,
+      maxPayload: this.options.maxPayloadBytes ?? ENGINE_MAX_MESSAGE_BYTES,
     };
   }
 

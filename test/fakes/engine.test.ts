@@ -356,6 +356,15 @@ describe('fake engine: scripting', () => {
     ).toBe(true);
   });
 
+  it("refuses a worker's frame over the engine's own message limit (64 MiB) unread, as the engine would, and names the limit", async () => {
+    const engine = await peers.engine();
+    const worker = await peers.worker(engine.url);
+    const conn = await engine.waitForConnection();
+    await worker.sendRaw('x'.repeat(64 * 1024 * 1024 + 1));
+    expect((await worker.waitForClose()).code).toBe(1009);
+    expect(conn.closedBecause).toBe("the worker sent a frame larger than the engine's message limit (64 MiB, ws maxPayload): refused with 1009, unread");
+  });
+
   it('records /otel telemetry frames and never treats that socket as a worker', async () => {
     const engine = await peers.engine();
     const otel = await peers.worker(engine.url, { path: '/otel' });

@@ -33,7 +33,7 @@ const TABLE: HostileDriverCase[] = [
     rssPeakMiB: 400,
   },
   // One frame of 64 MiB + a few bytes: over the engine's message limit.
-  { mode: 'huge-frame', cases: ['sdk.wire.frames-valid'], words: /larger than the engine's 64 MiB message limit/, rssPeakMiB: 500 },
+  { mode: 'huge-frame', cases: ['sdk.wire.frames-valid'], words: /^the SDK sent a frame larger than the engine's message limit \(64 MiB\)/m, rssPeakMiB: 200 },
   // Shutdown, stdin EOF and SIGTERM all ignored: the group is SIGKILLed after the grace and named.
   {
     mode: 'ignore-sigterm',

@@ -10,6 +10,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { performance } from 'node:perf_hooks';
 import type { EngineConnection, FakeEngine } from '../../../harness/fake-engine/index.ts';
+import { closedBecauseSuffix } from '../../../harness/peer/endpoint.ts';
 import type { DriverSession } from '../../../harness/targets/sdk/session.ts';
 import type { ReconnectionConfig } from '../../../harness/timing/backoff.ts';
 import { type LoadProbe, upperSlackMs, type ToleranceModel } from '../../../harness/timing/tolerance.ts';
@@ -171,7 +172,7 @@ export async function runScenario(
       registered.push(id);
     }
     const missing = await awaitRegistrations(current, registered, env.replyMs);
-    if (missing.length > 0) problems.push(`first connection: ${missing.join(', ')} never registered`);
+    if (missing.length > 0) problems.push(`first connection: ${missing.join(', ')} never registered${closedBecauseSuffix(current)}`);
     run.current = current;
 
     for (let i = 0; i < schedule.outages.length; i++) {
