@@ -360,7 +360,7 @@ async function play(
   const closesInRecording = new Set(steps.filter((s) => s.close && s.dir === ours).map((s) => s.conn));
   const connectionOrder = script.connections.map((c) => c.key);
   /** Does the recording have this frame of theirs on connection `key` (where: 'on'), or on a later one ('later')? */
-  const recorded = (where: 'on' | 'later', key: string, frame: unknown): boolean =>
+  const recordingHas = (where: 'on' | 'later', key: string, frame: unknown): boolean =>
     steps.some(
       (s) =>
         (where === 'on' ? s.conn === key : connectionOrder.indexOf(s.conn) > connectionOrder.indexOf(key)) &&
@@ -501,7 +501,7 @@ async function play(
           // leave the burst's copy unmatched. A second copy on this connection, or one the recording never sends
           // again (an unregistered function), is no race.
           if (resentOnEveryConnect(theirs, frame)) {
-            if ((closedByUs.has(key) || closesInRecording.has(key)) && !recorded('on', key, frame) && recorded('later', key, frame)) continue;
+            if ((closedByUs.has(key) || closesInRecording.has(key)) && !recordingHas('on', key, frame) && recordingHas('later', key, frame)) continue;
           } else if (racedClose) {
             // Anything else is sent once: if the recording has it on a later connection (SDKs queue calls and
             // results and deliver them on the next one, sdk-behaviour §2.3), it counts there.

@@ -4,49 +4,20 @@
 import { describe, expect, it } from 'vitest';
 import { compareObservations, type ObservationInput } from '../../harness/replay/compare-observations.ts';
 import type { LiveObservations, RecordedObservations } from '../../harness/replay/observations.ts';
-import { DEFAULT_RECONNECTION } from '../../harness/timing/backoff.ts';
 import { DEFAULT_TOLERANCE } from '../../harness/timing/tolerance.ts';
 import type { ReceivedEvent } from '../../harness/targets/sdk/contract.ts';
-
-const HEADERS = { 'sec-websocket-key': 'abc==', host: '127.0.0.1:1', 'x-team': 'conf', 'sec-websocket-version': '13' };
+import { HEADERS, liveObservations, recordedObservations } from './observations-fixture.ts';
 
 function recorded(over: Partial<RecordedObservations> = {}): RecordedObservations {
-  return {
-    upgrades: [{ attempt: 1, seq: 4, t: 100, startT: 99, url: '/', headers: HEADERS, outcome: 'accepted', conn: 1 }],
-    closes: [],
-    engineCloses: new Map(),
-    readingPaused: new Map(),
-    pongs: [],
-    pings: [],
+  return recordedObservations({
     // The case called, the call timed out after 400 ms (the engine never answered).
     commands: [{ seq: 20, t: 200, data: { cmd: 'trigger', id: 'c1', functionId: 'f' } }],
     events: [{ seq: 21, t: 600, data: { event: 'settled', id: 'c1', ok: false, error: { code: 'TIMEOUT', message: 'x', class: 'E' } } }],
-    reconnection: DEFAULT_RECONNECTION,
-    endT: 700,
     ...over,
-  };
+  });
 }
 
-function live(over: Partial<LiveObservations> = {}): LiveObservations {
-  return {
-    upgrades: [
-      {
-        attempt: 1,
-        at: 5000,
-        startAt: 4999,
-        url: '/',
-        headers: { ...HEADERS, 'sec-websocket-key': 'other==', host: '127.0.0.1:2' },
-        outcome: 'accepted',
-        accepted: 0,
-      },
-    ],
-    connections: [{ openedAt: 5000 }],
-    pongs: [],
-    pings: [],
-    frames: [],
-    ...over,
-  };
-}
+const live = liveObservations;
 
 function input(settledAfterMs: number, observedLagMs: number, l: LiveObservations = live(), r: RecordedObservations = recorded()): ObservationInput {
   const events = [

@@ -5,13 +5,11 @@
 
 import { describe, expect, it } from 'vitest';
 import { DRIVER_CHANNEL_SKEW_MS } from '../../harness/replay/compare-observations.ts';
-import type { LiveObservations, RecordedObservations } from '../../harness/replay/observations.ts';
 import { firstDivergence } from '../../harness/replay/sdk-divergence.ts';
 import type { ReplayReport, ReplayScript, ReplayStep } from '../../harness/runner/replay.ts';
-import { DEFAULT_RECONNECTION } from '../../harness/timing/backoff.ts';
 import { DEFAULT_TOLERANCE } from '../../harness/timing/tolerance.ts';
+import { liveObservations, recordedObservations } from './observations-fixture.ts';
 
-const HEADERS = { 'sec-websocket-key': 'abc==', host: '127.0.0.1:1', 'sec-websocket-version': '13' };
 const ANSWER_T = 280;
 
 const answer: ReplayStep = {
@@ -24,29 +22,12 @@ const answer: ReplayStep = {
 };
 
 function script(invokedAt: number, functionId = 'f'): ReplayScript {
-  const observations: RecordedObservations = {
-    upgrades: [{ attempt: 1, seq: 4, t: 100, startT: 99, url: '/', headers: HEADERS, outcome: 'accepted', conn: 1 }],
-    closes: [],
-    engineCloses: new Map(),
-    readingPaused: new Map(),
-    pongs: [],
-    pings: [],
-    commands: [],
-    events: [{ seq: 10, t: invokedAt, data: { event: 'invoked', functionId, input: {} } }],
-    reconnection: DEFAULT_RECONNECTION,
-    endT: 1000,
-  };
+  const observations = recordedObservations({ events: [{ seq: 10, t: invokedAt, data: { event: 'invoked', functionId, input: {} } }], endT: 1000 });
   return { steps: [answer], connections: [{ key: 'engine#1', path: '/' }], driverCommands: [], driverStarts: [], observations };
 }
 
 // The live SDK upgraded like the recording, then neither ran the handler nor answered.
-const live: LiveObservations = {
-  upgrades: [{ attempt: 1, at: 5000, startAt: 4999, url: '/', headers: HEADERS, outcome: 'accepted', accepted: 0 }],
-  connections: [{ openedAt: 5000 }],
-  pongs: [],
-  pings: [],
-  frames: [],
-};
+const live = liveObservations();
 
 const report: ReplayReport = {
   role: 'engine',
