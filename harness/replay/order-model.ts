@@ -40,7 +40,10 @@ const WORKER_RULES: Rules = {
   registerfunction: REGISTRATION,
   registertriggertype: REGISTRATION,
   registertrigger: REGISTRATION,
-  registerservice: REGISTRATION,
+  registerservice: {
+    cls: 'independent',
+    why: 'sent when the worker registers a service; no current SDK sends one, and only the old v0.4.1 Node SDK replayed it on reconnect (sdk-behaviour §4.1, §10.3)',
+  },
   unregisterfunction: { cls: 'independent', why: "sent when the worker's user unregisters, not in answer to the engine (engine-protocol §3.2)" },
   unregistertrigger: { cls: 'independent', why: 'as unregisterfunction (engine-protocol §3.6); Node queues it while offline (sdk-behaviour §2.3)' },
   unregistertriggertype: { cls: 'independent', why: 'as unregisterfunction (engine-protocol §3.3)' },
