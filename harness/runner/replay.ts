@@ -356,7 +356,7 @@ async function play(
       !(s.dir === ours && (s as ReplayStep & { dropped?: boolean }).dropped) && !(s.command && s.dir !== ours) && !(s.binary !== undefined && s.dir !== ours),
   );
   const closedByUs = new Set<string>();
-  /** Connections the recording's side closes (ours): the close may cut off what the other side sends last. */
+  /** Connections the recording's side closes (ours; closedByUs is the live subset): the close may cut off what the other side sends last. */
   const closesInRecording = new Set(steps.filter((s) => s.close && s.dir === ours).map((s) => s.conn));
   const connectionOrder = script.connections.map((c) => c.key);
   /** Does the recording have this frame of theirs on connection `key` (where: 'on'), or on a later one ('later')? */
@@ -496,12 +496,12 @@ async function play(
             closedByUs.has(key) &&
             (nearest === undefined || (mayArriveEarly(theirs, frame) && !candidates.some((x) => sameType(steps[x] as ReplayStep, frame))));
           // A registration or the worker-metadata call that the recording does not have on a connection we close
-          // (live already, or later in the recording), but has on a later one, was cut off by the close in one run
-          // and not in the other. The SDK sends it again in the next connection's burst, so matching it there would
+          // (live already, or later in the recording: both are its close steps), but has on a later one, was cut
+          // off by the close in one run and not in the other. The SDK sends it again in the next connection's burst, so matching it there would
           // leave the burst's copy unmatched. A second copy on this connection, or one the recording never sends
           // again (an unregistered function), is no race.
           if (resentOnEveryConnect(theirs, frame)) {
-            if ((closedByUs.has(key) || closesInRecording.has(key)) && !recordingHas('on', key, frame) && recordingHas('later', key, frame)) continue;
+            if (closesInRecording.has(key) && !recordingHas('on', key, frame) && recordingHas('later', key, frame)) continue;
           } else if (racedClose) {
             // Anything else is sent once: if the recording has it on a later connection (SDKs queue calls and
             // results and deliver them on the next one, sdk-behaviour §2.3), it counts there.
