@@ -9,7 +9,9 @@
 // case at a time, each driver started when its case asks), then as the CLI runs it by default (timing
 // cases alone, the rest side by side, drivers from warm spares). --no-baseline skips the first. The Python
 // driver, whose spares are forks of one loaded process (forkStart), is also run with spawned spares
-// (--no-fork-start) between the two, so that the fork server's share is measured in the same run.
+// (--no-fork-start) between the two, so that the fork server's share is measured in the same run; the Node
+// driver, whose SDK is loaded from one bundle of it, also with the SDK imported as installed
+// (--no-sdk-bundle), for the bundle's share.
 //
 //   npm run bench catalogue-time
 //   npm run bench catalogue-time -- --targets node,engine --top 8 --jobs 4
@@ -52,6 +54,8 @@ interface RunMode {
   coldStart: boolean;
   /** false: spares are spawned even where the driver could fork them. */
   forkStart: boolean;
+  /** false: the Node driver imports its SDK as installed instead of from one bundle. */
+  sdkBundle: boolean;
 }
 
 interface TargetTime {
@@ -119,6 +123,7 @@ async function timeTarget(target: Target, top: number, mode: RunMode): Promise<T
       jobs: mode.jobs,
       coldStart: mode.coldStart,
       forkStart: mode.forkStart,
+      sdkBundle: mode.sdkBundle,
       baseSeed: 1,
       tolerance: DEFAULT_TOLERANCE,
       artifactsRoot,
@@ -181,23 +186,32 @@ async function main(): Promise<void> {
   const loadBefore = loadavg().map((x) => Math.round(x * 100) / 100);
   const jobs = Number(values.jobs);
   const rows: TargetTime[] = [];
-  // The bundled drivers that declare forkStart.
+  // The bundled drivers that declare forkStart, and the one whose SDK is bundled.
   const forks = (t: Target): boolean => t === 'python';
+  const bundles = (t: Target): boolean => t === 'node';
+  const now: RunMode = { jobs, coldStart: false, forkStart: true, sdkBundle: true };
   const modes = (t: Target): RunMode[] =>
     t === 'engine' || values['no-baseline'] === true
-      ? [{ jobs, coldStart: false, forkStart: true }]
+      ? [now]
       : [
-          { jobs: 1, coldStart: true, forkStart: false },
-          ...(forks(t) ? [{ jobs, coldStart: false, forkStart: false }] : []),
-          { jobs, coldStart: false, forkStart: true },
+          { jobs: 1, coldStart: true, forkStart: false, sdkBundle: false },
+          ...(forks(t) ? [{ ...now, forkStart: false }] : []),
+          ...(bundles(t) ? [{ ...now, sdkBundle: false }] : []),
+          now,
         ];
+  const describeMode = (t: Target, mode: RunMode): string => {
+    if (mode.coldStart) return 'cold, as installed';
+    if (forks(t)) return mode.forkStart ? 'warm, forked' : 'warm, spawned';
+    if (bundles(t)) return mode.sdkBundle ? 'warm, bundled' : 'warm, as installed';
+    return 'warm';
+  };
   for (const t of targets)
     for (const mode of modes(t)) {
       const row = await timeTarget(t, top, mode);
       rows.push(row);
       const pct = (x: number | undefined): string => (x === undefined ? '–' : `${(x * 100).toFixed(0)} %`);
       console.log(
-        `${t.padEnd(7)} ${mode.coldStart ? 'cold' : forks(t) ? (mode.forkStart ? 'warm, forked' : 'warm, spawned') : 'warm'} --jobs ${mode.jobs}: ${row.cases} cases in ${(row.wallMs / 1000).toFixed(1)} s (open ${row.openMs} ms) — timer wait ${(row.timerWaitMs / 1000).toFixed(1)} s = ${pct(row.timerWaitShare)} of wall` +
+        `${t.padEnd(7)} ${describeMode(t, mode)} --jobs ${mode.jobs}: ${row.cases} cases in ${(row.wallMs / 1000).toFixed(1)} s (open ${row.openMs} ms) — timer wait ${(row.timerWaitMs / 1000).toFixed(1)} s = ${pct(row.timerWaitShare)} of wall` +
           (row.driverWaitMs === undefined
             ? ''
             : `; waiting for a driver ${(row.driverWaitMs / 1000).toFixed(1)} s = ${pct(row.driverWaitShare)} of wall (${row.driverStarts?.warm} warm, ${row.driverStarts?.cold} cold starts)`) +
@@ -212,7 +226,7 @@ async function main(): Promise<void> {
   const report = {
     benchmark: 'catalogue-time',
     description:
-      'fast-lane catalogue wall time per target, in-process through runCatalogue; timer wait = union of fired harness timers >= 100 ms (bench/support/timer-wait.ts); driver wait = union of case driver launch-to-ready intervals; each SDK target first as before issue 17 (--jobs 1, cold starts), then side by side with warm spares (Python also with spawned spares, then forked ones)',
+      'fast-lane catalogue wall time per target, in-process through runCatalogue; timer wait = union of fired harness timers >= 100 ms (bench/support/timer-wait.ts); driver wait = union of case driver launch-to-ready intervals; each SDK target first as before issue 17 (--jobs 1, cold starts), then side by side with warm spares (Python also with spawned spares, then forked ones; Node also with its SDK as installed, then bundled)',
     command: `npm run bench catalogue-time -- --targets ${targets.join(',')} --top ${top} --jobs ${jobs}${values['no-baseline'] === true ? ' --no-baseline' : ''}`,
     date: new Date().toISOString(),
     node: process.version,

@@ -32,6 +32,8 @@ export interface OpenOptions {
   coldStart?: boolean;
   /** false: spawn warm spares even where the driver can fork them (forkStart), for comparison and debugging. */
   forkStart?: boolean;
+  /** false: the Node driver imports its SDK as installed, module by module, instead of from one bundle of it. */
+  sdkBundle?: boolean;
 }
 
 export interface OpenedTarget<Context> {

@@ -15,6 +15,7 @@ export interface RawRunOptions {
   jobs?: string;
   coldStart?: boolean;
   forkStart?: boolean;
+  sdkBundle?: boolean;
   reportDir?: string;
   timeScale?: string;
   slow?: boolean;
@@ -37,6 +38,8 @@ export interface RunOptions {
   coldStart: boolean;
   /** Fork warm spares from a fork server where the driver can (--no-fork-start spawns them). */
   forkStart: boolean;
+  /** The Node driver loads its SDK from one bundle of it (--no-sdk-bundle imports it as installed). */
+  sdkBundle: boolean;
   reportDir: string | undefined;
   timeScale: number;
   slow: boolean;
@@ -83,6 +86,7 @@ export function addRunOptions(cmd: Command): Command {
     )
     .option('--cold-start', 'start each SDK driver only when its case asks, instead of from a loaded spare (drivers that declare deferredStart)')
     .option('--no-fork-start', 'spawn each loaded spare instead of forking it from one loaded driver (drivers that declare forkStart)')
+    .option('--no-sdk-bundle', 'the Node driver imports its SDK as installed, module by module, instead of from one esbuild bundle of it made for the run')
     .option('--report-dir <dir>', 'where results.json, junit.xml, index.html and repro bundles go (default: reports/<run id>)')
     .option('--time-scale <x>', 'multiply every timing slack by x on a slow machine (default: $III_CONFORMANCE_TIME_SCALE or 1)')
     .option('--slow', 'also run the slow lane (real default timings, idle timeouts)')
@@ -141,6 +145,7 @@ export function parseRunOptions(raw: RawRunOptions, env: NodeJS.ProcessEnv): Run
     jobs: integer(raw.jobs ?? String(DEFAULT_JOBS), '--jobs', 1, 32),
     coldStart: raw.coldStart === true,
     forkStart: raw.forkStart !== false,
+    sdkBundle: raw.sdkBundle !== false,
     reportDir: raw.reportDir,
     timeScale,
     slow: raw.slow === true,

@@ -200,6 +200,7 @@ export async function runJob(plans: readonly SidePlan[], options: RunOptions, io
       jobs: options.jobs,
       coldStart: options.coldStart,
       forkStart: options.forkStart,
+      sdkBundle: options.sdkBundle,
       baseSeed: seed,
       tolerance,
       artifactsRoot: join(reportDir, 'artifacts', s.plan.side),

@@ -46,6 +46,8 @@ export interface RunCatalogueOptions<Context> {
   coldStart?: boolean;
   /** false: spawn warm spares instead of forking them from a fork server (drivers that declare forkStart). */
   forkStart?: boolean;
+  /** false: the Node driver imports its SDK as installed instead of from one bundle of it. */
+  sdkBundle?: boolean;
 }
 
 export const DEFAULT_UNDECIDED_RETRIES = 2;
@@ -73,6 +75,7 @@ export async function runCatalogue<Context, Target>(
       jobs: options.jobs ?? 1,
       coldStart: options.coldStart === true,
       forkStart: options.forkStart !== false,
+      sdkBundle: options.sdkBundle !== false,
     });
   } catch (e) {
     const why = e instanceof Error ? e.message : String(e);

@@ -108,10 +108,12 @@ export interface SdkContextOptions {
   engine?: FakeEngineOptions;
   /** Loaded drivers waiting for their case (harness/targets/sdk/warm-spares.ts); absent: every driver starts cold. */
   spares?: WarmSpares;
+  /** How the driver loads its SDK, when the target says (specs/sdk/target.ts): noted in every case's transcript. */
+  sdkLoadNote?: string;
 }
 
 export function sdkContextFactory(target: SdkTargetInfo, options: SdkContextOptions = {}): ContextFactory<SdkCaseContext> {
-  const { engine: engineOptions = {}, spares } = options;
+  const { engine: engineOptions = {}, spares, sdkLoadNote } = options;
   return async (env: CaseRunEnvironment) => {
     const engine = await FakeEngine.start({ host: '127.0.0.1', port: 0, ...engineOptions });
     const transcriptFile = join(env.artifactsDir, 'transcript.jsonl');
@@ -127,6 +129,7 @@ export function sdkContextFactory(target: SdkTargetInfo, options: SdkContextOpti
     // A timing case runs alone: no spare loads beside it until it is over.
     const releaseSpares = env.judgesTiming ? await spares?.hold(timing.readyMs) : undefined;
     if (spares?.offReason) engine.transcript.note('case', `warm spares: ${spares.offReason}`);
+    if (sdkLoadNote) engine.transcript.note('case', sdkLoadNote);
 
     const stopAll = async (): Promise<void> => {
       await Promise.all(drivers.map((d) => d.stop().catch(() => undefined)));

@@ -1,0 +1,137 @@
+// The Node SDK in one file (issue 17). A Node driver spends most of its start-up loading the SDK's ~400
+// modules one by one (resolving, reading and compiling each: 0.45 s of CPU for iii-sdk 0.22.1), which on
+// two cores is what side-by-side cases wait for. Bundled by esbuild into one CommonJS file, and compiled
+// from V8's code cache after the first driver, the same code loads in about a quarter of that.
+//
+// The bundle is the SDK's own code, unchanged but for where a module finds itself: each `import.meta.url`
+// becomes the original file's URL, and a CommonJS module's `__dirname` and `__filename` its own, so that
+// the SDK reads its package.json (or any file beside it) where it is installed. Any other use of
+// import.meta, or anything esbuild cannot bundle (top-level await, a native addon), keeps the SDK unbundled,
+// with the reason; so does any warning, although esbuild keeps most of them quiet inside node_modules.
+// The driver (fixtures/drivers/node/driver.mjs) loads it; with OTel on it imports the installed package.
+
+import { existsSync, readFileSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { build, type Plugin } from 'esbuild';
+
+/** The environment variable that hands the Node driver its bundle. */
+export const NODE_SDK_BUNDLE_ENV = 'III_CONFORMANCE_NODE_SDK_BUNDLE';
+
+export interface NodeSdkBundle {
+  /** The bundle (CommonJS); `<file>.json` beside it holds the original entry, `<file>.v8-cache` the code cache. */
+  file: string;
+  /** The file `specifier` resolved to: the SDK's own entry point. */
+  entry: string;
+  /** How many modules went into it. */
+  modules: number;
+}
+
+export type NodeSdkBundleOutcome = { bundle: NodeSdkBundle } | { reason: string };
+
+/**
+ * Bundles what `import(specifier)` loads from `resolveDir` (the package name from the driver's folder, or
+ * the absolute path of a mutant's entry) into `outDir`/sdk.cjs. Never throws: a tree esbuild cannot
+ * bundle faithfully gives the reason, and the driver imports it as installed.
+ */
+export async function bundleNodeSdk(specifier: string, resolveDir: string, outDir: string): Promise<NodeSdkBundleOutcome> {
+  const file = join(outDir, 'sdk.cjs');
+  const found: { entry?: string } = {};
+  try {
+    const result = await build({
+      stdin: { contents: `export * from ${JSON.stringify(specifier)};`, resolveDir, sourcefile: 'driver-import.mjs', loader: 'js' },
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      outfile: file,
+      metafile: true,
+      logLevel: 'silent',
+      plugins: [entryOf(specifier, found), ownLocation()],
+    });
+    if (result.warnings.length > 0) return { reason: `esbuild: ${describeMessage(result.warnings[0]!)}` };
+    if (found.entry === undefined) return { reason: `esbuild did not resolve ${specifier} from ${resolveDir}` };
+    const modules = Object.keys(result.metafile.inputs).length - 1;
+    await writeFile(`${file}.json`, `${JSON.stringify({ entry: found.entry, modules })}\n`);
+    return { bundle: { file, entry: found.entry, modules } };
+  } catch (e) {
+    const errors = (e as { errors?: EsbuildMessage[] }).errors;
+    return { reason: `esbuild: ${errors?.[0] ? describeMessage(errors[0]) : (e as Error).message}` };
+  }
+}
+
+interface EsbuildMessage {
+  text: string;
+  location?: { file: string; line: number } | null;
+}
+
+function describeMessage(m: EsbuildMessage): string {
+  return m.location ? `${m.text} (${m.location.file}:${m.location.line})` : m.text;
+}
+
+/** Records the file the driver's import resolves to. */
+function entryOf(specifier: string, found: { entry?: string }): Plugin {
+  return {
+    name: 'entry-of',
+    setup(b) {
+      b.onResolve({ filter: /.*/ }, async (args) => {
+        if (args.importer !== '<stdin>' && !args.importer.endsWith('driver-import.mjs')) return undefined;
+        if (args.path !== specifier || args.pluginData === 'entry-of') return undefined;
+        const resolved = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, pluginData: 'entry-of' });
+        if (resolved.errors.length === 0) found.entry = resolved.path;
+        return resolved.errors.length === 0 ? { path: resolved.path } : { errors: resolved.errors };
+      });
+    },
+  };
+}
+
+/** Gives every module its own location: import.meta.url, and a CommonJS module's __dirname and __filename. */
+function ownLocation(): Plugin {
+  const commonJs = commonJsFiles();
+  return {
+    name: 'own-location',
+    setup(b) {
+      b.onLoad({ filter: /\.(?:m?js|cjs)$/ }, async (args) => {
+        const source = await readFile(args.path, 'utf8');
+        let contents = source;
+        if (contents.includes('import.meta.url')) contents = contents.replaceAll('import.meta.url', JSON.stringify(pathToFileURL(args.path).href));
+        // esbuild would make any other import.meta an empty object, silently inside node_modules.
+        const other = contents.indexOf('import.meta');
+        if (other >= 0) {
+          const line = contents.slice(0, other).split('\n').length;
+          return { errors: [{ text: `import.meta other than import.meta.url has no CommonJS equivalent`, location: { file: args.path, line } }] };
+        }
+        if (commonJs(args.path) && /\b__(?:dirname|filename)\b/.test(contents)) contents = declareLocation(contents, args.path);
+        return contents === source ? undefined : { contents, loader: 'js' };
+      });
+    },
+  };
+}
+
+/** Inserts `var __dirname, __filename` after the shebang and directive prologue ("use strict" stays first). */
+function declareLocation(source: string, path: string): string {
+  const prologue = /^(?:#![^\n]*\n)?(?:\s*(?:(['"])[^'"\n]*\1)\s*;?)*/.exec(source)?.[0] ?? '';
+  const declaration = `var __dirname = ${JSON.stringify(dirname(path))}, __filename = ${JSON.stringify(path)};`;
+  return `${prologue}\n${declaration}${source.slice(prologue.length)}`;
+}
+
+/** Whether Node runs a file as CommonJS: .cjs, or .js under a package.json without "type": "module". */
+function commonJsFiles(): (path: string) => boolean {
+  const typeOfDir = new Map<string, string>();
+  const packageType = (dir: string): string => {
+    const known = typeOfDir.get(dir);
+    if (known !== undefined) return known;
+    const manifest = join(dir, 'package.json');
+    let type: string;
+    if (existsSync(manifest)) {
+      try {
+        type = (JSON.parse(readFileSync(manifest, 'utf8')) as { type?: unknown }).type === 'module' ? 'module' : 'commonjs';
+      } catch {
+        type = 'commonjs';
+      }
+    } else type = dirname(dir) === dir ? 'commonjs' : packageType(dirname(dir));
+    typeOfDir.set(dir, type);
+    return type;
+  };
+  return (path) => path.endsWith('.cjs') || (path.endsWith('.js') && packageType(dirname(path)) === 'commonjs');
+}
