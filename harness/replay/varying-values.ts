@@ -7,8 +7,9 @@
 //              into the frames replay sends.
 //  - 'ignore': a measurement of this run (a time, a duration) that no later frame refers to; not compared.
 //  - 'derive': replaced by its live counterpart before comparing (a pid inside a default worker name).
+//  - 'first-line': only the first line is compared (a stack trace's error name and message).
 
-export type Treatment = 'bind' | 'ignore' | 'derive';
+export type Treatment = 'bind' | 'ignore' | 'derive' | 'first-line';
 
 export interface VaryingValue {
   /** The key it appears under (anywhere in a frame), or a description of the value's shape. */
@@ -49,10 +50,18 @@ export const VARYING_VALUES: readonly VaryingValue[] = [
     why: 'worker-metadata telemetry: the package name or working directory of the driver (sdk-behaviour §2.2), which differs between a builtin and a cmd: launch of the same SDK',
   },
   { key: 'hostname', treatment: 'ignore', why: 'the machine the recording was made on; a bundle is replayed elsewhere' },
+  {
+    key: 'stacktrace',
+    treatment: 'first-line',
+    why: "a handler's error stack (ErrorBody, engine-protocol §9): the first line is the error's name and message; the frames below name the files the SDK runs from, which differ between machines and between an SDK loaded as installed and from the harness's bundle of it (fixtures/drivers/README.md)",
+  },
 ];
 
 /** Keys not compared as they stand: measurements of one run, and the pid (bound separately to derive names). */
-export const IGNORED_KEYS: ReadonlySet<string> = new Set(VARYING_VALUES.filter((v) => v.treatment !== 'bind').map((v) => v.key));
+export const IGNORED_KEYS: ReadonlySet<string> = new Set(VARYING_VALUES.filter((v) => v.treatment === 'ignore' || v.treatment === 'derive').map((v) => v.key));
+
+/** Keys whose string values compare by their first line only. */
+export const FIRST_LINE_KEYS: ReadonlySet<string> = new Set(VARYING_VALUES.filter((v) => v.treatment === 'first-line').map((v) => v.key));
 
 /**
  * Upgrade-request headers replay does not compare, each with why; every other header (the path, a

@@ -4,7 +4,7 @@
 // so "the result went to the wrong invocation" still shows as a divergence. Which values, and why:
 // harness/replay/varying-values.ts.
 
-import { IGNORED_KEYS } from '../replay/varying-values.ts';
+import { FIRST_LINE_KEYS, IGNORED_KEYS } from '../replay/varying-values.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 function looksRandom(key: string | undefined, value: string): boolean {
@@ -93,8 +93,14 @@ function pointer(path: string, key: string | number): string {
   return `${path}/${String(key).replace(/~/g, '~0').replace(/\//g, '~1')}`;
 }
 
+function firstLine(text: string): string {
+  const end = text.indexOf('\n');
+  return end < 0 ? text : text.slice(0, end);
+}
+
 export function compareFrames(expected: unknown, actual: unknown, ids: IdBindings, path = '', key?: string): FrameDifference | undefined {
   if (typeof expected === 'string' && typeof actual === 'string') {
+    if (key !== undefined && FIRST_LINE_KEYS.has(key)) return firstLine(expected) === firstLine(actual) ? undefined : { path, expected, actual };
     if (expected === actual && ids.live(expected) === undefined) return undefined;
     const bound = ids.live(expected);
     if (bound !== undefined) return bound === actual ? undefined : { path, expected, actual };

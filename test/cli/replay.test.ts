@@ -138,4 +138,16 @@ describe('frame comparison', () => {
     expect(compareFrames(rec, { ...live, function_id: 'g' }, ids)).toMatchObject({ path: '/function_id' });
     expect(compareFrames({ type: 'x', pid: 1 }, { type: 'x', pid: 2 }, ids)).toBeUndefined();
   });
+
+  it("compares a stack trace's first line, not the files its frames name", () => {
+    const ids = new IdBindings();
+    const error = (stacktrace: string) => ({ type: 'invocationresult', error: { code: 'invocation_failed', message: 'boom', stacktrace } });
+    const installed = 'Error: boom\n    at runHandler (file:///a/node_modules/iii-sdk/dist/index.mjs:128:30)';
+    const bundled = 'Error: boom\n    at runHandler (/tmp/iii-conformance-node-sdk-x/sdk.cjs:38498:38)';
+    expect(compareFrames(error(installed), error(bundled), ids)).toBeUndefined();
+    expect(compareFrames(error(installed), error('TypeError: boom\n    at runHandler (x.js:1:1)'), ids)).toMatchObject({ path: '/error/stacktrace' });
+    expect(compareFrames(error(installed), { type: 'invocationresult', error: { code: 'invocation_failed', message: 'boom' } }, ids)).toMatchObject({
+      path: '/error/stacktrace',
+    });
+  });
 });
