@@ -9,9 +9,16 @@
 //
 //   npm run bench timing-precision
 //   npm run bench timing-precision -- --runs 4 --refusals 60
+//   npm run bench timing-precision -- --split     (also splits each error where it was spent, below)
+//
+// --split preloads bench/support/sdk-stamps.cjs into the driver, which stamps inside the SDK's process when
+// its backoff timer was scheduled and fired and when it called connect(), on the clock both processes share
+// (timeOrigin + now). Each error then splits into: refusal -> timer scheduled (the 503's trip and the SDK's
+// handling of it), the timer's own lateness, timer -> connect() (the SDK opening its socket), connect() ->
+// the fake engine's accept (loopback and the harness's accept), and the SDK's rounding of what it announced.
 
-import { mkdir, writeFile } from 'node:fs/promises';
-import { cpus, loadavg } from 'node:os';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -53,12 +60,55 @@ interface Pair {
   announcedMs: number;
   measuredMs: number;
   errorMs: number;
+  /** The gap on the bench's clock (performance.now()): the refusal, and the next attempt's TCP accept. */
+  endedAt: number;
+  startedAt: number;
+  /** With --split: where the error was spent, in ms. */
+  split?: Split;
+}
+
+interface Split {
+  toScheduled: number;
+  timerLate: number;
+  firedToConnect: number;
+  connectToAccept: number;
+  /** The announced delay minus the one the SDK's timer got (it announces before rounding down). */
+  rounding: number;
+}
+
+interface Stamp {
+  kind: 'scheduled' | 'fired' | 'connect';
+  at: number;
+  delay?: number;
+}
+
+/** Where one gap's error went, from the SDK's stamps inside it (undefined when one is missing). */
+function splitOf(pair: Pair, stamps: readonly Stamp[]): Split | undefined {
+  const from = performance.timeOrigin + pair.endedAt;
+  const to = performance.timeOrigin + pair.startedAt;
+  const inside = stamps.filter((x) => x.at > from && x.at < to);
+  const scheduled = inside.find((x) => x.kind === 'scheduled');
+  const fired = scheduled && inside.find((x) => x.kind === 'fired' && x.at >= scheduled.at && x.delay === scheduled.delay);
+  const connect = fired && inside.find((x) => x.kind === 'connect' && x.at >= fired.at);
+  if (!scheduled || !fired || !connect || scheduled.delay === undefined) return undefined;
+  return {
+    toScheduled: scheduled.at - from,
+    timerLate: fired.at - scheduled.at - scheduled.delay,
+    firedToConnect: connect.at - fired.at,
+    connectToAccept: to - connect.at,
+    rounding: scheduled.delay - pair.announcedMs,
+  };
 }
 
 /** One driver run: connect, then `refusals` refused reconnection attempts, then accept. */
-async function oneRun(run: number, refusals: number): Promise<{ pairs: Pair[]; unpaired: number; problems: string[] }> {
+async function oneRun(run: number, refusals: number, split: boolean): Promise<{ pairs: Pair[]; unpaired: number; problems: string[] }> {
   const engine = await FakeEngine.start();
   const drivers: DriverSession[] = [];
+  const stampDir = split ? await mkdtemp(join(tmpdir(), 'iii-bench-split-')) : undefined;
+  const stampFile = stampDir && join(stampDir, 'stamps.jsonl');
+  const launch = targetLaunchSpec({ kind: 'builtin', sdk: 'node' });
+  if (stampFile)
+    launch.env = { NODE_OPTIONS: `--require ${join(dirname(fileURLToPath(import.meta.url)), 'support', 'sdk-stamps.cjs')}`, TIMING_SPLIT_FILE: stampFile };
   try {
     const schedule: OutageSchedule = {
       functions: ['bench::alive'],
@@ -75,7 +125,7 @@ async function oneRun(run: number, refusals: number): Promise<{ pairs: Pair[]; u
       {
         engine,
         startDriver: async (reconnection) => {
-          const d = await launchCaseDriver(targetLaunchSpec({ kind: 'builtin', sdk: 'node' }), {
+          const d = await launchCaseDriver(launch, {
             url: engine.url,
             worker: { ...FAST_WORKER_DEFAULTS, ...(reconnection === 'sdk-defaults' ? {} : { reconnection: { ...reconnection } }) },
             readyTimeoutMs: 20_000,
@@ -104,12 +154,31 @@ async function oneRun(run: number, refusals: number): Promise<{ pairs: Pair[]; u
         unpaired++;
         continue;
       }
-      pairs.push({ run, attempt: g.attempt, announcedMs: a.delayMs, measuredMs: g.measuredMs, errorMs: g.measuredMs - a.delayMs });
+      pairs.push({
+        run,
+        attempt: g.attempt,
+        announcedMs: a.delayMs,
+        measuredMs: g.measuredMs,
+        errorMs: g.measuredMs - a.delayMs,
+        endedAt: g.endedAt,
+        startedAt: g.startedAt,
+      });
+    }
+    if (stampFile) {
+      const stamps = (await readFile(stampFile, 'utf8').catch(() => ''))
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => JSON.parse(l) as Stamp);
+      for (const p of pairs) {
+        const where = splitOf(p, stamps);
+        if (where) p.split = where;
+      }
     }
     return { pairs, unpaired, problems: result.problems };
   } finally {
     await Promise.all(drivers.map((d) => d.stop()));
     await engine.close();
+    if (stampDir) await rm(stampDir, { recursive: true, force: true });
   }
 }
 
@@ -127,7 +196,12 @@ async function timerLateness(samples: number, delays: readonly number[]): Promis
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { runs: { type: 'string', default: '4' }, refusals: { type: 'string', default: '60' }, out: { type: 'string' } },
+    options: {
+      runs: { type: 'string', default: '4' },
+      refusals: { type: 'string', default: '60' },
+      out: { type: 'string' },
+      split: { type: 'boolean', default: false },
+    },
     strict: false,
   });
   const runs = Number(values.runs);
@@ -138,7 +212,7 @@ async function main(): Promise<void> {
   let unpaired = 0;
   const started = performance.now();
   for (let r = 0; r < runs; r++) {
-    const one = await oneRun(r + 1, refusals);
+    const one = await oneRun(r + 1, refusals, values.split === true);
     pairs.push(...one.pairs);
     unpaired += one.unpaired;
     problems.push(...one.problems);
@@ -154,10 +228,19 @@ async function main(): Promise<void> {
   const absError = stats(pairs.map((p) => Math.abs(p.errorMs)));
   const ratio = stats(pairs.map((p) => p.measuredMs / p.announcedMs));
   const timer = stats(lateness);
+  const splits = pairs.flatMap((p) => (p.split ? [p.split] : []));
+  const parts = ['toScheduled', 'timerLate', 'firedToConnect', 'connectToAccept', 'rounding'] as const;
+  const splitStats = Object.fromEntries(parts.map((k) => [k, stats(splits.map((x) => x[k]))]));
+  const round = (x: number): number => Math.round(x * 100) / 100;
+  const worst = [...pairs]
+    .filter((p) => p.split)
+    .sort((a, b) => b.errorMs - a.errorMs)
+    .slice(0, 6)
+    .map((p) => ({ run: p.run, attempt: p.attempt, errorMs: round(p.errorMs), ...Object.fromEntries(parts.map((k) => [k, round(p.split![k])])) }));
   const report = {
     benchmark: 'timing-precision',
     description: 'harness-measured backoff delay (engine refusal -> next TCP accept) minus the delay iii-sdk (node) announced in "Reconnecting in Xms"',
-    command: `npm run bench timing-precision -- --runs ${runs} --refusals ${refusals}`,
+    command: `npm run bench timing-precision -- --runs ${runs} --refusals ${refusals}${values.split === true ? ' --split' : ''}`,
     date: new Date().toISOString(),
     node: process.version,
     cpu: `${cpus()[0]?.model ?? 'unknown'} x${cpus().length}`,
@@ -171,6 +254,7 @@ async function main(): Promise<void> {
     absErrorMs: absError,
     ratioMeasuredToAnnounced: ratio,
     baselineTimerLatenessMs: timer,
+    ...(splits.length > 0 ? { splitMs: splitStats, splitOfWorst: worst } : {}),
     targetP99Ms: TARGET_P99_MS,
     meetsTarget: pairs.length >= 200 && absError.p99 <= TARGET_P99_MS,
     pairs,
@@ -190,6 +274,12 @@ async function main(): Promise<void> {
   console.log(
     `  baseline, harness setTimeout lateness for the same delays: p50 ${timer.p50} ms   p99 ${timer.p99} ms   (error p99 / timer p99 = ${(absError.p99 / Math.max(0.01, timer.p99)).toFixed(2)})`,
   );
+  if (splits.length > 0) {
+    console.log(`  split over ${splits.length} attempts (ms):`);
+    for (const k of parts) console.log(`    ${k.padEnd(16)} p50 ${splitStats[k]!.p50}   p99 ${splitStats[k]!.p99}   max ${splitStats[k]!.max}`);
+    console.log('  the largest errors, split:');
+    for (const w of worst) console.log(`    ${JSON.stringify(w)}`);
+  }
   console.log(`${report.meetsTarget ? 'meets' : 'misses'} target p99 <= ${TARGET_P99_MS} ms over >= 200 attempts; written to ${outFile}`);
   if (!report.meetsTarget) process.exitCode = 1;
 }
