@@ -77,9 +77,10 @@ async function nodeSdkLoad(launch: DriverLaunchSpec, options: OpenOptions): Prom
   const asInstalled = (note?: string): SdkLoad => ({ launch, note, close: async () => undefined });
   if (launch.target.kind !== 'builtin' || launch.target.sdk !== 'node') return asInstalled();
   if (options.sdkBundle === false) return asInstalled('the Node SDK is imported as installed (--no-sdk-bundle)');
+  const driverDir = commandLineOf(launch.target).cwd;
   const dir = await mkdtemp(join(tmpdir(), 'iii-conformance-node-sdk-'));
   const close = (): Promise<void> => rm(dir, { recursive: true, force: true });
-  const outcome = await bundleNodeSdk(launch.env?.[NODE_SDK_OVERRIDE_ENV] ?? 'iii-sdk', commandLineOf(launch.target).cwd, dir);
+  const outcome = await bundleNodeSdk(launch.env?.[NODE_SDK_OVERRIDE_ENV] ?? 'iii-sdk', driverDir, dir);
   if ('reason' in outcome) {
     await close();
     return asInstalled(`the Node SDK is imported as installed: it could not be bundled (${outcome.reason})`);

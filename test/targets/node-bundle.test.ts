@@ -41,7 +41,8 @@ async function writeTree(root: string, files: Record<string, string>): Promise<v
 
 /**
  * A package shaped like iii-sdk: an ESM entry that reads its version through import.meta.url, and a
- * CommonJS dependency in strict mode that reads a file beside itself through __dirname.
+ * CommonJS dependency in strict mode that reads a file beside itself through __dirname and requires and
+ * resolves a sibling by a computed name (as OpenTelemetry's instrumentation does).
  */
 const PACKAGE: Record<string, string> = {
   'node_modules/sdk/package.json': JSON.stringify({ name: 'sdk', version: '9.9.9', type: 'module', exports: { '.': { import: './dist/index.mjs' } } }),
@@ -49,7 +50,7 @@ const PACKAGE: Record<string, string> = {
     "import { createRequire } from 'node:module';",
     "import dep from 'dep';",
     "export const version = createRequire(import.meta.url)('../package.json').version;",
-    'export const { asset, strict } = dep;',
+    'export const { asset, strict, sibling, resolvedHere } = dep;',
   ].join('\n'),
   'node_modules/dep/package.json': JSON.stringify({ name: 'dep', version: '1.0.0', main: 'index.js' }),
   'node_modules/dep/index.js': [
@@ -57,7 +58,11 @@ const PACKAGE: Record<string, string> = {
     "const { readFileSync } = require('node:fs');",
     "exports.asset = readFileSync(require('node:path').join(__dirname, 'asset.txt'), 'utf8');",
     'exports.strict = (function () { return this === undefined; })();',
+    "const sibling = ['./sib', 'ling.js'].join('');",
+    'exports.sibling = require(sibling);',
+    "exports.resolvedHere = require.resolve(sibling) === require('node:path').join(__dirname, 'sibling.js');",
   ].join('\n'),
+  'node_modules/dep/sibling.js': "module.exports = 'found beside dep';",
   'node_modules/dep/asset.txt': 'beside dep',
 };
 
@@ -74,7 +79,7 @@ describe('bundleNodeSdk', () => {
     const outcome = await bundleNodeSdk('sdk', root, out);
     if (!('bundle' in outcome)) throw new Error(`not bundled: ${outcome.reason}`);
     expect(outcome.bundle.entry).toBe(join(root, 'node_modules', 'sdk', 'dist', 'index.mjs'));
-    expect(outcome.bundle.modules).toBe(2);
+    expect(outcome.bundle.modules).toBe(2); // the entry and dep; dep's own require runs as installed
     expect(JSON.parse(await readFile(`${outcome.bundle.file}.json`, 'utf8'))).toEqual({ entry: outcome.bundle.entry, modules: 2 });
     const installed = JSON.parse(
       execFileSync(process.execPath, ['--input-type=module', '-e', "process.stdout.write(JSON.stringify({ ...(await import('sdk')) }))"], {
@@ -82,7 +87,7 @@ describe('bundleNodeSdk', () => {
         encoding: 'utf8',
       }),
     );
-    expect(installed).toEqual({ version: '9.9.9', asset: 'beside dep', strict: true });
+    expect(installed).toEqual({ version: '9.9.9', asset: 'beside dep', strict: true, sibling: 'found beside dep', resolvedHere: true });
     expect(requireInChild(outcome.bundle.file)).toEqual(installed);
   });
 
@@ -91,6 +96,13 @@ describe('bundleNodeSdk', () => {
     await writeTree(root, { ...PACKAGE, 'node_modules/sdk/dist/index.mjs': 'export const here = import.meta.dirname;' });
     const outcome = await bundleNodeSdk('sdk', root, await tempDir());
     expect('reason' in outcome ? outcome.reason : 'bundled').toMatch(/^esbuild: .*import\.meta.*index\.mjs:1\)$/);
+  });
+
+  it('refuses an import() of a computed name, naming it', async () => {
+    const root = await tempDir();
+    await writeTree(root, { ...PACKAGE, 'node_modules/sdk/dist/index.mjs': "const name = 'dep';\nexport const load = () => import(name);" });
+    const outcome = await bundleNodeSdk('sdk', root, await tempDir());
+    expect('reason' in outcome ? outcome.reason : 'bundled').toMatch(/^esbuild: an import\(\) of a computed name .*index\.mjs:2\)$/);
   });
 
   it('refuses top-level await, naming it', async () => {

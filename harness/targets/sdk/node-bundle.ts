@@ -5,9 +5,11 @@
 //
 // The bundle is the SDK's own code, unchanged but for where a module finds itself: each `import.meta.url`
 // becomes the original file's URL, and a CommonJS module's `__dirname` and `__filename` its own, so that
-// the SDK reads its package.json (or any file beside it) where it is installed. Any other use of
-// import.meta, or anything esbuild cannot bundle (top-level await, a native addon), keeps the SDK unbundled,
-// with the reason; so does any warning, although esbuild keeps most of them quiet inside node_modules.
+// the SDK reads its package.json (or any file beside it) where it is installed; a CommonJS module that
+// requires a computed name (or uses require.resolve or require.cache) gets a require of its own place, and its
+// requires then run as installed. Any other use of import.meta, an import() of a computed name, or anything
+// esbuild cannot bundle (top-level await, a native addon) keeps the SDK unbundled, with the reason; so does
+// any warning, although esbuild keeps most of them quiet inside node_modules.
 // The driver (fixtures/drivers/node/driver.mjs) loads it; with OTel on it imports the installed package.
 
 import { existsSync, readFileSync } from 'node:fs';
@@ -95,23 +97,42 @@ function ownLocation(): Plugin {
         const source = await readFile(args.path, 'utf8');
         let contents = source;
         if (contents.includes('import.meta.url')) contents = contents.replaceAll('import.meta.url', JSON.stringify(pathToFileURL(args.path).href));
-        // esbuild would make any other import.meta an empty object, silently inside node_modules.
-        const other = contents.indexOf('import.meta');
-        if (other >= 0) {
-          const line = contents.slice(0, other).split('\n').length;
-          return { errors: [{ text: `import.meta other than import.meta.url has no CommonJS equivalent`, location: { file: args.path, line } }] };
+        // esbuild would make any other import.meta an empty object, silently inside node_modules; and a
+        // require or import of a computed name would resolve from the bundle, not from the file that asks.
+        for (const [pattern, why] of UNFAITHFUL) {
+          const at = pattern.exec(contents)?.index;
+          if (at !== undefined) return { errors: [{ text: why, location: { file: args.path, line: contents.slice(0, at).split('\n').length } }] };
         }
-        if (commonJs(args.path) && /\b__(?:dirname|filename)\b/.test(contents)) contents = declareLocation(contents, args.path);
+        if (commonJs(args.path)) {
+          const ownRequire = OWN_REQUIRE.test(contents);
+          if (ownRequire || /\b__(?:dirname|filename)\b/.test(contents)) contents = declareLocation(contents, args.path, ownRequire);
+        }
         return contents === source ? undefined : { contents, loader: 'js' };
       });
     },
   };
 }
 
-/** Inserts `var __dirname, __filename` after the shebang and directive prologue ("use strict" stays first). */
-function declareLocation(source: string, path: string): string {
+/** What a bundle cannot keep as it was, each with why (matched in a module's text after import.meta.url). */
+const UNFAITHFUL: readonly [RegExp, string][] = [
+  [/\bimport\.meta\b/, 'import.meta other than import.meta.url has no CommonJS equivalent'],
+  [/\bimport\s*\((?!\s*(['"])[^'"\n]*\1\s*\))/, 'an import() of a computed name would resolve from the bundle, not from this file'],
+];
+
+/**
+ * A CommonJS module that requires a computed name, or uses require.resolve or require.cache, needs a require
+ * of its own place: it gets one, and esbuild then leaves all its requires to run as they would installed.
+ */
+const OWN_REQUIRE = /\brequire\s*\((?!\s*(['"])[^'"\n]*\1\s*\))|\brequire\.(?:resolve|cache)\b/;
+
+/**
+ * Inserts `var __dirname, __filename` (and `require`, when the module needs its own) after the shebang and
+ * directive prologue ("use strict" stays first).
+ */
+function declareLocation(source: string, path: string, ownRequire: boolean): string {
   const prologue = /^(?:#![^\n]*\n)?(?:\s*(?:(['"])[^'"\n]*\1)\s*;?)*/.exec(source)?.[0] ?? '';
-  const declaration = `var __dirname = ${JSON.stringify(dirname(path))}, __filename = ${JSON.stringify(path)};`;
+  const require = ownRequire ? `, require = process.getBuiltinModule('node:module').createRequire(__filename)` : '';
+  const declaration = `var __dirname = ${JSON.stringify(dirname(path))}, __filename = ${JSON.stringify(path)}${require};`;
   return `${prologue}\n${declaration}${source.slice(prologue.length)}`;
 }
 
