@@ -2,15 +2,14 @@
 // throw-away fake engine to read what it declares (SDK name and version, capabilities, facts), and hand
 // back the per-case context factory. Also the test-only door for the Node SDK mutants.
 
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { OpenOptions, OpenedTarget, SdkTargetSpec } from '../../harness/cases/catalogue.ts';
 import { CAPABILITIES } from '../../harness/cases/model.ts';
 import { FakeEngine } from '../../harness/fake-engine/index.ts';
 import { implementationOf } from '../../harness/targets/sdk/session.ts';
 import { commandLineOf } from '../../harness/targets/sdk/launch.ts';
-import { bundleNodeSdk, NODE_SDK_BUNDLE_ENV } from '../../harness/targets/sdk/node-bundle.ts';
+import { bundleFolder, bundleNodeSdk, NODE_SDK_BUNDLE_ENV } from '../../harness/targets/sdk/node-bundle.ts';
 import { materializeNodeVariant } from '../../fixtures/mutants/sdk/node/materialize.ts';
 import { sdkContextFactory, sdkTiming, FAST_WORKER_DEFAULTS, type SdkCaseContext, type SdkTargetInfo } from './context.ts';
 import {
@@ -78,8 +77,7 @@ async function nodeSdkLoad(launch: DriverLaunchSpec, options: OpenOptions): Prom
   if (launch.target.kind !== 'builtin' || launch.target.sdk !== 'node') return asInstalled();
   if (options.sdkBundle === false) return asInstalled('the Node SDK is imported as installed (--no-sdk-bundle)');
   const driverDir = commandLineOf(launch.target).cwd;
-  const dir = await mkdtemp(join(tmpdir(), 'iii-conformance-node-sdk-'));
-  const close = (): Promise<void> => rm(dir, { recursive: true, force: true });
+  const { dir, remove: close } = await bundleFolder();
   const outcome = await bundleNodeSdk(launch.env?.[NODE_SDK_OVERRIDE_ENV] ?? 'iii-sdk', driverDir, dir);
   if ('reason' in outcome) {
     await close();

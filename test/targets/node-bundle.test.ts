@@ -14,7 +14,7 @@ import { FakeEngine } from '../../harness/fake-engine/index.ts';
 import { runCatalogue } from '../../harness/runner/run-catalogue.ts';
 import { readDriverStatus } from '../../harness/targets/sdk/index.ts';
 import { launchDriver } from '../../harness/targets/sdk/launch.ts';
-import { bundleNodeSdk, NODE_SDK_BUNDLE_ENV } from '../../harness/targets/sdk/node-bundle.ts';
+import { bundleFolder, bundleNodeSdk, NODE_SDK_BUNDLE_ENV } from '../../harness/targets/sdk/node-bundle.ts';
 import { DEFAULT_TOLERANCE } from '../../harness/timing/tolerance.ts';
 import { sdkCatalogue } from '../../specs/sdk/index.ts';
 import { NODE_SDK_PACKAGE_DIR } from '../../specs/sdk/support/launch.ts';
@@ -115,6 +115,20 @@ describe('bundleNodeSdk', () => {
   it('refuses a package it cannot find', async () => {
     const outcome = await bundleNodeSdk('no-such-sdk', await tempDir(), await tempDir());
     expect('reason' in outcome ? outcome.reason : 'bundled').toMatch(/^esbuild: Could not resolve "no-such-sdk"/);
+  });
+});
+
+describe('bundleFolder', () => {
+  it('is removed by remove(), and by the exit of a harness that never closed its target', async () => {
+    const folder = await bundleFolder();
+    expect(existsSync(folder.dir)).toBe(true);
+    await folder.remove();
+    expect(existsSync(folder.dir)).toBe(false);
+    const module = join(process.cwd(), 'harness', 'targets', 'sdk', 'node-bundle.ts');
+    const script = `const { bundleFolder } = await import(${JSON.stringify(module)}); const f = await bundleFolder(); console.log(f.dir); process.exit(0);`;
+    const left = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' }).trim();
+    expect(left).toMatch(/iii-conformance-node-sdk-/);
+    expect(existsSync(left)).toBe(false);
   });
 });
 

@@ -12,8 +12,9 @@
 // any warning, although esbuild keeps most of them quiet inside node_modules.
 // The driver (fixtures/drivers/node/driver.mjs) loads it; with OTel on it imports the installed package.
 
-import { existsSync, readFileSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, type Plugin } from 'esbuild';
@@ -31,6 +32,31 @@ export interface NodeSdkBundle {
 }
 
 export type NodeSdkBundleOutcome = { bundle: NodeSdkBundle } | { reason: string };
+
+const liveFolders = new Set<string>();
+let removeOnExit = false;
+
+/**
+ * A private folder for one target's bundle: `remove()` deletes it when the target closes, and should the
+ * harness exit first (a run interrupted while bundling), the exit does.
+ */
+export async function bundleFolder(): Promise<{ dir: string; remove(): Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), 'iii-conformance-node-sdk-'));
+  liveFolders.add(dir);
+  if (!removeOnExit) {
+    removeOnExit = true;
+    process.once('exit', () => {
+      for (const d of liveFolders) rmSync(d, { recursive: true, force: true });
+    });
+  }
+  return {
+    dir,
+    remove: async () => {
+      liveFolders.delete(dir);
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
 
 /**
  * Bundles what `import(specifier)` loads from `resolveDir` (the package name from the driver's folder, or
