@@ -15,7 +15,7 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, type Plugin } from 'esbuild';
 
@@ -65,23 +65,27 @@ export async function bundleFolder(): Promise<{ dir: string; remove(): Promise<v
  */
 export async function bundleNodeSdk(specifier: string, resolveDir: string, outDir: string): Promise<NodeSdkBundleOutcome> {
   const file = join(outDir, 'sdk.cjs');
-  const found: { entry?: string } = {};
+  const importer = join(resolveDir, 'driver-import.mjs');
   try {
     const result = await build({
-      stdin: { contents: `export * from ${JSON.stringify(specifier)};`, resolveDir, sourcefile: 'driver-import.mjs', loader: 'js' },
+      stdin: { contents: `export * from ${JSON.stringify(specifier)};`, resolveDir, sourcefile: importer, loader: 'js' },
       bundle: true,
       platform: 'node',
       format: 'cjs',
       outfile: file,
       metafile: true,
       logLevel: 'silent',
-      plugins: [entryOf(specifier, found), ownLocation()],
+      absWorkingDir: resolveDir,
+      plugins: [ownLocation()],
     });
     if (result.warnings.length > 0) return { reason: `esbuild: ${describeMessage(result.warnings[0]!)}` };
-    if (found.entry === undefined) return { reason: `esbuild did not resolve ${specifier} from ${resolveDir}` };
+    // The metafile names inputs relative to absWorkingDir: the driver's import and the file it resolved to.
+    const resolved = result.metafile.inputs[relative(resolveDir, importer)]?.imports[0]?.path;
+    if (resolved === undefined) return { reason: `esbuild did not resolve ${specifier} from ${resolveDir}` };
+    const entry = resolve(resolveDir, resolved);
     const modules = Object.keys(result.metafile.inputs).length - 1;
-    await writeFile(`${file}.json`, `${JSON.stringify({ entry: found.entry, modules })}\n`);
-    return { bundle: { file, entry: found.entry, modules } };
+    await writeFile(`${file}.json`, `${JSON.stringify({ entry, modules })}\n`);
+    return { bundle: { file, entry, modules } };
   } catch (e) {
     const errors = (e as { errors?: EsbuildMessage[] }).errors;
     return { reason: `esbuild: ${errors?.[0] ? describeMessage(errors[0]) : (e as Error).message}` };
@@ -95,22 +99,6 @@ interface EsbuildMessage {
 
 function describeMessage(m: EsbuildMessage): string {
   return m.location ? `${m.text} (${m.location.file}:${m.location.line})` : m.text;
-}
-
-/** Records the file the driver's import resolves to. */
-function entryOf(specifier: string, found: { entry?: string }): Plugin {
-  return {
-    name: 'entry-of',
-    setup(b) {
-      b.onResolve({ filter: /.*/ }, async (args) => {
-        if (args.importer !== '<stdin>' && !args.importer.endsWith('driver-import.mjs')) return undefined;
-        if (args.path !== specifier || args.pluginData === 'entry-of') return undefined;
-        const resolved = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, pluginData: 'entry-of' });
-        if (resolved.errors.length === 0) found.entry = resolved.path;
-        return resolved.errors.length === 0 ? { path: resolved.path } : { errors: resolved.errors };
-      });
-    },
-  };
 }
 
 /** Gives every module its own location: import.meta.url, and a CommonJS module's __dirname and __filename. */
