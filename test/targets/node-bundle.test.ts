@@ -1,6 +1,7 @@
 // The Node SDK in one file (harness/targets/sdk/node-bundle.ts): a bundle behaves as the package does
 // where a module finds itself, anything esbuild cannot bundle faithfully is refused with the reason, and
-// the bundled Node driver starts from the real SDK's bundle (and, with OTel on, from the package).
+// the bundled Node driver starts from the real SDK's bundle (and from the package with OTel on, or when it
+// cannot start from the bundle).
 
 import { Command } from 'commander';
 import { execFileSync } from 'node:child_process';
@@ -9,6 +10,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { OpenOptions } from '../../harness/cases/catalogue.ts';
 import { addRunOptions, parseRunOptions, type RawRunOptions } from '../../harness/cli/options.ts';
 import { FakeEngine } from '../../harness/fake-engine/index.ts';
 import { runCatalogue } from '../../harness/runner/run-catalogue.ts';
@@ -17,7 +19,8 @@ import { launchDriver } from '../../harness/targets/sdk/launch.ts';
 import { bundleFolder, bundleNodeSdk, NODE_SDK_BUNDLE_ENV } from '../../harness/targets/sdk/node-bundle.ts';
 import { DEFAULT_TOLERANCE } from '../../harness/timing/tolerance.ts';
 import { sdkCatalogue } from '../../specs/sdk/index.ts';
-import { NODE_SDK_PACKAGE_DIR } from '../../specs/sdk/support/launch.ts';
+import { NODE_SDK_PACKAGE_DIR, nodeOverrideLaunchSpec } from '../../specs/sdk/support/launch.ts';
+import { openSdkTarget } from '../../specs/sdk/target.ts';
 
 const node = readDriverStatus().node;
 const dirs: string[] = [];
@@ -192,5 +195,35 @@ describe.skipIf(!node?.available)(`the bundled Node driver${node?.available ? ''
     };
     expect(await noteOf(true)).toContain('the Node SDK is loaded from one esbuild bundle of its');
     expect(await noteOf(false)).toContain('the Node SDK is imported as installed (--no-sdk-bundle)');
+  });
+
+  it('starts the SDK as installed when its driver cannot start from the bundle, and the transcript says why', async () => {
+    // An SDK that bundles without complaint but throws when run from the bundle (as one that looked for its
+    // own files by its stack might), and runs as installed: the real SDK behind an entry that checks.
+    const root = await tempDir();
+    await writeTree(root, {
+      'package.json': JSON.stringify({ name: 'iii-sdk', version: node?.sdkVersion }),
+      'dist/index.mjs': [
+        "if (/sdk\\.cjs/.test(new Error().stack ?? '')) throw new Error('this SDK runs only as installed');",
+        `export * from ${JSON.stringify(join(NODE_SDK_PACKAGE_DIR, 'dist', 'index.mjs'))};`,
+      ].join('\n'),
+    });
+    const spec = nodeOverrideLaunchSpec(join(root, 'dist', 'index.mjs'), 'node (runs only as installed)');
+    const catalogue = { ...sdkCatalogue, open: (_target: unknown, options: OpenOptions) => openSdkTarget(spec, options) };
+    const artifactsRoot = await tempDir();
+    const run = await runCatalogue(catalogue, { kind: 'builtin', sdk: 'node' } as const, {
+      targetLabel: spec.label,
+      cases: sdkCatalogue.cases.filter((c) => c.id === 'sdk.connect.plain-websocket'),
+      repeat: 1,
+      baseSeed: 1,
+      tolerance: DEFAULT_TOLERANCE,
+      progress: { begin() {}, caseStarted() {}, caseFinished() {}, end() {} },
+      artifactsRoot,
+    });
+    expect(run.cases.map((c) => c.result.outcome.verdict)).toEqual(['PASS']);
+    const transcript = await readFile(join(artifactsRoot, 'sdk.connect.plain-websocket', 'transcript.jsonl'), 'utf8');
+    const note = transcript.split('\n').find((line) => line.includes('the Node SDK is')) ?? 'no note';
+    expect(note).toContain('the Node SDK is imported as installed: the driver did not start from its bundle');
+    expect(note).toContain('this SDK runs only as installed');
   });
 });
