@@ -43,9 +43,11 @@ async function writeTree(root: string, files: Record<string, string>): Promise<v
 }
 
 /**
- * A package shaped like iii-sdk: an ESM entry that reads its version through import.meta.url, and a
- * CommonJS dependency in strict mode that reads a file beside itself through __dirname and requires and
- * resolves a sibling by a computed name (as OpenTelemetry's instrumentation does).
+ * A package shaped like iii-sdk: an ESM entry that reads its version through import.meta.url; a CommonJS
+ * dependency in strict mode that reads a file beside itself through __dirname and requires and resolves a
+ * sibling by a computed name; and one that requires a package of its own by name and looks it up with
+ * require.resolve and require.cache (as OpenTelemetry's instrumentation does), mentioning a computed
+ * `require(name)` only in a comment and a string.
  */
 const PACKAGE: Record<string, string> = {
   'node_modules/sdk/package.json': JSON.stringify({ name: 'sdk', version: '9.9.9', type: 'module', exports: { '.': { import: './dist/index.mjs' } } }),
@@ -53,7 +55,9 @@ const PACKAGE: Record<string, string> = {
     "import { createRequire } from 'node:module';",
     "import dep from 'dep';",
     "export const version = createRequire(import.meta.url)('../package.json').version;",
+    "import hook from 'hook';",
     'export const { asset, strict, sibling, resolvedHere } = dep;',
+    'export const { helper, helperResolvedHere, cacheLookup, requireType, mention } = hook;',
   ].join('\n'),
   'node_modules/dep/package.json': JSON.stringify({ name: 'dep', version: '1.0.0', main: 'index.js' }),
   'node_modules/dep/index.js': [
@@ -67,6 +71,19 @@ const PACKAGE: Record<string, string> = {
   ].join('\n'),
   'node_modules/dep/sibling.js': "module.exports = 'found beside dep';",
   'node_modules/dep/asset.txt': 'beside dep',
+  'node_modules/hook/package.json': JSON.stringify({ name: 'hook', version: '1.0.0', main: 'index.js' }),
+  'node_modules/hook/index.js': [
+    "'use strict';",
+    '// Only hook itself can find helper: a require(name) of the entry could not.',
+    "exports.helper = require('helper');",
+    "const resolved = require.resolve('helper');",
+    "exports.helperResolvedHere = resolved === require('node:path').join(__dirname, 'node_modules', 'helper', 'index.js');",
+    'exports.cacheLookup = typeof require.cache;',
+    'exports.requireType = typeof require;',
+    "exports.mention = 'a computed require(name) in a string';",
+  ].join('\n'),
+  'node_modules/hook/node_modules/helper/package.json': JSON.stringify({ name: 'helper', version: '1.0.0', main: 'index.js' }),
+  'node_modules/hook/node_modules/helper/index.js': "module.exports = 'found beside hook';",
 };
 
 /** What a CommonJS `require` of `file` exports, from a Node child process (the bundle is code under test). */
@@ -82,15 +99,28 @@ describe('bundleNodeSdk', () => {
     const outcome = await bundleNodeSdk('sdk', root, out);
     if (!('bundle' in outcome)) throw new Error(`not bundled: ${outcome.reason}`);
     expect(outcome.bundle.entry).toBe(join(root, 'node_modules', 'sdk', 'dist', 'index.mjs'));
-    expect(outcome.bundle.modules).toBe(2); // the entry and dep; dep's own require runs as installed
-    expect(JSON.parse(await readFile(`${outcome.bundle.file}.json`, 'utf8'))).toEqual({ entry: outcome.bundle.entry, modules: 2 });
+    // The entry, dep, hook and helper: dep's own require runs as installed (so sibling.js is not in it), and
+    // hook's require of a name stays in the bundle while its lookups are its own.
+    expect(outcome.bundle.modules).toBe(4);
+    expect(JSON.parse(await readFile(`${outcome.bundle.file}.json`, 'utf8'))).toEqual({ entry: outcome.bundle.entry, modules: 4 });
     const installed = JSON.parse(
       execFileSync(process.execPath, ['--input-type=module', '-e', "process.stdout.write(JSON.stringify({ ...(await import('sdk')) }))"], {
         cwd: root,
         encoding: 'utf8',
       }),
     );
-    expect(installed).toEqual({ version: '9.9.9', asset: 'beside dep', strict: true, sibling: 'found beside dep', resolvedHere: true });
+    expect(installed).toEqual({
+      version: '9.9.9',
+      asset: 'beside dep',
+      strict: true,
+      sibling: 'found beside dep',
+      resolvedHere: true,
+      helper: 'found beside hook',
+      helperResolvedHere: true,
+      cacheLookup: 'object',
+      requireType: 'function',
+      mention: 'a computed require(name) in a string',
+    });
     expect(requireInChild(outcome.bundle.file)).toEqual(installed);
   });
 

@@ -6,10 +6,11 @@
 // The bundle is the SDK's own code, unchanged but for where a module finds itself: each `import.meta.url`
 // becomes the original file's URL, and a CommonJS module's `__dirname` and `__filename` its own, so that
 // the SDK reads its package.json (or any file beside it) where it is installed; a CommonJS module that
-// requires a computed name (or uses require.resolve or require.cache) gets a require of its own place, and its
-// requires then run as installed. Any other use of import.meta, an import() of a computed name, or anything
-// esbuild cannot bundle (top-level await, a native addon) keeps the SDK unbundled, with the reason; so does
-// any warning, although esbuild keeps most of them quiet inside node_modules.
+// requires a computed name gets a require of its own place, and its requires then run as installed, and one
+// that uses require.resolve or require.cache gets those from its own place. Any other use of import.meta, an
+// import() of a computed name, or anything esbuild cannot bundle (top-level await, a native addon) keeps the
+// SDK unbundled, with the reason; so does any warning, although esbuild keeps most of them quiet inside
+// node_modules.
 // The driver (fixtures/drivers/node/driver.mjs) loads it; with OTel on it imports the installed package.
 
 import { existsSync, readFileSync, rmSync } from 'node:fs';
@@ -17,7 +18,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { build, type Plugin } from 'esbuild';
+import { build, transform, type Plugin } from 'esbuild';
 
 /** The environment variable that hands the Node driver its bundle. */
 export const NODE_SDK_BUNDLE_ENV = 'III_CONFORMANCE_NODE_SDK_BUNDLE';
@@ -76,6 +77,10 @@ export async function bundleNodeSdk(specifier: string, resolveDir: string, outDi
       metafile: true,
       logLevel: 'silent',
       absWorkingDir: resolveDir,
+      // require.resolve and require.cache answer for the module that asks (see requireUse); the banner's own
+      // require, the SDK entry's, is the one any other module gets, as it gets for any require esbuild leaves.
+      define: { 'require.resolve': `${OWN_REQUIRE}.resolve`, 'require.cache': `${OWN_REQUIRE}.cache` },
+      banner: { js: `var ${OWN_REQUIRE} = require;` },
       plugins: [ownLocation()],
     });
     if (result.warnings.length > 0) return { reason: `esbuild: ${describeMessage(result.warnings[0]!)}` };
@@ -118,8 +123,8 @@ function ownLocation(): Plugin {
           if (at !== undefined) return { errors: [{ text: why, location: { file: args.path, line: contents.slice(0, at).split('\n').length } }] };
         }
         if (commonJs(args.path)) {
-          const ownRequire = OWN_REQUIRE.test(contents);
-          if (ownRequire || /\b__(?:dirname|filename)\b/.test(contents)) contents = declareLocation(contents, args.path, ownRequire);
+          const needs = await requireUse(contents);
+          if (needs || /\b__(?:dirname|filename)\b/.test(contents)) contents = declareLocation(contents, args.path, needs);
         }
         return contents === source ? undefined : { contents, loader: 'js' };
       });
@@ -134,18 +139,47 @@ const UNFAITHFUL: readonly [RegExp, string][] = [
 ];
 
 /**
- * A CommonJS module that requires a computed name, or uses require.resolve or require.cache, needs a require
- * of its own place: it gets one, and esbuild then leaves all its requires to run as they would installed.
+ * How a CommonJS module uses its `require` beyond requiring literal names, as esbuild parses it (so that
+ * comments and strings that mention one do not count):
+ * - "require": it requires a computed name (or passes `require` around), so it gets a require of its own
+ *   place, and esbuild then leaves all its requires to run as they would installed;
+ * - "lookup": it only uses require.resolve or require.cache, which then come from a require of its own place
+ *   (the build's `define` points both at OWN_REQUIRE) while its requires of literal names stay in the bundle.
+ *   That is OpenTelemetry's instrumentation and require-in-the-middle, whose dependencies loaded as installed
+ *   were a third of a bundled driver's load time.
  */
-const OWN_REQUIRE = /\brequire\s*\((?!\s*(['"])[^'"\n]*\1\s*\))|\brequire\.(?:resolve|cache)\b/;
+async function requireUse(source: string): Promise<'require' | 'lookup' | undefined> {
+  if (!/\brequire\b(?!\s*\(\s*(['"])[^'"\n]*\1\s*\))/.test(source)) return undefined;
+  let code: string;
+  try {
+    code = (await transform(source, { loader: 'js', define: { require: REQUIRE_MARK } })).code;
+  } catch {
+    return 'require'; // cannot tell, so as installed
+  }
+  let use: 'lookup' | undefined;
+  for (const [, how] of code.matchAll(MARKED_USE)) {
+    if (how === undefined) return 'require';
+    if (how.startsWith('.')) use = 'lookup';
+  }
+  return use;
+}
+
+const REQUIRE_MARK = '__iiiRequireMark';
+/**
+ * A marked `require` in esbuild's printed code: a call with one string literal, a lookup, or (no group) anything
+ * else; `typeof require` is the same in the bundle, whose modules all see a require.
+ */
+const MARKED_USE = /(?<!\btypeof )\b__iiiRequireMark\b(\("(?:[^"\\\n]|\\.)*"\)|\.(?:resolve|cache)\b)?/g;
+const OWN_REQUIRE = '__iiiOwnRequire';
 
 /**
- * Inserts `var __dirname, __filename` (and `require`, when the module needs its own) after the shebang and
+ * Inserts `var __dirname, __filename` (and the module's own require, when it needs one) after the shebang and
  * directive prologue ("use strict" stays first).
  */
-function declareLocation(source: string, path: string, ownRequire: boolean): string {
+function declareLocation(source: string, path: string, needs: 'require' | 'lookup' | undefined): string {
   const prologue = /^(?:#![^\n]*\n)?(?:\s*(?:(['"])[^'"\n]*\1)\s*;?)*/.exec(source)?.[0] ?? '';
-  const require = ownRequire ? `, require = process.getBuiltinModule('node:module').createRequire(__filename)` : '';
+  const own = `process.getBuiltinModule('node:module').createRequire(__filename)`;
+  const require = needs === 'require' ? `, require = ${own}` : needs === 'lookup' ? `, ${OWN_REQUIRE} = ${own}` : '';
   const declaration = `var __dirname = ${JSON.stringify(dirname(path))}, __filename = ${JSON.stringify(path)}${require};`;
   return `${prologue}\n${declaration}${source.slice(prologue.length)}`;
 }
